@@ -1,0 +1,73 @@
+// Per-IP counting of failed AUTH attempts: a doubling delay per failure and a temporary ban.
+// Trust: `ip` is the peer address from the socket layer; the map is bounded by tracked_ips.
+#include "auth/brute_force_guard.hpp"
+
+#include <algorithm>
+
+namespace pw::auth {
+namespace {
+
+using Clock = BruteForceGuard::Clock;
+
+// failure_delay * 2^(failures - 1), capped, without overflowing on long runs of failures.
+std::chrono::milliseconds doubling_delay(const BruteForceLimits& limits, size_t failures) {
+  auto delay = limits.failure_delay;
+  for (size_t i = 1; i < failures && delay < limits.max_failure_delay; ++i) delay *= 2;
+  return std::min(delay, limits.max_failure_delay);
+}
+
+}  // namespace
+
+BruteForceGuard::BruteForceGuard(BruteForceLimits limits) : limits_(limits) {}
+
+bool BruteForceGuard::is_banned(const std::string& ip, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto found = entries_.find(ip);
+  if (found == entries_.end()) return false;
+  Entry& entry = found->second;
+  if (entry.banned_until > now) return true;
+  // Forget an address whose failures have all left the window: nothing about it is left to count.
+  bool stale = entry.failures.empty() || entry.failures.back() <= now - limits_.failure_window;
+  if (stale) {
+    lru_.erase(entry.lru);
+    entries_.erase(found);
+  }
+  return false;
+}
+
+std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
+                                                          Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto found = entries_.find(ip);
+  if (found == entries_.end()) {
+    while (!lru_.empty() && entries_.size() >= std::max<size_t>(limits_.tracked_ips, 1)) {
+      entries_.erase(lru_.back());
+      lru_.pop_back();
+    }
+    lru_.push_front(ip);
+    found = entries_.emplace(ip, Entry{lru_.begin(), {}, {}}).first;
+  } else {
+    lru_.splice(lru_.begin(), lru_, found->second.lru);
+  }
+  Entry& entry = found->second;
+
+  auto window_start = now - limits_.failure_window;
+  std::erase_if(entry.failures, [&](Clock::time_point t) { return t <= window_start; });
+  entry.failures.push_back(now);
+  auto kept = static_cast<size_t>(std::max<int64_t>(limits_.max_failures, 1));
+  if (entry.failures.size() > kept) {
+    entry.failures.erase(entry.failures.begin(),
+                         entry.failures.end() - static_cast<std::ptrdiff_t>(kept));
+  }
+  if (static_cast<int64_t>(entry.failures.size()) >= limits_.max_failures) {
+    entry.banned_until = now + limits_.ban_time;
+  }
+  return doubling_delay(limits_, entry.failures.size());
+}
+
+size_t BruteForceGuard::tracked() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace pw::auth

@@ -1,0 +1,48 @@
+// Counts failed AUTH attempts per client IP: each failure costs a growing delay, and an IP over
+// the limit within the window is refused for a while. Thread-safe; bounded (oldest forgotten).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace pw::auth {
+
+struct BruteForceLimits {
+  std::chrono::milliseconds failure_delay{1000};
+  std::chrono::milliseconds max_failure_delay{8000};
+  int64_t max_failures = 10;
+  std::chrono::seconds failure_window{600};
+  std::chrono::seconds ban_time{900};
+  size_t tracked_ips = 100000;
+};
+
+class BruteForceGuard {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit BruteForceGuard(BruteForceLimits limits);
+
+  // True while `ip` is refused.
+  bool is_banned(const std::string& ip, Clock::time_point now = Clock::now());
+  // Records a failure; returns how long to wait before replying.
+  std::chrono::milliseconds record_failure(const std::string& ip,
+                                           Clock::time_point now = Clock::now());
+  // A success does not erase failures (an attacker with one valid account must not reset them).
+  size_t tracked() const;
+
+ private:
+  struct Entry {
+    std::list<std::string>::iterator lru;
+    std::vector<Clock::time_point> failures;  // within the window, at most max_failures kept
+    Clock::time_point banned_until{};
+  };
+  BruteForceLimits limits_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::list<std::string> lru_;  // front = most recent
+};
+
+}  // namespace pw::auth

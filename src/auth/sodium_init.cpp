@@ -1,0 +1,15 @@
+// One-time libsodium initialisation shared by password hashing and SASL base64.
+#include "auth/sodium_init.hpp"
+
+#include <sodium.h>
+
+namespace pw::auth {
+
+Result<void> ensure_sodium() {
+  // sodium_init() is safe to call from several threads; the function-local static runs it once.
+  static const int status = sodium_init();
+  if (status < 0) return fail("cannot initialise libsodium");
+  return {};
+}
+
+}  // namespace pw::auth

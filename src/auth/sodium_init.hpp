@@ -1,0 +1,10 @@
+// libsodium must be initialised once before use (CPU feature detection, RNG set-up).
+#pragma once
+#include "util/result.hpp"
+
+namespace pw::auth {
+
+// Runs sodium_init() on first call, from any thread; an error when libsodium cannot start.
+Result<void> ensure_sodium();
+
+}  // namespace pw::auth

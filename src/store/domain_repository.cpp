@@ -1,0 +1,124 @@
+// Domains in the node database.
+// Trust: admin input, validated by auth/name_syntax before any statement sees it.
+#include "store/domain_repository.hpp"
+
+#include "auth/name_syntax.hpp"
+#include "store/statement.hpp"
+
+namespace pw::store {
+namespace {
+
+constexpr std::string_view kSelectDomain =
+    "SELECT d.id, d.name, d.admin_contact, d.dkim_selector, d.created_at, "
+    "(SELECT COUNT(*) FROM users u WHERE u.domain_id = d.id) FROM domains d ";
+
+Domain read_domain(sqlite3_stmt* stmt) {
+  return Domain{column_int(stmt, 0),  column_text(stmt, 1), column_text(stmt, 2),
+                column_text(stmt, 3), column_int(stmt, 4),  column_int(stmt, 5)};
+}
+
+Result<std::string> canonical_contact(std::string_view text) {
+  if (text.empty()) return std::string();
+  auto contact = auth::canonical_email_address(text);
+  if (!contact) return fail("admin contact: " + contact.error().message);
+  return contact;
+}
+
+}  // namespace
+
+Result<Domain> DomainRepository::add(std::string_view name, std::string_view admin_contact,
+                                     std::string_view dkim_selector) {
+  auto canonical = auth::canonical_domain_name(name);
+  if (!canonical) return tl::unexpected(canonical.error());
+  auto contact = canonical_contact(admin_contact);
+  if (!contact) return tl::unexpected(contact.error());
+  auto selector = auth::canonical_dkim_selector(dkim_selector);
+  if (!selector) return tl::unexpected(selector.error());
+  return db_.transaction([&]() -> Result<Domain> {
+    auto existing = find(*canonical);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing) return fail("domain " + *canonical + " already exists");
+    auto inserted = run(db_,
+                        "INSERT INTO domains(name, admin_contact, dkim_selector, created_at) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+                        {*canonical, *contact, *selector, unix_now()});
+    if (!inserted) return tl::unexpected(inserted.error());
+    return get(*canonical);
+  });
+}
+
+Result<std::vector<Domain>> DomainRepository::list() {
+  auto stmt = query(db_, std::string(kSelectDomain) + "ORDER BY d.name");
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<Domain> domains;
+  while (true) {
+    auto row = next_row(db_, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return domains;
+    domains.push_back(read_domain(stmt->get()));
+  }
+}
+
+Result<std::optional<Domain>> DomainRepository::find(std::string_view name) {
+  auto canonical = auth::canonical_domain_name(name);
+  if (!canonical) return tl::unexpected(canonical.error());
+  auto stmt = query(db_, std::string(kSelectDomain) + "WHERE d.name = ?1", {*canonical});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = next_row(db_, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<Domain>();
+  return read_domain(stmt->get());
+}
+
+Result<Domain> DomainRepository::get(std::string_view name) {
+  auto found = find(name);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) {
+    auto canonical = auth::canonical_domain_name(name);
+    return fail("unknown domain " + *canonical + "; add it first with `postwarden domain add " +
+                *canonical + "`");
+  }
+  return **found;
+}
+
+Result<int64_t> DomainRepository::remove(std::string_view name, bool force) {
+  return db_.transaction([&]() -> Result<int64_t> {
+    auto domain = get(name);
+    if (!domain) return tl::unexpected(domain.error());
+    if (domain->user_count > 0 && !force) {
+      return fail("domain " + domain->name + " still has " + std::to_string(domain->user_count) +
+                  (domain->user_count == 1 ? " user" : " users") +
+                  "; remove them first, or use --force to remove them with it");
+    }
+    // Its users and their settings go with it (ON DELETE CASCADE).
+    auto removed = run(db_, "DELETE FROM domains WHERE id = ?1", {domain->id});
+    if (!removed) return tl::unexpected(removed.error());
+    return domain->user_count;
+  });
+}
+
+Result<void> DomainRepository::set_admin_contact(std::string_view name,
+                                                 std::string_view admin_contact) {
+  auto contact = canonical_contact(admin_contact);
+  if (!contact) return tl::unexpected(contact.error());
+  auto domain = get(name);
+  if (!domain) return tl::unexpected(domain.error());
+  auto updated =
+      run(db_, "UPDATE domains SET admin_contact = ?1 WHERE id = ?2", {*contact, domain->id});
+  if (!updated) return tl::unexpected(updated.error());
+  return {};
+}
+
+Result<void> DomainRepository::set_dkim_selector(std::string_view name,
+                                                 std::string_view dkim_selector) {
+  auto selector = auth::canonical_dkim_selector(dkim_selector);
+  if (!selector) return tl::unexpected(selector.error());
+  auto domain = get(name);
+  if (!domain) return tl::unexpected(domain.error());
+  auto updated =
+      run(db_, "UPDATE domains SET dkim_selector = ?1 WHERE id = ?2", {*selector, domain->id});
+  if (!updated) return tl::unexpected(updated.error());
+  return {};
+}
+
+}  // namespace pw::store

@@ -1,0 +1,35 @@
+// Running prepared statements with bound parameters and reading their columns: the repositories'
+// only way to talk SQL, so that no value is ever spliced into the text of a statement.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "store/database.hpp"
+#include "util/result.hpp"
+
+namespace pw::store {
+
+using SqlValue = std::variant<std::nullptr_t, int64_t, std::string_view>;
+
+// Prepares `sql` and binds `params` to ?1, ?2, ... in order.
+Result<StatementPtr> query(Database& db, std::string_view sql,
+                           std::initializer_list<SqlValue> params = {});
+// Advances to the next row: true when there is one, false when done.
+Result<bool> next_row(Database& db, sqlite3_stmt* stmt);
+// Runs a statement that returns no rows; returns the number of rows it changed.
+Result<int64_t> run(Database& db, std::string_view sql,
+                    std::initializer_list<SqlValue> params = {});
+int64_t last_insert_id(Database& db);
+
+int64_t column_int(sqlite3_stmt* stmt, int column);
+std::string column_text(sqlite3_stmt* stmt, int column);  // "" for NULL
+bool column_is_null(sqlite3_stmt* stmt, int column);
+
+// Seconds since the epoch, the unit of every *_at column.
+int64_t unix_now();
+
+}  // namespace pw::store

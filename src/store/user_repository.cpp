@@ -1,0 +1,269 @@
+// Senders in the node database, with the rules that keep the sender directory unambiguous: an IP
+// range belongs to one domain, a user's address is in a known domain, one domain user per domain.
+// Trust: admin input, validated (auth/ip_address, auth/name_syntax) before any statement sees it.
+#include "store/user_repository.hpp"
+
+#include <algorithm>
+#include <array>
+
+#include "auth/ip_address.hpp"
+#include "auth/name_syntax.hpp"
+#include "store/domain_repository.hpp"
+#include "store/statement.hpp"
+
+namespace pw::store {
+namespace {
+
+constexpr std::array<std::string_view, 1> kUserSettingKeys = {
+    "description",  // free text shown to admins
+};
+// Keys that would rename a user: refused, never stored, whatever the allow-list says.
+constexpr std::array<std::string_view, 3> kNameKeys = {"ip", "name", "cidr"};
+// A setting value is shown in listings and the panel; longer text belongs elsewhere.
+constexpr size_t kMaxSettingValue = 1024;
+
+constexpr std::string_view kSelectUser =
+    "SELECT u.id, u.kind, u.name, d.name, u.password_hash IS NOT NULL, u.created_at, "
+    "u.updated_at FROM users u JOIN domains d ON d.id = u.domain_id ";
+
+Result<User> read_user(sqlite3_stmt* stmt) {
+  User user;
+  user.id = column_int(stmt, 0);
+  auto kind_text = column_text(stmt, 1);
+  auto kind = auth::parse_sender_kind(kind_text);
+  user.name = column_text(stmt, 2);
+  if (!kind) return fail("user " + user.name + " has an unknown kind " + kind_text);
+  user.kind = *kind;
+  user.domain = column_text(stmt, 3);
+  user.has_password = column_int(stmt, 4) != 0;
+  user.created_at = column_int(stmt, 5);
+  user.updated_at = column_int(stmt, 6);
+  return user;
+}
+
+Result<void> check_setting(const User& user, std::string_view key, std::string_view value) {
+  if (std::find(kNameKeys.begin(), kNameKeys.end(), key) != kNameKeys.end()) {
+    if (user.kind == auth::SenderKind::kIp) {
+      return fail("the IP of a user cannot be changed; remove the user and add a new one");
+    }
+    return fail("the name of a user cannot be changed; remove the user and add a new one");
+  }
+  if (std::find(kUserSettingKeys.begin(), kUserSettingKeys.end(), key) == kUserSettingKeys.end()) {
+    std::string valid;
+    for (auto known : kUserSettingKeys) valid += (valid.empty() ? "" : ", ") + std::string(known);
+    return fail("unknown setting " + auth::quote_for_message(key) + "; valid settings: " + valid);
+  }
+  if (value.size() > kMaxSettingValue) {
+    return fail("value of " + std::string(key) + " is longer than " +
+                std::to_string(kMaxSettingValue) + " characters");
+  }
+  if (std::any_of(value.begin(), value.end(), [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return byte < 0x20 || byte == 0x7f;
+      })) {
+    return fail("value of " + std::string(key) + " contains control characters");
+  }
+  return {};
+}
+
+bool looks_like_ip(std::string_view text) {
+  return text.find_first_of(":/") != std::string_view::npos ||
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
+}  // namespace
+
+std::span<const std::string_view> user_setting_keys() { return kUserSettingKeys; }
+
+Result<std::string> canonical_user_name(std::string_view text) {
+  if (text.empty()) return fail("empty user name");
+  if (auto range = auth::Cidr::parse(text)) return range->str();
+  if (text.find('@') != std::string_view::npos) return auth::canonical_email_address(text);
+  if (looks_like_ip(text)) {
+    auto range = auth::Cidr::parse(text);
+    return tl::unexpected(range.error());
+  }
+  return auth::canonical_domain_name(text);
+}
+
+Result<User> UserRepository::insert(auth::SenderKind kind, const std::string& name,
+                                    int64_t domain_id, std::string_view password_hash) {
+  auto existing = find(name);
+  if (!existing) return tl::unexpected(existing.error());
+  if (*existing) {
+    return fail("user " + name + " already exists (" + std::string(auth::to_string(kind)) + " in " +
+                (*existing)->domain + ")");
+  }
+  auto now = unix_now();
+  SqlValue hash = password_hash.empty() ? SqlValue(nullptr) : SqlValue(password_hash);
+  auto inserted = run(db_,
+                      "INSERT INTO users(domain_id, kind, name, password_hash, created_at, "
+                      "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                      {domain_id, auth::to_string(kind), name, hash, now});
+  if (!inserted) return tl::unexpected(inserted.error());
+  return get(name);
+}
+
+Result<User> UserRepository::add_ip(std::string_view cidr, std::string_view domain) {
+  auto range = auth::Cidr::parse(cidr);
+  if (!range) return tl::unexpected(range.error());
+  return db_.transaction([&]() -> Result<User> {
+    auto owner = DomainRepository(db_).get(domain);
+    if (!owner) return tl::unexpected(owner.error());
+    auto stmt = query(db_,
+                      "SELECT u.name, d.name FROM users u JOIN domains d ON d.id = u.domain_id "
+                      "WHERE u.kind = 'ip'");
+    if (!stmt) return tl::unexpected(stmt.error());
+    while (true) {
+      auto row = next_row(db_, stmt->get());
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      auto other_name = column_text(stmt->get(), 0);
+      auto other_domain = column_text(stmt->get(), 1);
+      auto other = auth::Cidr::parse(other_name);
+      if (!other) return fail("stored range " + other_name + ": " + other.error().message);
+      if (*other == *range) {
+        return fail(range->str() + " already exists (in domain " + other_domain + ")");
+      }
+      if (other_domain != owner->name && other->overlaps(*range)) {
+        return fail(range->str() + " overlaps " + other->str() + " of domain " + other_domain +
+                    "; an IP address or range belongs to exactly one domain");
+      }
+    }
+    return insert(auth::SenderKind::kIp, range->str(), owner->id, {});
+  });
+}
+
+Result<User> UserRepository::add_user(std::string_view email, std::string_view password_hash) {
+  auto address = auth::canonical_email_address(email);
+  if (!address) return tl::unexpected(address.error());
+  if (password_hash.empty()) return fail("user " + *address + " needs a password");
+  return db_.transaction([&]() -> Result<User> {
+    auto owner = DomainRepository(db_).get(address->substr(address->rfind('@') + 1));
+    if (!owner) return tl::unexpected(owner.error());
+    return insert(auth::SenderKind::kUser, *address, owner->id, password_hash);
+  });
+}
+
+Result<User> UserRepository::add_domain(std::string_view domain, std::string_view password_hash) {
+  auto name = auth::canonical_domain_name(domain);
+  if (!name) return tl::unexpected(name.error());
+  if (password_hash.empty()) return fail("domain user " + *name + " needs a password");
+  return db_.transaction([&]() -> Result<User> {
+    auto owner = DomainRepository(db_).get(*name);
+    if (!owner) return tl::unexpected(owner.error());
+    auto stmt =
+        query(db_, "SELECT name FROM users WHERE domain_id = ?1 AND kind = 'domain'", {owner->id});
+    if (!stmt) return tl::unexpected(stmt.error());
+    auto row = next_row(db_, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (*row) return fail("domain " + owner->name + " already has a domain user");
+    return insert(auth::SenderKind::kDomain, owner->name, owner->id, password_hash);
+  });
+}
+
+Result<std::vector<User>> UserRepository::list(std::string_view domain) {
+  Result<StatementPtr> stmt;
+  if (domain.empty()) {
+    stmt = query(db_, std::string(kSelectUser) + "ORDER BY d.name, u.kind, u.name");
+  } else {
+    auto owner = DomainRepository(db_).get(domain);
+    if (!owner) return tl::unexpected(owner.error());
+    stmt = query(db_, std::string(kSelectUser) + "WHERE u.domain_id = ?1 ORDER BY u.kind, u.name",
+                 {owner->id});
+  }
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<User> users;
+  while (true) {
+    auto row = next_row(db_, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return users;
+    auto user = read_user(stmt->get());
+    if (!user) return tl::unexpected(user.error());
+    users.push_back(std::move(*user));
+  }
+}
+
+Result<std::optional<User>> UserRepository::find(std::string_view name) {
+  auto canonical = canonical_user_name(name);
+  if (!canonical) return tl::unexpected(canonical.error());
+  auto stmt = query(db_, std::string(kSelectUser) + "WHERE u.name = ?1", {*canonical});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = next_row(db_, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<User>();
+  auto user = read_user(stmt->get());
+  if (!user) return tl::unexpected(user.error());
+
+  auto settings = query(db_, "SELECT key, value FROM user_settings WHERE user_id = ?1 ORDER BY key",
+                        {user->id});
+  if (!settings) return tl::unexpected(settings.error());
+  while (true) {
+    auto setting = next_row(db_, settings->get());
+    if (!setting) return tl::unexpected(setting.error());
+    if (!*setting) break;
+    user->settings.emplace(column_text(settings->get(), 0), column_text(settings->get(), 1));
+  }
+  return std::optional<User>(std::move(*user));
+}
+
+Result<User> UserRepository::get(std::string_view name) {
+  auto found = find(name);
+  if (!found) return tl::unexpected(found.error());
+  if (!*found) return fail("unknown user " + *canonical_user_name(name));
+  return std::move(**found);
+}
+
+Result<void> UserRepository::remove(std::string_view name) {
+  auto user = get(name);
+  if (!user) return tl::unexpected(user.error());
+  auto removed = run(db_, "DELETE FROM users WHERE id = ?1", {user->id});
+  if (!removed) return tl::unexpected(removed.error());
+  return {};
+}
+
+Result<void> UserRepository::set_password_hash(std::string_view name,
+                                               std::string_view password_hash) {
+  auto user = get(name);
+  if (!user) return tl::unexpected(user.error());
+  if (user->kind == auth::SenderKind::kIp) {
+    return fail(user->name + " is an IP user: it is identified by its address and has no password");
+  }
+  if (password_hash.empty()) return fail("empty password hash");
+  auto updated = run(db_, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                     {password_hash, unix_now(), user->id});
+  if (!updated) return tl::unexpected(updated.error());
+  return {};
+}
+
+Result<void> UserRepository::set_settings(
+    std::string_view name, const std::vector<std::pair<std::string, std::string>>& settings) {
+  return db_.transaction([&]() -> Result<void> {
+    auto user = get(name);
+    if (!user) return tl::unexpected(user.error());
+    for (const auto& [key, value] : settings) {
+      if (auto valid = check_setting(*user, key, value); !valid) return valid;
+      std::string_view key_view = key;
+      auto changed = value.empty()
+                         ? run(db_, "DELETE FROM user_settings WHERE user_id = ?1 AND key = ?2",
+                               {user->id, key_view})
+                         : run(db_,
+                               "INSERT INTO user_settings(user_id, key, value) VALUES (?1, ?2, ?3) "
+                               "ON CONFLICT(user_id, key) DO UPDATE SET value = excluded.value",
+                               {user->id, key_view, std::string_view(value)});
+      if (!changed) return tl::unexpected(changed.error());
+    }
+    auto touched =
+        run(db_, "UPDATE users SET updated_at = ?1 WHERE id = ?2", {unix_now(), user->id});
+    if (!touched) return tl::unexpected(touched.error());
+    return {};
+  });
+}
+
+Result<void> UserRepository::set_setting(std::string_view name, std::string_view key,
+                                         std::string_view value) {
+  return set_settings(name, {{std::string(key), std::string(value)}});
+}
+
+}  // namespace pw::store

@@ -1,0 +1,144 @@
+// `postwarden domain add|list|remove|set`: the domains of a node (F-DOM).
+// Trust: arguments come from the admin's command line; the repository validates every value.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_output.hpp"
+#include "store/domain_repository.hpp"
+#include "store/node_database.hpp"
+
+namespace pw::app {
+namespace {
+
+constexpr std::string_view kAdminContactKey = "admin_contact";
+constexpr std::string_view kDkimSelectorKey = "dkim_selector";
+
+struct DomainArgs {
+  std::string name;
+  std::string admin_contact;
+  std::string dkim_selector;
+  bool json = false;
+  bool force = false;
+  std::vector<std::string> assignments;
+};
+
+int add_domain(const GlobalOptions& options, const DomainArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto domain = store::DomainRepository(*db).add(args.name, args.admin_contact, args.dkim_selector);
+  if (!domain) return report_error(domain.error().message);
+  std::cout << "added domain " << domain->name << "\n";
+  return 0;
+}
+
+int list_domains(const GlobalOptions& options, const DomainArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto domains = store::DomainRepository(*db).list();
+  if (!domains) return report_error(domains.error().message);
+  if (args.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& domain : *domains) {
+      out.push_back({{"name", domain.name},
+                     {"admin_contact", domain.admin_contact},
+                     {"dkim_selector", domain.dkim_selector},
+                     {"users", domain.user_count},
+                     {"created", format_time(domain.created_at)}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& domain : *domains) {
+    rows.push_back({domain.name, std::to_string(domain.user_count), domain.admin_contact,
+                    domain.dkim_selector, format_time(domain.created_at)});
+  }
+  print_table(std::cout, {"DOMAIN", "USERS", "ADMIN CONTACT", "DKIM SELECTOR", "CREATED"}, rows);
+  return 0;
+}
+
+int remove_domain(const GlobalOptions& options, const DomainArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::DomainRepository domains(*db);
+  auto domain = domains.get(args.name);
+  if (!domain) return report_error(domain.error().message);
+  auto removed = domains.remove(domain->name, args.force);
+  if (!removed) return report_error(removed.error().message);
+  std::cout << "removed domain " << domain->name;
+  if (*removed > 0) std::cout << " and its " << *removed << (*removed == 1 ? " user" : " users");
+  std::cout << "\n";
+  return 0;
+}
+
+int set_domain(const GlobalOptions& options, const DomainArgs& args) {
+  std::vector<std::pair<std::string, std::string>> changes;
+  for (const auto& text : args.assignments) {
+    auto assignment = parse_assignment(text);
+    if (!assignment) return report_error(assignment.error().message);
+    if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey) {
+      return report_error("unknown key \"" + assignment->first + "\"; valid keys: " +
+                          std::string(kAdminContactKey) + ", " + std::string(kDkimSelectorKey));
+    }
+    changes.push_back(std::move(*assignment));
+  }
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::DomainRepository domains(*db);
+  auto updated = db->transaction([&]() -> Result<store::Domain> {
+    auto domain = domains.get(args.name);
+    if (!domain) return domain;
+    for (const auto& [key, value] : changes) {
+      auto set = key == kAdminContactKey ? domains.set_admin_contact(domain->name, value)
+                                         : domains.set_dkim_selector(domain->name, value);
+      if (!set) return tl::unexpected(set.error());
+    }
+    return domain;
+  });
+  if (!updated) return report_error(updated.error().message);
+  std::cout << "updated domain " << updated->name << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_domain_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<DomainArgs>();
+  auto* domain_cmd = app.add_subcommand("domain", "Manage the domains of this node");
+  domain_cmd->require_subcommand(1);
+
+  auto* add = domain_cmd->add_subcommand("add", "Add a domain");
+  add->add_option("name", args->name, "Domain name, e.g. example.com")->required();
+  add->add_option("--admin-contact", args->admin_contact,
+                  "E-mail address that receives abuse reports");
+  add->add_option("--dkim-selector", args->dkim_selector, "Default DKIM selector");
+  add->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return add_domain(options, *args); };
+  });
+
+  auto* list = domain_cmd->add_subcommand("list", "List the domains");
+  list->add_flag("--json", args->json, "Print a JSON array");
+  list->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return list_domains(options, *args); };
+  });
+
+  auto* remove = domain_cmd->add_subcommand("remove", "Remove a domain");
+  remove->add_option("name", args->name, "Domain name")->required();
+  remove->add_flag("--force", args->force, "Also remove the domain's users");
+  remove->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return remove_domain(options, *args); };
+  });
+
+  auto* set = domain_cmd->add_subcommand("set", "Change a domain: admin_contact=, dkim_selector=");
+  set->add_option("name", args->name, "Domain name")->required();
+  set->add_option("settings", args->assignments, "key=value pairs (an empty value clears)")
+      ->required();
+  set->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return set_domain(options, *args); };
+  });
+}
+
+}  // namespace pw::app

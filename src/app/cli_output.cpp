@@ -1,0 +1,54 @@
+// Output and argument helpers of the admin commands.
+#include "app/cli_output.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <ostream>
+
+#include "auth/name_syntax.hpp"
+
+namespace pw::app {
+
+std::string format_time(int64_t unix_seconds) {
+  auto time = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  if (gmtime_r(&time, &utc) == nullptr) return std::to_string(unix_seconds);
+  char buffer[sizeof "9999-12-31T23:59:59Z"] = {};
+  if (std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) {
+    return std::to_string(unix_seconds);
+  }
+  return buffer;
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+  auto shown = [](const std::string& cell) { return cell.empty() ? std::string("-") : cell; };
+  std::vector<size_t> widths(header.size(), 0);
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], shown(row[i]).size());
+    }
+  }
+  auto print_row = [&](const std::vector<std::string>& row, bool is_header) {
+    std::string line;
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      std::string cell = is_header ? row[i] : shown(row[i]);
+      line += cell;
+      if (i + 1 < row.size()) line += std::string(widths[i] - cell.size() + 2, ' ');
+    }
+    out << line << "\n";
+  };
+  print_row(header, true);
+  for (const auto& row : rows) print_row(row, false);
+}
+
+Result<std::pair<std::string, std::string>> parse_assignment(std::string_view text) {
+  auto equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0) {
+    return fail("expected key=value, got " + auth::quote_for_message(text));
+  }
+  return std::pair{std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
+}
+
+}  // namespace pw::app

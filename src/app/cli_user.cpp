@@ -1,0 +1,320 @@
+// `postwarden user add|list|show|remove|set`: the senders of the domains (F-AUTH-IP,
+// F-AUTH-USER, F-AUTH-DOMAIN) and their settings.
+// Trust: arguments and the password on stdin come from the admin; passwords are never echoed back,
+// except a generated one, printed once.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_output.hpp"
+#include "auth/ip_address.hpp"
+#include "auth/name_syntax.hpp"
+#include "auth/password.hpp"
+#include "store/domain_repository.hpp"
+#include "store/node_database.hpp"
+#include "store/user_repository.hpp"
+
+namespace pw::app {
+namespace {
+
+// Length of a generated password (unless auth.password_min_length asks for more): with 55
+// symbols, 20 characters carry about 115 bits, beyond any online or offline guessing.
+constexpr size_t kGeneratedPasswordLength = 20;
+
+constexpr std::string_view kIpChangeRefused =
+    "the IP of a user cannot be changed; remove the user and add a new one";
+
+struct UserArgs {
+  std::string ip;
+  std::string owner;
+  std::string user;
+  std::string domain;
+  bool password_stdin = false;
+  bool json = false;
+  std::string name;
+  std::vector<std::string> assignments;
+  // `user set NAME --ip|--cidr|--name X`: accepted only to refuse with the rule.
+  std::string new_ip;
+  bool rename_requested = false;
+};
+
+struct PasswordRules {
+  size_t min_length = 0;
+  auth::PasswordHashCost cost;
+};
+
+Result<PasswordRules> password_rules(const GlobalOptions& options) {
+  auto config = load_node_config(options);
+  if (!config) return tl::unexpected(config.error());
+  return PasswordRules{static_cast<size_t>(config->auth.password_min_length),
+                       {static_cast<uint64_t>(config->auth.password_hash_ops),
+                        static_cast<uint64_t>(config->auth.password_hash_mem_kib)}};
+}
+
+// One line from stdin without its line ending; an error at end of input.
+Result<std::string> read_password_line() {
+  std::string line;
+  if (!std::getline(std::cin, line) && line.empty()) {
+    return fail("no password on standard input (--password-stdin reads one line)");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// The new password's hash, and the password itself when it was generated (to print once).
+struct NewPassword {
+  std::string hash;
+  std::string generated;
+};
+
+Result<NewPassword> new_password(const PasswordRules& rules, std::string_view username,
+                                 bool from_stdin) {
+  NewPassword result;
+  std::string password;
+  if (from_stdin) {
+    auto line = read_password_line();
+    if (!line) return tl::unexpected(line.error());
+    password = std::move(*line);
+    if (auto strong = auth::check_password_strength(password, username, rules.min_length);
+        !strong) {
+      return tl::unexpected(strong.error());
+    }
+  } else {
+    auto generated = auth::generate_password(std::max(kGeneratedPasswordLength, rules.min_length));
+    if (!generated) return tl::unexpected(generated.error());
+    password = *generated;
+    result.generated = *generated;
+  }
+  auto hash = auth::hash_password(password, rules.cost);
+  if (!hash) return tl::unexpected(hash.error());
+  result.hash = std::move(*hash);
+  return result;
+}
+
+nlohmann::json user_json(const store::User& user, bool with_settings) {
+  nlohmann::json out = {{"name", user.name},
+                        {"kind", auth::to_string(user.kind)},
+                        {"domain", user.domain},
+                        {"has_password", user.has_password},
+                        {"created", format_time(user.created_at)},
+                        {"updated", format_time(user.updated_at)}};
+  if (with_settings) out["settings"] = user.settings;
+  return out;
+}
+
+int add_user(const GlobalOptions& options, const UserArgs& args) {
+  int kinds = !args.ip.empty() + !args.user.empty() + !args.domain.empty();
+  if (kinds != 1)
+    return report_error("give exactly one of --ip CIDR, --user EMAIL, --domain DOMAIN");
+  if (!args.ip.empty() && args.owner.empty()) {
+    return report_error("--ip needs --owner DOMAIN: the domain the address or range belongs to");
+  }
+  if (args.ip.empty() && !args.owner.empty()) {
+    return report_error("--owner goes with --ip only; a user's domain is in its name");
+  }
+  if (!args.ip.empty() && args.password_stdin) {
+    return report_error("an IP user has no password: it is identified by its address");
+  }
+
+  std::string username;  // canonical, checked before reading or generating a password
+  if (!args.ip.empty()) {
+    auto range = auth::Cidr::parse(args.ip);
+    if (!range) return report_error(range.error().message);
+  } else {
+    auto name = args.user.empty() ? auth::canonical_domain_name(args.domain)
+                                  : auth::canonical_email_address(args.user);
+    if (!name) return report_error(name.error().message);
+    username = *name;
+  }
+
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::UserRepository users(*db);
+  Result<store::User> added;
+  NewPassword password;
+  if (!args.ip.empty()) {
+    added = users.add_ip(args.ip, args.owner);
+  } else {
+    // Refuse an unknown domain or a duplicate before asking for, or making, a password.
+    auto domain = store::DomainRepository(*db).get(username.substr(username.rfind('@') + 1));
+    if (!domain) return report_error(domain.error().message);
+    auto existing = users.find(username);
+    if (!existing) return report_error(existing.error().message);
+    if (*existing) return report_error("user " + username + " already exists");
+    auto rules = password_rules(options);
+    if (!rules) return report_error(rules.error().message);
+    auto made = new_password(*rules, username, args.password_stdin);
+    if (!made) return report_error(made.error().message);
+    password = std::move(*made);
+    added = args.user.empty() ? users.add_domain(username, password.hash)
+                              : users.add_user(username, password.hash);
+  }
+  if (!added) return report_error(added.error().message);
+  std::cout << "added user " << added->name << " (" << auth::to_string(added->kind) << ") in "
+            << added->domain << "\n";
+  if (!password.generated.empty()) std::cout << "password: " << password.generated << "\n";
+  return 0;
+}
+
+int list_users(const GlobalOptions& options, const UserArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto users = store::UserRepository(*db).list(args.domain);
+  if (!users) return report_error(users.error().message);
+  if (args.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& user : *users) out.push_back(user_json(user, false));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& user : *users) {
+    rows.push_back({user.name, std::string(auth::to_string(user.kind)), user.domain,
+                    format_time(user.created_at)});
+  }
+  print_table(std::cout, {"NAME", "KIND", "DOMAIN", "CREATED"}, rows);
+  return 0;
+}
+
+int show_user(const GlobalOptions& options, const UserArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto user = store::UserRepository(*db).get(args.name);
+  if (!user) return report_error(user.error().message);
+  if (args.json) {
+    std::cout << user_json(*user, true).dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "name:     " << user->name << "\n"
+            << "kind:     " << auth::to_string(user->kind) << "\n"
+            << "domain:   " << user->domain << "\n"
+            << "password: "
+            << (user->kind == auth::SenderKind::kIp ? "none (identified by its address)"
+                                                    : (user->has_password ? "set" : "not set"))
+            << "\n"
+            << "created:  " << format_time(user->created_at) << "\n"
+            << "updated:  " << format_time(user->updated_at) << "\n"
+            << "settings:" << (user->settings.empty() ? " none" : "") << "\n";
+  for (const auto& [key, value] : user->settings) std::cout << "  " << key << "=" << value << "\n";
+  return 0;
+}
+
+int remove_user(const GlobalOptions& options, const UserArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::UserRepository users(*db);
+  auto user = users.get(args.name);
+  if (!user) return report_error(user.error().message);
+  if (auto removed = users.remove(user->name); !removed) {
+    return report_error(removed.error().message);
+  }
+  std::cout << "removed user " << user->name << " (" << auth::to_string(user->kind) << ") from "
+            << user->domain << "\n";
+  return 0;
+}
+
+int set_user(const GlobalOptions& options, const UserArgs& args) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  for (const auto& text : args.assignments) {
+    auto assignment = parse_assignment(text);
+    if (!assignment) return report_error(assignment.error().message);
+    settings.push_back(std::move(*assignment));
+  }
+  if (settings.empty() && !args.password_stdin && !args.rename_requested) {
+    return report_error("nothing to change: give --password-stdin and/or key=value settings");
+  }
+
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::UserRepository users(*db);
+  auto user = users.get(args.name);
+  if (!user) return report_error(user.error().message);
+  if (args.rename_requested) {
+    return report_error(user->kind == auth::SenderKind::kIp
+                            ? std::string(kIpChangeRefused)
+                            : "the name of a user cannot be changed; remove the user and add a "
+                              "new one");
+  }
+  if (args.password_stdin && user->kind == auth::SenderKind::kIp) {
+    return report_error(user->name +
+                        " is an IP user: it is identified by its address and has "
+                        "no password");
+  }
+
+  NewPassword password;
+  if (args.password_stdin) {
+    auto rules = password_rules(options);
+    if (!rules) return report_error(rules.error().message);
+    auto made = new_password(*rules, user->name, true);
+    if (!made) return report_error(made.error().message);
+    password = std::move(*made);
+  }
+  auto updated = db->transaction([&]() -> Result<void> {
+    if (!settings.empty()) {
+      if (auto set = users.set_settings(user->name, settings); !set) return set;
+    }
+    if (!password.hash.empty()) return users.set_password_hash(user->name, password.hash);
+    return {};
+  });
+  if (!updated) return report_error(updated.error().message);
+  std::cout << "updated user " << user->name << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_user_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<UserArgs>();
+  auto* user_cmd = app.add_subcommand("user", "Manage the senders (users) of the domains");
+  user_cmd->require_subcommand(1);
+
+  auto* add = user_cmd->add_subcommand(
+      "add", "Add a sender: an IP or range (--ip with --owner), a user or a domain user");
+  add->add_option("--ip", args->ip, "IPv4/IPv6 address or CIDR range that may relay");
+  add->add_option("--owner", args->owner, "Domain an --ip sender belongs to");
+  add->add_option("--user", args->user, "E-mail address of a password user");
+  add->add_option("--domain", args->domain, "Domain name of a domain user");
+  add->add_flag("--password-stdin", args->password_stdin,
+                "Read the password from one line of stdin (else one is generated and printed)");
+  add->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return add_user(options, *args); };
+  });
+
+  auto* list = user_cmd->add_subcommand("list", "List the senders");
+  list->add_option("--domain", args->domain, "Only the senders of this domain");
+  list->add_flag("--json", args->json, "Print a JSON array");
+  list->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return list_users(options, *args); };
+  });
+
+  auto* show = user_cmd->add_subcommand("show", "Show one sender and its settings");
+  show->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  show->add_flag("--json", args->json, "Print a JSON object");
+  show->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return show_user(options, *args); };
+  });
+
+  auto* remove = user_cmd->add_subcommand("remove", "Remove a sender");
+  remove->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  remove->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return remove_user(options, *args); };
+  });
+
+  auto* set = user_cmd->add_subcommand("set", "Change a sender's password or settings");
+  set->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  set->add_flag("--password-stdin", args->password_stdin,
+                "Read a new password from one line of stdin");
+  set->add_option("settings", args->assignments, "key=value settings (an empty value clears)");
+  // The IP of an IP user never changes (F-AUTH-IP): these exist to say so, not to do it.
+  set->add_option("--ip,--cidr,--name", args->new_ip)
+      ->each([args](const std::string&) { args->rename_requested = true; })
+      ->group("");
+  set->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return set_user(options, *args); };
+  });
+}
+
+}  // namespace pw::app

@@ -127,6 +127,7 @@ class Node:
         self.proc: subprocess.Popen | None = None
         self.logs: list[pathlib.Path] = []
         self.killed = False
+        self.stopped = False
         root.mkdir(parents=True, exist_ok=True)
         write_config(self.config_path, config)
 
@@ -168,6 +169,7 @@ class Node:
                  str(self.config_path), "--listen", f"127.0.0.1:{self.port}"],
                 stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=cli_env())
         self.killed = False
+        self.stopped = False
         self.wait_until_accepting()
 
     def wait_until_accepting(self) -> None:
@@ -187,14 +189,17 @@ class Node:
     def stop(self) -> int:
         """SIGTERM and a bounded wait; returns the exit status."""
         assert self.proc is not None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-                raise AssertionError(f"serve ignored SIGTERM for {STOP_TIMEOUT_S} s")
+        if self.proc.poll() is not None:
+            raise AssertionError(
+                f"serve had already exited with status {self.proc.returncode} before SIGTERM")
+        self.stopped = True
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise AssertionError(f"serve ignored SIGTERM for {STOP_TIMEOUT_S} s")
         return self.proc.returncode
 
     def kill9(self) -> None:
@@ -328,15 +333,19 @@ def make_node(tmp_path, request):
 
     problems = []
     for node in nodes:
-        if node.proc is None or node.killed:
+        if node.proc is None:
             continue
-        try:
-            status = node.stop()
-        except AssertionError as e:
-            problems.append(f"{node.root}: {e}")
-            continue
-        if status != 0:
-            problems.append(f"{node.root}: serve exited with status {status} on SIGTERM")
+        if node.stopped:
+            if node.proc.returncode != 0:
+                problems.append(f"{node.root}: serve exited with status {node.proc.returncode}")
+        elif not node.killed:
+            try:
+                status = node.stop()
+            except AssertionError as e:
+                problems.append(f"{node.root}: {e}")
+                continue
+            if status != 0:
+                problems.append(f"{node.root}: serve exited with status {status} on SIGTERM")
         reports = node.sanitizer_reports()
         if reports:
             problems.append(f"{node.root}: sanitizer reports in stderr: {reports}")

@@ -106,7 +106,9 @@ def test_removing_an_unknown_sender_is_refused(cli_node):
     assert_refused(cli_node, "user", "remove", "10.99.0.0/16")
 
 
-def test_ip_sender_address_cannot_be_changed(cli_node):
-    message = assert_refused(cli_node, "user", "set", IP_SENDER, "--ip", "10.10.0.0/16")
+@pytest.mark.parametrize("change", [("--ip", "10.10.0.0/16"), ("ip=10.10.0.0/16",),
+                                    ("name=10.10.0.0/16",)], ids=["option", "ip_key", "name_key"])
+def test_ip_sender_address_cannot_be_changed(cli_node, change):
+    message = assert_refused(cli_node, "user", "set", IP_SENDER, *change)
     assert IP_SENDER in {u.get("name") for u in cli_node.users()}
     assert message.startswith("postwarden: "), message

@@ -52,8 +52,8 @@ def test_fake_end_of_data_does_not_end_data_and_message_is_refused(node, name):
 @pytest.mark.parametrize("bare", [b"\n", b"\r"], ids=["bare_lf", "bare_cr"])
 def test_bare_line_end_inside_data_is_refused(node, bare):
     wire = open_data(node)
-    reply = wire.data(b"Subject: bare\r\n\r\nline one" + bare + b"line two\r\n")
-    wire.check(reply, 550, "5.6.0", where="for data with a bare line end")
+    wire.send(b"Subject: bare\r\n\r\nline one" + bare + b"line two\r\n.\r\n")
+    wire.check(wire.read_reply(), 550, "5.6.0", where="for data with a bare line end")
     wire.quit()
     assert node.spool_count() == 0
 

@@ -7,6 +7,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
+#include "auth/name_syntax.hpp"
 #include "store/domain_repository.hpp"
 #include "store/node_database.hpp"
 
@@ -80,8 +81,9 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     auto assignment = parse_assignment(text);
     if (!assignment) return report_error(assignment.error().message);
     if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey) {
-      return report_error("unknown key \"" + assignment->first + "\"; valid keys: " +
-                          std::string(kAdminContactKey) + ", " + std::string(kDkimSelectorKey));
+      return report_error("unknown key " + auth::quote_for_message(assignment->first) +
+                          "; valid keys: " + std::string(kAdminContactKey) + ", " +
+                          std::string(kDkimSelectorKey));
     }
     changes.push_back(std::move(*assignment));
   }

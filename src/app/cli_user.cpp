@@ -28,6 +28,11 @@ constexpr std::string_view kIpChangeRefused =
     "the IP of a user cannot be changed; remove the user and add a new one";
 
 struct UserArgs {
+  // Which of the kind options `user add` was given, counted by CLI11 so that an empty value
+  // (--ip "") is reported as a bad value, not as a missing option.
+  bool ip_given = false;
+  bool user_given = false;
+  bool domain_given = false;
   std::string ip;
   std::string owner;
   std::string user;
@@ -106,26 +111,27 @@ nlohmann::json user_json(const store::User& user, bool with_settings) {
 }
 
 int add_user(const GlobalOptions& options, const UserArgs& args) {
-  int kinds = !args.ip.empty() + !args.user.empty() + !args.domain.empty();
-  if (kinds != 1)
+  int kinds = args.ip_given + args.user_given + args.domain_given;
+  if (kinds != 1) {
     return report_error("give exactly one of --ip CIDR, --user EMAIL, --domain DOMAIN");
-  if (!args.ip.empty() && args.owner.empty()) {
+  }
+  if (args.ip_given && args.owner.empty()) {
     return report_error("--ip needs --owner DOMAIN: the domain the address or range belongs to");
   }
-  if (args.ip.empty() && !args.owner.empty()) {
+  if (!args.ip_given && !args.owner.empty()) {
     return report_error("--owner goes with --ip only; a user's domain is in its name");
   }
-  if (!args.ip.empty() && args.password_stdin) {
+  if (args.ip_given && args.password_stdin) {
     return report_error("an IP user has no password: it is identified by its address");
   }
 
   std::string username;  // canonical, checked before reading or generating a password
-  if (!args.ip.empty()) {
+  if (args.ip_given) {
     auto range = auth::Cidr::parse(args.ip);
     if (!range) return report_error(range.error().message);
   } else {
-    auto name = args.user.empty() ? auth::canonical_domain_name(args.domain)
-                                  : auth::canonical_email_address(args.user);
+    auto name = args.user_given ? auth::canonical_email_address(args.user)
+                                : auth::canonical_domain_name(args.domain);
     if (!name) return report_error(name.error().message);
     username = *name;
   }
@@ -135,7 +141,7 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
   store::UserRepository users(*db);
   Result<store::User> added;
   NewPassword password;
-  if (!args.ip.empty()) {
+  if (args.ip_given) {
     added = users.add_ip(args.ip, args.owner);
   } else {
     // Refuse an unknown domain or a duplicate before asking for, or making, a password.
@@ -149,8 +155,8 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
     auto made = new_password(*rules, username, args.password_stdin);
     if (!made) return report_error(made.error().message);
     password = std::move(*made);
-    added = args.user.empty() ? users.add_domain(username, password.hash)
-                              : users.add_user(username, password.hash);
+    added = args.user_given ? users.add_user(username, password.hash)
+                            : users.add_domain(username, password.hash);
   }
   if (!added) return report_error(added.error().message);
   std::cout << "added user " << added->name << " (" << auth::to_string(added->kind) << ") in "
@@ -273,13 +279,16 @@ void register_user_commands(CLI::App& app, Action& action) {
 
   auto* add = user_cmd->add_subcommand(
       "add", "Add a sender: an IP or range (--ip with --owner), a user or a domain user");
-  add->add_option("--ip", args->ip, "IPv4/IPv6 address or CIDR range that may relay");
+  auto* ip = add->add_option("--ip", args->ip, "IPv4/IPv6 address or CIDR range that may relay");
   add->add_option("--owner", args->owner, "Domain an --ip sender belongs to");
-  add->add_option("--user", args->user, "E-mail address of a password user");
-  add->add_option("--domain", args->domain, "Domain name of a domain user");
+  auto* user = add->add_option("--user", args->user, "E-mail address of a password user");
+  auto* domain = add->add_option("--domain", args->domain, "Domain name of a domain user");
   add->add_flag("--password-stdin", args->password_stdin,
                 "Read the password from one line of stdin (else one is generated and printed)");
-  add->callback([&action, args] {
+  add->callback([&action, args, ip, user, domain] {
+    args->ip_given = ip->count() > 0;
+    args->user_given = user->count() > 0;
+    args->domain_given = domain->count() > 0;
     action = [args](const GlobalOptions& options) { return add_user(options, *args); };
   });
 

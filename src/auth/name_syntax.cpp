@@ -13,14 +13,6 @@ constexpr size_t kMaxLocalPart = 64;      // RFC 5321 4.5.3.1.1
 constexpr size_t kMaxEmailAddress = 254;  // RFC 5321 4.5.3.1.3 path (256) less the angle brackets
 constexpr size_t kMaxQuotedText = 64;
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-'; }
 
@@ -57,6 +49,14 @@ Result<void> check_labels(std::string_view name, std::string_view original, std:
 
 }  // namespace
 
+std::string ascii_lowercase(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 std::string quote_for_message(std::string_view text) {
   std::string out = "\"";
   for (char c : text.substr(0, kMaxQuotedText)) {
@@ -80,7 +80,7 @@ Result<std::string> canonical_domain_name(std::string_view text) {
     return fail("domain name " + quote_for_message(original) + " is longer than " +
                 std::to_string(kMaxDomainName) + " characters");
   }
-  std::string name = lowered(text);
+  std::string name = ascii_lowercase(text);
   if (auto labels = check_labels(name, original, "domain name"); !labels) {
     return tl::unexpected(labels.error());
   }
@@ -124,7 +124,7 @@ Result<std::string> canonical_email_address(std::string_view text) {
   auto domain = canonical_domain_name(text.substr(at + 1));
   if (!domain)
     return fail("e-mail address " + quote_for_message(text) + ": " + domain.error().message);
-  return lowered(local) + "@" + *domain;
+  return ascii_lowercase(local) + "@" + *domain;
 }
 
 Result<std::string> canonical_dkim_selector(std::string_view text) {
@@ -133,7 +133,7 @@ Result<std::string> canonical_dkim_selector(std::string_view text) {
     return fail("DKIM selector " + quote_for_message(text) + " is longer than " +
                 std::to_string(kMaxDomainName) + " characters");
   }
-  std::string selector = lowered(text);
+  std::string selector = ascii_lowercase(text);
   if (auto labels = check_labels(selector, text, "DKIM selector"); !labels) {
     return tl::unexpected(labels.error());
   }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/name_syntax.hpp"
 #include "auth/sodium_init.hpp"
 
 namespace pw::auth {
@@ -27,14 +28,6 @@ constexpr size_t kBytesPerKib = 1024;
 constexpr std::string_view kArgon2idPrefix = "$argon2id$";
 constexpr std::string_view kUnambiguousAlphabet =
     "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
 
 // Characters as a person counts them: UTF-8 continuation bytes do not start a new one.
 std::vector<std::string_view> characters(std::string_view text) {
@@ -94,7 +87,8 @@ Result<void> check_password_strength(std::string_view password, std::string_view
   auto chars = characters(password);
   if (chars.size() < min_length) {
     return fail("the password is too short: " + std::to_string(chars.size()) +
-                " characters, at least " + std::to_string(min_length) + " required");
+                (chars.size() == 1 ? " character" : " characters") + ", at least " +
+                std::to_string(min_length) + " required");
   }
   std::set<std::string_view> distinct(chars.begin(), chars.end());
   if (distinct.size() == 1) return fail("the password repeats a single character");
@@ -102,8 +96,8 @@ Result<void> check_password_strength(std::string_view password, std::string_view
     return fail("the password has fewer than " + std::to_string(kMinDistinctCharacters) +
                 " different characters");
   }
-  std::string lower_password = lowered(password);
-  std::string lower_username = lowered(username);
+  std::string lower_password = ascii_lowercase(password);
+  std::string lower_username = ascii_lowercase(username);
   if (!lower_username.empty() && lower_password.find(lower_username) != std::string::npos) {
     return fail("the password contains the user name");
   }

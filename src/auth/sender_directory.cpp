@@ -4,22 +4,11 @@
 
 #include <algorithm>
 
+#include "auth/name_syntax.hpp"
 #include "store/database.hpp"
 #include "store/statement.hpp"
 
 namespace pw::auth {
-namespace {
-
-std::string lowered(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
-
-}  // namespace
-
 std::optional<Sender> SenderDirectory::match_ip(const IpAddress& address) const {
   for (const auto& [range, sender] : ranges_) {
     if (range.contains(address)) return sender;
@@ -28,7 +17,7 @@ std::optional<Sender> SenderDirectory::match_ip(const IpAddress& address) const 
 }
 
 std::optional<Login> SenderDirectory::find_login(std::string_view username) const {
-  std::string key = lowered(username);
+  std::string key = ascii_lowercase(username);
   SenderKind wanted = key.find('@') != std::string::npos ? SenderKind::kUser : SenderKind::kDomain;
   auto found = std::lower_bound(
       logins_.begin(), logins_.end(), key,
@@ -49,7 +38,7 @@ void SenderDirectory::add_ip(Cidr range, Sender sender) {
 }
 
 void SenderDirectory::add_login(Login login) {
-  login.sender.name = lowered(login.sender.name);
+  login.sender.name = ascii_lowercase(login.sender.name);
   auto position = std::upper_bound(
       logins_.begin(), logins_.end(), login.sender.name,
       [](const std::string& name, const Login& entry) { return name < entry.sender.name; });

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs every Debian package postwarden needs (idempotent, non-interactive) and builds
+# build/postwarden. Usage: scripts/setup.sh [--asan] [--fuzz]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  # build
+  g++ cmake ninja-build pkg-config
+  # libraries
+  libboost1.81-dev libssl-dev libsodium-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
+  libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev
+  # tests and benchmarks
+  libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3
+  # fuzzing (libFuzzer)
+  clang-14 libclang-rt-14-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  # Postfix is only a peer for tests and benchmarks: install it without configuring a system MTA.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+JOBS="${PW_JOBS:-2}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$JOBS"
+
+for arg in "$@"; do
+  case "$arg" in
+    --asan)
+      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON >/dev/null
+      cmake --build build-asan -j"$JOBS"
+      ;;
+    --fuzz)
+      CXX=clang++-14 cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+      cmake --build build-fuzz -j"$JOBS"
+      ;;
+  esac
+done

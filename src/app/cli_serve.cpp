@@ -1,0 +1,267 @@
+// `postwarden serve`: wires configuration, database, TLS, spool and listeners into a running
+// node, reloads senders when the CLI changes them, and shuts down cleanly on SIGTERM.
+#include <sodium.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "auth/password.hpp"
+#include "net/event_loops.hpp"
+#include "net/listener.hpp"
+#include "net/tls_context.hpp"
+#include "smtp/server_context.hpp"
+#include "smtp/server_session.hpp"
+#include "store/database.hpp"
+
+namespace pw::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+struct ServeOptions {
+  std::vector<std::string> listen;
+  std::vector<std::string> listen_tls;
+  std::string relay_host;
+  std::string dns;
+  std::string http;
+};
+
+std::string system_hostname() {
+  char buffer[256] = {0};
+  if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
+  return buffer;
+}
+
+// A server that wants thousands of sessions needs the soft descriptor limit at the hard one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void configure_logging() {
+  auto logger = spdlog::stderr_logger_mt("postwarden");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int serve(const GlobalOptions& global, const ServeOptions& options) {
+  if (global.data_dir.empty()) return report_error("serve needs --data-dir DIR");
+  for (const auto* unsupported : {&options.relay_host, &options.dns, &options.http}) {
+    if (!unsupported->empty())
+      return report_error(
+          "--relay-host, --dns and --http are not available yet: this build accepts and spools "
+          "mail but does not deliver it or serve the panel");
+  }
+  auto loaded = load_node_config(global);
+  if (!loaded) return report_error(loaded.error().message);
+  auto ctx = std::make_unique<smtp::ServerContext>();
+  ctx->config = std::move(*loaded);
+  config::Config& config = ctx->config;
+  if (!options.listen.empty()) config.server.listen = options.listen;
+  if (!options.listen_tls.empty()) config.server.listen_tls = options.listen_tls;
+  if (config.server.listen.empty() && config.server.listen_tls.empty())
+    return report_error("no listener configured");
+  ctx->hostname = config.server.hostname.empty() ? system_hostname() : config.server.hostname;
+
+  configure_logging();
+  raise_descriptor_limit();
+  if (sodium_init() < 0) return report_error("libsodium failed to initialise");
+
+  const fs::path data_dir = global.data_dir;
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return report_error("cannot create data dir " + data_dir.string() + ": " + ec.message());
+  ::chmod(data_dir.c_str(), 0700);
+
+  auto db = store::Database::open((data_dir / "postwarden.db").string());
+  if (!db) return report_error(db.error().message);
+  auto directory = auth::load_sender_directory(*db);
+  if (!directory) return report_error(directory.error().message);
+  ctx->directory.store(*directory);
+  auto generation = db->config_generation();
+  if (!generation) return report_error(generation.error().message);
+
+  fs::path cert =
+      config.tls.cert_file.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls.cert_file);
+  fs::path key =
+      config.tls.key_file.empty() ? data_dir / "tls" / "key.pem" : fs::path(config.tls.key_file);
+  if (config.tls.cert_file.empty() || config.tls.key_file.empty()) {
+    if (auto r = net::ensure_self_signed_certificate(cert, key, ctx->hostname); !r)
+      return report_error(r.error().message);
+  }
+  auto tls = net::make_server_tls_context(cert, key);
+  if (!tls) return report_error(tls.error().message);
+  ctx->tls = *tls;
+
+  auto spool = queue::Spool::open(data_dir / "spool");
+  if (!spool) return report_error(spool.error().message);
+  ctx->spool = std::make_unique<queue::Spool>(std::move(*spool));
+
+  const auto& a = config.auth;
+  ctx->guard = std::make_unique<auth::BruteForceGuard>(auth::BruteForceLimits{
+      std::chrono::milliseconds(a.failure_delay_ms),
+      std::chrono::milliseconds(a.max_failure_delay_ms), a.max_failures,
+      std::chrono::seconds(a.failure_window_s), std::chrono::seconds(a.ban_time_s),
+      static_cast<size_t>(a.tracked_ips)});
+  ctx->limiter = std::make_shared<net::ConnectionLimiter>(config.server.max_sessions,
+                                                          config.server.max_sessions_per_ip);
+  {
+    unsigned char random[32];
+    randombytes_buf(random, sizeof random);
+    auto dummy =
+        auth::hash_password(std::string_view(reinterpret_cast<char*>(random), sizeof random),
+                            {static_cast<uint64_t>(a.password_hash_ops),
+                             static_cast<uint64_t>(a.password_hash_mem_kib)});
+    if (!dummy) return report_error(dummy.error().message);
+    ctx->dummy_password_hash = *dummy;
+  }
+
+  asio::thread_pool blocking(static_cast<size_t>(config.server.blocking_threads));
+  ctx->blocking = &blocking;
+  size_t loop_count = config.server.event_loops > 0
+                          ? static_cast<size_t>(config.server.event_loops)
+                          : std::max(1u, std::thread::hardware_concurrency());
+  net::EventLoops loops(loop_count);
+  asio::io_context main_context(1);
+
+  std::vector<std::shared_ptr<net::Listener>> listeners;
+  auto open_listeners = [&](const std::vector<std::string>& addresses,
+                            bool implicit_tls) -> Result<void> {
+    for (const auto& address : addresses) {
+      auto listener = net::Listener::bind(main_context, address);
+      if (!listener) return tl::unexpected(listener.error());
+      auto* context = ctx.get();
+      (*listener)->start(loops, [context, implicit_tls](asio::ip::tcp::socket socket) {
+        std::string ip = net::client_ip_of(socket);
+        if (ip.empty() || context->stopping) return;
+        if (context->guard->is_banned(ip)) {
+          spdlog::info("event=refused reason=auth_ban client={}", ip);
+          return smtp::refuse_connection(std::move(socket),
+                                         "421 4.7.0 Too many failed authentication attempts from "
+                                         "this IP address; try again later");
+        }
+        net::ConnectionLimiter::Slot slot;
+        switch (context->limiter->try_acquire(ip, slot)) {
+          case net::ConnectionLimiter::Refusal::kTotal:
+            spdlog::info("event=refused reason=max_sessions client={}", ip);
+            return smtp::refuse_connection(
+                std::move(socket), "421 4.3.2 Too many connections; please try again later");
+          case net::ConnectionLimiter::Refusal::kPerIp:
+            spdlog::info("event=refused reason=max_sessions_per_ip client={}", ip);
+            // The exact text of seed 001 (F-CONC); clients and admins match on it.
+            return smtp::refuse_connection(std::move(socket),
+                                           "421 Too many concurrent SMTP connections from this IP "
+                                           "address; please try again later.");
+          case net::ConnectionLimiter::Refusal::kNone:
+            break;
+        }
+        smtp::start_session(*context, std::move(socket), implicit_tls, std::move(slot));
+      });
+      spdlog::info("event=listening address={} tls={}", address,
+                   implicit_tls ? "implicit" : "starttls");
+      listeners.push_back(*listener);
+    }
+    return {};
+  };
+  if (auto r = open_listeners(config.server.listen, false); !r)
+    return report_error(r.error().message);
+  if (auto r = open_listeners(config.server.listen_tls, true); !r)
+    return report_error(r.error().message);
+
+  // Sender reload: the CLI bumps config_generation; a changed value loads a new snapshot.
+  asio::steady_timer reload_timer(main_context);
+  int64_t seen_generation = *generation;
+  auto* database = &*db;
+  std::function<void()> schedule_reload = [&] {
+    reload_timer.expires_after(std::chrono::milliseconds(config.server.reload_interval_ms));
+    reload_timer.async_wait([&](const boost::system::error_code& error) {
+      if (error) return;
+      asio::post(blocking, [&] {
+        auto current = database->config_generation();
+        if (current && *current != seen_generation) {
+          auto fresh = auth::load_sender_directory(*database);
+          if (fresh) {
+            ctx->directory.store(*fresh);
+            seen_generation = *current;
+            spdlog::info("event=senders_reloaded generation={} senders={}", *current,
+                         (*fresh)->size());
+          } else {
+            spdlog::error("event=reload_failed error=\"{}\"", fresh.error().message);
+          }
+        }
+        asio::post(main_context, schedule_reload);
+      });
+    });
+  };
+  schedule_reload();
+
+  // Shutdown: stop accepting, ask sessions to finish, wait for the grace period, then cut.
+  asio::signal_set signals(main_context, SIGTERM, SIGINT);
+  asio::steady_timer shutdown_timer(main_context);
+  auto shutdown_started = std::chrono::steady_clock::now();
+  std::function<void()> wait_for_sessions = [&] {
+    auto grace = std::chrono::seconds(config.server.shutdown_grace_s);
+    if (ctx->sessions.size() == 0 || std::chrono::steady_clock::now() - shutdown_started >= grace) {
+      if (ctx->sessions.size() > 0)
+        spdlog::warn("event=shutdown_cut sessions={}", ctx->sessions.size());
+      main_context.stop();
+      return;
+    }
+    ctx->sessions.stop_all();
+    shutdown_timer.expires_after(std::chrono::milliseconds(50));
+    shutdown_timer.async_wait([&](const boost::system::error_code&) { wait_for_sessions(); });
+  };
+  signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+    if (error) return;
+    spdlog::info("event=shutdown signal={} sessions={}", signal_number, ctx->sessions.size());
+    ctx->stopping = true;
+    reload_timer.cancel();
+    for (auto& listener : listeners) listener->close();
+    shutdown_started = std::chrono::steady_clock::now();
+    wait_for_sessions();
+  });
+
+  loops.start();
+  spdlog::info("event=started version={} hostname={} data_dir={} event_loops={} senders={}",
+               PW_VERSION, ctx->hostname, data_dir.string(), loop_count, (*directory)->size());
+  main_context.run();
+  loops.stop();
+  loops.join();
+  blocking.join();
+  spdlog::info("event=stopped");
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app, Action& action) {
+  auto options = std::make_shared<ServeOptions>();
+  auto* serve_cmd = app.add_subcommand("serve", "Run the gateway");
+  serve_cmd->add_option("--listen", options->listen,
+                        "Submission listener ADDR:PORT (STARTTLS); repeatable");
+  serve_cmd->add_option("--listen-tls", options->listen_tls,
+                        "Implicit-TLS listener ADDR:PORT; repeatable");
+  serve_cmd->add_option("--relay-host", options->relay_host, "Send all outgoing mail to HOST:PORT");
+  serve_cmd->add_option("--dns", options->dns, "DNS server HOST:PORT for the resolver");
+  serve_cmd->add_option("--http", options->http, "Panel and API listener ADDR:PORT");
+  serve_cmd->callback([&action, options] {
+    action = [options](const GlobalOptions& global) { return serve(global, *options); };
+  });
+}
+
+}  // namespace pw::app

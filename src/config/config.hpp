@@ -1,0 +1,74 @@
+// The node's configuration: one struct per TOML section. Every default, bound and doc line lives
+// once, in the registry in settings_registry.cpp; these structs only hold the resolved values.
+// Trust: the TOML file is admin input; load_config() validates every key and bound.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.hpp"
+
+namespace pw::config {
+
+struct ServerConfig {
+  std::string hostname;                 // name in the banner and Received; "" = the system's
+  std::vector<std::string> listen;      // submission listeners (STARTTLS), ADDR:PORT
+  std::vector<std::string> listen_tls;  // implicit-TLS listeners (RFC 8314)
+  int64_t event_loops = 0;              // 0 = one per core
+  int64_t blocking_threads = 0;
+  int64_t max_sessions = 0;
+  int64_t max_sessions_per_ip = 0;
+  int64_t shutdown_grace_s = 0;
+  int64_t reload_interval_ms = 0;
+};
+
+struct SmtpConfig {
+  int64_t max_command_line_length = 0;  // RFC 5321 4.5.3.1.4
+  int64_t max_auth_line_length = 0;     // RFC 4954 4
+  int64_t max_recipients = 0;           // RFC 5321 4.5.3.1.8
+  int64_t max_message_size = 0;         // RFC 1870 SIZE
+  int64_t idle_timeout_s = 0;
+  int64_t data_timeout_s = 0;
+  int64_t tls_handshake_timeout_s = 0;
+  int64_t write_timeout_s = 0;
+  int64_t max_errors = 0;
+  bool smtputf8 = true;  // RFC 6531
+};
+
+struct TlsConfig {
+  std::string cert_file;  // "" = <data-dir>/tls/cert.pem, made on first start
+  std::string key_file;
+  bool require_tls_for_auth = true;
+};
+
+struct AuthConfig {
+  int64_t failure_delay_ms = 0;
+  int64_t max_failure_delay_ms = 0;
+  int64_t max_failures = 0;
+  int64_t failure_window_s = 0;
+  int64_t ban_time_s = 0;
+  int64_t tracked_ips = 0;
+  int64_t password_min_length = 0;
+  int64_t password_hash_ops = 0;
+  int64_t password_hash_mem_kib = 0;
+};
+
+struct Config {
+  ServerConfig server;
+  SmtpConfig smtp;
+  TlsConfig tls;
+  AuthConfig auth;
+};
+
+// The defaults of every setting.
+Config default_config();
+
+// Reads a TOML file over the defaults. Unknown keys, wrong types and values out of bounds are
+// errors, so a typo never silently leaves a default in force.
+Result<Config> load_config(const std::string& path);
+Result<Config> parse_config(std::string_view toml_text, std::string_view source_name = "config");
+
+// The configuration reference (Markdown), generated from the registry.
+std::string reference_markdown();
+
+}  // namespace pw::config

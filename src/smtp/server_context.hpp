@@ -1,0 +1,61 @@
+// What every SMTP session of a node shares: configuration, TLS, spool, sender directory, guards,
+// the blocking-work pool, and the registry used to stop sessions on shutdown.
+#pragma once
+#include <atomic>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "auth/brute_force_guard.hpp"
+#include "auth/sender_directory.hpp"
+#include "config/config.hpp"
+#include "net/connection_limiter.hpp"
+#include "queue/spool.hpp"
+
+namespace boost::asio {
+class thread_pool;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace pw::smtp {
+
+class StoppableSession {
+ public:
+  virtual ~StoppableSession() = default;
+  // Thread-safe: asks the session to close at its next safe point (between transactions).
+  virtual void request_stop() = 0;
+};
+
+class SessionRegistry {
+ public:
+  using Handle = std::list<std::weak_ptr<StoppableSession>>::iterator;
+  Handle add(std::weak_ptr<StoppableSession> session);
+  void remove(Handle handle);
+  void stop_all();
+  size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::list<std::weak_ptr<StoppableSession>> sessions_;
+};
+
+struct ServerContext {
+  config::Config config;
+  std::string hostname;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::unique_ptr<queue::Spool> spool;
+  std::unique_ptr<auth::BruteForceGuard> guard;
+  std::shared_ptr<net::ConnectionLimiter> limiter;
+  std::atomic<std::shared_ptr<const auth::SenderDirectory>> directory;
+  boost::asio::thread_pool* blocking = nullptr;
+  // Verified against when a user is unknown, so that a reply's timing does not tell whether
+  // the user exists.
+  std::string dummy_password_hash;
+  std::atomic<bool> stopping{false};
+  SessionRegistry sessions;
+};
+
+}  // namespace pw::smtp

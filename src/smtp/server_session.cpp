@@ -1,0 +1,730 @@
+// The SMTP server session: one method per verb, each answering with a code, an enhanced code
+// (RFC 3463) and a text. Replies are queued and sent when the session would otherwise wait for
+// input, which is what PIPELINING (RFC 2920) needs.
+// SECURITY: talks to SMTP clients on the network. Input is bounded at the first read (command
+// lines, AUTH lines, message size); client strings are made printable before they are logged.
+// Trust: every byte from the socket.
+#include "smtp/server_session.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <ctime>
+
+#include "auth/password.hpp"
+#include "auth/sasl.hpp"
+#include "smtp/command_parser.hpp"
+#include "smtp/data_reader.hpp"
+#include "smtp/reply.hpp"
+#include "smtp/server_context.hpp"
+#include "util/blocking.hpp"
+
+namespace pw::smtp {
+namespace {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// How much one read asks the kernel for.
+constexpr size_t kReadChunk = 16 * 1024;
+
+// Client text made safe for logs and headers: printable ASCII kept, the rest becomes '?'.
+std::string printable(std::string_view text, size_t max_length = 255) {
+  std::string out;
+  for (char c : text.substr(0, max_length)) {
+    auto u = static_cast<unsigned char>(c);
+    out.push_back(u >= 33 && u <= 126 && c != '"' && c != '\\' ? c : '?');
+  }
+  return out;
+}
+
+std::string rfc5322_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buffer;
+}
+
+std::string lower_ascii(std::string text) {
+  for (auto& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
+enum class LineStatus { kLine, kTooLong, kClosed, kTimeout, kStopped };
+enum class Flow { kContinue, kClose };
+
+class Session final : public StoppableSession, public std::enable_shared_from_this<Session> {
+ public:
+  Session(ServerContext& context, tcp::socket socket, bool implicit_tls,
+          net::ConnectionLimiter::Slot slot)
+      : ctx_(context),
+        limits_(context.config.smtp),
+        executor_(socket.get_executor()),
+        stream_(std::move(socket), *context.tls),
+        implicit_tls_(implicit_tls),
+        slot_(std::move(slot)),
+        timer_(executor_) {
+    boost::system::error_code ec;
+    auto endpoint = stream_.next_layer().remote_endpoint(ec);
+    auto address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped())
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    client_ip_ = ec ? std::string("unknown") : address.to_string();
+    if (auto parsed = auth::IpAddress::parse(client_ip_)) client_address_ = *parsed;
+  }
+
+  ~Session() override {
+    if (registered_) ctx_.sessions.remove(registry_handle_);
+  }
+
+  void start() {
+    registry_handle_ = ctx_.sessions.add(weak_from_this());
+    registered_ = true;
+    auto self = shared_from_this();
+    asio::co_spawn(executor_, watchdog(), asio::detached);
+    asio::co_spawn(executor_, run(), [self](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("event=session_error client={} error=\"{}\"", self->client_ip_,
+                        printable(ex.what()));
+        }
+      }
+      self->close();
+    });
+  }
+
+  void request_stop() override {
+    asio::post(executor_, [self = shared_from_this()] {
+      self->stop_requested_ = true;
+      if (self->waiting_for_command_) self->cancel_io();
+    });
+  }
+
+ private:
+  // ---- I/O --------------------------------------------------------------------------------
+  void cancel_io() {
+    boost::system::error_code ignored;
+    stream_.next_layer().cancel(ignored);
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.next_layer().close(ignored);
+    timer_.cancel();
+  }
+
+  // Sets the time by which the current wait must end; the watchdog cancels I/O after it.
+  void arm_until(Clock::time_point deadline) {
+    timed_out_ = false;
+    bool earlier = deadline < deadline_;
+    deadline_ = deadline;
+    if (earlier) timer_.cancel();
+  }
+  void arm(std::chrono::seconds timeout) { arm_until(Clock::now() + timeout); }
+
+  awaitable<void> watchdog() {
+    auto self = shared_from_this();
+    while (!closed_) {
+      timer_.expires_at(deadline_);
+      boost::system::error_code ec;
+      co_await timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+      if (closed_) break;
+      if (Clock::now() >= deadline_) {
+        timed_out_ = true;
+        deadline_ = Clock::time_point::max();
+        cancel_io();
+      }
+    }
+  }
+
+  awaitable<bool> flush() {
+    if (out_.empty()) co_return true;
+    arm(std::chrono::seconds(limits_.write_timeout_s));
+    boost::system::error_code ec;
+    if (tls_)
+      co_await asio::async_write(stream_, asio::buffer(out_),
+                                 asio::redirect_error(use_awaitable, ec));
+    else
+      co_await asio::async_write(stream_.next_layer(), asio::buffer(out_),
+                                 asio::redirect_error(use_awaitable, ec));
+    out_.clear();
+    co_return !ec;
+  }
+
+  // Appends what the client sent next to in_; false on end of stream, error or time-out.
+  awaitable<bool> read_more() {
+    size_t old = in_.size();
+    in_.resize(old + kReadChunk);
+    boost::system::error_code ec;
+    size_t n;
+    if (tls_)
+      n = co_await stream_.async_read_some(asio::buffer(in_.data() + old, kReadChunk),
+                                           asio::redirect_error(use_awaitable, ec));
+    else
+      n = co_await stream_.next_layer().async_read_some(asio::buffer(in_.data() + old, kReadChunk),
+                                                        asio::redirect_error(use_awaitable, ec));
+    in_.resize(old + n);
+    co_return !ec && n > 0;
+  }
+
+  // Reads one line ending in LF (CR before it removed). `max_length` counts the line end; a
+  // longer line is drained to its end and reported as kTooLong. The whole line must arrive
+  // within idle_timeout_s.
+  awaitable<LineStatus> read_line(size_t max_length, std::string& line) {
+    const auto deadline = Clock::now() + std::chrono::seconds(limits_.idle_timeout_s);
+    bool draining = false;
+    for (;;) {
+      size_t newline = in_.find('\n');
+      if (newline != std::string::npos) {
+        bool too_long = draining || newline + 1 > max_length;
+        if (!too_long) {
+          line.assign(in_, 0, newline);
+          if (!line.empty() && line.back() == '\r') line.pop_back();
+        }
+        in_.erase(0, newline + 1);
+        co_return too_long ? LineStatus::kTooLong : LineStatus::kLine;
+      }
+      if (in_.size() >= max_length) {
+        draining = true;
+        in_.clear();
+      }
+      if (!co_await flush()) co_return LineStatus::kClosed;
+      if (stop_requested_) co_return LineStatus::kStopped;
+      arm_until(deadline);
+      waiting_for_command_ = true;
+      bool ok = co_await read_more();
+      waiting_for_command_ = false;
+      if (!ok) {
+        if (timed_out_) co_return LineStatus::kTimeout;
+        if (stop_requested_) co_return LineStatus::kStopped;
+        co_return LineStatus::kClosed;
+      }
+    }
+  }
+
+  void send(const Reply& reply) { out_ += reply.render(); }
+  void send_error(const Reply& reply) {
+    ++errors_;
+    send(reply);
+  }
+
+  // ---- the session --------------------------------------------------------------------------
+  awaitable<void> run() {
+    auto self = shared_from_this();
+    if (implicit_tls_ && !co_await handshake()) co_return;
+    send(Reply(220, "", fmt::format("{} ESMTP postwarden", ctx_.hostname)));
+    spdlog::info("event=connect client={} tls={}", client_ip_, tls_ ? "yes" : "no");
+    const size_t read_limit = static_cast<size_t>(
+        std::max(limits_.max_command_line_length, limits_.max_auth_line_length));
+    for (;;) {
+      std::string line;
+      LineStatus status = co_await read_line(read_limit, line);
+      if (status == LineStatus::kClosed) break;
+      if (status == LineStatus::kTimeout) {
+        send(Reply(421, "4.4.2", fmt::format("{} Error: timeout exceeded", ctx_.hostname)));
+        spdlog::info("event=timeout client={} phase=command", client_ip_);
+        break;
+      }
+      if (status == LineStatus::kStopped) {
+        send(Reply(421, "4.3.2", fmt::format("{} Service shutting down", ctx_.hostname)));
+        break;
+      }
+      Flow flow = Flow::kContinue;
+      if (status == LineStatus::kTooLong) {
+        send_error(Reply(500, "5.5.2", "Line too long"));
+      } else {
+        flow = co_await dispatch(line);
+      }
+      if (flow == Flow::kClose) break;
+      if (errors_ >= limits_.max_errors) {
+        send(Reply(421, "4.7.0",
+                   fmt::format("{} Too many errors; closing connection", ctx_.hostname)));
+        spdlog::info("event=too_many_errors client={} errors={}", client_ip_, errors_);
+        break;
+      }
+    }
+    co_await flush();
+    spdlog::info("event=disconnect client={} messages={} errors={}", client_ip_, messages_,
+                 errors_);
+  }
+
+  awaitable<bool> handshake() {
+    arm(std::chrono::seconds(limits_.tls_handshake_timeout_s));
+    boost::system::error_code ec;
+    co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                     asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      spdlog::info("event=tls_failed client={} error=\"{}\"", client_ip_, printable(ec.message()));
+      co_return false;
+    }
+    tls_ = true;
+    co_return true;
+  }
+
+  awaitable<Flow> dispatch(const std::string& line) {
+    ParsedCommand parsed = parse_command(line);
+    const Command& command = parsed.command;
+    if (command.verb != Verb::kAuth &&
+        line.size() + 2 > static_cast<size_t>(limits_.max_command_line_length)) {
+      send_error(Reply(500, "5.5.2", "Line too long"));
+      co_return Flow::kContinue;
+    }
+    if (parsed.error) {
+      send_error(Reply(parsed.error->code, parsed.error->enhanced, parsed.error->text));
+      co_return Flow::kContinue;
+    }
+    // The verbs that wait for I/O are kept out of the switch: GCC 12 miscompiles co_await
+    // inside a switch statement (the resumed frame loses `this`).
+    if (command.verb == Verb::kData) {
+      Flow flow = co_await on_data();
+      co_return flow;
+    }
+    if (command.verb == Verb::kStartTls) {
+      Flow flow = co_await on_starttls();
+      co_return flow;
+    }
+    if (command.verb == Verb::kAuth) {
+      Flow flow = co_await on_auth(command);
+      co_return flow;
+    }
+    switch (command.verb) {
+      case Verb::kEhlo:
+        on_hello(command, true);
+        break;
+      case Verb::kHelo:
+        on_hello(command, false);
+        break;
+      case Verb::kMail:
+        on_mail(command);
+        break;
+      case Verb::kRcpt:
+        on_rcpt(command);
+        break;
+      case Verb::kRset:
+        reset_transaction();
+        send(Reply(250, "2.0.0", "Ok"));
+        break;
+      case Verb::kNoop:
+        send(Reply(250, "2.0.0", "Ok"));
+        break;
+      case Verb::kQuit:
+        send(Reply(221, "2.0.0", "Bye"));
+        co_return Flow::kClose;
+      case Verb::kVrfy:
+        send(Reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"));
+        break;
+      case Verb::kHelp:
+        send(Reply(214, "2.0.0",
+                   "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH"));
+        break;
+      case Verb::kData:
+      case Verb::kStartTls:
+      case Verb::kAuth:
+        break;
+      case Verb::kUnknown:
+        send_error(Reply(500, "5.5.1", "Command not recognized"));
+        break;
+    }
+    co_return Flow::kContinue;
+  }
+
+  bool auth_offered() const { return tls_ || !ctx_.config.tls.require_tls_for_auth; }
+
+  void on_hello(const Command& command, bool extended) {
+    reset_transaction();
+    helo_ = printable(command.argument, 255);
+    extended_ = extended;
+    if (!extended) {
+      send(Reply(250, "", ctx_.hostname));
+      return;
+    }
+    std::vector<std::string> lines = {
+        fmt::format("{} Hello {} [{}]", ctx_.hostname, helo_, client_ip_), "PIPELINING",
+        fmt::format("SIZE {}", limits_.max_message_size), "8BITMIME", "ENHANCEDSTATUSCODES"};
+    if (!tls_) lines.emplace_back("STARTTLS");
+    if (auth_offered()) lines.emplace_back("AUTH PLAIN LOGIN");
+    if (limits_.smtputf8) lines.emplace_back("SMTPUTF8");
+    // RFC 2034 section 3: no enhanced codes on the greeting and the EHLO/HELO replies.
+    send(Reply(250, "", lines));
+  }
+
+  void reset_transaction() {
+    in_transaction_ = false;
+    mail_from_.clear();
+    recipients_.clear();
+    mail_params_ = MailParams{};
+    transaction_sender_.reset();
+  }
+
+  void on_mail(const Command& command) {
+    if (helo_.empty()) return send_error(Reply(503, "5.5.1", "Send EHLO or HELO first"));
+    if (in_transaction_) return send_error(Reply(503, "5.5.1", "Nested MAIL command"));
+    const MailParams& params = command.mail;
+    if (params.smtputf8 && !limits_.smtputf8)
+      return send_error(Reply(555, "5.5.4", "SMTPUTF8 is not offered"));
+    if (!command.path.empty()) {
+      if (!params.smtputf8 && !is_ascii(command.path))
+        return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
+      if (auto e = mailbox_syntax_error(command.path, params.smtputf8))
+        return send_error(Reply(553, "5.1.7", "Bad sender address syntax: " + *e));
+    }
+    if (params.size && *params.size > static_cast<uint64_t>(limits_.max_message_size))
+      return send_error(Reply(552, "5.3.4", "Message size exceeds fixed maximum message size"));
+    if (auth_sender_) {
+      transaction_sender_ = auth_sender_;
+    } else if (client_address_) {
+      auto directory = ctx_.directory.load();
+      if (directory) transaction_sender_ = directory->match_ip(*client_address_);
+    }
+    in_transaction_ = true;
+    mail_from_ = command.path;
+    mail_params_ = params;
+    send(Reply(250, "2.1.0", "Ok"));
+  }
+
+  void on_rcpt(const Command& command) {
+    if (!in_transaction_) return send_error(Reply(503, "5.5.1", "Need MAIL command"));
+    if (command.path.empty()) return send_error(Reply(501, "5.1.3", "Empty recipient address"));
+    if (!mail_params_.smtputf8 && !is_ascii(command.path))
+      return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
+    if (auto e = mailbox_syntax_error(command.path, mail_params_.smtputf8))
+      return send_error(Reply(553, "5.1.3", "Bad recipient address syntax: " + *e));
+    if (!transaction_sender_) {
+      spdlog::info("event=reject reason=relay client={} from=<{}> to=<{}>", client_ip_,
+                   printable(mail_from_), printable(command.path));
+      return send_error(Reply(550, "5.7.1", "Relay not permitted!"));
+    }
+    if (recipients_.size() >= static_cast<size_t>(limits_.max_recipients))
+      return send_error(Reply(452, "4.5.3", "Too many recipients"));
+    recipients_.push_back(command.path);
+    send(Reply(250, "2.1.5", "Ok"));
+  }
+
+  awaitable<Flow> on_data() {
+    if (!in_transaction_) {
+      send_error(Reply(503, "5.5.1", "Need MAIL command"));
+      co_return Flow::kContinue;
+    }
+    if (recipients_.empty()) {
+      send_error(Reply(554, "5.5.1", "No valid recipients"));
+      co_return Flow::kContinue;
+    }
+    send(Reply(354, "", "End data with <CR><LF>.<CR><LF>"));
+    if (!co_await flush()) co_return Flow::kClose;
+
+    DataReader reader(static_cast<uint64_t>(limits_.max_message_size));
+    for (;;) {
+      size_t used = reader.feed(in_);
+      in_.erase(0, used);
+      if (reader.done()) break;
+      arm(std::chrono::seconds(limits_.data_timeout_s));
+      if (!co_await read_more()) {
+        if (timed_out_) {
+          send(Reply(421, "4.4.2",
+                     fmt::format("{} Error: timeout exceeded during DATA", ctx_.hostname)));
+          spdlog::info("event=timeout client={} phase=data size={}", client_ip_, reader.size());
+        } else {
+          spdlog::info("event=lost_during_data client={} size={}", client_ip_, reader.size());
+        }
+        co_return Flow::kClose;
+      }
+    }
+
+    Flow flow = Flow::kContinue;
+    if (reader.too_big()) {
+      send_error(Reply(552, "5.3.4", "Message size exceeds fixed maximum message size"));
+    } else if (reader.has_nul()) {
+      send_error(Reply(550, "5.6.0", "Message contains NUL characters"));
+    } else if (reader.bare_line_ending()) {
+      send_error(Reply(550, "5.6.0",
+                       "Message contains bare CR or LF characters; lines must end with CRLF"));
+    } else {
+      flow = co_await accept_message(reader);
+    }
+    if (!reader.too_big() && (reader.has_nul() || reader.bare_line_ending()))
+      spdlog::info("event=reject reason=malformed_data client={} nul={} bare_line_ending={}",
+                   client_ip_, reader.has_nul(), reader.bare_line_ending());
+    reset_transaction();
+    co_return flow;
+  }
+
+  std::string received_header(const std::string& id) const {
+    // RFC 5321 4.4 trace field; protocol names from RFC 3848 and RFC 6531.
+    std::string protocol = mail_params_.smtputf8 ? "UTF8SMTP" : (extended_ ? "ESMTP" : "SMTP");
+    if (tls_) protocol += "S";
+    if (auth_sender_) protocol += "A";
+    std::string for_clause =
+        recipients_.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients_.front()) : "";
+    return fmt::format(
+        "Received: from {} ([{}])\r\n\tby {} (postwarden) with {} id {}{};\r\n\t{}\r\n", helo_,
+        client_ip_, ctx_.hostname, protocol, id, for_clause, rfc5322_date(std::time(nullptr)));
+  }
+
+  awaitable<Flow> accept_message(DataReader& reader) {
+    queue::Envelope envelope;
+    envelope.id = ctx_.spool->new_id();
+    envelope.received_at = std::time(nullptr);
+    envelope.client_ip = client_ip_;
+    envelope.helo = helo_;
+    envelope.tls = tls_;
+    if (auth_sender_) envelope.auth_user = auth_user_;
+    envelope.sender_kind = std::string(auth::to_string(transaction_sender_->kind));
+    envelope.sender = transaction_sender_->name;
+    envelope.domain = transaction_sender_->domain;
+    envelope.mail_from = mail_from_;
+    envelope.rcpt_to = recipients_;
+    envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
+    envelope.smtputf8 = mail_params_.smtputf8;
+    std::string trace = received_header(envelope.id);
+    envelope.size = trace.size() + reader.message().size();
+
+    const std::string& message = reader.message();
+    auto* spool = ctx_.spool.get();
+    auto stored = co_await util::run_blocking(*ctx_.blocking, [spool, &envelope, &trace, &message] {
+      return spool->store(envelope, {trace, message});
+    });
+    if (!stored) {
+      spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
+                    stored.error().message);
+      send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
+      co_return Flow::kContinue;
+    }
+    ++messages_;
+    spdlog::info(
+        "event=accepted id={} client={} sender={} kind={} domain={} auth={} from=<{}> rcpts={} "
+        "size={} tls={}",
+        envelope.id, client_ip_, printable(envelope.sender), envelope.sender_kind, envelope.domain,
+        auth_sender_ ? printable(auth_user_) : "-", printable(mail_from_), recipients_.size(),
+        envelope.size, tls_ ? "yes" : "no");
+    send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
+    co_return Flow::kContinue;
+  }
+
+  awaitable<Flow> on_starttls() {
+    if (tls_) {
+      send_error(Reply(503, "5.5.1", "TLS already active"));
+      co_return Flow::kContinue;
+    }
+    send(Reply(220, "2.0.0", "Ready to start TLS"));
+    if (!co_await flush()) co_return Flow::kClose;
+    // RFC 3207 section 4.2 (and CVE-2011-0411): input pipelined before the handshake is
+    // discarded, so no command injected in the clear runs inside the TLS session.
+    in_.clear();
+    if (!co_await handshake()) co_return Flow::kClose;
+    // RFC 3207 section 4.2: forget everything learnt before TLS.
+    helo_.clear();
+    extended_ = false;
+    auth_sender_.reset();
+    auth_user_.clear();
+    reset_transaction();
+    co_return Flow::kContinue;
+  }
+
+  // Reads a SASL response line; nullopt when the client cancelled ("*") or vanished.
+  awaitable<std::optional<std::string>> read_sasl_response(bool& connection_lost) {
+    std::string line;
+    LineStatus status = co_await read_line(static_cast<size_t>(limits_.max_auth_line_length), line);
+    if (status == LineStatus::kTooLong) {
+      send_error(Reply(500, "5.5.6", "Authentication exchange line is too long"));
+      co_return std::nullopt;
+    }
+    if (status != LineStatus::kLine) {
+      connection_lost = true;
+      co_return std::nullopt;
+    }
+    if (line == "*") {
+      send_error(Reply(501, "5.7.0", "Authentication cancelled"));
+      co_return std::nullopt;
+    }
+    co_return line;
+  }
+
+  awaitable<Flow> on_auth(const Command& command) {
+    if (!extended_) {
+      send_error(Reply(503, "5.5.1", "Send EHLO first"));
+      co_return Flow::kContinue;
+    }
+    if (auth_sender_) {
+      send_error(Reply(503, "5.5.1", "Already authenticated"));
+      co_return Flow::kContinue;
+    }
+    if (in_transaction_) {
+      send_error(Reply(503, "5.5.1", "AUTH not permitted during a mail transaction"));
+      co_return Flow::kContinue;
+    }
+    if (!auth_offered()) {
+      send_error(
+          Reply(538, "5.7.11", "Encryption required for requested authentication mechanism"));
+      co_return Flow::kContinue;
+    }
+    if (ctx_.guard->is_banned(client_ip_)) {
+      send(Reply(421, "4.7.0", "Too many failed authentication attempts; try again later"));
+      co_return Flow::kClose;
+    }
+    std::string_view argument = command.argument;
+    size_t space = argument.find(' ');
+    std::string mechanism = lower_ascii(std::string(argument.substr(0, space)));
+    std::string initial =
+        space == std::string_view::npos ? std::string() : std::string(argument.substr(space + 1));
+    if (initial.find(' ') != std::string::npos) {
+      send_error(Reply(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+      co_return Flow::kContinue;
+    }
+    bool lost = false;
+    std::string username, password;
+    auto decode = [&](const std::string& text) -> std::optional<std::string> {
+      if (text == "=") return std::string();
+      return auth::base64_decode(text);
+    };
+    if (mechanism == "plain") {
+      if (initial.empty()) {
+        send(Reply(334, "", ""));
+        auto response = co_await read_sasl_response(lost);
+        if (!response) co_return lost ? Flow::kClose : Flow::kContinue;
+        initial = *response;
+      }
+      auto decoded = decode(initial);
+      auto credentials = decoded ? auth::parse_plain(*decoded) : std::nullopt;
+      if (!credentials) {
+        send_error(Reply(501, "5.5.2", "Cannot decode the PLAIN response"));
+        co_return Flow::kContinue;
+      }
+      if (!credentials->authzid.empty() && credentials->authzid != credentials->username) {
+        send_error(Reply(535, "5.7.8", "Authorization identity must be empty or the user itself"));
+        co_return Flow::kContinue;
+      }
+      username = std::move(credentials->username);
+      password = std::move(credentials->password);
+      if (decoded) sodium_memzero(decoded->data(), decoded->size());
+    } else if (mechanism == "login") {
+      std::optional<std::string> user_text;
+      if (!initial.empty()) {
+        user_text = decode(initial);
+      } else {
+        send(Reply(334, "", "VXNlcm5hbWU6"));  // "Username:"
+        auto response = co_await read_sasl_response(lost);
+        if (!response) co_return lost ? Flow::kClose : Flow::kContinue;
+        user_text = decode(*response);
+      }
+      if (!user_text || user_text->empty()) {
+        send_error(Reply(501, "5.5.2", "Cannot decode the LOGIN user name"));
+        co_return Flow::kContinue;
+      }
+      send(Reply(334, "", "UGFzc3dvcmQ6"));  // "Password:"
+      auto response = co_await read_sasl_response(lost);
+      if (!response) co_return lost ? Flow::kClose : Flow::kContinue;
+      auto password_text = decode(*response);
+      if (!password_text) {
+        send_error(Reply(501, "5.5.2", "Cannot decode the LOGIN password"));
+        co_return Flow::kContinue;
+      }
+      username = std::move(*user_text);
+      password = std::move(*password_text);
+    } else {
+      send_error(Reply(504, "5.5.4", "Unrecognized authentication mechanism"));
+      co_return Flow::kContinue;
+    }
+    Flow flow = co_await verify_credentials(username, password);
+    co_return flow;
+  }
+
+  awaitable<Flow> verify_credentials(const std::string& username, std::string& password) {
+    auto directory = ctx_.directory.load();
+    std::optional<auth::Login> login;
+    if (directory) login = directory->find_login(username);
+    std::string hash = login ? login->password_hash : ctx_.dummy_password_hash;
+    bool verified = co_await util::run_blocking(
+        *ctx_.blocking, [hash, password] { return auth::verify_password(hash, password); });
+    sodium_memzero(password.data(), password.size());
+    if (verified && login) {
+      auth_sender_ = login->sender;
+      auth_user_ = username;
+      spdlog::info("event=auth result=ok client={} user={} kind={}", client_ip_,
+                   printable(username), auth::to_string(login->sender.kind));
+      send(Reply(235, "2.7.0", "Authentication successful"));
+      co_return Flow::kContinue;
+    }
+    auto delay = ctx_.guard->record_failure(client_ip_);
+    spdlog::info("event=auth result=failed client={} user={} delay_ms={}", client_ip_,
+                 printable(username), delay.count());
+    if (!co_await flush()) co_return Flow::kClose;
+    asio::steady_timer pause(executor_, delay);
+    boost::system::error_code ec;
+    co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ctx_.guard->is_banned(client_ip_)) {
+      send(Reply(421, "4.7.0", "Too many failed authentication attempts; try again later"));
+      co_return Flow::kClose;
+    }
+    send_error(Reply(535, "5.7.8", "Authentication credentials invalid"));
+    co_return Flow::kContinue;
+  }
+
+  ServerContext& ctx_;
+  const config::SmtpConfig& limits_;
+  asio::any_io_executor executor_;
+  asio::ssl::stream<tcp::socket> stream_;
+  bool implicit_tls_;
+  net::ConnectionLimiter::Slot slot_;
+  asio::steady_timer timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  SessionRegistry::Handle registry_handle_;
+  bool registered_ = false;
+
+  bool tls_ = false;
+  bool closed_ = false;
+  bool timed_out_ = false;
+  bool stop_requested_ = false;
+  bool waiting_for_command_ = false;
+  std::string in_;
+  std::string out_;
+
+  std::string client_ip_;
+  std::optional<auth::IpAddress> client_address_;
+  std::string helo_;
+  bool extended_ = false;
+  std::optional<auth::Sender> auth_sender_;
+  std::string auth_user_;
+  int64_t errors_ = 0;
+  int64_t messages_ = 0;
+
+  bool in_transaction_ = false;
+  std::optional<auth::Sender> transaction_sender_;
+  std::string mail_from_;
+  MailParams mail_params_;
+  std::vector<std::string> recipients_;
+};
+
+}  // namespace
+
+void start_session(ServerContext& context, tcp::socket socket, bool implicit_tls,
+                   net::ConnectionLimiter::Slot slot) {
+  auto session =
+      std::make_shared<Session>(context, std::move(socket), implicit_tls, std::move(slot));
+  session->start();
+}
+
+void refuse_connection(tcp::socket socket, std::string reply_line) {
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+  auto text = std::make_shared<std::string>(std::move(reply_line) + "\r\n");
+  asio::async_write(*shared, asio::buffer(*text),
+                    [shared, text](const boost::system::error_code&, size_t) {
+                      boost::system::error_code ignored;
+                      shared->shutdown(tcp::socket::shutdown_both, ignored);
+                      shared->close(ignored);
+                    });
+}
+
+}  // namespace pw::smtp

@@ -1,0 +1,20 @@
+// One SMTP server session (RFC 5321, 3207, 4954, 2034, 1870, 6152, 6531) as a coroutine on the
+// event loop that accepted it.
+// SECURITY: talks to SMTP clients on the network; every line is bounded at the first read.
+#pragma once
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/connection_limiter.hpp"
+
+namespace pw::smtp {
+
+struct ServerContext;
+
+// Starts a session on the socket's executor; it owns the socket and the limiter slot.
+void start_session(ServerContext& context, boost::asio::ip::tcp::socket socket, bool implicit_tls,
+                   net::ConnectionLimiter::Slot slot);
+
+// Refuses a connection at greeting time with `reply_line` (CRLF added) and closes it.
+void refuse_connection(boost::asio::ip::tcp::socket socket, std::string reply_line);
+
+}  // namespace pw::smtp

@@ -164,9 +164,10 @@ bench_postwarden() {
 max_sessions_per_ip = $((SESSIONS + 10))
 max_sessions = $((SESSIONS + 100))
 EOF
-  "$PW_BINARY" --data-dir "$data" --config "$WORK/postwarden.toml" domain add example.com
+  "$PW_BINARY" --data-dir "$data" --config "$WORK/postwarden.toml" domain add example.com \
+    >>"$WORK/postwarden-cli.log"
   "$PW_BINARY" --data-dir "$data" --config "$WORK/postwarden.toml" \
-    user add --ip 127.0.0.1/32 --owner example.com
+    user add --ip 127.0.0.1/32 --owner example.com >>"$WORK/postwarden-cli.log"
   "$PW_BINARY" serve --data-dir "$data" --config "$WORK/postwarden.toml" \
     --listen "127.0.0.1:$port" 2>"$WORK/postwarden.log" &
   PW_PID=$!

@@ -1,4 +1,5 @@
-// Output and argument helpers of the admin commands.
+// Output and argument helpers of the admin commands: tables, UTC times, key=value arguments.
+// Trust: arguments come from the admin; echoed text is quoted printable (auth/name_syntax).
 #include "app/cli_output.hpp"
 
 #include <algorithm>

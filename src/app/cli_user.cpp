@@ -1,6 +1,5 @@
-// `postwarden user add|list|show|remove|set`: the senders of the domains (F-AUTH-IP,
-// F-AUTH-USER, F-AUTH-DOMAIN) and their settings.
-// Trust: arguments and the password on stdin come from the admin; passwords are never echoed back,
+// `postwarden user add|list|show|remove|set`: senders (F-AUTH-IP, F-AUTH-USER, F-AUTH-DOMAIN).
+// Trust: arguments and the password on stdin come from the admin; a password is never echoed,
 // except a generated one, printed once.
 #include <CLI/CLI.hpp>
 #include <algorithm>

@@ -28,6 +28,8 @@ struct Cidr {
   // prefix are an error ("192.0.2.1/24": did you mean 192.0.2.0/24?), as is any other malformation.
   static Result<Cidr> parse(std::string_view text);
   std::string str() const;  // canonical "network/prefix"
+  // Families never mix: an IPv4 address is in no IPv6 range (not even ::/0) and the reverse;
+  // the mapped form ::ffff:a.b.c.d is IPv4 everywhere, so both methods agree on it.
   bool contains(const IpAddress& address) const;
   bool overlaps(const Cidr& other) const;
   auto operator<=>(const Cidr&) const = default;

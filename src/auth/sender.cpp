@@ -1,4 +1,5 @@
 // Names of the kinds of sender, as stored in the database and shown by the CLI.
+// parse_sender_kind is the only way back from text, so an unknown kind is never guessed.
 #include "auth/sender.hpp"
 
 namespace pw::auth {

@@ -1,4 +1,5 @@
 // One-time libsodium initialisation shared by password hashing and SASL base64.
+// A failure is returned as an error to each caller rather than aborting the process.
 #include "auth/sodium_init.hpp"
 
 #include <sodium.h>

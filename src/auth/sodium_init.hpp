@@ -1,4 +1,5 @@
-// libsodium must be initialised once before use (CPU feature detection, RNG set-up).
+// libsodium must be initialised once before use (CPU feature detection, RNG set-up); every
+// module that calls libsodium goes through ensure_sodium() first.
 #pragma once
 #include "util/result.hpp"
 

@@ -1,4 +1,5 @@
-// Opening the database inside a node's data directory.
+// Opening the database inside a node's data directory, creating the directory private (0700).
+// Trust: the path comes from the command line or the environment; only the leaf is chmod-ed.
 #include "store/node_database.hpp"
 
 #include <filesystem>

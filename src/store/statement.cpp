@@ -1,4 +1,5 @@
-// Prepared statements for the repositories: bind, step, read.
+// Prepared statements for the repositories: bind, step, read. Text is bound as a copy
+// (SQLITE_TRANSIENT), so callers may pass views of temporaries.
 #include "store/statement.hpp"
 
 #include <sqlite3.h>

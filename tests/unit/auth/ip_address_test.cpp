@@ -1,4 +1,5 @@
 // Strict parsing of addresses and ranges, canonical printing, and containment across families.
+// Inputs mimic what admins mistype and what a hostile client could send.
 #include "auth/ip_address.hpp"
 
 #include <gtest/gtest.h>

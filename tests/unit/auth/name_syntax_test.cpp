@@ -1,4 +1,5 @@
-// Domain names, e-mail addresses and DKIM selectors as admins type them.
+// Domain names, e-mail addresses and DKIM selectors as admins type them: canonical forms and
+// refusals with a reason.
 #include "auth/name_syntax.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // argon2id hashing and verification, the strength rule, and generated passwords.
+// Hashes use libsodium's smallest cost so the suite stays fast.
 #include "auth/password.hpp"
 
 #include <gtest/gtest.h>

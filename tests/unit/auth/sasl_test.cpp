@@ -1,4 +1,5 @@
-// Strict base64 and SASL PLAIN parsing against malformed client input.
+// Strict base64 and SASL PLAIN parsing against malformed client input (RFC 4648, RFC 4616).
+// Every refused case is one a client could send on the wire.
 #include "auth/sasl.hpp"
 
 #include <gtest/gtest.h>

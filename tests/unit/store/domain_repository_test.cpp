@@ -1,4 +1,5 @@
 // Domains: validation, duplicates, removal with and without users, and their two settings.
+// Each test has its own database in a fresh temporary directory.
 #include "store/domain_repository.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
 // A fresh directory per test (mkdtemp), removed with everything in it when the test ends.
+// Shared by the store and auth tests that need a real database file.
 #pragma once
 #include <stdlib.h>
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Quick start: installs what is missing, builds, and starts the gateway on the embedded default
+# (SQLite in ./data, a self-signed certificate made on first start, listening on loopback).
+# On first start it creates a demo domain and a demo user and prints their credentials.
+# Environment: PW_DATA_DIR (default ./data), PW_LISTEN (default 127.0.0.1:587).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+DATA_DIR="${PW_DATA_DIR:-$PWD/data}"
+LISTEN="${PW_LISTEN:-127.0.0.1:587}"
+PW=build/postwarden
+export POSTWARDEN_DATA_DIR="$DATA_DIR"
+
+if [ ! -f "$DATA_DIR/postwarden.db" ]; then
+  mkdir -p "$DATA_DIR"
+  $PW domain add demo.example --admin-contact postmaster@demo.example >/dev/null
+  password=$($PW user add --user demo@demo.example | sed -n 's/^password: //p')
+  $PW user add --domain demo.example >/dev/null
+  $PW user add --ip 127.0.0.1/32 --owner demo.example >/dev/null
+  umask 077
+  printf 'user: demo@demo.example\npassword: %s\n' "$password" >"$DATA_DIR/demo-credentials.txt"
+fi
+password=$(sed -n 's/^password: //p' "$DATA_DIR/demo-credentials.txt" 2>/dev/null || true)
+port="${LISTEN##*:}"
+host="${LISTEN%:*}"
+cat <<MSG
+
+postwarden is starting on $LISTEN (data in $DATA_DIR).
+  demo domain : demo.example (IP sender 127.0.0.1/32 may relay without AUTH)
+  demo user   : demo@demo.example
+  password    : ${password:-see $DATA_DIR/demo-credentials.txt}
+Try it:
+  swaks --server $host:$port --tls --auth PLAIN --auth-user demo@demo.example \\
+        --auth-password '$password' --from demo@demo.example --to someone@example.org
+Accepted mail is spooled in $DATA_DIR/spool/incoming. Stop with Ctrl-C.
+
+MSG
+exec $PW serve --data-dir "$DATA_DIR" --listen "$LISTEN"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets and runs each for a bounded time (default 20 s) on a copy of its
+# seed corpus. Exits non-zero when any target finds a crash, leak or broken promise.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_PER_TARGET="${1:-20}"
+CXX=clang++-14 cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build-fuzz -j"${PW_JOBS:-2}" >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+status=0
+for target in command_parser data_reader cidr config sasl; do
+  mkdir -p "$work/$target"
+  cp tests/fuzz/corpus/$target/* "$work/$target/"
+  if build-fuzz/fuzz_$target "$work/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 \
+      -artifact_prefix="$work/crash-$target-" >"$work/$target.log" 2>&1; then
+    echo "fuzz: $target ok ($(grep -oE 'stat::number_of_executed_runs: *[0-9]+' "$work/$target.log" | grep -oE '[0-9]+$' || echo '?') runs) — $(tail -n 1 "$work/$target.log")"
+  else
+    echo "fuzz: $target FAILED"; tail -n 30 "$work/$target.log"; status=1
+    mkdir -p fuzz-findings && cp "$work"/crash-$target-* fuzz-findings/ 2>/dev/null || true
+  fi
+done
+exit $status

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace pw::auth {
 namespace {

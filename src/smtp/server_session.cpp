@@ -357,6 +357,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!tls_) lines.emplace_back("STARTTLS");
     if (auth_offered()) lines.emplace_back("AUTH PLAIN LOGIN");
     if (limits_.smtputf8) lines.emplace_back("SMTPUTF8");
+    lines.emplace_back("HELP");
     // RFC 2034 section 3: no enhanced codes on the greeting and the EHLO/HELO replies.
     send(Reply(250, "", lines));
   }

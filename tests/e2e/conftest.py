@@ -126,6 +126,7 @@ class Node:
         self.port: int | None = None
         self.proc: subprocess.Popen | None = None
         self.logs: list[pathlib.Path] = []
+        self.extra_listen: list[str] = []
         self.killed = False
         self.stopped = False
         root.mkdir(parents=True, exist_ok=True)
@@ -157,20 +158,37 @@ class Node:
         return users
 
     # --- serve -----------------------------------------------------------------------------
-    def start(self) -> None:
+    def serve_command(self) -> list[str]:
+        return [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--config",
+                str(self.config_path), "--listen", f"127.0.0.1:{self.port}",
+                *(arg for listen in self.extra_listen for arg in ("--listen", listen))]
+
+    def start(self, extra_listen: list[str] | None = None) -> None:
+        """Starts serve on 127.0.0.1:self.port (and `extra_listen`, e.g. "[::1]:PORT")."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
         if self.port is None:
             self.port = free_port()
+        if extra_listen is not None:
+            self.extra_listen = extra_listen
         log = self.root / f"serve-{len(self.logs) + 1}.stderr"
         self.logs.append(log)
         with open(log, "wb") as stderr:
-            self.proc = subprocess.Popen(
-                [str(BINARY), "serve", "--data-dir", str(self.data_dir), "--config",
-                 str(self.config_path), "--listen", f"127.0.0.1:{self.port}"],
-                stdin=subprocess.DEVNULL, stdout=stderr, stderr=stderr, env=cli_env())
+            self.proc = subprocess.Popen(self.serve_command(), stdin=subprocess.DEVNULL,
+                                         stdout=stderr, stderr=stderr, env=cli_env())
         self.killed = False
         self.stopped = False
         self.wait_until_accepting()
+
+    def serve_expecting_refusal(self, timeout: float = 15) -> subprocess.CompletedProcess:
+        """Runs serve where it must refuse to start (bad config): it has to exit by itself."""
+        if self.port is None:
+            self.port = free_port()
+        try:
+            return subprocess.run(self.serve_command(), stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=timeout, env=cli_env())
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"serve kept running for {timeout} s with config:\n"
+                                 f"{self.config_path.read_text()}")
 
     def wait_until_accepting(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -4,13 +4,14 @@ what, from where, exactly as the server accepted it.
 """
 import re
 import smtplib
+import socket
 import subprocess
 
 import pytest
 
 from conftest import (AUTH_CLIENT_ADDR, DOMAIN, DOMAIN_PASSWORD, HOSTNAME, IP_SENDER,
                       IP_SENDER_ADDR, RECIPIENT, USER, USER_PASSWORD)
-from smtp_wire import client_tls_context, message
+from smtp_wire import SmtpWire, client_tls_context, message
 
 SENDERS = {
     # kind: (login name = auth_user = sender, password, MAIL FROM)
@@ -95,7 +96,53 @@ def test_ip_sender_relays_without_auth(node):
                     client_ip=IP_SENDER_ADDR, tls=False, mail_from="news@example.com",
                     helo="client.e2e.test")
     assert_received_header_prepended(spooled, sent)
+    # RFC 5321 4.4: the trace names the client's HELO and address, and this host.
+    received = spooled.headers_added(sent)
+    assert b"client.e2e.test" in received and b"[127.0.0.2]" in received, received
+    assert HOSTNAME.encode() in received, received
     assert node.spool_ids() == [queue_id]
+
+
+def test_ip_range_sender_relays_from_any_address_in_its_range(make_node):
+    node = make_node()
+    node.provision()
+    node.cli("user", "add", "--ip", "127.0.8.0/24", "--owner", DOMAIN)
+    node.start()
+    for address in ("127.0.8.1", "127.0.8.77", "127.0.8.254"):
+        wire = node.session(source=address)
+        queue_id = wire.submit("news@example.com", [RECIPIENT],
+                               message(f"from {address}")).queue_id()
+        wire.quit()
+        env = node.spooled(queue_id).envelope
+        assert (env["sender_kind"], env["sender"], env["client_ip"]) == (
+            "ip", "127.0.8.0/24", address)
+    for address in ("127.0.9.1", "127.0.7.255"):
+        wire = node.session(source=address)
+        wire.expect("MAIL FROM:<news@example.com>", 250, "2.1.0")
+        wire.expect(f"RCPT TO:<{RECIPIENT}>", 550, "5.7.1", text="550 5.7.1 Relay not permitted!")
+        wire.quit()
+    assert node.spool_count() == 3
+
+
+def test_ipv6_ip_sender_relays_over_ipv6(make_node):
+    node = make_node()
+    node.provision()
+    node.cli("user", "add", "--ip", "::1/128", "--owner", DOMAIN)
+    v6_port = free_port_v6()
+    node.start(extra_listen=[f"[::1]:{v6_port}"])
+    wire = SmtpWire(v6_port, source="::1", host="::1")
+    wire.check(wire.greeting(), 220)
+    wire.ehlo()
+    queue_id = wire.submit("news@example.com", [RECIPIENT], message("over ipv6")).queue_id()
+    wire.quit()
+    env = node.spooled(queue_id).envelope
+    assert (env["sender_kind"], env["sender"], env["client_ip"]) == ("ip", "::1/128", "::1")
+
+
+def free_port_v6() -> int:
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])

@@ -120,3 +120,20 @@ def test_ban_expires_after_ban_time(node):
     wire = tls_session(node, ATTACKER)
     wire.check(wire.auth_plain(USER, USER_PASSWORD), 235, "2.7.0", where="after the ban expired")
     wire.quit()
+
+
+@pytest.mark.pw_config(auth={"failure_delay_ms": 0, "max_failure_delay_ms": 0,
+                             "max_failures": 2, "failure_window_s": 1, "ban_time_s": 600})
+def test_failures_outside_the_window_do_not_count(node):
+    guess(node, 0, last=False)
+    time.sleep(1.6)
+    guess(node, 1, last=False)
+    # Only one failure inside any one-second window: not banned.
+    wire = SmtpWire(node.port, source=ATTACKER)
+    wire.check(wire.greeting(), 220, where="as greeting after spread-out failures")
+    wire.quit()
+    # Two within the window are.
+    guess(node, 2, last=True)
+    banned = SmtpWire(node.port, source=ATTACKER)
+    banned.check(banned.greeting(), 421, "4.7.0", where="as greeting to a banned IP")
+    banned.close()

@@ -71,3 +71,26 @@ def test_limit_follows_config(node):
     assert_refused(node)
     for wire in sessions:
         wire.quit()
+
+
+@pytest.mark.pw_config(server={"max_sessions": 3})
+def test_total_session_limit_refuses_with_421(node):
+    sessions = [open_sessions(node, 1, source=f"127.0.0.{11 + i}")[0] for i in range(3)]
+    refused = SmtpWire(node.port, source="127.0.0.14")
+    line = refused.read_line()
+    if not line.startswith(b"421 "):
+        refused.fail(f"expected a 421 over max_sessions, got {line!r}")
+    refused.assert_closed()
+    sessions.pop().quit()
+
+    def fourth_is_greeted():
+        wire = SmtpWire(node.port, source="127.0.0.14")
+        if wire.read_line().startswith(b"220 "):
+            sessions.append(wire)
+            return True
+        wire.close()
+        return False
+
+    assert wait_until(fourth_is_greeted, timeout=3.0, interval=0.1), "slot was not freed"
+    for wire in sessions:
+        wire.quit()

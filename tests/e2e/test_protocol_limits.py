@@ -89,6 +89,17 @@ def test_size_parameter_over_the_limit_is_refused_at_mail(node):
     wire.expect(f"MAIL FROM:<{SENDER}> SIZE=4096", 552, "5.3.4")
     wire.expect(f"RCPT TO:<{RECIPIENT}>", 503, "5.5.1")
     wire.expect(f"MAIL FROM:<{SENDER}> SIZE=1000", 250, "2.1.0")
+    wire.expect("RSET", 250, "2.0.0")
+    wire.expect(f"MAIL FROM:<{SENDER}> SIZE=2048", 250, "2.1.0")
+    wire.expect("RSET", 250, "2.0.0")
+    wire.expect(f"MAIL FROM:<{SENDER}> SIZE=2049", 552, "5.3.4")
+    # Past 64 bits: too big (552 5.3.4) or not a number the server can hold (501 5.5.4), as
+    # long as it is not taken modulo 2^64 and accepted.
+    huge = wire.cmd(f"MAIL FROM:<{SENDER}> SIZE=99999999999999999999999")
+    if huge.code == 501:
+        wire.check(huge, 501, "5.5.4", where="to a SIZE past 64 bits")
+    else:
+        wire.check(huge, 552, "5.3.4", where="to a SIZE past 64 bits")
     wire.quit()
     assert node.spool_count() == 0
 
@@ -210,3 +221,25 @@ def test_pipelined_transaction_gets_replies_in_order(node):
     spooled = node.spooled(queue_id)
     assert spooled.envelope["rcpt_to"] == [RECIPIENT, "c@example.net"]
     assert spooled.raw.endswith(sent)
+
+
+def test_rset_ends_the_transaction(node):
+    wire = ip_session(node)
+    wire.expect(f"MAIL FROM:<{SENDER}>", 250, "2.1.0")
+    wire.expect(f"RCPT TO:<{RECIPIENT}>", 250, "2.1.5")
+    wire.expect("RSET", 250, "2.0.0")
+    wire.expect("DATA", 503, "5.5.1")
+    wire.expect(f"RCPT TO:<{RECIPIENT}>", 503, "5.5.1")
+    wire.expect(f"MAIL FROM:<{SENDER}>", 250, "2.1.0")
+    wire.expect(f"MAIL FROM:<{SENDER}>", 503, "5.5.1")
+    wire.quit()
+    assert node.spool_count() == 0
+
+
+def test_mail_before_ehlo_is_a_bad_sequence(node):
+    wire = node.session(source=IP_SENDER_ADDR, ehlo=False)
+    wire.expect(f"MAIL FROM:<{SENDER}>", 503, "5.5.1")
+    wire.expect("HELO client.e2e.test", 250)
+    queue_id = wire.submit(SENDER, [RECIPIENT], message("after helo")).queue_id()
+    wire.quit()
+    assert node.spooled(queue_id).envelope["helo"] == "client.e2e.test"

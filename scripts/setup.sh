@@ -37,7 +37,7 @@ cmake --build build -j"$JOBS"
 for arg in "$@"; do
   case "$arg" in
     --asan)
-      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPW_SANITIZE=ON >/dev/null
+      cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DPW_SANITIZE=ON >/dev/null
       cmake --build build-asan -j"$JOBS"
       ;;
     --fuzz)

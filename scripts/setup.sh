@@ -9,9 +9,9 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries
   libboost1.81-dev libssl-dev libsodium-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
-  libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev libc-ares-dev
   # tests and benchmarks
-  libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3
+  libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )

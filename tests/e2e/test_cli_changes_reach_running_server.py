@@ -21,7 +21,7 @@ def rcpt_reply(node, source):
     wire = node.session(source=source)
     wire.expect("MAIL FROM:<news@example.com>", 250, "2.1.0")
     reply = wire.cmd(f"RCPT TO:<{RECIPIENT}>")
-    wire.close()
+    wire.quit()
     return reply
 
 
@@ -30,7 +30,7 @@ def auth_reply(node, user, password):
     wire.starttls()
     wire.ehlo()
     reply = wire.auth_plain(user, password)
-    wire.close()
+    wire.quit()
     return reply
 
 

@@ -14,8 +14,24 @@ from smtp_wire import SmtpWire, message
 SENDER = "news@example.com"
 
 
+def greeted_session(node, source=IP_SENDER_ADDR, timeout=5.0):
+    """A session with EHLO done; retries while the IP's slots are still held by sessions whose
+    clients just left (the server may take a moment to notice)."""
+    def attempt():
+        wire = SmtpWire(node.port, source=source)
+        greeting = wire.read_reply()
+        if greeting.code == 220:
+            return wire
+        wire.close()
+        return None
+    wire = wait_until(attempt, timeout=timeout, interval=0.1)
+    assert wire is not None, f"no 220 greeting for {source} within {timeout} s"
+    wire.ehlo()
+    return wire
+
+
 def start_data(node, source=IP_SENDER_ADDR):
-    wire = node.session(source=source)
+    wire = greeted_session(node, source)
     wire.expect(f"MAIL FROM:<{SENDER}>", 250, "2.1.0")
     wire.expect(f"RCPT TO:<{RECIPIENT}>", 250, "2.1.5")
     wire.expect("DATA", 354)

@@ -236,3 +236,19 @@ def test_ehlo_size_follows_config(node):
     reply = wire.ehlo()
     assert "SIZE 4096" in reply.keywords, reply
     wire.quit()
+
+
+def test_hostile_helo_cannot_break_the_received_header(node):
+    wire = node.session(source=IP_SENDER_ADDR, ehlo=False)
+    wire.expect(b"EHLO evil\x1b[31m\x7f\tname\x01;\xff" + b"h" * 400, 250)
+    sent = message("hostile helo", sender="news@example.com")
+    queue_id = wire.submit("news@example.com", [RECIPIENT], sent).queue_id()
+    wire.quit()
+    spooled = node.spooled(queue_id)
+    added = spooled.headers_added(sent)
+    # RFC 5322 2.2: a header field is printable US-ASCII, folded with CRLF + WSP.
+    unfolded = added.replace(b"\r\n\t", b" ").replace(b"\r\n ", b" ")
+    assert unfolded.endswith(b"\r\n") and b"\r\n" not in unfolded[:-2], added
+    bad = [b for b in unfolded[:-2] if b < 0x20 and b != 0x09 or b > 0x7e]
+    assert not bad, f"control or 8-bit octets in Received: {added!r}"
+    assert len(max(added.split(b"\r\n"), key=len)) <= 998, "Received line over 998 octets"

@@ -129,3 +129,92 @@ def test_concurrent_sessions_spool_every_message_once(node):
             assert spooled.envelope["rcpt_to"] == [f"c{index}m{n}@example.net"]
             assert f"Subject: client {index} message {n}\r\n".encode() in spooled.raw
     assert node.tmp_files() == []
+
+
+class LoadGenerator:
+    """Clients sending distinct messages as fast as they can until the server goes away.
+    Records which messages were acknowledged with 250 (and under which queue id)."""
+
+    def __init__(self, node, clients: int = 4, body_lines: int = 300):
+        self.node = node
+        self.clients = clients
+        self.body_lines = body_lines
+        self.sent: dict[str, bytes] = {}  # subject -> message bytes
+        self.acked: dict[str, str] = {}  # queue id -> subject
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.client, args=(i,), daemon=True)
+                        for i in range(clients)]
+
+    def client(self, index: int) -> None:
+        n = 0
+        wire = None
+        try:
+            wire = self.node.session(source=IP_SENDER_ADDR)
+            while True:
+                subject = f"load {index}-{n}"
+                sent = message(subject, body="\n".join(f"{subject} line {i} " + "x" * 60
+                                                       for i in range(self.body_lines)))
+                with self.lock:
+                    self.sent[subject] = sent
+                reply = wire.submit(SENDER, [RECIPIENT], sent)
+                queue_id = reply.queue_id()
+                with self.lock:
+                    self.acked[queue_id] = subject
+                n += 1
+        except (AssertionError, OSError):
+            return  # the server went away
+        finally:
+            if wire is not None:
+                wire.close()
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(30)
+            assert not thread.is_alive(), "a load client hung"
+
+    def check_spool(self) -> None:
+        """Every acknowledged message is in incoming/, and every file there is whole."""
+        on_disk = set(self.node.spool_ids())
+        missing = set(self.acked) - on_disk
+        assert not missing, f"acknowledged but not in incoming/: {sorted(missing)}"
+        for queue_id in on_disk:
+            spooled = parse_spool_file(self.node.incoming / queue_id)
+            assert spooled.envelope["id"] == queue_id
+            subject = next(
+                (s for s in self.sent if f"Subject: {s}\r\n".encode() in spooled.raw), None)
+            assert subject is not None, f"{queue_id}: not one of the messages sent"
+            assert spooled.raw.endswith(self.sent[subject]), f"{queue_id}: message incomplete"
+            if queue_id in self.acked:
+                assert self.acked[queue_id] == subject
+
+
+def test_kill_9_under_load_loses_nothing_acknowledged_and_leaves_no_partial_file(node):
+    load = LoadGenerator(node)
+    load.start()
+    assert wait_until(lambda: len(load.acked) >= 100, timeout=30), "load did not get going"
+    node.kill9()
+    load.join()
+    load.check_spool()
+    print(f"{len(load.acked)} acknowledged, {node.spool_count()} in incoming/ at kill -9")
+    # After a restart the spool is the same, and the server accepts again.
+    before = sorted(node.spool_ids())
+    node.start()
+    assert sorted(node.spool_ids()) == before
+    wire = node.session(source=IP_SENDER_ADDR)
+    wire.submit(SENDER, [RECIPIENT], message("after crash")).queue_id()
+    wire.quit()
+
+
+def test_sigterm_under_load_exits_0_and_keeps_every_acknowledged_message(node):
+    load = LoadGenerator(node)
+    load.start()
+    assert wait_until(lambda: len(load.acked) >= 100, timeout=30), "load did not get going"
+    assert node.stop() == 0
+    load.join()
+    load.check_spool()
+    assert set(node.spool_ids()) == set(load.acked), (
+        "after a clean shutdown every spooled message was acknowledged")

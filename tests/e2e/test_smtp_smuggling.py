@@ -2,6 +2,8 @@
 refused with 550 5.6.0 after the real end of data, and the commands smuggled after a fake end
 are never executed; nothing is spooled. Clean CRLF messages pass byte for byte.
 """
+import time
+
 import pytest
 
 from conftest import IP_SENDER_ADDR, RECIPIENT
@@ -45,6 +47,24 @@ def test_fake_end_of_data_does_not_end_data_and_message_is_refused(node, name):
     wire.assert_silent()
     # The session goes on normally, with no transaction open.
     wire.expect(f"RCPT TO:<{RECIPIENT}>", 503, "5.5.1")
+    wire.quit()
+    assert node.spool_count() == 0
+
+
+@pytest.mark.parametrize("name", list(FAKE_ENDS))
+def test_fake_end_of_data_split_over_packets_does_not_end_data(node, name):
+    """The same, with the fake end arriving one octet per packet: state carries across reads."""
+    wire = open_data(node)
+    wire.send(HEADER)
+    for octet in FAKE_ENDS[name]:
+        time.sleep(0.05)
+        wire.send(bytes([octet]))
+    time.sleep(0.05)
+    wire.send(SMUGGLED)
+    wire.assert_silent(0.7)
+    wire.send(b"\r\n.\r\n")
+    wire.check(wire.read_reply(), 550, "5.6.0", where="after the real end of data")
+    wire.assert_silent()
     wire.quit()
     assert node.spool_count() == 0
 

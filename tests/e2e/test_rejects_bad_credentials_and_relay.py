@@ -113,3 +113,16 @@ def test_ip_sender_outside_its_range_is_denied(node):
     assert_relay_denied(outside, mail_from="news@example.com")
     outside.quit()
     assert node.spool_count() == 1
+
+
+@pytest.mark.pw_config(tls={"require_tls_for_auth": False})
+def test_plaintext_auth_only_where_configured(node):
+    wire = node.session(ehlo=False)
+    ehlo = wire.ehlo()
+    auth = [k for k in ehlo.keywords if k.startswith("AUTH ")]
+    assert auth and set(auth[0].split()[1:]) == {"PLAIN", "LOGIN"}, ehlo
+    wire.check(wire.auth_plain(USER, USER_PASSWORD), 235, "2.7.0", where="plaintext AUTH")
+    queue_id = wire.submit(USER, [RECIPIENT], message("plaintext auth")).queue_id()
+    wire.quit()
+    env = node.spooled(queue_id).envelope
+    assert (env["tls"], env["auth_user"], env["sender_kind"]) == (False, USER, "user")

@@ -11,7 +11,7 @@ PACKAGES=(
   libboost1.81-dev libssl-dev libsodium-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev libc-ares-dev
   # tests and benchmarks
-  libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq
+  libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )

@@ -25,6 +25,8 @@ void register_serve_command(CLI::App& app, Action& action);
 void register_config_commands(CLI::App& app, Action& action);
 void register_domain_commands(CLI::App& app, Action& action);
 void register_user_commands(CLI::App& app, Action& action);
+void register_queue_commands(CLI::App& app, Action& action);
+void register_log_commands(CLI::App& app, Action& action);
 
 // Loads the configuration that `options` name (defaults when no file is there).
 Result<config::Config> load_node_config(const GlobalOptions& options);

@@ -8,7 +8,9 @@
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
 #include "auth/name_syntax.hpp"
+#include "net/mx_route.hpp"
 #include "store/domain_repository.hpp"
+#include "store/domain_routing.hpp"
 #include "store/node_database.hpp"
 
 namespace pw::app {
@@ -16,6 +18,7 @@ namespace {
 
 constexpr std::string_view kAdminContactKey = "admin_contact";
 constexpr std::string_view kDkimSelectorKey = "dkim_selector";
+constexpr std::string_view kRouteKey = "route";
 
 struct DomainArgs {
   std::string name;
@@ -24,6 +27,8 @@ struct DomainArgs {
   bool json = false;
   bool force = false;
   std::vector<std::string> assignments;
+  std::vector<std::string> add_aliases;
+  std::vector<std::string> remove_aliases;
 };
 
 int add_domain(const GlobalOptions& options, const DomainArgs& args) {
@@ -42,10 +47,17 @@ int list_domains(const GlobalOptions& options, const DomainArgs& args) {
   if (!domains) return report_error(domains.error().message);
   if (args.json) {
     auto out = nlohmann::json::array();
+    store::DomainRouting routing(*db);
     for (const auto& domain : *domains) {
+      auto aliases = routing.aliases(domain.name);
+      auto route = routing.route(domain.name);
+      if (!aliases || !route)
+        return report_error("cannot read the aliases and route of " + domain.name);
       out.push_back({{"name", domain.name},
                      {"admin_contact", domain.admin_contact},
                      {"dkim_selector", domain.dkim_selector},
+                     {"aliases", *aliases},
+                     {"route", *route},
                      {"users", domain.user_count},
                      {"created", format_time(domain.created_at)}});
     }
@@ -76,14 +88,21 @@ int remove_domain(const GlobalOptions& options, const DomainArgs& args) {
 }
 
 int set_domain(const GlobalOptions& options, const DomainArgs& args) {
+  if (args.assignments.empty() && args.add_aliases.empty() && args.remove_aliases.empty())
+    return report_error("nothing to change: give key=value pairs, --alias or --remove-alias");
   std::vector<std::pair<std::string, std::string>> changes;
   for (const auto& text : args.assignments) {
     auto assignment = parse_assignment(text);
     if (!assignment) return report_error(assignment.error().message);
-    if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey) {
+    if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey &&
+        assignment->first != kRouteKey) {
       return report_error("unknown key " + auth::quote_for_message(assignment->first) +
                           "; valid keys: " + std::string(kAdminContactKey) + ", " +
-                          std::string(kDkimSelectorKey));
+                          std::string(kDkimSelectorKey) + ", " + std::string(kRouteKey));
+    }
+    if (assignment->first == kRouteKey && !assignment->second.empty()) {
+      auto route = net::parse_fixed_route(assignment->second);
+      if (!route) return report_error("route: " + route.error().message);
     }
     changes.push_back(std::move(*assignment));
   }
@@ -93,11 +112,17 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
   auto updated = db->transaction([&]() -> Result<store::Domain> {
     auto domain = domains.get(args.name);
     if (!domain) return domain;
+    store::DomainRouting routing(*db);
     for (const auto& [key, value] : changes) {
       auto set = key == kAdminContactKey ? domains.set_admin_contact(domain->name, value)
+                 : key == kRouteKey      ? routing.set_route(domain->name, value)
                                          : domains.set_dkim_selector(domain->name, value);
       if (!set) return tl::unexpected(set.error());
     }
+    for (const auto& alias : args.add_aliases)
+      if (auto r = routing.add_alias(domain->name, alias); !r) return tl::unexpected(r.error());
+    for (const auto& alias : args.remove_aliases)
+      if (auto r = routing.remove_alias(domain->name, alias); !r) return tl::unexpected(r.error());
     return domain;
   });
   if (!updated) return report_error(updated.error().message);
@@ -134,10 +159,13 @@ void register_domain_commands(CLI::App& app, Action& action) {
     action = [args](const GlobalOptions& options) { return remove_domain(options, *args); };
   });
 
-  auto* set = domain_cmd->add_subcommand("set", "Change a domain: admin_contact=, dkim_selector=");
+  auto* set = domain_cmd->add_subcommand(
+      "set", "Change a domain: admin_contact=, dkim_selector=, route=HOST:PORT, aliases");
   set->add_option("name", args->name, "Domain name")->required();
-  set->add_option("settings", args->assignments, "key=value pairs (an empty value clears)")
-      ->required();
+  set->add_option("settings", args->assignments, "key=value pairs (an empty value clears)");
+  set->add_option("--alias", args->add_aliases,
+                  "Add an alias domain, logged and counted under this one (repeatable)");
+  set->add_option("--remove-alias", args->remove_aliases, "Remove an alias domain (repeatable)");
   set->callback([&action, args] {
     action = [args](const GlobalOptions& options) { return set_domain(options, *args); };
   });

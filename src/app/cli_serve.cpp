@@ -12,16 +12,23 @@
 #include <boost/asio/ssl.hpp>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/serve_lock.hpp"
 #include "auth/password.hpp"
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
+#include "queue/queue_manager.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
 #include "store/database.hpp"
+#include "store/domain_routing.hpp"
+#include "store/log_writer.hpp"
+#include "store/message_log.hpp"
 
 namespace pw::app {
 namespace {
@@ -61,12 +68,8 @@ void configure_logging() {
 
 int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (global.data_dir.empty()) return report_error("serve needs --data-dir DIR");
-  for (const auto* unsupported : {&options.relay_host, &options.dns, &options.http}) {
-    if (!unsupported->empty())
-      return report_error(
-          "--relay-host, --dns and --http are not available yet: this build accepts and spools "
-          "mail but does not deliver it or serve the panel");
-  }
+  if (!options.http.empty())
+    return report_error("--http: the panel and API are not part of this build yet");
   auto loaded = load_node_config(global);
   if (!loaded) return report_error(loaded.error().message);
   auto ctx = std::make_unique<smtp::ServerContext>();
@@ -74,6 +77,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   config::Config& config = ctx->config;
   if (!options.listen.empty()) config.server.listen = options.listen;
   if (!options.listen_tls.empty()) config.server.listen_tls = options.listen_tls;
+  if (!options.relay_host.empty()) config.delivery.relay_host = options.relay_host;
+  if (!options.dns.empty()) config.delivery.dns_servers = {options.dns};
   if (config.server.listen.empty() && config.server.listen_tls.empty())
     return report_error("no listener configured");
   ctx->hostname = config.server.hostname.empty() ? system_hostname() : config.server.hostname;
@@ -87,6 +92,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   fs::create_directories(data_dir, ec);
   if (ec) return report_error("cannot create data dir " + data_dir.string() + ": " + ec.message());
   ::chmod(data_dir.c_str(), 0700);
+  auto lock = acquire_serve_lock(data_dir.string());
+  if (!lock) return report_error(lock.error().message);
 
   auto db = store::Database::open((data_dir / "postwarden.db").string());
   if (!db) return report_error(db.error().message);
@@ -112,6 +119,11 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (!spool) return report_error(spool.error().message);
   ctx->spool = std::make_unique<queue::Spool>(std::move(*spool));
 
+  auto log_writer = store::LogWriter::start((data_dir / "postwarden.db").string(),
+                                            {static_cast<size_t>(config.log.batch_size),
+                                             std::chrono::milliseconds(config.log.batch_delay_ms)});
+  if (!log_writer) return report_error(log_writer.error().message);
+
   const auto& a = config.auth;
   ctx->guard = std::make_unique<auth::BruteForceGuard>(auth::BruteForceLimits{
       std::chrono::milliseconds(a.failure_delay_ms),
@@ -133,6 +145,23 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
 
   asio::thread_pool blocking(static_cast<size_t>(config.server.blocking_threads));
   ctx->blocking = &blocking;
+
+  // Delivery runs on an event loop of its own, beside the session loops.
+  asio::io_context delivery_context(1);
+  auto delivery_guard = asio::make_work_guard(delivery_context);
+  queue::QueueManager queue_manager(
+      {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery});
+  {
+    store::MessageLog recovery_log(*db);
+    auto recovered = queue_manager.recover(recovery_log);
+    if (!recovered) return report_error(recovered.error().message);
+    auto routes = store::DomainRouting(*db).routes();
+    if (!routes) return report_error(routes.error().message);
+    queue_manager.set_routes(std::move(*routes));
+    if (auto r = queue_manager.start(); !r) return report_error(r.error().message);
+  }
+  ctx->queue = &queue_manager;
+  std::thread delivery_thread([&delivery_context] { delivery_context.run(); });
   size_t loop_count = config.server.event_loops > 0
                           ? static_cast<size_t>(config.server.event_loops)
                           : std::max(1u, std::thread::hardware_concurrency());
@@ -183,10 +212,39 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (auto r = open_listeners(config.server.listen_tls, true); !r)
     return report_error(r.error().message);
 
+  auto* database = &*db;
+  // Queue commands left by the CLI (queue flush/delete) while we run.
+  std::set<int64_t> commands_in_flight;  // touched only on the blocking pool, one task at a time
+  std::mutex commands_mutex;
+  auto* writer = log_writer->get();
+  auto run_queue_commands = [&] {
+    auto commands = store::MessageLog(*database).open_commands();
+    if (!commands) return;
+    for (const auto& command : *commands) {
+      {
+        std::lock_guard lock(commands_mutex);
+        if (!commands_in_flight.insert(command.id).second) continue;
+      }
+      auto done = [writer, id = command.id, &commands_in_flight,
+                   &commands_mutex](std::string result) {
+        spdlog::info("event=queue_command id={} result=\"{}\"", id, result);
+        writer->submit(
+            [id, result](store::MessageLog& l) { return l.complete_command(id, result); },
+            [id, &commands_in_flight, &commands_mutex] {
+              std::lock_guard lock(commands_mutex);
+              commands_in_flight.erase(id);
+            });
+      };
+      if (command.command == "flush")
+        queue_manager.flush(command.message_id, done);
+      else
+        queue_manager.remove(command.message_id, done);
+    }
+  };
+
   // Sender reload: the CLI bumps config_generation; a changed value loads a new snapshot.
   asio::steady_timer reload_timer(main_context);
   int64_t seen_generation = *generation;
-  auto* database = &*db;
   std::function<void()> schedule_reload = [&] {
     reload_timer.expires_after(std::chrono::milliseconds(config.server.reload_interval_ms));
     reload_timer.async_wait([&](const boost::system::error_code& error) {
@@ -195,6 +253,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         auto current = database->config_generation();
         if (current && *current != seen_generation) {
           auto fresh = auth::load_sender_directory(*database);
+          if (auto routes = store::DomainRouting(*database).routes())
+            queue_manager.set_routes(std::move(*routes));
           if (fresh) {
             ctx->directory.store(*fresh);
             seen_generation = *current;
@@ -204,6 +264,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
             spdlog::error("event=reload_failed error=\"{}\"", fresh.error().message);
           }
         }
+        run_queue_commands();
         asio::post(main_context, schedule_reload);
       });
     });
@@ -230,6 +291,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     if (error) return;
     spdlog::info("event=shutdown signal={} sessions={}", signal_number, ctx->sessions.size());
     ctx->stopping = true;
+    queue_manager.stop();
     reload_timer.cancel();
     for (auto& listener : listeners) listener->close();
     shutdown_started = std::chrono::steady_clock::now();
@@ -242,7 +304,18 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   main_context.run();
   loops.stop();
   loops.join();
+  // Deliveries in progress finish their current message (bounded by the SMTP client's
+  // time-outs); what is left stays in the spool and the log for the next start.
+  queue_manager.stop();
+  delivery_guard.reset();
+  auto delivery_deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(config.server.shutdown_grace_s);
+  while (!delivery_context.stopped() && std::chrono::steady_clock::now() < delivery_deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  delivery_context.stop();
+  delivery_thread.join();
   blocking.join();
+  (*log_writer)->stop();
   spdlog::info("event=stopped");
   return 0;
 }

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   pw::app::register_config_commands(app, action);
   pw::app::register_domain_commands(app, action);
   pw::app::register_user_commands(app, action);
+  pw::app::register_queue_commands(app, action);
+  pw::app::register_log_commands(app, action);
 
   try {
     app.parse(argc, argv);

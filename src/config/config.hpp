@@ -53,11 +53,40 @@ struct AuthConfig {
   int64_t password_hash_mem_kib = 0;
 };
 
+struct DeliveryConfig {
+  bool enabled = true;                   // false: accepted mail stays queued (maintenance)
+  std::string relay_host;                // "host:port" for all mail; "" = MX look-ups
+  std::vector<std::string> dns_servers;  // "127.0.0.1:53"; empty = /etc/resolv.conf
+  int64_t dns_timeout_ms = 0;
+  int64_t smtp_port = 0;  // port of MX hosts (25)
+  std::string helo_name;  // "" = server.hostname
+  int64_t max_connections = 0;
+  int64_t max_connections_per_destination = 0;
+  int64_t messages_per_connection = 0;
+  int64_t connection_reuse_s = 0;
+  int64_t retry_min_s = 0;
+  int64_t retry_max_s = 0;
+  int64_t max_queue_lifetime_s = 0;
+  int64_t connect_timeout_s = 0;
+  int64_t greeting_timeout_s = 0;
+  int64_t command_timeout_s = 0;
+  int64_t data_timeout_s = 0;
+  bool require_tls = false;
+  int64_t max_queued_messages = 0;
+};
+
+struct LogConfig {
+  int64_t batch_size = 0;
+  int64_t batch_delay_ms = 0;
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
   TlsConfig tls;
   AuthConfig auth;
+  DeliveryConfig delivery;
+  LogConfig log;
 };
 
 // The defaults of every setting.

@@ -13,6 +13,10 @@
 #include "net/connection_limiter.hpp"
 #include "queue/spool.hpp"
 
+namespace pw::queue {
+class QueueManager;
+}
+
 namespace boost::asio {
 class thread_pool;
 namespace ssl {
@@ -47,6 +51,7 @@ struct ServerContext {
   std::string hostname;
   std::shared_ptr<boost::asio::ssl::context> tls;
   std::unique_ptr<queue::Spool> spool;
+  queue::QueueManager* queue = nullptr;  // null: accepted mail only fills the spool
   std::unique_ptr<auth::BruteForceGuard> guard;
   std::shared_ptr<net::ConnectionLimiter> limiter;
   std::atomic<std::shared_ptr<const auth::SenderDirectory>> directory;

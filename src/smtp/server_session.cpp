@@ -16,6 +16,8 @@
 
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
+#include "queue/header_summary.hpp"
+#include "queue/queue_manager.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
@@ -384,6 +386,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     if (params.size && *params.size > static_cast<uint64_t>(limits_.max_message_size))
       return send_error(Reply(552, "5.3.4", "Message size exceeds fixed maximum message size"));
+    if (ctx_.queue && !ctx_.queue->accepting())
+      return send(Reply(452, "4.3.1", "Insufficient system storage: the queue is full; try later"));
     if (auth_sender_) {
       transaction_sender_ = auth_sender_;
     } else if (client_address_) {
@@ -504,6 +508,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       co_return Flow::kContinue;
     }
     ++messages_;
+    auto summary = queue::summarize_headers(message);
+    if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
     spdlog::info(
         "event=accepted id={} client={} sender={} kind={} domain={} auth={} from=<{}> rcpts={} "
         "size={} tls={}",

@@ -64,8 +64,85 @@ CREATE TRIGGER user_settings_delete_generation AFTER DELETE ON user_settings
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// 2: the message log and per-recipient queue state (F-QUEUE, F-LOG), domain aliases (F-ALIAS),
+// per-domain delivery routes (F-DELIVER), and the commands the CLI leaves for a running server.
+constexpr std::string_view kMessageLog = R"sql(
+ALTER TABLE domains ADD COLUMN route TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE domain_aliases (
+  alias TEXT PRIMARY KEY COLLATE NOCASE,
+  domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL
+);
+CREATE TRIGGER domain_aliases_insert_generation AFTER INSERT ON domain_aliases
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER domain_aliases_delete_generation AFTER DELETE ON domain_aliases
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  client_ip TEXT NOT NULL,
+  helo TEXT NOT NULL,
+  tls INTEGER NOT NULL,
+  auth_user TEXT,
+  sender_kind TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  user_domain TEXT NOT NULL COLLATE NOCASE,
+  mail_from TEXT NOT NULL,
+  sender_domain TEXT NOT NULL COLLATE NOCASE,
+  size INTEGER NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  subject TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,
+  is_bounce INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX messages_received ON messages(received_at);
+CREATE INDEX messages_sender_domain ON messages(sender_domain, received_at);
+CREATE INDEX messages_user_domain ON messages(user_domain, received_at);
+CREATE INDEX messages_status ON messages(status, received_at);
+
+CREATE TABLE recipients (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  rcpt TEXT NOT NULL,
+  rcpt_domain TEXT NOT NULL COLLATE NOCASE,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_reply TEXT NOT NULL DEFAULT '',
+  remote_host TEXT NOT NULL DEFAULT '',
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (message_id, rcpt)
+);
+CREATE INDEX recipients_rcpt ON recipients(rcpt);
+CREATE INDEX recipients_domain ON recipients(rcpt_domain);
+CREATE INDEX recipients_pending ON recipients(status) WHERE status IN ('queued', 'deferred');
+
+CREATE TABLE message_events (
+  id INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  rcpt TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  remote TEXT NOT NULL DEFAULT '',
+  detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX message_events_message ON message_events(message_id);
+
+CREATE TABLE queue_commands (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL CHECK(command IN ('flush', 'delete')),
+  message_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  done_at INTEGER,
+  result TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
+    Migration{2, kMessageLog},
 };
 
 }  // namespace

@@ -27,6 +27,10 @@ Result<void> bind_value(Database& db, sqlite3_stmt* stmt, int index, const SqlVa
 
 Result<StatementPtr> query(Database& db, std::string_view sql,
                            std::initializer_list<SqlValue> params) {
+  return query(db, sql, std::span<const SqlValue>(params.begin(), params.size()));
+}
+
+Result<StatementPtr> query(Database& db, std::string_view sql, std::span<const SqlValue> params) {
   auto stmt = db.prepare(sql);
   if (!stmt) return stmt;
   int index = 1;

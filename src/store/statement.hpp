@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,6 +19,8 @@ using SqlValue = std::variant<std::nullptr_t, int64_t, std::string_view>;
 // Prepares `sql` and binds `params` to ?1, ?2, ... in order.
 Result<StatementPtr> query(Database& db, std::string_view sql,
                            std::initializer_list<SqlValue> params = {});
+// The same for a parameter list built at run time (search filters).
+Result<StatementPtr> query(Database& db, std::string_view sql, std::span<const SqlValue> params);
 // Advances to the next row: true when there is one, false when done.
 Result<bool> next_row(Database& db, sqlite3_stmt* stmt);
 // Runs a statement that returns no rows; returns the number of rows it changed.

@@ -46,6 +46,9 @@ SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error", "Thre
 # Small costs keep the suite fast: argon2 at its minimum memory, short AUTH failure delays.
 BASE_CONFIG = {
     "server": {"hostname": HOSTNAME, "shutdown_grace_s": 2},
+    # The submission tests look at the spool: hold delivery, and never ask a DNS server off
+    # this machine (port 9 on loopback answers nothing). Delivery tests override both.
+    "delivery": {"enabled": False, "dns_servers": ["127.0.0.1:9"], "dns_timeout_ms": 200},
     "auth": {
         "failure_delay_ms": 50,
         "max_failure_delay_ms": 200,

@@ -1,0 +1,312 @@
+// `postwarden queue list|show|flush|delete` (F-QUEUE) and `postwarden log search` (F-LOG).
+// While `serve` runs, flush and delete are handed to it through the queue_commands table and
+// carried out on its live queue; otherwise they act on the database and spool directly.
+// Trust: arguments come from the admin's command line; filters are bound, never spliced.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/cli.hpp"
+#include "app/cli_output.hpp"
+#include "app/serve_lock.hpp"
+#include "store/message_log.hpp"
+#include "store/node_database.hpp"
+#include "store/statement.hpp"
+
+namespace pw::app {
+namespace {
+
+// How long a queue command waits for the running gateway to carry it out.
+constexpr auto kCommandWait = std::chrono::seconds(15);
+constexpr auto kCommandPoll = std::chrono::milliseconds(100);
+
+struct QueueArgs {
+  std::string id;
+  bool json = false;
+  bool all = false;
+};
+
+struct SearchArgs {
+  std::string sender, recipient, domain, user, client_ip, status, since, until;
+  int64_t limit = 100;
+  int64_t offset = 0;
+  bool json = false;
+};
+
+// "1700000000", "2026-11-25", "2026-11-25T16:30[:00][Z]" (UTC), or "-2h" / "-30m" / "-7d".
+Result<int64_t> parse_time(const std::string& text) {
+  if (text.empty()) return fail("empty time");
+  if (text.front() == '-' && text.size() >= 3) {
+    int64_t amount = 0;
+    auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size() - 1, amount);
+    if (ec == std::errc() && p == text.data() + text.size() - 1) {
+      int64_t unit = text.back() == 's'   ? 1
+                     : text.back() == 'm' ? 60
+                     : text.back() == 'h' ? 3600
+                     : text.back() == 'd' ? 86400
+                                          : 0;
+      if (unit) return store::unix_now() - amount * unit;
+    }
+  }
+  int64_t number = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec == std::errc() && p == text.data() + text.size()) return number;
+  std::tm tm{};
+  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
+                             "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"}) {
+    tm = {};
+    const char* end = strptime(text.c_str(), format, &tm);
+    if (end && *end == '\0') return static_cast<int64_t>(timegm(&tm));
+  }
+  return fail("bad time \"" + text + "\": use unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC) or -2h");
+}
+
+std::string recipients_text(const store::MessageRow& row) {
+  std::string out;
+  for (const auto& r : row.recipients) {
+    if (!out.empty()) out += ",";
+    out += r.rcpt;
+  }
+  return out;
+}
+
+int list_queue(const GlobalOptions& options, const QueueArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto pending = store::MessageLog(*db).pending();
+  if (!pending) return report_error(pending.error().message);
+  if (args.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& row : *pending) out.push_back(store::to_json(row));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : *pending) {
+    for (const auto& r : row.recipients) {
+      if (store::is_final(r.status)) continue;
+      rows.push_back({row.id, format_time(row.received_at), "<" + row.mail_from + ">", r.rcpt,
+                      std::string(store::to_string(r.status)), std::to_string(r.attempts),
+                      r.next_attempt_at ? format_time(r.next_attempt_at) : "", r.last_reply});
+    }
+  }
+  print_table(std::cout,
+              {"ID", "RECEIVED", "FROM", "TO", "STATUS", "ATTEMPTS", "NEXT", "LAST REPLY"}, rows);
+  std::cout << pending->size() << " message(s) queued\n";
+  return 0;
+}
+
+int show_message(const GlobalOptions& options, const QueueArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::MessageLog log(*db);
+  auto row = log.find(args.id);
+  if (!row) return report_error(row.error().message);
+  if (!*row) return report_error("no message " + args.id);
+  auto events = log.events(args.id);
+  if (!events) return report_error(events.error().message);
+  if (args.json) {
+    auto out = store::to_json(**row);
+    out["events"] = nlohmann::json::array();
+    for (const auto& e : *events) out["events"].push_back(store::to_json(e));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  const auto& m = **row;
+  std::cout << "id:          " << m.id << "\n"
+            << "received:    " << format_time(m.received_at) << " from " << m.client_ip << " (helo "
+            << m.helo << (m.tls ? ", TLS" : "") << ")\n"
+            << "sender:      " << m.sender << " (" << m.sender_kind << ") of " << m.user_domain
+            << (m.auth_user ? ", AUTH " + *m.auth_user : std::string()) << "\n"
+            << "mail from:   <" << m.mail_from << ">\n"
+            << "message-id:  " << m.message_id << "\n"
+            << "subject:     " << m.subject << "\n"
+            << "size:        " << m.size << "\n"
+            << "status:      " << m.status << "\n";
+  for (const auto& r : m.recipients)
+    std::cout << "to:          <" << r.rcpt << "> " << store::to_string(r.status) << " after "
+              << r.attempts << " attempt(s)"
+              << (r.remote_host.empty() ? "" : " via " + r.remote_host)
+              << (r.last_reply.empty() ? "" : ": " + r.last_reply) << "\n";
+  std::cout << "history:\n";
+  for (const auto& e : *events)
+    std::cout << "  " << format_time(e.at) << " " << e.event
+              << (e.rcpt.empty() ? "" : " <" + e.rcpt + ">")
+              << (e.remote.empty() ? "" : " " + e.remote)
+              << (e.detail.empty() ? "" : ": " + e.detail) << "\n";
+  return 0;
+}
+
+// Hands a command to the running gateway and waits for its answer.
+int run_on_server(store::Database& db, const std::string& command, const std::string& id) {
+  store::MessageLog log(db);
+  auto command_id = log.add_command(command, id);
+  if (!command_id) return report_error(command_id.error().message);
+  auto deadline = std::chrono::steady_clock::now() + kCommandWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto result = log.command_result(*command_id);
+    if (!result) return report_error(result.error().message);
+    if (*result) {
+      if ((*result)->starts_with("no queued message")) return report_error(**result);
+      std::cout << **result << "\n";
+      return 0;
+    }
+    std::this_thread::sleep_for(kCommandPoll);
+  }
+  return report_error("the running gateway did not answer within 15 s; the command stays queued");
+}
+
+int flush_queue(const GlobalOptions& options, const QueueArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  if (serve_is_running(options.data_dir)) return run_on_server(*db, "flush", args.id);
+  auto changed =
+      args.id.empty()
+          ? store::run(*db, "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred'")
+          : store::run(*db,
+                       "UPDATE recipients SET next_attempt_at = 0 WHERE status = "
+                       "'deferred' AND message_id = ?1",
+                       {args.id});
+  if (!changed) return report_error(changed.error().message);
+  std::cout << "flushed " << *changed
+            << " recipient(s); no gateway is running: they are tried when it starts\n";
+  return 0;
+}
+
+int delete_message(const GlobalOptions& options, const QueueArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  if (serve_is_running(options.data_dir)) return run_on_server(*db, "delete", args.id);
+  store::MessageLog log(*db);
+  auto row = log.find(args.id);
+  if (!row) return report_error(row.error().message);
+  if (!*row) return report_error("no queued message " + args.id);
+  auto done = db->transaction([&]() -> Result<void> {
+    for (const auto& r : (*row)->recipients) {
+      if (store::is_final(r.status)) continue;
+      auto x =
+          log.record_recipient({args.id, r.rcpt, store::DeliveryStatus::kDeleted, r.attempts,
+                                r.next_attempt_at, "deleted by the administrator", "", "deleted"});
+      if (!x) return x;
+    }
+    return {};
+  });
+  if (!done) return report_error(done.error().message);
+  std::error_code ignored;
+  std::filesystem::remove(std::filesystem::path(options.data_dir) / "spool" / "incoming" / args.id,
+                          ignored);
+  std::cout << "deleted " << args.id << "\n";
+  return 0;
+}
+
+int search_log(const GlobalOptions& options, const SearchArgs& args) {
+  store::SearchFilter filter;
+  auto set = [](std::optional<std::string>& field, const std::string& value) {
+    if (!value.empty()) field = value;
+  };
+  set(filter.sender, args.sender);
+  set(filter.recipient, args.recipient);
+  set(filter.domain, args.domain);
+  set(filter.user, args.user);
+  set(filter.client_ip, args.client_ip);
+  if (!args.status.empty()) {
+    if (!store::parse_delivery_status(args.status))
+      return report_error("bad status \"" + args.status +
+                          "\": use queued, deferred, delivered, bounced, expired or deleted");
+    filter.status = args.status;
+  }
+  if (!args.since.empty()) {
+    auto t = parse_time(args.since);
+    if (!t) return report_error("--since: " + t.error().message);
+    filter.since = *t;
+  }
+  if (!args.until.empty()) {
+    auto t = parse_time(args.until);
+    if (!t) return report_error("--until: " + t.error().message);
+    filter.until = *t;
+  }
+  if (args.limit < 1 || args.limit > 100000) return report_error("--limit must be 1..100000");
+  if (args.offset < 0) return report_error("--offset must not be negative");
+  filter.limit = args.limit;
+  filter.offset = args.offset;
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto rows = store::MessageLog(*db).search(filter);
+  if (!rows) return report_error(rows.error().message);
+  if (args.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& row : *rows) out.push_back(store::to_json(row));
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> table;
+  for (const auto& row : *rows)
+    table.push_back({format_time(row.received_at), row.id, "<" + row.mail_from + ">",
+                     recipients_text(row), row.status, row.sender, std::to_string(row.size),
+                     row.subject});
+  print_table(std::cout, {"RECEIVED", "ID", "FROM", "TO", "STATUS", "USER", "SIZE", "SUBJECT"},
+              table);
+  return 0;
+}
+
+}  // namespace
+
+void register_queue_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<QueueArgs>();
+  auto* queue = app.add_subcommand("queue", "Inspect and act on the mail queue");
+  queue->require_subcommand(1);
+  auto* list = queue->add_subcommand("list", "Messages waiting for delivery");
+  list->add_flag("--json", args->json, "Print JSON");
+  list->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return list_queue(o, *args); };
+  });
+  auto* show = queue->add_subcommand("show", "A message with its recipients and history");
+  show->add_option("id", args->id, "Queue id")->required();
+  show->add_flag("--json", args->json, "Print JSON");
+  show->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return show_message(o, *args); };
+  });
+  auto* flush = queue->add_subcommand("flush", "Retry deferred mail now (all, or one message)");
+  flush->add_option("id", args->id, "Queue id (default: every deferred message)");
+  flush->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return flush_queue(o, *args); };
+  });
+  auto* remove = queue->add_subcommand("delete", "Delete a queued message without delivering it");
+  remove->add_option("id", args->id, "Queue id")->required();
+  remove->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return delete_message(o, *args); };
+  });
+}
+
+void register_log_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<SearchArgs>();
+  auto* log = app.add_subcommand("log", "The message log");
+  log->require_subcommand(1);
+  auto* search = log->add_subcommand("search", "Find messages (newest first)");
+  search->add_option("--sender", args->sender, "Envelope sender (MAIL FROM)");
+  search->add_option("--recipient", args->recipient, "Envelope recipient (RCPT TO)");
+  search->add_option("--domain", args->domain,
+                     "The user's domain or the sending domain (aliases too)");
+  search->add_option("--user", args->user,
+                     "Outgoing user (address, domain or IP range) or AUTH name");
+  search->add_option("--client-ip", args->client_ip, "Client IP address");
+  search->add_option("--status", args->status,
+                     "queued, deferred, delivered, bounced, expired, deleted");
+  search->add_option("--since", args->since,
+                     "Received at or after (unix, YYYY-MM-DD[THH:MM[:SS]], -2h)");
+  search->add_option("--until", args->until, "Received before");
+  search->add_option("--limit", args->limit, "Most messages to show (default 100)");
+  search->add_option("--offset", args->offset, "Skip this many (pagination)");
+  search->add_flag("--json", args->json, "Print JSON");
+  search->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return search_log(o, *args); };
+  });
+}
+
+}  // namespace pw::app

@@ -1,0 +1,375 @@
+// The message log in SQLite: messages, recipients, their history, queue commands.
+// Trust: every value is bound as a parameter; filters only choose among fixed SQL fragments.
+#include "store/message_log.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+#include "store/statement.hpp"
+
+namespace pw::store {
+namespace {
+
+constexpr std::array<std::pair<DeliveryStatus, std::string_view>, 6> kStatusNames = {{
+    {DeliveryStatus::kQueued, "queued"},
+    {DeliveryStatus::kDeferred, "deferred"},
+    {DeliveryStatus::kDelivered, "delivered"},
+    {DeliveryStatus::kBounced, "bounced"},
+    {DeliveryStatus::kExpired, "expired"},
+    {DeliveryStatus::kDeleted, "deleted"},
+}};
+
+// The main domain of an alias, or the name itself (F-ALIAS).
+constexpr std::string_view kMainDomain =
+    "COALESCE((SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id "
+    "WHERE a.alias = lower(?{0})), lower(?{0}))";
+
+std::string main_domain_sql(int parameter) {
+  std::string sql(kMainDomain);
+  std::string index = std::to_string(parameter);
+  for (size_t at = sql.find("{0}"); at != std::string::npos; at = sql.find("{0}"))
+    sql.replace(at, 3, index);
+  return sql;
+}
+
+// A message's status from its recipients': pending wins, then failures, then delivered.
+constexpr std::string_view kUpdateMessageStatus = R"sql(
+UPDATE messages SET updated_at = ?2, status = (
+  SELECT CASE
+    WHEN SUM(status = 'deferred') > 0 THEN 'deferred'
+    WHEN SUM(status = 'queued') > 0 THEN 'queued'
+    WHEN SUM(status = 'bounced') > 0 THEN 'bounced'
+    WHEN SUM(status = 'expired') > 0 THEN 'expired'
+    WHEN SUM(status = 'delivered') > 0 THEN 'delivered'
+    ELSE 'deleted' END
+  FROM recipients WHERE message_id = ?1)
+WHERE id = ?1
+)sql";
+
+constexpr std::string_view kMessageColumns =
+    "id, received_at, client_ip, helo, tls, auth_user, sender_kind, sender, user_domain, "
+    "mail_from, sender_domain, size, message_id, subject, status, is_bounce, updated_at";
+
+MessageRow read_message(sqlite3_stmt* stmt) {
+  MessageRow row;
+  row.id = column_text(stmt, 0);
+  row.received_at = column_int(stmt, 1);
+  row.client_ip = column_text(stmt, 2);
+  row.helo = column_text(stmt, 3);
+  row.tls = column_int(stmt, 4) != 0;
+  if (!column_is_null(stmt, 5)) row.auth_user = column_text(stmt, 5);
+  row.sender_kind = column_text(stmt, 6);
+  row.sender = column_text(stmt, 7);
+  row.user_domain = column_text(stmt, 8);
+  row.mail_from = column_text(stmt, 9);
+  row.sender_domain = column_text(stmt, 10);
+  row.size = static_cast<uint64_t>(column_int(stmt, 11));
+  row.message_id = column_text(stmt, 12);
+  row.subject = column_text(stmt, 13);
+  row.status = column_text(stmt, 14);
+  row.is_bounce = column_int(stmt, 15) != 0;
+  row.updated_at = column_int(stmt, 16);
+  return row;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(DeliveryStatus status) {
+  for (const auto& [value, name] : kStatusNames)
+    if (value == status) return name;
+  return "queued";
+}
+
+std::optional<DeliveryStatus> parse_delivery_status(std::string_view text) {
+  for (const auto& [value, name] : kStatusNames)
+    if (name == text) return value;
+  return std::nullopt;
+}
+
+bool is_final(DeliveryStatus status) {
+  return status != DeliveryStatus::kQueued && status != DeliveryStatus::kDeferred;
+}
+
+std::string address_domain(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return "";
+  return lower(address.substr(at + 1));
+}
+
+Result<void> MessageLog::record_received(const ReceivedMessage& m) {
+  const int64_t now = unix_now();
+  std::string insert =
+      "INSERT OR IGNORE INTO messages (id, received_at, client_ip, helo, tls, "
+      "auth_user, sender_kind, sender, user_domain, mail_from, sender_domain, "
+      "size, message_id, subject, status, is_bounce, updated_at) VALUES (?1, ?2, "
+      "?3, ?4, ?5, ?6, ?7, ?8, " +
+      main_domain_sql(9) + ", ?10, " + main_domain_sql(11) + ", ?12, ?13, ?14, 'queued', ?15, ?16)";
+  std::string sender_domain = address_domain(m.mail_from);
+  auto r = run(db_, insert,
+               {m.id, m.received_at, m.client_ip, m.helo, int64_t{m.tls},
+                m.auth_user ? SqlValue(std::string_view(*m.auth_user)) : SqlValue(nullptr),
+                m.sender_kind, m.sender, m.user_domain, m.mail_from, sender_domain,
+                static_cast<int64_t>(m.size), m.message_id, m.subject, int64_t{m.is_bounce}, now});
+  if (!r) return tl::unexpected(r.error());
+  if (*r == 0) return {};  // already logged (a recovery that re-ingests a spool file)
+  std::string rcpt_insert =
+      "INSERT OR IGNORE INTO recipients (message_id, rcpt, rcpt_domain, status, attempts, "
+      "next_attempt_at, updated_at) VALUES (?1, ?2, " +
+      main_domain_sql(3) + ", 'queued', 0, ?4, ?4)";
+  for (const auto& rcpt : m.recipients) {
+    std::string domain = address_domain(rcpt);
+    if (auto x = run(db_, rcpt_insert, {m.id, rcpt, domain, now}); !x)
+      return tl::unexpected(x.error());
+  }
+  return record_event(m.id, "", "received", m.client_ip,
+                      m.auth_user ? "auth=" + *m.auth_user : "sender=" + m.sender);
+}
+
+Result<void> MessageLog::record_recipient(const RecipientUpdate& u) {
+  const int64_t now = unix_now();
+  auto r = run(db_,
+               "UPDATE recipients SET status = ?3, attempts = ?4, next_attempt_at = ?5, "
+               "last_reply = ?6, remote_host = ?7, updated_at = ?8 "
+               "WHERE message_id = ?1 AND rcpt = ?2",
+               {u.message_id, u.rcpt, to_string(u.status), u.attempts, u.next_attempt_at, u.reply,
+                u.remote_host, now});
+  if (!r) return tl::unexpected(r.error());
+  if (auto s = run(db_, kUpdateMessageStatus, {u.message_id, now}); !s)
+    return tl::unexpected(s.error());
+  std::string event = u.event.empty() ? std::string(to_string(u.status)) : u.event;
+  return record_event(u.message_id, u.rcpt, event, u.remote_host, u.reply);
+}
+
+Result<void> MessageLog::record_event(std::string_view message_id, std::string_view rcpt,
+                                      std::string_view event, std::string_view remote,
+                                      std::string_view detail) {
+  auto r = run(db_,
+               "INSERT INTO message_events (message_id, rcpt, at, event, remote, detail) "
+               "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM messages WHERE id = ?1)",
+               {message_id, rcpt, unix_now(), event, remote, detail});
+  if (!r) return tl::unexpected(r.error());
+  return {};
+}
+
+Result<bool> MessageLog::known(std::string_view message_id) {
+  auto stmt = query(db_, "SELECT 1 FROM messages WHERE id = ?1", {message_id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  return next_row(db_, stmt->get());
+}
+
+Result<void> MessageLog::load_recipients(MessageRow& row) {
+  auto stmt = query(db_,
+                    "SELECT rcpt, rcpt_domain, status, attempts, next_attempt_at, last_reply, "
+                    "remote_host, updated_at FROM recipients WHERE message_id = ?1 ORDER BY rowid",
+                    {row.id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  for (;;) {
+    auto more = next_row(db_, stmt->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    RecipientRow r;
+    r.rcpt = column_text(stmt->get(), 0);
+    r.rcpt_domain = column_text(stmt->get(), 1);
+    r.status = parse_delivery_status(column_text(stmt->get(), 2)).value_or(DeliveryStatus::kQueued);
+    r.attempts = column_int(stmt->get(), 3);
+    r.next_attempt_at = column_int(stmt->get(), 4);
+    r.last_reply = column_text(stmt->get(), 5);
+    r.remote_host = column_text(stmt->get(), 6);
+    r.updated_at = column_int(stmt->get(), 7);
+    row.recipients.push_back(std::move(r));
+  }
+  return {};
+}
+
+Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
+  std::string sql = "SELECT " + std::string(kMessageColumns) + " FROM messages WHERE 1";
+  std::deque<std::string> texts;  // owns the bound strings; a deque never moves them
+  std::vector<SqlValue> params;
+  auto bind_text = [&](const std::string& value) {
+    texts.push_back(value);
+    params.emplace_back(std::string_view(texts.back()));
+    return static_cast<int>(params.size());
+  };
+  if (f.sender)
+    sql += " AND mail_from = ?" + std::to_string(bind_text(*f.sender)) + " COLLATE NOCASE";
+  if (f.recipient)
+    sql += " AND id IN (SELECT message_id FROM recipients WHERE rcpt = ?" +
+           std::to_string(bind_text(*f.recipient)) + " COLLATE NOCASE)";
+  if (f.domain) {
+    int p = bind_text(*f.domain);
+    std::string main = main_domain_sql(p);
+    sql += " AND (sender_domain = " + main + " OR user_domain = " + main + ")";
+  }
+  if (f.user) {
+    int p = bind_text(*f.user);
+    sql += " AND (sender = ?" + std::to_string(p) + " COLLATE NOCASE OR auth_user = ?" +
+           std::to_string(p) + " COLLATE NOCASE)";
+  }
+  if (f.client_ip) sql += " AND client_ip = ?" + std::to_string(bind_text(*f.client_ip));
+  if (f.status) sql += " AND status = ?" + std::to_string(bind_text(*f.status));
+  if (f.since) {
+    params.emplace_back(*f.since);
+    sql += " AND received_at >= ?" + std::to_string(params.size());
+  }
+  if (f.until) {
+    params.emplace_back(*f.until);
+    sql += " AND received_at < ?" + std::to_string(params.size());
+  }
+  params.emplace_back(f.limit);
+  sql += " ORDER BY received_at DESC, id DESC LIMIT ?" + std::to_string(params.size());
+  params.emplace_back(f.offset);
+  sql += " OFFSET ?" + std::to_string(params.size());
+
+  auto stmt = query(db_, sql, std::span<const SqlValue>(params));
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<MessageRow> rows;
+  for (;;) {
+    auto more = next_row(db_, stmt->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    rows.push_back(read_message(stmt->get()));
+  }
+  for (auto& row : rows)
+    if (auto r = load_recipients(row); !r) return tl::unexpected(r.error());
+  return rows;
+}
+
+Result<std::optional<MessageRow>> MessageLog::find(std::string_view message_id) {
+  auto stmt = query(db_, "SELECT " + std::string(kMessageColumns) + " FROM messages WHERE id = ?1",
+                    {message_id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto more = next_row(db_, stmt->get());
+  if (!more) return tl::unexpected(more.error());
+  if (!*more) return std::optional<MessageRow>();
+  MessageRow row = read_message(stmt->get());
+  if (auto r = load_recipients(row); !r) return tl::unexpected(r.error());
+  return std::optional<MessageRow>(std::move(row));
+}
+
+Result<std::vector<EventRow>> MessageLog::events(std::string_view message_id) {
+  auto stmt = query(db_,
+                    "SELECT at, rcpt, event, remote, detail FROM message_events "
+                    "WHERE message_id = ?1 ORDER BY id",
+                    {message_id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<EventRow> rows;
+  for (;;) {
+    auto more = next_row(db_, stmt->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    rows.push_back({column_int(stmt->get(), 0), column_text(stmt->get(), 1),
+                    column_text(stmt->get(), 2), column_text(stmt->get(), 3),
+                    column_text(stmt->get(), 4)});
+  }
+  return rows;
+}
+
+Result<std::vector<MessageRow>> MessageLog::pending(int64_t limit) {
+  auto stmt = query(db_,
+                    "SELECT " + std::string(kMessageColumns) +
+                        " FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE "
+                        "status IN ('queued', 'deferred')) ORDER BY received_at, id LIMIT ?1",
+                    {limit});
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<MessageRow> rows;
+  for (;;) {
+    auto more = next_row(db_, stmt->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    rows.push_back(read_message(stmt->get()));
+  }
+  for (auto& row : rows)
+    if (auto r = load_recipients(row); !r) return tl::unexpected(r.error());
+  return rows;
+}
+
+Result<int64_t> MessageLog::add_command(std::string_view command, std::string_view message_id) {
+  auto r =
+      run(db_, "INSERT INTO queue_commands (command, message_id, created_at) VALUES (?1, ?2, ?3)",
+          {command, message_id, unix_now()});
+  if (!r) return tl::unexpected(r.error());
+  return last_insert_id(db_);
+}
+
+Result<std::vector<QueueCommand>> MessageLog::open_commands() {
+  auto stmt = query(db_,
+                    "SELECT id, command, message_id FROM queue_commands WHERE done_at IS NULL "
+                    "ORDER BY id");
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<QueueCommand> commands;
+  for (;;) {
+    auto more = next_row(db_, stmt->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    commands.push_back(
+        {column_int(stmt->get(), 0), column_text(stmt->get(), 1), column_text(stmt->get(), 2)});
+  }
+  return commands;
+}
+
+Result<void> MessageLog::complete_command(int64_t id, std::string_view result) {
+  auto r = run(db_, "UPDATE queue_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
+               {id, unix_now(), result});
+  if (!r) return tl::unexpected(r.error());
+  return {};
+}
+
+Result<std::optional<std::string>> MessageLog::command_result(int64_t id) {
+  auto stmt = query(db_, "SELECT done_at, result FROM queue_commands WHERE id = ?1", {id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto more = next_row(db_, stmt->get());
+  if (!more) return tl::unexpected(more.error());
+  if (!*more || column_is_null(stmt->get(), 0)) return std::optional<std::string>();
+  return std::optional<std::string>(column_text(stmt->get(), 1));
+}
+
+nlohmann::json to_json(const MessageRow& row) {
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : row.recipients)
+    recipients.push_back({{"rcpt", r.rcpt},
+                          {"rcpt_domain", r.rcpt_domain},
+                          {"status", to_string(r.status)},
+                          {"attempts", r.attempts},
+                          {"next_attempt_at", r.next_attempt_at},
+                          {"last_reply", r.last_reply},
+                          {"remote_host", r.remote_host},
+                          {"updated_at", r.updated_at}});
+  return {{"id", row.id},
+          {"received_at", row.received_at},
+          {"client_ip", row.client_ip},
+          {"helo", row.helo},
+          {"tls", row.tls},
+          {"auth_user", row.auth_user ? nlohmann::json(*row.auth_user) : nlohmann::json()},
+          {"sender_kind", row.sender_kind},
+          {"sender", row.sender},
+          {"user_domain", row.user_domain},
+          {"mail_from", row.mail_from},
+          {"sender_domain", row.sender_domain},
+          {"size", row.size},
+          {"message_id", row.message_id},
+          {"subject", row.subject},
+          {"status", row.status},
+          {"is_bounce", row.is_bounce},
+          {"updated_at", row.updated_at},
+          {"recipients", recipients}};
+}
+
+nlohmann::json to_json(const EventRow& row) {
+  return {{"at", row.at},
+          {"rcpt", row.rcpt},
+          {"event", row.event},
+          {"remote", row.remote},
+          {"detail", row.detail}};
+}
+
+}  // namespace pw::store

@@ -61,12 +61,13 @@ def test_failed_auth_is_delayed_with_growing_delay(node):
     wire.quit()
 
 
-@pytest.mark.pw_config(**GUARD)
+@pytest.mark.pw_config(auth={"failure_delay_ms": 3000, "max_failure_delay_ms": 3000})
 def test_successful_auth_is_not_delayed(node):
     wire = tls_session(node, BYSTANDER)
     reply, elapsed = timed_auth(wire, USER, USER_PASSWORD)
     wire.check(reply, 235, "2.7.0")
-    assert elapsed < FAILURE_DELAY_MS / 1000, f"successful AUTH took {elapsed:.3f} s"
+    # Far below the 3 s failure delay, with room for a slow (sanitizer, busy) machine.
+    assert elapsed < 1.5, f"successful AUTH took {elapsed:.3f} s"
     wire.quit()
 
 

@@ -193,6 +193,29 @@ TEST_F(ClientSessionTest, PipelinesCommandsOnlyWhenTheServerOffersIt) {
   }
 }
 
+TEST_F(ClientSessionTest, PipelinesManyRecipientsInBoundedGroups) {
+  SmtpReceiver peer({});
+  options_.max_pipelined_bytes = 256;  // a few commands per write, so many groups
+  auto connection = connect_ok(peer.endpoint());
+  ASSERT_TRUE(connection);
+  std::vector<std::string> recipients;
+  for (int i = 0; i < 150; ++i)
+    recipients.push_back((i % 10 == 3 ? "reject" : "user") + std::to_string(i) + "@example.com");
+  TransactionResult result =
+      send(*connection, make_transaction("Subject: many\r\n\r\nbody\r\n", recipients));
+  ASSERT_TRUE(result.data_reply) << result.error;
+  EXPECT_EQ(result.data_reply->code, 250);
+  ASSERT_EQ(result.rcpt_replies.size(), recipients.size());
+  std::vector<std::string> accepted;
+  for (size_t i = 0; i < recipients.size(); ++i) {
+    EXPECT_EQ(result.rcpt_replies[i].code, i % 10 == 3 ? 550 : 250) << recipients[i];
+    if (i % 10 != 3) accepted.push_back(recipients[i]);
+  }
+  auto messages = peer.messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(strings(messages[0].envelope["rcpt_tos"]), accepted);
+}
+
 TEST_F(ClientSessionTest, ReportsEachRecipientsReplyInOrder) {
   for (bool pipelining : {true, false}) {
     SmtpReceiver peer(pipelining ? std::vector<std::string>{}
@@ -415,6 +438,74 @@ TEST_F(ClientSessionTest, LosesTheConnectionWhenTheServerDropsItDuringData) {
   TransactionResult after = send(*connection, make_transaction("Subject: x\r\n\r\nbody\r\n"));
   EXPECT_TRUE(after.connection_lost);
   EXPECT_EQ(after.rcpt_replies.size(), 1u);
+}
+
+TEST_F(ClientSessionTest, GivesUpWhenTheServerStopsReadingTheMessage) {
+  // smtp-sink waits 30 s before its first read after DATA, with a tiny TCP window: the client's
+  // writes stall and the data block timeout must end them.
+  SmtpSink sink({"-H", "30", "-T", "1024"});
+  options_.data_block_timeout = seconds(1);
+  auto connection = connect_ok(sink.endpoint());
+  ASSERT_TRUE(connection);
+  std::string message = "Subject: stalled\r\n\r\n";
+  while (message.size() < 32 * 1024 * 1024) message += std::string(998, 's') + "\r\n";
+  auto start = std::chrono::steady_clock::now();
+  TransactionResult result = send(*connection, make_transaction(message));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(15));
+  EXPECT_TRUE(result.connection_lost);
+  EXPECT_NE(result.error.find("timed out while sending message body"), std::string::npos)
+      << result.error;
+  EXPECT_FALSE(connection->usable());
+}
+
+TEST_F(ClientSessionTest, TakesA421AsTheAnswerToEveryCommandLeft) {
+  SmtpSink sink({"-Q", "RCPT"});  // 421 and disconnect at the first RCPT
+  auto connection = connect_ok(sink.endpoint());
+  ASSERT_TRUE(connection);
+  TransactionResult result = send(
+      *connection, make_transaction("Subject: x\r\n\r\nbody\r\n", {"a@example.com", "b@x.org"}));
+  EXPECT_FALSE(result.connection_lost) << "the server answered";
+  ASSERT_TRUE(result.mail_reply);
+  EXPECT_EQ(result.mail_reply->code, 250);
+  ASSERT_EQ(result.rcpt_replies.size(), 2u);
+  EXPECT_EQ(result.rcpt_replies[0].code, 421);
+  EXPECT_EQ(result.rcpt_replies[1].code, 421);
+  EXPECT_TRUE(result.outcome(1).transient());
+  EXPECT_NE(result.error.find("said: 421"), std::string::npos) << result.error;
+  EXPECT_FALSE(connection->usable());
+  EXPECT_FALSE(run_bounded(io_, connection->reset()));
+}
+
+TEST_F(ClientSessionTest, GivesUpOnAConnectThatHangsAfterTheConnectTimeout) {
+  // A listener that never accepts, its backlog filled: further SYNs go unanswered.
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(listen(listener, 0), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    fillers.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  options_.connect_timeout = seconds(1);
+  options_.greeting_timeout = seconds(2);  // bounded even if the kernel completes the connect
+  auto start = std::chrono::steady_clock::now();
+  Connected connected = connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), ntohs(address.sin_port)));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  for (int fd : fillers) close(fd);
+  close(listener);
+  ASSERT_FALSE(connected);
+  EXPECT_FALSE(connected.error().permanent);
+  EXPECT_NE(connected.error().reason.find("Connection timed out"), std::string::npos)
+      << connected.error().reason;
+  EXPECT_LT(elapsed, seconds(10));
 }
 
 TEST_F(ClientSessionTest, RefusedConnectionIsAFailureOfThisHostOnly) {

@@ -4,6 +4,8 @@
 #include "net/mx_route.hpp"
 
 #include <algorithm>
+#include <boost/asio/cancellation_state.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <charconv>
 
 #include "net/dns_resolver.hpp"
@@ -41,6 +43,12 @@ std::string printable(std::string_view text) {
   }
   if (text.size() > kMaxEchoedName) out += "...";
   return out;
+}
+
+// Whether the coroutine has been cancelled (a deadline in `||`, a cancellation signal): Asio
+// would throw at its next co_await, so the route ends with a temporary failure instead.
+bool is_cancelled(const asio::cancellation_state& state) {
+  return state.cancelled() != asio::cancellation_type::none;
 }
 
 // The addresses of `host`, asked of the resolver only if it still exists; no reference to it is
@@ -95,6 +103,7 @@ asio::awaitable<RouteResult> resolve_mail_route(DnsResolver& resolver, std::stri
                                                 uint16_t port, std::mt19937& random) {
   std::weak_ptr<DnsResolver> weak = resolver.weak_from_this();
   MxAnswer mx = co_await resolver.mx(domain);  // from here on, `resolver` only through `weak`
+  if (is_cancelled(co_await asio::this_coro::cancellation_state)) co_return temporary("cancelled");
   switch (mx.status) {
     case DnsStatus::kTempFail:
       co_return temporary("DNS failure looking up the MX of " + printable(domain) + ": " +
@@ -142,6 +151,8 @@ asio::awaitable<RouteResult> resolve_mail_route(DnsResolver& resolver, std::stri
   size_t failed_hosts = 0;
   for (const auto& host : hosts) {
     if (targets.size() >= kMaxTargets) break;
+    if (is_cancelled(co_await asio::this_coro::cancellation_state))
+      co_return temporary("cancelled");
     auto answer = co_await addresses_of(weak, host.exchange);
     if (answer.status == DnsStatus::kOk) {
       add_targets(targets, host.exchange, answer, port, host.preference);

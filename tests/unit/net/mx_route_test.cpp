@@ -2,7 +2,11 @@
 #include "net/mx_route.hpp"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +17,7 @@
 #include "dnsmasq_server.hpp"
 #include "net/dns_resolver.hpp"
 #include "run_awaitable.hpp"
+#include "util/unique_fd.hpp"
 
 namespace pw::net {
 namespace {
@@ -37,9 +42,28 @@ std::vector<std::string> hosts_of(const std::vector<RouteTarget>& targets) {
 class MxRouteTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = test::DnsmasqServer::start(test::mail_test_zone(), error_);
+    // Names under slow.test go to an upstream server that never answers.
+    silent_upstream_ = util::UniqueFd(::socket(AF_INET, SOCK_DGRAM, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    if (!silent_upstream_ ||
+        ::bind(silent_upstream_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) ||
+        ::getsockname(silent_upstream_.get(), reinterpret_cast<sockaddr*>(&address), &length)) {
+      error_ = "cannot bind the silent upstream socket";
+      return;
+    }
+    auto zone = test::mail_test_zone();
+    zone.push_back("--server=/slow.test/127.0.0.1#" + std::to_string(ntohs(address.sin_port)));
+    zone.push_back("--mx-host=slowmx.test,mx.slow.test,10");
+    zone.push_back("--mx-host=slowmx.test,mx1.example.test,20");
+    server_ = test::DnsmasqServer::start(zone, error_);
   }
-  static void TearDownTestSuite() { server_.reset(); }
+  static void TearDownTestSuite() {
+    server_.reset();
+    silent_upstream_.reset();
+  }
   void SetUp() override {
     ASSERT_TRUE(server_) << error_;
     auto created = DnsResolver::create(io_.get_executor(), {.servers = {server_->address()}});
@@ -62,6 +86,7 @@ class MxRouteTest : public ::testing::Test {
   asio::io_context io_;
   std::shared_ptr<DnsResolver> resolver_;
   std::mt19937 random_{20240501};
+  static inline util::UniqueFd silent_upstream_;
   static inline std::unique_ptr<test::DnsmasqServer> server_;
   static inline std::string error_;
 };
@@ -206,6 +231,32 @@ TEST_F(MxRouteTest, ResolverDestroyedDuringRouteIsTemporaryFailure) {
   ASSERT_FALSE(*result);
   EXPECT_FALSE(result->error().permanent);
   EXPECT_NE(result->error().reason.find("resolver destroyed"), std::string::npos);
+}
+
+TEST_F(MxRouteTest, CancelledRouteEndsWithTemporaryFailure) {
+  asio::cancellation_signal signal;
+  bool done = false;
+  std::exception_ptr error;
+  RouteResult result;
+  asio::co_spawn(io_, resolve_mail_route(*resolver_, "slowmx.test", kPort, random_),
+                 asio::bind_cancellation_slot(signal.slot(),
+                                              [&](std::exception_ptr thrown, RouteResult route) {
+                                                done = true;
+                                                error = thrown;
+                                                result = std::move(route);
+                                              }));
+  // The MX answer comes; the addresses of mx.slow.test never do.
+  io_.run_for(200ms);
+  ASSERT_FALSE(done);
+  signal.emit(asio::cancellation_type::terminal);
+  auto deadline = std::chrono::steady_clock::now() + 1s;
+  while (!done && io_.run_one_until(deadline) > 0) {
+  }
+  ASSERT_TRUE(done);
+  EXPECT_FALSE(error);  // not Asio's operation_aborted at the next co_await
+  ASSERT_FALSE(result);
+  EXPECT_FALSE(result.error().permanent);
+  EXPECT_EQ(result.error().reason, "cancelled");
 }
 
 TEST_F(MxRouteTest, FixedRouteSkipsMxLookUp) {

@@ -586,6 +586,13 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
       transaction.eight_bit = job.message->envelope.body == "8BITMIME";
       transaction.smtputf8 = job.message->envelope.smtputf8;
       smtp::TransactionResult result = co_await connection->send(transaction);
+      if (result.connection_lost && !result.mail_reply && sent > 0) {
+        // A reused connection that the server closed while it sat idle: nothing was tried,
+        // so this costs no attempt; the job goes back first in line for a fresh connection.
+        spdlog::info("event=stale_connection destination={} relay={}", key, remote);
+        destinations[key].jobs.push_front(std::move(job));
+        break;
+      }
       ++sent;
       for (size_t n = 0; n < job.indexes.size(); ++n) {
         smtp::ServerReply reply = result.outcome(n);

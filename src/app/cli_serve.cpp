@@ -243,28 +243,37 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   };
 
   // Sender reload: the CLI bumps config_generation; a changed value loads a new snapshot.
+  // One database connection serves the reload timer and AUTH's refresh: one user at a time.
   asio::steady_timer reload_timer(main_context);
   int64_t seen_generation = *generation;
+  std::mutex database_mutex;
+  auto reload_if_changed = [&]() -> bool {
+    std::lock_guard lock(database_mutex);
+    auto current = database->config_generation();
+    if (!current || *current == seen_generation) return false;
+    auto fresh = auth::load_sender_directory(*database);
+    if (!fresh) {
+      spdlog::error("event=reload_failed error=\"{}\"", fresh.error().message);
+      return false;
+    }
+    if (auto routes = store::DomainRouting(*database).routes())
+      queue_manager.set_routes(std::move(*routes));
+    ctx->directory.store(*fresh);
+    seen_generation = *current;
+    spdlog::info("event=senders_reloaded generation={} senders={}", *current, (*fresh)->size());
+    return true;
+  };
+  ctx->refresh_senders = reload_if_changed;
   std::function<void()> schedule_reload = [&] {
     reload_timer.expires_after(std::chrono::milliseconds(config.server.reload_interval_ms));
     reload_timer.async_wait([&](const boost::system::error_code& error) {
       if (error) return;
       asio::post(blocking, [&] {
-        auto current = database->config_generation();
-        if (current && *current != seen_generation) {
-          auto fresh = auth::load_sender_directory(*database);
-          if (auto routes = store::DomainRouting(*database).routes())
-            queue_manager.set_routes(std::move(*routes));
-          if (fresh) {
-            ctx->directory.store(*fresh);
-            seen_generation = *current;
-            spdlog::info("event=senders_reloaded generation={} senders={}", *current,
-                         (*fresh)->size());
-          } else {
-            spdlog::error("event=reload_failed error=\"{}\"", fresh.error().message);
-          }
+        reload_if_changed();
+        {
+          std::lock_guard lock(database_mutex);
+          run_queue_commands();
         }
-        run_queue_commands();
         asio::post(main_context, schedule_reload);
       });
     });

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <deque>
@@ -93,17 +94,38 @@ Result<SpoolContent> read_spool_file(const std::filesystem::path& path, bool wit
   return content;
 }
 
-// RFC 3463 status for a DSN from an SMTP reply; our own reasons get a generic code.
+bool is_enhanced_code(std::string_view text) {
+  // "x.y.z" with a class digit 2, 4 or 5 and one to three digits per detail (RFC 3463).
+  if (text.size() < 5 || (text[0] != '2' && text[0] != '4' && text[0] != '5') || text[1] != '.')
+    return false;
+  size_t second_dot = text.find('.', 2);
+  if (second_dot == std::string_view::npos || second_dot == 2 || second_dot > 5) return false;
+  auto digits = [](std::string_view part) {
+    return !part.empty() && part.size() <= 3 &&
+           std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  return digits(text.substr(2, second_dot - 2)) && digits(text.substr(second_dot + 1));
+}
+
+// RFC 3463 status for a DSN: from a server reply ("550 5.1.1 text") or one of our own reasons
+// ("5.1.10 text"); a generic code when neither carries one.
 std::string dsn_status(const std::string& reply, bool expired) {
   if (expired) return "4.4.7";
-  // "550 5.1.1 text" -> "5.1.1"
-  if (reply.size() > 9 && reply[3] == ' ' && std::isdigit(static_cast<unsigned char>(reply[4])) &&
-      reply[5] == '.') {
-    size_t end = reply.find(' ', 4);
-    return reply.substr(4, end - 4);
-  }
-  if (!reply.empty() && reply[0] == '5') return "5.0.0";
-  return "5.4.0";
+  std::string_view text = reply;
+  if (text.size() > 4 && text[3] == ' ' && std::isdigit(static_cast<unsigned char>(text[0])))
+    text.remove_prefix(4);
+  std::string_view token = text.substr(0, text.find(' '));
+  if (is_enhanced_code(token)) return std::string(token);
+  return !reply.empty() && reply[0] == '4' ? "4.0.0" : "5.0.0";
+}
+
+// Our own reasons carry an enhanced code too, so DSNs and the log say what kind of failure it
+// was: RFC 7505 3 for a null MX, RFC 3463 X.1.2 (bad destination system) for a domain that does
+// not exist, X.4.3 (routing server failure) for DNS trouble, X.4.1 (no answer) for connections.
+std::string route_failure_reply(const net::RouteFailure& failure) {
+  if (!failure.permanent) return "4.4.3 " + failure.reason;
+  if (failure.reason.find("null MX") != std::string::npos) return "5.1.10 " + failure.reason;
+  return "5.1.2 " + failure.reason;
 }
 
 }  // namespace
@@ -299,8 +321,29 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     if (message->pending == 0) finish_message(message);
   }
 
+  // The administrator deleted the message while this recipient was being delivered: the log
+  // already says deleted (so a restart does not deliver it); only a delivery that did happen
+  // is still recorded, because it is the truth.
+  bool outcome_after_delete(const std::shared_ptr<Message>& message, size_t index,
+                            bool was_delivered, const std::string& reply,
+                            const std::string& remote) {
+    auto& r = message->recipients[index];
+    if (r.status != DeliveryStatus::kDeleted) return false;
+    r.in_flight = false;
+    if (was_delivered) {
+      r.status = DeliveryStatus::kDelivered;
+      ++r.attempts;
+      r.last_reply = reply;
+      r.remote = remote;
+      ++counters.delivered;
+      record(message, index, "delivered");
+    }
+    return true;
+  }
+
   void delivered(const std::shared_ptr<Message>& message, size_t index, const std::string& reply,
                  const std::string& remote) {
+    if (outcome_after_delete(message, index, true, reply, remote)) return;
     auto& r = message->recipients[index];
     r.in_flight = false;
     r.status = DeliveryStatus::kDelivered;
@@ -316,6 +359,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
 
   void bounced(const std::shared_ptr<Message>& message, size_t index, const std::string& reply,
                const std::string& remote) {
+    if (outcome_after_delete(message, index, false, reply, remote)) return;
     auto& r = message->recipients[index];
     r.in_flight = false;
     r.status = DeliveryStatus::kBounced;
@@ -331,6 +375,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
 
   void deferred(const std::shared_ptr<Message>& message, size_t index, const std::string& reply,
                 const std::string& remote) {
+    if (outcome_after_delete(message, index, false, reply, remote)) return;
     auto& r = message->recipients[index];
     r.in_flight = false;
     ++r.attempts;
@@ -528,7 +573,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     net::RouteResult route = co_await resolve(destinations[key]);
     if (!route) {
       auto& d = destinations[key];
-      if (d.active == 1) fail_queued_jobs(d, route.error().permanent, route.error().reason, "");
+      if (d.active == 1)
+        fail_queued_jobs(d, route.error().permanent, route_failure_reply(route.error()), "");
       co_return;
     }
     std::unique_ptr<smtp::SmtpClientConnection> connection;
@@ -553,7 +599,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     }
     if (!connection) {
       auto& d = destinations[key];
-      std::string reason = errors.empty() ? "no host to connect to" : errors.back();
+      std::string reason = (permanent ? "5.4.0 " : "4.4.1 ") +
+                           (errors.empty() ? "no host to connect to" : errors.back());
       if (d.active == 1 || permanent) fail_queued_jobs(d, permanent, reason, "");
       co_return;
     }
@@ -763,7 +810,9 @@ void QueueManager::remove(std::string message_id, std::function<void(std::string
     message->deleted = true;
     for (size_t i = 0; i < message->recipients.size(); ++i) {
       auto& r = message->recipients[i];
-      if (store::is_final(r.status) || r.in_flight) continue;
+      // In-flight recipients too: their delivery may still finish (and is then recorded), but
+      // if it does not, nothing brings the message back.
+      if (store::is_final(r.status)) continue;
       r.status = DeliveryStatus::kDeleted;
       r.last_reply = "deleted by the administrator";
       state->record(message, i, "deleted");

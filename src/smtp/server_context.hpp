@@ -2,6 +2,7 @@
 // the blocking-work pool, and the registry used to stop sessions on shutdown.
 #pragma once
 #include <atomic>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,9 @@ struct ServerContext {
   std::string dummy_password_hash;
   std::atomic<bool> stopping{false};
   SessionRegistry sessions;
+  // Blocking: reloads the sender directory now if the database changed since the last load;
+  // true when it did. Used when AUTH names an unknown user, so a user added a moment ago works.
+  std::function<bool()> refresh_senders;
 };
 
 }  // namespace pw::smtp

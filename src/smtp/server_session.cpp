@@ -652,6 +652,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     auto directory = ctx_.directory.load();
     std::optional<auth::Login> login;
     if (directory) login = directory->find_login(username);
+    if (!login && ctx_.refresh_senders) {
+      auto* context = &ctx_;
+      bool reloaded = co_await util::run_blocking(*ctx_.blocking,
+                                                  [context] { return context->refresh_senders(); });
+      if (reloaded && (directory = ctx_.directory.load())) login = directory->find_login(username);
+    }
     std::string hash = login ? login->password_hash : ctx_.dummy_password_hash;
     bool verified = co_await util::run_blocking(
         *ctx_.blocking, [hash, password] { return auth::verify_password(hash, password); });

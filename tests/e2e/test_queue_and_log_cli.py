@@ -88,7 +88,8 @@ def test_delete_while_the_message_is_being_delivered(make_gateway, receivers):
         "delivery did not start")
     result = gateway.cli("queue", "delete", queue_id)
     assert result.stdout.strip() == f"deleted {queue_id}"
-    assert wait_until(lambda: "RCPT TO:<tempfail-x@dest.test>" in mx1.command_lines(), 15)
+    # The gateway may still send the transaction it had started, or drop the job it had not
+    # begun yet; either way the message must end deleted and leave the queue.
     ended = wait_until(lambda: gateway.show(queue_id)["status"] in ("deleted", "delivered"), 10,
                        interval=0.3)
     shown = gateway.show(queue_id)

@@ -122,6 +122,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   void close() {
     if (closed_) return;
     closed_ = true;
+    slot_ = net::ConnectionLimiter::Slot();
     boost::system::error_code ignored;
     stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.next_layer().close(ignored);
@@ -258,6 +259,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         break;
       }
     }
+    // The session is over: free its per-IP place before the last reply goes out, so a client
+    // that reconnects the moment it reads 221 is not refused by its own finished session.
+    slot_ = net::ConnectionLimiter::Slot();
     co_await flush();
     spdlog::info("event=disconnect client={} messages={} errors={}", client_ip_, messages_,
                  errors_);

@@ -152,16 +152,24 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   queue::QueueManager queue_manager(
       {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery});
   {
-    store::MessageLog recovery_log(*db);
-    auto recovered = queue_manager.recover(recovery_log);
-    if (!recovered) return report_error(recovered.error().message);
     auto routes = store::DomainRouting(*db).routes();
     if (!routes) return report_error(routes.error().message);
     queue_manager.set_routes(std::move(*routes));
     if (auto r = queue_manager.start(); !r) return report_error(r.error().message);
   }
-  ctx->queue = &queue_manager;
+  // Delivery starts while the queue is still being read back: the first messages recovered
+  // go out at once instead of after the whole spool has been read.
   std::thread delivery_thread([&delivery_context] { delivery_context.run(); });
+  {
+    store::MessageLog recovery_log(*db);
+    auto recovered = queue_manager.recover(recovery_log);
+    if (!recovered) {
+      delivery_context.stop();
+      delivery_thread.join();
+      return report_error(recovered.error().message);
+    }
+  }
+  ctx->queue = &queue_manager;
   size_t loop_count = config.server.event_loops > 0
                           ? static_cast<size_t>(config.server.event_loops)
                           : std::max(1u, std::thread::hardware_concurrency());

@@ -7,6 +7,7 @@
 #include <array>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "store/statement.hpp"
 
@@ -282,14 +283,40 @@ Result<std::vector<MessageRow>> MessageLog::pending(int64_t limit) {
                     {limit});
   if (!stmt) return tl::unexpected(stmt.error());
   std::vector<MessageRow> rows;
+  std::unordered_map<std::string, size_t> index;
   for (;;) {
     auto more = next_row(db_, stmt->get());
     if (!more) return tl::unexpected(more.error());
     if (!*more) break;
     rows.push_back(read_message(stmt->get()));
+    index.emplace(rows.back().id, rows.size() - 1);
   }
-  for (auto& row : rows)
-    if (auto r = load_recipients(row); !r) return tl::unexpected(r.error());
+  // All their recipients in one pass: a restart with 100,000 queued messages must not cost
+  // 100,000 queries.
+  auto recipients = query(db_,
+                          "SELECT message_id, rcpt, rcpt_domain, status, attempts, "
+                          "next_attempt_at, last_reply, remote_host, updated_at FROM recipients "
+                          "WHERE message_id IN (SELECT message_id FROM recipients WHERE status IN "
+                          "('queued', 'deferred')) ORDER BY message_id, rowid");
+  if (!recipients) return tl::unexpected(recipients.error());
+  for (;;) {
+    auto more = next_row(db_, recipients->get());
+    if (!more) return tl::unexpected(more.error());
+    if (!*more) break;
+    auto* r = recipients->get();
+    auto it = index.find(column_text(r, 0));
+    if (it == index.end()) continue;  // beyond the limit
+    RecipientRow row;
+    row.rcpt = column_text(r, 1);
+    row.rcpt_domain = column_text(r, 2);
+    row.status = parse_delivery_status(column_text(r, 3)).value_or(DeliveryStatus::kQueued);
+    row.attempts = column_int(r, 4);
+    row.next_attempt_at = column_int(r, 5);
+    row.last_reply = column_text(r, 6);
+    row.remote_host = column_text(r, 7);
+    row.updated_at = column_int(r, 8);
+    rows[it->second].recipients.push_back(std::move(row));
+  }
   return rows;
 }
 

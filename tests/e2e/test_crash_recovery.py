@@ -15,7 +15,8 @@ import threading
 import time
 
 from conftest import free_port, wait_until, write_config
-from delivery_fixtures import RELAY_ADDR, dns, make_gateway, mx_port, sinks
+from delivery_fixtures import (RELAY_ADDR, ROUTE_ADDR, SENDER_MX_ADDR, dns, make_gateway,
+                               mx_port, sinks)
 from smtp_wire import ServerClosed, SmtpWire
 
 __all__ = ["dns", "make_gateway", "mx_port", "sinks"]  # fixtures used by name
@@ -54,9 +55,10 @@ class Senders:
     """SENDERS threads taking sequence numbers from a shared pool; a message goes back into the
     pool unless it got its 250. Sessions carry a random number of messages each."""
 
-    def __init__(self, gateway):
+    def __init__(self, gateway, messages: int = MESSAGES):
         self.gateway = gateway
-        self.pending = list(range(MESSAGES))
+        self.messages = messages
+        self.pending = list(range(messages))
         random.shuffle(self.pending)
         self.acked: dict[int, str] = {}  # seq -> queue id
         self.attempts = 0
@@ -79,7 +81,7 @@ class Senders:
         while not self.done.is_set():
             seq = self.take()
             if seq is None:
-                if len(self.acked) >= MESSAGES:
+                if len(self.acked) >= self.messages:
                     return
                 time.sleep(0.05)  # others may still give some back
                 continue
@@ -328,3 +330,57 @@ def test_kill_9_in_the_middle_of_a_backlog_burst_loses_nothing(make_gateway, sin
         f"the kill nor logged as delivered before it ({CONNECTIONS} delivery connections)")
     assert len(twice) <= 0.25 * BACKLOG, f"{len(twice)} of {BACKLOG} delivered twice"
     assert gateway.spool_empty()
+
+
+BOUNCES = 1000
+BOUNCE_KILLS = 5
+DSN_OF = re.compile(rb"^X-Postwarden-Queue-ID: (\S+)", re.M)
+
+
+def test_kill_9_never_loses_the_dsn_of_a_bounced_message(make_gateway, sinks, mx_port):
+    """Every acknowledged message is refused for good by the recipient's server (a route to an
+    smtp-sink that answers RCPT with 500), so each must come back to its sender as a DSN, sent
+    to the sender domain's MX (another smtp-sink, found in DNS), whatever kill -9 interrupts.
+    One blocking thread and no log batching widen the window between "the last recipient is
+    final in the log" and "the DSN is in the spool"."""
+    route_port = free_port()
+    sinks(ROUTE_ADDR, route_port, "-f", "RCPT")  # every recipient refused: 500 5.3.0
+    sender_mx = sinks(SENDER_MX_ADDR, mx_port)
+    gateway = make_gateway(
+        {"server": {"max_sessions_per_ip": 100, "max_sessions": 300, "blocking_threads": 1},
+         "delivery": {"retry_min_s": 1, "retry_max_s": 2}, "log": {"batch_delay_ms": 0}},
+        start=False)
+    gateway.cli("domain", "add", "dest.test")
+    gateway.cli("domain", "set", "dest.test", f"route={ROUTE_ADDR}:{route_port}")
+    gateway.start()
+    senders = Senders(gateway, BOUNCES)
+    for thread in senders.threads:
+        thread.start()
+    try:
+        for point in sorted(random.sample(range(100, BOUNCES - 100), BOUNCE_KILLS)):
+            assert wait_until(lambda: len(senders.acked) >= point, LOAD_TIMEOUT_S, 0.01), (
+                f"load stalled at {len(senders.acked)} acknowledged")
+            time.sleep(random.uniform(0, 0.2))
+            gateway.kill9()
+            gateway.start()
+        finished = wait_until(lambda: len(senders.acked) >= BOUNCES, LOAD_TIMEOUT_S, 0.1)
+    finally:
+        senders.done.set()
+        for thread in senders.threads:
+            thread.join(15)
+    assert finished, f"only {len(senders.acked)} of {BOUNCES} acknowledged"
+    acked = set(senders.acked.values())
+
+    def returned():
+        return {m.group(1).decode() for m in map(DSN_OF.search, sender_mx.dumps()) if m}
+    # Once the queue is empty every DSN that exists has been delivered; a few seconds more
+    # for the sink to finish writing.
+    gateway.wait_queue_empty(timeout=DRAIN_TIMEOUT_S)
+    wait_until(lambda: acked <= returned(), 10, 0.5)
+    missing = sorted(acked - returned())
+    examples = [(q, [e["event"] for e in gateway.show(q)["events"]]) for q in missing[:3]]
+    print(f"\n{len(acked)} acknowledged bounces, {len(acked) - len(missing)} returned with a DSN,"
+          f" {len(missing)} without; {len(sender_mx.dumps())} DSNs at the sender's MX")
+    assert not missing, (
+        f"{len(missing)} of {len(acked)} bounced messages never got their DSN after kill -9; "
+        f"their events (no dsn_sent): {examples}")

@@ -4,6 +4,9 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+#include <unordered_map>
+
 #include "store/migrations.hpp"
 #include "store/statement.hpp"
 
@@ -85,7 +88,41 @@ Result<void> migrate(Database& db) {
 
 void SqliteCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-void StatementFinalizer::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+// Prepared statements kept per connection, by SQL text; bounded, the extra ones finalized.
+class StatementCache {
+ public:
+  ~StatementCache() {
+    for (auto& [sql, stmt] : free_) sqlite3_finalize(stmt);
+  }
+  sqlite3_stmt* take(std::string_view sql) {
+    std::lock_guard lock(mutex_);
+    auto it = free_.find(std::string(sql));
+    if (it == free_.end()) return nullptr;
+    sqlite3_stmt* stmt = it->second;
+    free_.erase(it);
+    return stmt;
+  }
+  bool give(sqlite3_stmt* stmt) {
+    std::lock_guard lock(mutex_);
+    if (free_.size() >= kMaxCachedStatements) return false;
+    free_.emplace(sqlite3_sql(stmt), stmt);
+    return true;
+  }
+
+ private:
+  static constexpr size_t kMaxCachedStatements = 64;
+  std::mutex mutex_;
+  std::unordered_multimap<std::string, sqlite3_stmt*> free_;
+};
+
+void StatementFinalizer::operator()(sqlite3_stmt* stmt) const {
+  if (auto owner = cache.lock()) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (owner->give(stmt)) return;
+  }
+  sqlite3_finalize(stmt);
+}
 
 Result<Database> Database::open(const std::string& path) {
   sqlite3* raw = nullptr;
@@ -115,6 +152,19 @@ Result<StatementPtr> Database::prepare(std::string_view sql) {
   int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
   StatementPtr stmt(raw);
   if (rc != SQLITE_OK) return fail(sqlite_error(db_.get(), "database error"));
+  return stmt;
+}
+
+Result<StatementPtr> Database::prepare_cached(std::string_view sql) {
+  if (!cache_) cache_ = std::make_shared<StatementCache>();
+  if (sqlite3_stmt* cached = cache_->take(sql)) return StatementPtr(cached, {cache_});
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
+  StatementPtr stmt(raw, {cache_});
+  if (rc != SQLITE_OK) {
+    stmt.get_deleter().cache.reset();
+    return fail(sqlite_error(db_.get(), "database error"));
+  }
   return stmt;
 }
 

@@ -17,7 +17,10 @@ namespace pw::store {
 struct SqliteCloser {
   void operator()(sqlite3* db) const;
 };
+class StatementCache;
+// Finalizes a statement, or hands it back to its connection's cache for the next use.
 struct StatementFinalizer {
+  std::weak_ptr<StatementCache> cache;
   void operator()(sqlite3_stmt* stmt) const;
 };
 using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
@@ -29,6 +32,9 @@ class Database {
 
   Result<void> exec(std::string_view sql);  // statements without parameters or results
   Result<StatementPtr> prepare(std::string_view sql);
+  // The same, reusing a statement prepared earlier for the same text: the message log runs the
+  // same few statements thousands of times a second, and preparing them costs more than running.
+  Result<StatementPtr> prepare_cached(std::string_view sql);
   sqlite3* handle() const { return db_.get(); }
 
   int schema_version();
@@ -42,6 +48,7 @@ class Database {
 
  private:
   std::unique_ptr<sqlite3, SqliteCloser> db_;
+  std::shared_ptr<StatementCache> cache_;  // after db_: its statements go before the close
   int transaction_depth_ = 0;
   Result<void> begin();
   Result<void> commit();

@@ -31,7 +31,7 @@ Result<StatementPtr> query(Database& db, std::string_view sql,
 }
 
 Result<StatementPtr> query(Database& db, std::string_view sql, std::span<const SqlValue> params) {
-  auto stmt = db.prepare(sql);
+  auto stmt = db.prepare_cached(sql);
   if (!stmt) return stmt;
   int index = 1;
   for (const auto& value : params) {

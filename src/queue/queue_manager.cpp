@@ -687,10 +687,20 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
     if (it == by_id.end()) {
       auto known = log.known(id);
       if (known && *known) {
-        // Its recipients were all final before a crash removed the file: remove it now.
-        std::filesystem::remove(path, ec);
-        ++finished;
-        continue;
+        // Its recipients were all final before a crash. If its end was recorded (the DSN, when
+        // one was owed, is in the spool too), only the file's removal was lost: remove it now.
+        // Otherwise finish it again, so a DSN owed for a bounce is never lost.
+        auto events = log.events(id);
+        bool ended = events && std::any_of(events->begin(), events->end(), [](const auto& e) {
+                       return e.event == "completed" || e.event == "dsn_sent";
+                     });
+        auto row = ended ? Result<std::optional<store::MessageRow>>() : log.find(id);
+        if (ended || !row || !*row) {
+          std::filesystem::remove(path, ec);
+          ++finished;
+          continue;
+        }
+        it = by_id.emplace(id, std::move(**row)).first;
       }
     }
     auto content = read_spool_file(path, it == by_id.end());

@@ -2,7 +2,7 @@
 # Quick start: installs what is missing, builds, and starts the gateway on the embedded default
 # (SQLite in ./data, a self-signed certificate made on first start, listening on loopback).
 # On first start it creates a demo domain and a demo user and prints their credentials.
-# Environment: PW_DATA_DIR (default ./data), PW_LISTEN (default 127.0.0.1:587).
+# Environment: PW_DATA_DIR (default ./data), PW_LISTEN (default 127.0.0.1:587), PW_RELAY_HOST.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,7 +32,12 @@ postwarden is starting on $LISTEN (data in $DATA_DIR).
 Try it:
   swaks --server $host:$port --tls --auth PLAIN --auth-user demo@demo.example \\
         --auth-password '$password' --from demo@demo.example --to someone@example.org
-Accepted mail is spooled in $DATA_DIR/spool/incoming. Stop with Ctrl-C.
+Accepted mail is queued in $DATA_DIR/spool and delivered to the recipients' MX hosts
+(PW_RELAY_HOST=host:port sends everything to one host instead). Stop with Ctrl-C.
+  build/postwarden log search     # what happened to each message
+  build/postwarden queue list     # what is waiting
 
 MSG
-exec $PW serve --data-dir "$DATA_DIR" --listen "$LISTEN"
+relay=()
+[ -n "${PW_RELAY_HOST:-}" ] && relay=(--relay-host "$PW_RELAY_HOST")
+exec $PW serve --data-dir "$DATA_DIR" --listen "$LISTEN" "${relay[@]}"

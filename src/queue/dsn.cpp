@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
+#include "util/rfc5322_date.hpp"
 
 namespace pw::queue {
 namespace {
@@ -37,21 +37,12 @@ std::string crlf_normalised(std::string_view text) {
 
 }  // namespace
 
-std::string rfc5322_date(int64_t unix_time) {
-  std::time_t t = static_cast<std::time_t>(unix_time);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buffer;
-}
-
 std::string build_dsn(const DsnRequest& r) {
   std::string out;
   out += fmt::format("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", r.reporting_mta);
   out += fmt::format("To: <{}>\r\n", one_line(r.original_sender));
   out += "Subject: Undelivered Mail Returned to Sender\r\n";
-  out += fmt::format("Date: {}\r\n", rfc5322_date(r.now));
+  out += fmt::format("Date: {}\r\n", util::rfc5322_date(r.now));
   out += fmt::format("Message-ID: <{}.dsn@{}>\r\n", r.original_id, r.reporting_mta);
   out += "Auto-Submitted: auto-replied\r\n";
   out += "MIME-Version: 1.0\r\n";
@@ -73,7 +64,7 @@ std::string build_dsn(const DsnRequest& r) {
   out += fmt::format("--{}\r\nContent-Type: message/delivery-status\r\n\r\n", r.boundary);
   out += fmt::format("Reporting-MTA: dns; {}\r\n", r.reporting_mta);
   out += fmt::format("X-Postwarden-Queue-ID: {}\r\n", r.original_id);
-  out += fmt::format("Arrival-Date: {}\r\n", rfc5322_date(r.arrival_date));
+  out += fmt::format("Arrival-Date: {}\r\n", util::rfc5322_date(r.arrival_date));
   for (const auto& rcpt : r.recipients) {
     out += "\r\n";
     out += fmt::format("Final-Recipient: rfc822; {}\r\n", one_line(rcpt.address));
@@ -83,7 +74,7 @@ std::string build_dsn(const DsnRequest& r) {
       out += fmt::format("Remote-MTA: dns; {}\r\n", one_line(rcpt.remote_mta));
     out += fmt::format("Diagnostic-Code: {}\r\n", one_line(rcpt.diagnostic));
     if (rcpt.last_attempt > 0)
-      out += fmt::format("Last-Attempt-Date: {}\r\n", rfc5322_date(rcpt.last_attempt));
+      out += fmt::format("Last-Attempt-Date: {}\r\n", util::rfc5322_date(rcpt.last_attempt));
   }
   out += "\r\n";
 

@@ -30,7 +30,4 @@ struct DsnRequest {
 // The complete message (header and body, CRLF line ends), ready to spool.
 std::string build_dsn(const DsnRequest& request);
 
-// RFC 5322 date-time in UTC: "Wed, 25 Nov 2026 16:24:15 +0000".
-std::string rfc5322_date(int64_t unix_time);
-
 }  // namespace pw::queue

@@ -14,6 +14,7 @@
 #include <boost/asio/ssl.hpp>
 #include <ctime>
 
+#include "auth/name_syntax.hpp"
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "queue/header_summary.hpp"
@@ -23,6 +24,7 @@
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
 #include "util/blocking.hpp"
+#include "util/rfc5322_date.hpp"
 
 namespace pw::smtp {
 namespace {
@@ -44,20 +46,6 @@ std::string printable(std::string_view text, size_t max_length = 255) {
     out.push_back(u >= 33 && u <= 126 && c != '"' && c != '\\' ? c : '?');
   }
   return out;
-}
-
-std::string rfc5322_date(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[64];
-  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buffer;
-}
-
-std::string lower_ascii(std::string text) {
-  for (auto& c : text)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return text;
 }
 
 enum class LineStatus { kLine, kTooLong, kClosed, kTimeout, kStopped };
@@ -479,7 +467,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         recipients_.size() == 1 ? fmt::format("\r\n\tfor <{}>", recipients_.front()) : "";
     return fmt::format(
         "Received: from {} ([{}])\r\n\tby {} (postwarden) with {} id {}{};\r\n\t{}\r\n", helo_,
-        client_ip_, ctx_.hostname, protocol, id, for_clause, rfc5322_date(std::time(nullptr)));
+        client_ip_, ctx_.hostname, protocol, id, for_clause,
+        util::rfc5322_date(std::time(nullptr)));
   }
 
   awaitable<Flow> accept_message(DataReader& reader) {
@@ -587,7 +576,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     std::string_view argument = command.argument;
     size_t space = argument.find(' ');
-    std::string mechanism = lower_ascii(std::string(argument.substr(0, space)));
+    std::string mechanism = auth::ascii_lowercase(argument.substr(0, space));
     std::string initial =
         space == std::string_view::npos ? std::string() : std::string(argument.substr(space + 1));
     if (initial.find(' ') != std::string::npos) {

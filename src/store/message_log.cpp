@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "auth/name_syntax.hpp"
 #include "store/statement.hpp"
 
 namespace pw::store {
@@ -76,13 +77,6 @@ MessageRow read_message(sqlite3_stmt* stmt) {
   return row;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
 }  // namespace
 
 std::string_view to_string(DeliveryStatus status) {
@@ -104,7 +98,7 @@ bool is_final(DeliveryStatus status) {
 std::string address_domain(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  return lower(address.substr(at + 1));
+  return auth::ascii_lowercase(address.substr(at + 1));
 }
 
 Result<void> MessageLog::record_received(const ReceivedMessage& m) {

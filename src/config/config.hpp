@@ -73,6 +73,7 @@ struct DeliveryConfig {
   int64_t data_timeout_s = 0;
   bool require_tls = false;
   int64_t max_queued_messages = 0;
+  int64_t journal_rotate_bytes = 0;
 };
 
 struct LogConfig {

@@ -162,6 +162,10 @@ const std::array kSettings = {
     SettingSpec{"delivery", "max_queued_messages", "1000000", 100, 100000000, "messages",
                 "Messages the queue holds; above it new mail gets 452 4.3.1 until it drains.",
                 PW_BIND(delivery.max_queued_messages)},
+    SettingSpec{"delivery", "journal_rotate_bytes", "4194304", 4096, 1073741824, "bytes",
+                "Size of an outcome-journal file before the next one is started (the journal "
+                "keeps final delivery outcomes until the message log has them).",
+                PW_BIND(delivery.journal_rotate_bytes)},
     // [log]
     SettingSpec{"log", "batch_size", "1000", 1, 100000, "records",
                 "Message-log records written in one database transaction at most.",

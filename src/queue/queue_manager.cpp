@@ -24,6 +24,7 @@
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
 #include "queue/header_summary.hpp"
+#include "queue/outcome_journal.hpp"
 #include "smtp/client_session.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
@@ -92,6 +93,28 @@ Result<SpoolContent> read_spool_file(const std::filesystem::path& path, bool wit
     content.message.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   return content;
+}
+
+// The message log's record of a spooled message.
+store::ReceivedMessage received_record(const Envelope& envelope, std::string message_id,
+                                     std::string subject, bool is_bounce) {
+  store::ReceivedMessage received;
+  received.id = envelope.id;
+  received.received_at = envelope.received_at;
+  received.client_ip = envelope.client_ip;
+  received.helo = envelope.helo;
+  received.tls = envelope.tls;
+  received.auth_user = envelope.auth_user;
+  received.sender_kind = envelope.sender_kind;
+  received.sender = envelope.sender;
+  received.user_domain = envelope.domain;
+  received.mail_from = envelope.mail_from;
+  received.size = envelope.size;
+  received.message_id = std::move(message_id);
+  received.subject = std::move(subject);
+  received.is_bounce = is_bounce;
+  received.recipients = envelope.rcpt_to;
+  return received;
 }
 
 bool is_enhanced_code(std::string_view text) {
@@ -163,6 +186,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   std::multimap<int64_t, std::string> retries;  // next attempt -> message id
   std::mutex routes_mutex;
   std::map<std::string, std::string> routes;
+  // Final outcomes, written before the log commits them (opened by recover()).
+  std::optional<OutcomeJournal> journal;
 
   // ---- scheduling ---------------------------------------------------------------------------
   std::string destination_key(const std::string& domain, std::string& fixed_route) {
@@ -313,7 +338,24 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     const auto& r = message->recipients[index];
     store::RecipientUpdate update{message->envelope.id, r.address,    r.status, r.attempts,
                                   r.next_attempt,       r.last_reply, r.remote, std::move(event)};
+    if (journal && store::is_final(update.status)) journal_outcome(update);
     log.submit([update](store::MessageLog& l) { return l.record_recipient(update); });
+  }
+
+  // The journal has it at once; a full journal file goes once the log has committed everything
+  // submitted before it (the writer commits in order).
+  void journal_outcome(const store::RecipientUpdate& update) {
+    auto full = journal->append(update);
+    if (!full) {
+      spdlog::error("event=journal_write_failed error=\"{}\"", full.error().message);
+      return;
+    }
+    if (full->empty()) return;
+    log.submit([](store::MessageLog&) -> Result<void> { return {}; },
+               [path = *full] {
+                 std::error_code ignored;
+                 std::filesystem::remove(path, ignored);
+               });
   }
 
   void settle(const std::shared_ptr<Message>& message) {
@@ -491,27 +533,13 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   // Logs a spooled message and queues it (on the loop).
   void ingest(const Envelope& envelope, std::string message_id, std::string subject,
               bool is_bounce) {
-    store::ReceivedMessage received;
-    received.id = envelope.id;
-    received.received_at = envelope.received_at;
-    received.client_ip = envelope.client_ip;
-    received.helo = envelope.helo;
-    received.tls = envelope.tls;
-    received.auth_user = envelope.auth_user;
-    received.sender_kind = envelope.sender_kind;
-    received.sender = envelope.sender;
-    received.user_domain = envelope.domain;
-    received.mail_from = envelope.mail_from;
-    received.size = envelope.size;
-    received.message_id = std::move(message_id);
-    received.subject = std::move(subject);
-    received.is_bounce = is_bounce;
-    received.recipients = envelope.rcpt_to;
+    auto received = received_record(envelope, std::move(message_id), std::move(subject), is_bounce);
     log.submit([received = std::move(received)](store::MessageLog& l) {
       return l.record_received(received);
     });
     add(make_message(envelope, is_bounce));
   }
+
 
   std::shared_ptr<Message> make_message(const Envelope& envelope, bool is_bounce) {
     auto message = std::make_shared<Message>();
@@ -668,8 +696,63 @@ bool QueueManager::accepting() const {
   return queued_.load() < static_cast<size_t>(state_->config.max_queued_messages);
 }
 
+// Outcomes of the journal that the log had not committed when the last run ended are written
+// to the log now, so nothing the last run delivered is delivered again. A message whose arrival
+// the log had not committed either is logged from its spool file first.
+Result<size_t> replay_journal(const Spool& spool, store::MessageLog& log) {
+  auto outcomes = OutcomeJournal::read_all(spool.journal_dir());
+  std::unordered_map<std::string, std::vector<store::RecipientUpdate>> by_message;
+  std::vector<std::string> order;
+  for (auto& u : outcomes) {
+    if (!store::is_final(u.status)) continue;
+    auto [it, inserted] = by_message.try_emplace(u.message_id);
+    if (inserted) order.push_back(u.message_id);
+    it->second.push_back(std::move(u));
+  }
+  size_t applied = 0;
+  auto replayed = log.database().transaction([&]() -> Result<void> {
+    for (const auto& id : order) {
+      auto row = log.find(id);
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) {
+        auto content = read_spool_file(spool.incoming_dir() / id, true);
+        if (!content) continue;  // neither logged nor spooled: nothing is owed for it
+        auto summary = summarize_headers(content->message);
+        bool is_bounce = content->envelope.mail_from.empty() &&
+                         content->envelope.sender_kind == "dsn";
+        auto received = received_record(
+            content->envelope, summary.message_id, summary.subject, is_bounce);
+        if (auto r = log.record_received(received); !r) return r;
+        row = log.find(id);
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) continue;
+      }
+      for (const auto& u : by_message[id]) {
+        auto current = std::find_if((*row)->recipients.begin(), (*row)->recipients.end(),
+                                    [&](const auto& r) { return r.rcpt == u.rcpt; });
+        if (current == (*row)->recipients.end() || store::is_final(current->status)) continue;
+        if (auto r = log.record_recipient(u); !r) return r;
+        ++applied;
+      }
+    }
+    return {};
+  });
+  if (!replayed) return tl::unexpected(replayed.error());
+  return applied;
+}
+
 Result<size_t> QueueManager::recover(store::MessageLog& log) {
   auto& s = *state_;
+  auto journal_files = OutcomeJournal::files(s.spool.journal_dir());
+  auto replayed = replay_journal(s.spool, log);
+  if (!replayed) return tl::unexpected(replayed.error());
+  std::error_code removed;
+  for (const auto& path : journal_files) std::filesystem::remove(path, removed);
+  auto journal = OutcomeJournal::open(s.spool.journal_dir(), s.config.journal_rotate_bytes);
+  if (!journal) return tl::unexpected(journal.error());
+  s.journal.emplace(std::move(*journal));
+  if (*replayed > 0)
+    spdlog::info("event=journal_replayed outcomes={} files={}", *replayed, journal_files.size());
   auto pending = log.pending();
   if (!pending) return tl::unexpected(pending.error());
   std::unordered_map<std::string, store::MessageRow> by_id;

@@ -93,8 +93,9 @@ Result<Spool> Spool::open(const std::filesystem::path& root) {
   Spool spool;
   spool.incoming_ = root / "incoming";
   spool.tmp_ = root / "tmp";
+  spool.journal_ = root / "journal";
   std::error_code ec;
-  for (const auto& dir : {root, spool.incoming_, spool.tmp_}) {
+  for (const auto& dir : {root, spool.incoming_, spool.tmp_, spool.journal_}) {
     std::filesystem::create_directories(dir, ec);
     if (ec) return fail(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   }

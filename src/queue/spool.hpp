@@ -49,10 +49,13 @@ class Spool {
   Result<void> store(const Envelope& envelope, const std::vector<std::string_view>& message_parts);
 
   const std::filesystem::path& incoming_dir() const { return incoming_; }
+  // Where the queue keeps its outcome journal (queue/outcome_journal).
+  const std::filesystem::path& journal_dir() const { return journal_; }
 
  private:
   std::filesystem::path incoming_;
   std::filesystem::path tmp_;
+  std::filesystem::path journal_;
   util::UniqueFd incoming_fd_;
   std::shared_ptr<std::atomic<uint32_t>> counter_;
 };

@@ -115,6 +115,7 @@ std::string address_domain(std::string_view address);
 class MessageLog {
  public:
   explicit MessageLog(Database& db) : db_(db) {}
+  Database& database() { return db_; }
 
   Result<void> record_received(const ReceivedMessage& message);
   Result<void> record_recipient(const RecipientUpdate& update);

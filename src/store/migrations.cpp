@@ -140,9 +140,140 @@ CREATE TABLE queue_commands (
 );
 )sql";
 
+// 3: the policy engine (F-IDENT, F-LOCK*, F-LIMITS, F-COUNTERS): identities, locks of users and
+// identities, rolling counters in time buckets, editable templates, and every policy decision.
+constexpr std::string_view kPolicy = R"sql(
+CREATE TABLE identities (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  identity TEXT NOT NULL,
+  manual INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL DEFAULT 0,
+  messages INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(user_id, identity)
+);
+
+-- subject: 'user:<user name>' or 'identity:<user name>/<identity>'
+CREATE TABLE locks (
+  subject TEXT PRIMARY KEY,
+  locked INTEGER NOT NULL DEFAULT 0,
+  reason TEXT NOT NULL DEFAULT '',
+  locked_at INTEGER NOT NULL DEFAULT 0,
+  unlock_at INTEGER NOT NULL DEFAULT 0,
+  automatic_unlocks INTEGER NOT NULL DEFAULT 0,
+  locked_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER locks_insert_generation AFTER INSERT ON locks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER locks_update_generation AFTER UPDATE ON locks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER locks_delete_generation AFTER DELETE ON locks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+
+-- kind: connections, messages, recipients, invalid_recipients, spam; bucket: start (unix s)
+CREATE TABLE counters (
+  subject TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  bucket INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY(subject, kind, bucket)
+) WITHOUT ROWID;
+
+CREATE TABLE templates (
+  name TEXT PRIMARY KEY,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE decisions (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  message_id TEXT NOT NULL DEFAULT '',
+  stage TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  action TEXT NOT NULL,
+  mode TEXT NOT NULL DEFAULT 'enforce',
+  reply TEXT NOT NULL DEFAULT '',
+  reasons TEXT NOT NULL DEFAULT '',
+  client_ip TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL DEFAULT '',
+  user_domain TEXT NOT NULL DEFAULT '',
+  identity TEXT NOT NULL DEFAULT '',
+  mail_from TEXT NOT NULL DEFAULT '',
+  rcpt TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX decisions_at ON decisions(at);
+CREATE INDEX decisions_message ON decisions(message_id);
+CREATE INDEX decisions_sender ON decisions(sender, at);
+
+ALTER TABLE messages ADD COLUMN identity TEXT NOT NULL DEFAULT '';
+)sql";
+
+// 4: the outgoing quarantine (F-QRESP, F-RELEASE) and the commands the CLI leaves for a running
+// server to release held messages.
+constexpr std::string_view kQuarantine = R"sql(
+CREATE TABLE quarantine (
+  id TEXT PRIMARY KEY,
+  held_at INTEGER NOT NULL,
+  client_ip TEXT NOT NULL DEFAULT '',
+  sender_kind TEXT NOT NULL DEFAULT '',
+  sender TEXT NOT NULL DEFAULT '',
+  user_domain TEXT NOT NULL DEFAULT '',
+  identity TEXT NOT NULL DEFAULT '',
+  mail_from TEXT NOT NULL DEFAULT '',
+  rcpt_to TEXT NOT NULL DEFAULT '[]',
+  subject TEXT NOT NULL DEFAULT '',
+  header_message_id TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  check_name TEXT NOT NULL DEFAULT '',
+  reasons TEXT NOT NULL DEFAULT '',
+  score REAL NOT NULL DEFAULT 0,
+  response TEXT NOT NULL DEFAULT 'rejected',
+  status TEXT NOT NULL DEFAULT 'held' CHECK(status IN ('held', 'released', 'deleted')),
+  released_at INTEGER NOT NULL DEFAULT 0,
+  released_by TEXT NOT NULL DEFAULT '',
+  queue_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX quarantine_domain ON quarantine(user_domain, held_at);
+CREATE INDEX quarantine_status ON quarantine(status, held_at);
+
+-- A release asked for by the CLI while a gateway runs: the gateway spools and queues it.
+CREATE TABLE quarantine_commands (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL CHECK(command IN ('release')),
+  quarantine_id TEXT NOT NULL,
+  requested_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  done_at INTEGER,
+  result TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
+// 5: the archive of outgoing mail (F-ARCHIVE), per envelope sender's domain.
+constexpr std::string_view kArchive = R"sql(
+CREATE TABLE archive (
+  id TEXT PRIMARY KEY,
+  archived_at INTEGER NOT NULL,
+  domain TEXT NOT NULL,
+  sender TEXT NOT NULL DEFAULT '',
+  mail_from TEXT NOT NULL DEFAULT '',
+  rcpt_to TEXT NOT NULL DEFAULT '[]',
+  subject TEXT NOT NULL DEFAULT '',
+  header_message_id TEXT NOT NULL DEFAULT '',
+  size INTEGER NOT NULL DEFAULT 0,
+  path TEXT NOT NULL
+);
+CREATE INDEX archive_domain_time ON archive(domain, archived_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
+    Migration{3, kPolicy},
+    Migration{4, kQuarantine},
+    Migration{5, kArchive},
 };
 
 }  // namespace

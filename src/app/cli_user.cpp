@@ -14,6 +14,7 @@
 #include "auth/password.hpp"
 #include "store/domain_repository.hpp"
 #include "store/node_database.hpp"
+#include "policy/user_settings.hpp"
 #include "store/user_repository.hpp"
 
 namespace pw::app {
@@ -105,7 +106,23 @@ nlohmann::json user_json(const store::User& user, bool with_settings) {
                         {"has_password", user.has_password},
                         {"created", format_time(user.created_at)},
                         {"updated", format_time(user.updated_at)}};
-  if (with_settings) out["settings"] = user.settings;
+  if (with_settings) {
+    // Every setting with its effective value; `stored` holds only what was set explicitly.
+    nlohmann::json settings = nlohmann::json::object();
+    nlohmann::json details = nlohmann::json::array();
+    for (const auto& v : policy::effective_settings(user.settings)) {
+      settings[std::string(v.def->key)] = v.value;
+      details.push_back({{"key", v.def->key},
+                         {"value", v.value},
+                         {"default", v.def->default_value},
+                         {"is_default", v.is_default},
+                         {"unit", v.def->unit},
+                         {"help", v.def->help}});
+    }
+    out["settings"] = settings;
+    out["settings_detail"] = details;
+    out["stored_settings"] = user.settings;
+  }
   return out;
 }
 
@@ -202,8 +219,17 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
             << "\n"
             << "created:  " << format_time(user->created_at) << "\n"
             << "updated:  " << format_time(user->updated_at) << "\n"
-            << "settings:" << (user->settings.empty() ? " none" : "") << "\n";
-  for (const auto& [key, value] : user->settings) std::cout << "  " << key << "=" << value << "\n";
+            << "settings (value, then the default when it differs):\n";
+  for (const auto& v : policy::effective_settings(user->settings)) {
+    std::string shown = v.value.empty() ? "\"\"" : v.value;
+    std::cout << "  " << v.def->key << "=" << shown;
+    if (!v.def->unit.empty()) std::cout << " " << v.def->unit;
+    if (!v.is_default)
+      std::cout << "  (default "
+                << (v.def->default_value.empty() ? "\"\"" : std::string(v.def->default_value))
+                << ")";
+    std::cout << "\n";
+  }
   return 0;
 }
 

@@ -3,6 +3,8 @@
 // Trust: admin input, validated (auth/ip_address, auth/name_syntax) before any statement sees it.
 #include "store/user_repository.hpp"
 
+#include "policy/user_settings.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -14,13 +16,8 @@
 namespace pw::store {
 namespace {
 
-constexpr std::array<std::string_view, 1> kUserSettingKeys = {
-    "description",  // free text shown to admins
-};
 // Keys that would rename a user: refused, never stored, whatever the allow-list says.
 constexpr std::array<std::string_view, 3> kNameKeys = {"ip", "name", "cidr"};
-// A setting value is shown in listings and the panel; longer text belongs elsewhere.
-constexpr size_t kMaxSettingValue = 1024;
 
 constexpr std::string_view kSelectUser =
     "SELECT u.id, u.kind, u.name, d.name, u.password_hash IS NOT NULL, u.created_at, "
@@ -41,29 +38,17 @@ Result<User> read_user(sqlite3_stmt* stmt) {
   return user;
 }
 
-Result<void> check_setting(const User& user, std::string_view key, std::string_view value) {
+// The canonical value to store for `key`, or why it is refused.
+Result<std::string> check_setting(const User& user, std::string_view key, std::string_view value) {
   if (std::find(kNameKeys.begin(), kNameKeys.end(), key) != kNameKeys.end()) {
     if (user.kind == auth::SenderKind::kIp) {
       return fail("the IP of a user cannot be changed; remove the user and add a new one");
     }
     return fail("the name of a user cannot be changed; remove the user and add a new one");
   }
-  if (std::find(kUserSettingKeys.begin(), kUserSettingKeys.end(), key) == kUserSettingKeys.end()) {
-    std::string valid;
-    for (auto known : kUserSettingKeys) valid += (valid.empty() ? "" : ", ") + std::string(known);
-    return fail("unknown setting " + auth::quote_for_message(key) + "; valid settings: " + valid);
-  }
-  if (value.size() > kMaxSettingValue) {
-    return fail("value of " + std::string(key) + " is longer than " +
-                std::to_string(kMaxSettingValue) + " characters");
-  }
-  if (std::any_of(value.begin(), value.end(), [](char c) {
-        auto byte = static_cast<unsigned char>(c);
-        return byte < 0x20 || byte == 0x7f;
-      })) {
-    return fail("value of " + std::string(key) + " contains control characters");
-  }
-  return {};
+  if (key == "reauth_permitted" && user.kind != auth::SenderKind::kIp && !value.empty())
+    return fail("reauth_permitted is a setting of IP users (smarthosts) only");
+  return policy::validate_user_setting(key, value);
 }
 
 bool looks_like_ip(std::string_view text) {
@@ -73,8 +58,6 @@ bool looks_like_ip(std::string_view text) {
 }
 
 }  // namespace
-
-std::span<const std::string_view> user_setting_keys() { return kUserSettingKeys; }
 
 Result<std::string> canonical_user_name(std::string_view text) {
   if (text.empty()) return fail("empty user name");
@@ -243,15 +226,17 @@ Result<void> UserRepository::set_settings(
     auto user = get(name);
     if (!user) return tl::unexpected(user.error());
     for (const auto& [key, value] : settings) {
-      if (auto valid = check_setting(*user, key, value); !valid) return valid;
+      auto valid = check_setting(*user, key, value);
+      if (!valid) return tl::unexpected(valid.error());
       std::string_view key_view = key;
-      auto changed = value.empty()
+      std::string_view value_view = *valid;
+      auto changed = value_view.empty()
                          ? run(db_, "DELETE FROM user_settings WHERE user_id = ?1 AND key = ?2",
                                {user->id, key_view})
                          : run(db_,
                                "INSERT INTO user_settings(user_id, key, value) VALUES (?1, ?2, ?3) "
                                "ON CONFLICT(user_id, key) DO UPDATE SET value = excluded.value",
-                               {user->id, key_view, std::string_view(value)});
+                               {user->id, key_view, value_view});
       if (!changed) return tl::unexpected(changed.error());
     }
     auto touched =

@@ -28,8 +28,6 @@ struct User {
   std::map<std::string, std::string> settings;  // filled by find() and get(), not by list()
 };
 
-// The keys `set_setting` accepts, in one place; later features add theirs here.
-std::span<const std::string_view> user_setting_keys();
 
 // The canonical form of a user name as an admin types it: a CIDR or address (IP users), an
 // e-mail address (password users) or a domain name (domain users).
@@ -54,7 +52,8 @@ class UserRepository {
 
   // There is deliberately no rename: the IP of an IP user never changes (F-AUTH-IP).
   Result<void> set_password_hash(std::string_view name, std::string_view password_hash);
-  // Stores settings named in user_setting_keys(), all or none; an empty value removes one.
+  // Stores settings of policy/user_settings (validated, canonical), all or none; an empty value
+  // removes one (back to its default).
   Result<void> set_settings(std::string_view name,
                             const std::vector<std::pair<std::string, std::string>>& settings);
   Result<void> set_setting(std::string_view name, std::string_view key, std::string_view value);

@@ -1,0 +1,46 @@
+// Helpers shared by the policy checks.
+#include "policy/checks/common.hpp"
+
+#include <fmt/format.h>
+
+#include <ctime>
+
+#include "auth/name_syntax.hpp"
+
+namespace pw::policy::checks {
+
+std::string domain_of(std::string_view address) {
+  auto at = address.rfind('@');
+  if (at == std::string_view::npos) return "";
+  return auth::ascii_lowercase(address.substr(at + 1));
+}
+
+bool within(std::string_view domain, std::string_view required) {
+  if (domain == required) return true;
+  return domain.size() > required.size() + 1 && domain.ends_with(required) &&
+         domain[domain.size() - required.size() - 1] == '.';
+}
+
+bool own_domain(const Transaction& t, std::string_view domain) {
+  if (within(domain, auth::ascii_lowercase(t.sender.domain))) return true;
+  if (t.domain)
+    for (const auto& alias : t.domain->aliases)
+      if (within(domain, alias)) return true;
+  return false;
+}
+
+std::string utc_time(int64_t unix_time) {
+  std::time_t time = unix_time;
+  std::tm tm{};
+  gmtime_r(&time, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return text;
+}
+
+std::string contact(const Transaction& t) {
+  if (t.domain && !t.domain->admin_contact.empty()) return t.domain->admin_contact;
+  return "your administrator";
+}
+
+}  // namespace pw::policy::checks

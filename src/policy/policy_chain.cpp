@@ -1,0 +1,66 @@
+// Runs the checks in order; monitor mode turns blocking verdicts into logged "would block".
+#include "policy/policy_chain.hpp"
+
+namespace pw::policy {
+
+std::string_view to_string(Stage stage) {
+  switch (stage) {
+    case Stage::kConnect: return "connect";
+    case Stage::kMail: return "mail";
+    case Stage::kRcpt: return "rcpt";
+    case Stage::kData: return "data";
+  }
+  return "connect";
+}
+
+Verdict pass() { return {}; }
+
+Verdict refuse(std::string_view check, Action action, std::string reply, std::string rule,
+               std::string text) {
+  Verdict v;
+  v.action = action;
+  v.check = std::string(check);
+  v.reply = std::move(reply);
+  v.reasons.push_back({std::move(rule), std::move(text), 0});
+  return v;
+}
+
+PolicyChain::PolicyChain() : checks_(all_checks()) {}
+PolicyChain::PolicyChain(std::vector<std::unique_ptr<Check>> checks)
+    : checks_(std::move(checks)) {}
+
+ChainResult PolicyChain::run(const Transaction& t, CheckContext& c) const {
+  ChainResult result;
+  bool monitor = t.settings && t.settings->policy_mode == "monitor";
+  for (const auto& check : checks_) {
+    Verdict v = check->evaluate(t, c);
+    if (v.passed() && !v.spam) continue;
+    if (v.check.empty()) v.check = std::string(check->name());
+    if (v.passed()) {  // spam seen but not blocked (block_spam off): logged, counted
+      result.decisions.push_back(v);
+      if (!result.verdict.spam) {
+        result.verdict.spam = true;
+        result.verdict.reasons = v.reasons;
+        result.verdict.score = v.score;
+      }
+      continue;
+    }
+    if (monitor) {
+      v.monitor = true;
+      result.decisions.push_back(v);
+      continue;
+    }
+    result.decisions.push_back(v);
+    result.verdict = std::move(v);
+    return result;
+  }
+  return result;
+}
+
+std::vector<std::string_view> PolicyChain::names() const {
+  std::vector<std::string_view> out;
+  for (const auto& c : checks_) out.push_back(c->name());
+  return out;
+}
+
+}  // namespace pw::policy

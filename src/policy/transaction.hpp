@@ -1,0 +1,62 @@
+// What the policy checks see of one SMTP transaction, stage by stage. Filled by the SMTP session;
+// checks only read it (they decide, the session acts).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/sender.hpp"
+#include "policy/counter_store.hpp"
+#include "policy/lock_book.hpp"
+#include "policy/policy_snapshot.hpp"
+
+namespace pw::policy {
+
+enum class Stage { kConnect, kMail, kRcpt, kData };
+std::string_view to_string(Stage stage);
+
+struct Transaction {
+  Stage stage = Stage::kConnect;
+  int64_t now = 0;
+  std::string client_ip;
+  auth::Sender sender;          // the outgoing user (checks run only when there is one)
+  bool authenticated = false;   // SMTP AUTH (else an IP user)
+  const UserSettings* settings = nullptr;
+  const DomainInfo* domain = nullptr;  // the user's domain
+  const PolicySnapshot* snapshot = nullptr;
+  int64_t server_max_message_size = 0;
+
+  // MAIL
+  std::string mail_from;               // "" = the null sender
+  std::optional<uint64_t> declared_size;
+  bool session_counted = false;        // this session already counted as a connection
+  std::optional<bool> mail_from_resolves;  // filled when valid_sender_required
+
+  // RCPT: the accepted recipients so far, and the one being checked.
+  std::vector<std::string> recipients;
+  std::string rcpt;
+
+  // DATA
+  std::string_view message;  // without our Received header
+  uint64_t size = 0;
+  std::string header_from;   // the address of the From header ("" when none or unreadable)
+  bool header_from_parsed = false;
+  std::optional<bool> header_from_resolves;
+
+  // The identity of the message ("" = none); known at MAIL for the auth user and envelope
+  // methods, at DATA for header rules.
+  std::string identity;
+
+  std::string user_subject() const { return policy::user_subject(sender.name); }
+  std::string identity_subject() const { return policy::identity_subject(sender.name, identity); }
+};
+
+// Read-only services the checks may use.
+struct CheckContext {
+  CounterStore& counters;
+  LockBook& locks;
+};
+
+}  // namespace pw::policy

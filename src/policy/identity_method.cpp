@@ -112,9 +112,10 @@ std::optional<std::string> identity_problem(std::string_view id) {
       ++i;
       continue;
     }
-    size_t length = b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3
-                                               : b0 >= 0xf0 && b0 <= 0xf4 ? 4
-                                                                          : 0;
+    size_t length = b0 >= 0xc2 && b0 <= 0xdf   ? 2
+                    : b0 >= 0xe0 && b0 <= 0xef ? 3
+                    : b0 >= 0xf0 && b0 <= 0xf4 ? 4
+                                               : 0;
     if (length == 0 || i + length > id.size()) return std::string("identity is not UTF-8");
     auto b1 = static_cast<unsigned char>(id[i + 1]);
     unsigned char low = 0x80, high = 0xbf;
@@ -224,7 +225,8 @@ IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_vi
     const RuleState& state = states[i];
     if (rule.remove && state.present) {
       bool listed = false;
-      for (const auto& name : result.headers_to_remove) listed |= equal_ignoring_case(name, rule.header);
+      for (const auto& name : result.headers_to_remove)
+        listed |= equal_ignoring_case(name, rule.header);
       if (!listed) result.headers_to_remove.push_back(rule.header);
     }
     if (result.usable) continue;
@@ -257,8 +259,9 @@ IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_vi
 Result<HeaderRule> rule_from_json(const Json& element) {
   if (element.is_string()) return make_header_rule(element.get<std::string>(), std::nullopt, false);
   if (!element.is_object()) {
-    return fail("is neither a header name nor an object {\"header\":..., \"regex\":..., "
-                "\"remove\":...}");
+    return fail(
+        "is neither a header name nor an object {\"header\":..., \"regex\":..., "
+        "\"remove\":...}");
   }
   std::optional<std::string> header;
   std::optional<std::string> regex;
@@ -359,7 +362,8 @@ Result<std::vector<HeaderRule>> parse_header_rules(std::string_view text) {
   }
   for (size_t i = 0; i < parsed.size(); ++i) {
     auto rule = rule_from_json(parsed[i]);
-    if (!rule) return fail("identity_headers rule " + std::to_string(i + 1) + ": " + rule.error().message);
+    if (!rule)
+      return fail("identity_headers rule " + std::to_string(i + 1) + ": " + rule.error().message);
     rules.push_back(std::move(*rule));
   }
   return rules;

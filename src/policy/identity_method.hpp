@@ -51,11 +51,11 @@ namespace pw::policy {
 
 // Bounds on the admin's rules (checked by the parser) and on an identity (checked per message).
 inline constexpr size_t kMaxHeaderRules = 16;
-inline constexpr size_t kMaxHeaderRulesText = 8192;   // octets of the identity_headers text
-inline constexpr size_t kMaxHeaderNameLength = 76;    // a field name and ':' fit a 78-char line
-inline constexpr size_t kMaxRegexLength = 512;        // octets of one pattern
-inline constexpr int64_t kRegexMaxMemory = 1 << 20;   // RE2 compiled-program budget per pattern
-inline constexpr size_t kMaxIdentityLength = 256;     // octets; longer identities are unusable
+inline constexpr size_t kMaxHeaderRulesText = 8192;  // octets of the identity_headers text
+inline constexpr size_t kMaxHeaderNameLength = 76;   // a field name and ':' fit a 78-char line
+inline constexpr size_t kMaxRegexLength = 512;       // octets of one pattern
+inline constexpr int64_t kRegexMaxMemory = 1 << 20;  // RE2 compiled-program budget per pattern
+inline constexpr size_t kMaxIdentityLength = 256;    // octets; longer identities are unusable
 
 enum class IdentityKind {
   kNone,            // no identities: count and lock by user only
@@ -129,9 +129,9 @@ struct IdentityInput {
 // `headers_to_remove` lists (once each, in rule order) the headers of "remove" rules that are
 // present in the message, whether or not they gave the identity: the admin wants them gone.
 struct IdentityResult {
-  std::string identity;                       // empty unless usable
-  std::string source;                         // "header X-Client-ID", "auth user", "ip user",
-                                              // "envelope sender"; empty when not usable
+  std::string identity;  // empty unless usable
+  std::string source;    // "header X-Client-ID", "auth user", "ip user",
+                         // "envelope sender"; empty when not usable
   bool usable = false;
   std::vector<std::string> headers_to_remove;  // field names for remove_headers()
   std::string fallback_reason;                 // empty when usable

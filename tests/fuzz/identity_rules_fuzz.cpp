@@ -89,10 +89,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exercise(method, message);
 
   for (auto kind : {IdentityKind::kNone, IdentityKind::kAuthUser, IdentityKind::kEnvelopeSender}) {
-    check_result(extract_identity(IdentityMethod{kind, {}},
-                                  IdentityInput{.auth_user = rules_text,
-                                                .ip_user = message.substr(0, 64),
-                                                .mail_from = rules_text}));
+    check_result(extract_identity(
+        IdentityMethod{kind, {}},
+        IdentityInput{
+            .auth_user = rules_text, .ip_user = message.substr(0, 64), .mail_from = rules_text}));
   }
   return 0;
 }

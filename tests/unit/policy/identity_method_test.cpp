@@ -91,7 +91,8 @@ TEST(IdentityRules, RefusesMalformedText) {
 
 TEST(IdentityRules, RefusesTooManyRulesAndTooLongText) {
   std::string text = "[";
-  for (size_t i = 0; i <= kMaxHeaderRules; ++i) text += (i ? ",\"X-H" : "\"X-H") + std::to_string(i) + "\"";
+  for (size_t i = 0; i <= kMaxHeaderRules; ++i)
+    text += (i ? ",\"X-H" : "\"X-H") + std::to_string(i) + "\"";
   text += "]";
   EXPECT_NE(refusal(text).find("at most"), std::string::npos);
   EXPECT_NE(refusal("[\"" + std::string(kMaxHeaderRulesText, 'X') + "\"]").find("longer"),
@@ -112,8 +113,9 @@ TEST(IdentityRules, PrinterRoundTrips) {
           {"header":"X-C","remove":false} ])j");
   ASSERT_TRUE(rules) << rules.error().message;
   std::string printed = format_header_rules(*rules);
-  EXPECT_EQ(printed,
-            R"j([{"header":"X-Client-ID"},{"header":"X-B","regex":"a:b;\"c\" (\\d+)\t","remove":true},{"header":"X-C"}])j");
+  EXPECT_EQ(
+      printed,
+      R"j([{"header":"X-Client-ID"},{"header":"X-B","regex":"a:b;\"c\" (\\d+)\t","remove":true},{"header":"X-C"}])j");
   auto again = parse_header_rules(printed);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(*again, *rules);
@@ -186,9 +188,9 @@ TEST(IdentityExtraction, WholeHeaderValueUnfoldedAndTrimmed) {
 }
 
 TEST(IdentityExtraction, RegexCaptureIsTheIdentity) {
-  auto result = identify_by_headers(
-      R"j([{"header":"X-Mailer-User","regex":"user=(\\w+)","remove":true}])j",
-      "X-Mailer-User: host=web3; user=bob42; x=1\r\n\r\n");
+  auto result =
+      identify_by_headers(R"j([{"header":"X-Mailer-User","regex":"user=(\\w+)","remove":true}])j",
+                          "X-Mailer-User: host=web3; user=bob42; x=1\r\n\r\n");
   EXPECT_TRUE(result.usable) << result.fallback_reason;
   EXPECT_EQ(result.identity, "bob42");
   EXPECT_EQ(result.headers_to_remove, std::vector<std::string>{"X-Mailer-User"});
@@ -232,7 +234,8 @@ TEST(IdentityExtraction, UnusableIdentitiesFallBack) {
   auto control = identify_by_headers(R"j(["X-Id"])j", std::string("X-Id: a\x01z\r\n\r\n"));
   EXPECT_FALSE(control.usable);
   EXPECT_NE(control.fallback_reason.find("control"), std::string::npos);
-  auto nul = identify_by_headers(R"j(["X-Id"])j", std::string("X-Id: a\0z\r\n\r\n", sizeof("X-Id: a\0z\r\n\r\n") - 1));
+  auto nul = identify_by_headers(
+      R"j(["X-Id"])j", std::string("X-Id: a\0z\r\n\r\n", sizeof("X-Id: a\0z\r\n\r\n") - 1));
   EXPECT_FALSE(nul.usable);
   auto latin1 = identify_by_headers(R"j(["X-Id"])j", "X-Id: caf\xe9\r\n\r\n");
   EXPECT_FALSE(latin1.usable);
@@ -241,8 +244,8 @@ TEST(IdentityExtraction, UnusableIdentitiesFallBack) {
   EXPECT_TRUE(utf8.usable);
   EXPECT_EQ(utf8.identity, "caf\xc3\xa9");
   // An unusable identity in the first rule lets the next rule decide.
-  auto next = identify_by_headers(R"j(["X-Id","X-Other"])j",
-                                  "X-Id: a\x7fz\r\nX-Other: fine\r\n\r\n");
+  auto next =
+      identify_by_headers(R"j(["X-Id","X-Other"])j", "X-Id: a\x7fz\r\nX-Other: fine\r\n\r\n");
   EXPECT_TRUE(next.usable);
   EXPECT_EQ(next.identity, "fine");
 }
@@ -305,8 +308,8 @@ TEST(HostileInput, TenThousandHeadersFinishQuickly) {
   for (int i = 0; i < 10000; ++i) message += "X-Id: value number " + std::to_string(i) + "\r\n";
   message += "\r\nbody\r\n";
   auto start = std::chrono::steady_clock::now();
-  auto result = identify_by_headers(R"j([{"header":"X-Id","regex":"id=(\\d+)","remove":true}])j",
-                                    message);
+  auto result =
+      identify_by_headers(R"j([{"header":"X-Id","regex":"id=(\\d+)","remove":true}])j", message);
   std::string removed = remove_headers(message, result.headers_to_remove);
   auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_FALSE(result.usable);
@@ -319,8 +322,8 @@ TEST(HostileInput, OneMegabyteValueFinishesQuickly) {
   for (size_t i = 100; i < value.size(); i += 77) value.replace(i, 3, "\r\n ");
   std::string message = "X-Id: " + value + "user=zed\r\nX-Other: 1\r\n\r\nbody";
   auto start = std::chrono::steady_clock::now();
-  auto by_regex = identify_by_headers(R"j([{"header":"X-Id","regex":"(?:a|\\s)*user=(\\w+)$"}])j",
-                                      message);
+  auto by_regex =
+      identify_by_headers(R"j([{"header":"X-Id","regex":"(?:a|\\s)*user=(\\w+)$"}])j", message);
   auto whole = identify_by_headers(R"j(["X-Id"])j", message);
   std::string removed = remove_headers(message, {"X-Id"});
   auto elapsed = std::chrono::steady_clock::now() - start;

@@ -19,9 +19,12 @@
 #include "app/cli.hpp"
 #include "app/serve_lock.hpp"
 #include "auth/password.hpp"
+#include "net/dns_resolver.hpp"
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
+#include "policy/policy_service.hpp"
+#include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
@@ -29,9 +32,26 @@
 #include "store/domain_routing.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
+#include "store/statement.hpp"
 
 namespace pw::app {
 namespace {
+
+// True when `domain` has an MX (not a null MX) or an address record; nullopt when DNS gives no
+// answer now (time-out, SERVFAIL): the caller answers 4xx rather than guess.
+boost::asio::awaitable<std::optional<bool>> domain_resolves(
+    std::shared_ptr<net::DnsResolver> resolver, std::string domain) {
+  auto mx = co_await resolver->mx(domain);
+  if (mx.status == net::DnsStatus::kOk) {
+    bool null_mx = mx.records.size() == 1 && mx.records.front().exchange == ".";
+    co_return !null_mx && !mx.records.empty();
+  }
+  if (mx.status == net::DnsStatus::kTempFail) co_return std::nullopt;
+  if (mx.status == net::DnsStatus::kNxDomain) co_return false;
+  auto addresses = co_await resolver->addresses(domain);
+  if (addresses.status == net::DnsStatus::kTempFail) co_return std::nullopt;
+  co_return addresses.status == net::DnsStatus::kOk && !addresses.records.empty();
+}
 
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
@@ -149,8 +169,26 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   // Delivery runs on an event loop of its own, beside the session loops.
   asio::io_context delivery_context(1);
   auto delivery_guard = asio::make_work_guard(delivery_context);
+  // The policy engine: users' settings, counters, locks, quarantine, archive (issue 4).
+  auto policy_service = policy::PolicyService::open(
+      {data_dir, ctx->hostname, config.policy.abuse_contact,
+       static_cast<size_t>(config.policy.arf_max_attached_bytes),
+       config.policy.notify_admin_on_lock},
+      **log_writer);
+  if (!policy_service) return report_error(policy_service.error().message);
+  auto* policy = policy_service->get();
+  if (auto r = policy->reload(*db); !r) return report_error(r.error().message);
+  ctx->policy = policy;
+
   queue::QueueManager queue_manager(
-      {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery});
+      {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery,
+       [policy](const queue::Envelope& envelope, const std::string&) {
+         if (envelope.sender_kind == "ip" || envelope.sender_kind == "user" ||
+             envelope.sender_kind == "domain")
+           policy->count_delivery_failure(envelope.sender);
+       }});
+  queue::MailInjector injector(*ctx->spool, queue_manager, ctx->hostname);
+  policy->set_injector(&injector);
   {
     auto routes = store::DomainRouting(*db).routes();
     if (!routes) return report_error(routes.error().message);
@@ -170,6 +208,18 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     }
   }
   ctx->queue = &queue_manager;
+  // valid_sender_required: a resolver on the delivery loop, awaited from the session loops.
+  {
+    net::DnsOptions options;
+    options.servers = config.delivery.dns_servers;
+    options.timeout = std::chrono::milliseconds(config.delivery.dns_timeout_ms);
+    auto resolver = net::DnsResolver::create(delivery_context.get_executor(), options);
+    if (!resolver) return report_error(resolver.error().message);
+    ctx->domain_resolves = [resolver = *resolver, &delivery_context](std::string domain) {
+      return asio::co_spawn(delivery_context, domain_resolves(resolver, std::move(domain)),
+                            asio::use_awaitable);
+    };
+  }
   size_t loop_count = config.server.event_loops > 0
                           ? static_cast<size_t>(config.server.event_loops)
                           : std::max(1u, std::thread::hardware_concurrency());
@@ -267,6 +317,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     if (auto routes = store::DomainRouting(*database).routes())
       queue_manager.set_routes(std::move(*routes));
     ctx->directory.store(*fresh);
+    if (auto r = policy->reload(*database); !r)
+      spdlog::error("event=policy_reload_failed error=\"{}\"", r.error().message);
     seen_generation = *current;
     spdlog::info("event=senders_reloaded generation={} senders={}", *current, (*fresh)->size());
     return true;
@@ -282,6 +334,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
           std::lock_guard lock(database_mutex);
           run_queue_commands();
         }
+        policy->tick(store::unix_now(), *ctx->spool);
         asio::post(main_context, schedule_reload);
       });
     });
@@ -332,6 +385,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   delivery_context.stop();
   delivery_thread.join();
   blocking.join();
+  policy->tick(store::unix_now(), *ctx->spool);  // counters survive the restart
   (*log_writer)->stop();
   spdlog::info("event=stopped");
   return 0;

@@ -81,6 +81,12 @@ struct LogConfig {
   int64_t batch_delay_ms = 0;
 };
 
+struct PolicyConfig {
+  std::string abuse_contact;  // ARF reports and lock notices when a domain has no contact
+  int64_t arf_max_attached_bytes = 0;
+  bool notify_admin_on_lock = true;
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -88,6 +94,7 @@ struct Config {
   AuthConfig auth;
   DeliveryConfig delivery;
   LogConfig log;
+  PolicyConfig policy;
 };
 
 // The defaults of every setting.

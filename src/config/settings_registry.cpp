@@ -173,6 +173,18 @@ const std::array kSettings = {
     SettingSpec{"log", "batch_delay_ms", "20", 0, 10000, "ms",
                 "Longest wait for more records before a message-log transaction is written.",
                 PW_BIND(log.batch_delay_ms)},
+    // [policy]
+    SettingSpec{"policy", "abuse_contact", R"("")", 0, 0, "",
+                "Where abuse reports (ARF) and lock notices go when a domain has no "
+                "administrator contact (the cluster default); empty: nowhere.",
+                PW_BIND(policy.abuse_contact)},
+    SettingSpec{"policy", "arf_max_attached_bytes", "1048576", 1024, 104857600, "bytes",
+                "Blocked messages up to this size are attached whole to the abuse report; "
+                "larger ones by their header section only.",
+                PW_BIND(policy.arf_max_attached_bytes)},
+    SettingSpec{"policy", "notify_admin_on_lock", "true", 0, 0, "",
+                "Mail the domain's administrator contact when a user or identity is locked.",
+                PW_BIND(policy.notify_admin_on_lock)},
 };
 
 #undef PW_BIND

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "auth/name_syntax.hpp"
+#include "policy/identity_method.hpp"
 
 namespace pw::policy {
 namespace {
@@ -163,8 +164,12 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
       if (!domain) return fail(k + ": " + domain.error().message);
       return *domain;
     }
+    case T::kIdentityRules: {
+      auto rules = parse_header_rules(value);
+      if (!rules) return fail(k + ": " + rules.error().message);
+      return format_header_rules(*rules);
+    }
     case T::kText:
-    case T::kIdentityRules:
       return std::string(value);
   }
   return std::string(value);

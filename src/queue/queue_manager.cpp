@@ -114,6 +114,7 @@ store::ReceivedMessage received_record(const Envelope& envelope, std::string mes
   received.subject = std::move(subject);
   received.is_bounce = is_bounce;
   received.recipients = envelope.rcpt_to;
+  received.identity = envelope.identity;
   return received;
 }
 
@@ -161,6 +162,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
         log(d.log),
         hostname(std::move(d.hostname)),
         config(std::move(d.config)),
+        on_permanent_failure(std::move(d.on_permanent_failure)),
         queued(queued),
         retry_timer(d.loop),
         random(std::random_device{}()) {}
@@ -171,6 +173,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   store::LogWriter& log;
   std::string hostname;
   config::DeliveryConfig config;
+  std::function<void(const Envelope&, const std::string&)> on_permanent_failure;
   std::atomic<size_t>& queued;
   QueueCounters counters;
 
@@ -409,6 +412,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     r.last_reply = reply;
     r.remote = remote;
     ++counters.bounced;
+    if (on_permanent_failure && !message->is_bounce) on_permanent_failure(message->envelope, r.address);
     spdlog::info("event=bounced id={} to=<{}> relay={} reply=\"{}\"", message->envelope.id,
                  r.address, remote.empty() ? "none" : remote, reply);
     record(message, index, "bounced");

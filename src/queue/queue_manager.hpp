@@ -45,6 +45,9 @@ class QueueManager {
     store::LogWriter& log;
     std::string hostname;
     config::DeliveryConfig config;
+    // Called on the queue's loop when a recipient of an outgoing user's message fails for good
+    // (5xx, null MX, a domain that does not exist): F-INVALID-RCPT counts it. May be empty.
+    std::function<void(const Envelope&, const std::string& rcpt)> on_permanent_failure;
   };
 
   explicit QueueManager(Dependencies dependencies);

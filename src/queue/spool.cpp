@@ -59,7 +59,8 @@ std::string Envelope::to_json_line() const {
                       {"rcpt_to", rcpt_to},
                       {"size", size},
                       {"body", body},
-                      {"smtputf8", smtputf8}};
+                      {"smtputf8", smtputf8},
+                      {"identity", identity}};
   // Invalid UTF-8 from a client must not make the writer throw: replace it.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -83,6 +84,7 @@ Result<Envelope> Envelope::from_json_line(std::string_view line) {
     e.size = j.at("size").get<uint64_t>();
     e.body = j.at("body").get<std::string>();
     e.smtputf8 = j.at("smtputf8").get<bool>();
+    e.identity = j.value("identity", std::string());  // absent in files of older versions
     return e;
   } catch (const nlohmann::json::exception& ex) {
     return fail(std::string("spool envelope: ") + ex.what());

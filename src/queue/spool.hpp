@@ -30,6 +30,7 @@ struct Envelope {
   uint64_t size = 0;
   std::string body = "7BIT";  // "7BIT" or "8BITMIME"
   bool smtputf8 = false;
+  std::string identity;  // F-IDENT: the identity the policy found ("" = none)
 
   std::string to_json_line() const;  // one line, no newline
   static Result<Envelope> from_json_line(std::string_view line);

@@ -6,6 +6,8 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <boost/asio/awaitable.hpp>
 #include <string>
 
 #include "auth/brute_force_guard.hpp"
@@ -16,6 +18,9 @@
 
 namespace pw::queue {
 class QueueManager;
+}
+namespace pw::policy {
+class PolicyService;
 }
 
 namespace boost::asio {
@@ -65,6 +70,11 @@ struct ServerContext {
   // Blocking: reloads the sender directory now if the database changed since the last load;
   // true when it did. Used when AUTH names an unknown user, so a user added a moment ago works.
   std::function<bool()> refresh_senders;
+  // The policy engine (null: no checks, as in unit tests of the protocol).
+  policy::PolicyService* policy = nullptr;
+  // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
+  // the caller's executor. Used by valid_sender_required (F-FROM).
+  std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;
 };
 
 }  // namespace pw::smtp

@@ -17,6 +17,9 @@
 #include "auth/name_syntax.hpp"
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
+#include "policy/checks/common.hpp"
+#include "policy/header_from.hpp"
+#include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
 #include "smtp/command_parser.hpp"
@@ -294,6 +297,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       Flow flow = co_await on_auth(command);
       co_return flow;
     }
+    if (command.verb == Verb::kMail) {
+      co_await on_mail(command);
+      co_return Flow::kContinue;
+    }
     switch (command.verb) {
       case Verb::kEhlo:
         on_hello(command, true);
@@ -302,8 +309,6 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         on_hello(command, false);
         break;
       case Verb::kMail:
-        on_mail(command);
-        break;
       case Verb::kRcpt:
         on_rcpt(command);
         break;
@@ -362,34 +367,115 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     recipients_.clear();
     mail_params_ = MailParams{};
     transaction_sender_.reset();
+    txn_ = policy::Transaction{};
   }
 
-  void on_mail(const Command& command) {
-    if (helo_.empty()) return send_error(Reply(503, "5.5.1", "Send EHLO or HELO first"));
-    if (in_transaction_) return send_error(Reply(503, "5.5.1", "Nested MAIL command"));
-    const MailParams& params = command.mail;
-    if (params.smtputf8 && !limits_.smtputf8)
-      return send_error(Reply(555, "5.5.4", "SMTPUTF8 is not offered"));
-    if (!command.path.empty()) {
-      if (!params.smtputf8 && !is_ascii(command.path))
-        return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
-      if (auto e = mailbox_syntax_error(command.path, params.smtputf8))
-        return send_error(Reply(553, "5.1.7", "Bad sender address syntax: " + *e));
+  awaitable<void> on_mail(const Command& command) {
+    if (auto refusal = check_mail(command)) {
+      send_error(*refusal);
+      co_return;
     }
-    if (params.size && *params.size > static_cast<uint64_t>(limits_.max_message_size))
-      return send_error(Reply(552, "5.3.4", "Message size exceeds fixed maximum message size"));
-    if (ctx_.queue && !ctx_.queue->accepting())
-      return send(Reply(452, "4.3.1", "Insufficient system storage: the queue is full; try later"));
+    const MailParams& params = command.mail;
+    if (ctx_.queue && !ctx_.queue->accepting()) {
+      send(Reply(452, "4.3.1", "Insufficient system storage: the queue is full; try later"));
+      co_return;
+    }
+    std::optional<auth::Sender> sender;
     if (auth_sender_) {
-      transaction_sender_ = auth_sender_;
+      sender = auth_sender_;
     } else if (client_address_) {
       auto directory = ctx_.directory.load();
-      if (directory) transaction_sender_ = directory->match_ip(*client_address_);
+      if (directory) sender = directory->match_ip(*client_address_);
     }
+    if (sender && ctx_.policy) {
+      start_policy_transaction(*sender, command.path, params.size);
+      if (txn_.settings->valid_sender_required && !command.path.empty() && ctx_.domain_resolves)
+        txn_.mail_from_resolves =
+            co_await ctx_.domain_resolves(policy::checks::domain_of(command.path));
+      auto result = ctx_.policy->evaluate(txn_);
+      ctx_.policy->record_decisions(txn_, result, "");
+      if (!result.verdict.passed()) {
+        send_error(policy_reply(result.verdict));
+        co_return;
+      }
+      if (!session_counted_) {
+        session_counted_ = true;
+        ctx_.policy->count_connection(txn_);
+      }
+    }
+    transaction_sender_ = sender;
     in_transaction_ = true;
     mail_from_ = command.path;
     mail_params_ = params;
     send(Reply(250, "2.1.0", "Ok"));
+  }
+
+  std::optional<Reply> check_mail(const Command& command) const {
+    if (helo_.empty()) return Reply(503, "5.5.1", "Send EHLO or HELO first");
+    if (in_transaction_) return Reply(503, "5.5.1", "Nested MAIL command");
+    const MailParams& params = command.mail;
+    if (params.smtputf8 && !limits_.smtputf8) return Reply(555, "5.5.4", "SMTPUTF8 is not offered");
+    if (!command.path.empty()) {
+      if (!params.smtputf8 && !is_ascii(command.path))
+        return Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8");
+      if (auto e = mailbox_syntax_error(command.path, params.smtputf8))
+        return Reply(553, "5.1.7", "Bad sender address syntax: " + *e);
+    }
+    if (params.size && *params.size > static_cast<uint64_t>(limits_.max_message_size))
+      return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+    return std::nullopt;
+  }
+
+  // The policy's view of this transaction, from MAIL on.
+  void start_policy_transaction(const auth::Sender& sender, const std::string& mail_from,
+                                std::optional<uint64_t> declared_size) {
+    snapshot_ = ctx_.policy->snapshot();
+    txn_ = policy::Transaction{};
+    txn_.stage = policy::Stage::kMail;
+    txn_.now = std::time(nullptr);
+    txn_.client_ip = client_ip_;
+    txn_.sender = sender;
+    txn_.authenticated = auth_sender_.has_value();
+    txn_.snapshot = snapshot_.get();
+    txn_.settings = &snapshot_->settings(sender.name);
+    txn_.domain = snapshot_->domain(sender.domain);
+    txn_.server_max_message_size = limits_.max_message_size;
+    txn_.mail_from = mail_from;
+    txn_.declared_size = declared_size;
+    txn_.session_counted = session_counted_;
+    identity_method_ = ctx_.policy->identity_method(sender.name);
+    if (identity_method_.kind != policy::IdentityKind::kHeader) {
+      auto id = policy::extract_identity(identity_method_, identity_input(""));
+      if (id.usable) txn_.identity = id.identity;
+    }
+  }
+
+  policy::IdentityInput identity_input(std::string_view message) const {
+    policy::IdentityInput input;
+    if (auth_sender_) input.auth_user = auth_user_;
+    if (txn_.sender.kind == auth::SenderKind::kIp) input.ip_user = txn_.sender.name;
+    input.mail_from = txn_.mail_from;
+    input.message = message;
+    return input;
+  }
+
+  // "550 5.7.1 text" as a reply; a verdict without one gets a generic refusal.
+  static Reply policy_reply(const policy::Verdict& v) {
+    std::string_view text = v.reply;
+    if (text.size() < 5 || !std::isdigit(static_cast<unsigned char>(text[0])))
+      return v.action == policy::Action::kTempfail
+                 ? Reply(451, "4.7.1", "Temporarily refused by policy; try again later")
+                 : Reply(550, "5.7.1", "Refused by policy");
+    int code = std::stoi(std::string(text.substr(0, 3)));
+    text.remove_prefix(4);
+    std::string enhanced;
+    auto space = text.find(' ');
+    if (space != std::string_view::npos && text.size() > 4 &&
+        std::isdigit(static_cast<unsigned char>(text[0])) && text[1] == '.') {
+      enhanced = std::string(text.substr(0, space));
+      text.remove_prefix(space + 1);
+    }
+    return Reply(code, enhanced, printable(text, 400));
   }
 
   void on_rcpt(const Command& command) {
@@ -397,8 +483,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (command.path.empty()) return send_error(Reply(501, "5.1.3", "Empty recipient address"));
     if (!mail_params_.smtputf8 && !is_ascii(command.path))
       return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
-    if (auto e = mailbox_syntax_error(command.path, mail_params_.smtputf8))
+    if (auto e = mailbox_syntax_error(command.path, mail_params_.smtputf8)) {
+      if (transaction_sender_ && ctx_.policy) ctx_.policy->count_invalid_recipient(txn_, command.path);
       return send_error(Reply(553, "5.1.3", "Bad recipient address syntax: " + *e));
+    }
     if (!transaction_sender_) {
       spdlog::info("event=reject reason=relay client={} from=<{}> to=<{}>", client_ip_,
                    printable(mail_from_), printable(command.path));
@@ -406,6 +494,15 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     if (recipients_.size() >= static_cast<size_t>(limits_.max_recipients))
       return send_error(Reply(452, "4.5.3", "Too many recipients"));
+    if (ctx_.policy) {
+      txn_.stage = policy::Stage::kRcpt;
+      txn_.now = std::time(nullptr);
+      txn_.rcpt = command.path;
+      txn_.recipients = recipients_;
+      auto result = ctx_.policy->evaluate(txn_);
+      ctx_.policy->record_decisions(txn_, result, "");
+      if (!result.verdict.passed()) return send_error(policy_reply(result.verdict));
+    }
     recipients_.push_back(command.path);
     send(Reply(250, "2.1.5", "Ok"));
   }
@@ -471,6 +568,54 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         util::rfc5322_date(std::time(nullptr)));
   }
 
+  // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop.
+  awaitable<void> count_spam(const policy::Verdict& verdict) {
+    auto* policy = ctx_.policy;
+    const policy::Transaction* txn = &txn_;
+    co_await util::run_blocking(*ctx_.blocking, [policy, txn, &verdict] {
+      policy->count_spam(*txn, verdict);
+      return true;
+    });
+  }
+
+  // A blocking verdict at the end of DATA: refuse, or hold in quarantine and answer as the
+  // user's quarantine response says, or discard. Nothing is acknowledged before it is durable.
+  awaitable<Flow> act_on_verdict(const policy::Verdict& verdict, const queue::Envelope& envelope,
+                                 const std::string& trace, const std::string& message) {
+    if (verdict.action == policy::Action::kQuarantine) {
+      auto* policy = ctx_.policy;
+      const policy::Transaction* txn = &txn_;
+      auto held = co_await util::run_blocking(
+          *ctx_.blocking, [policy, txn, &envelope, &trace, &message, &verdict] {
+            return policy->quarantine(*txn, envelope, trace + message, verdict);
+          });
+      if (!held) {
+        spdlog::error("event=quarantine_error id={} error=\"{}\"", envelope.id,
+                      held.error().message);
+        send(Reply(451, "4.3.0", "Temporary failure holding the message; try again later"));
+        co_return Flow::kContinue;
+      }
+      if (verdict.spam) co_await count_spam(verdict);
+      ++messages_;
+      if (txn_.settings->quarantine_response == "accepted") {
+        send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
+      } else {
+        Reply refusal = policy_reply(verdict);
+        send(Reply(refusal.code, refusal.enhanced,
+                   refusal.lines.front() + " (quarantine id " + envelope.id + ")"));
+      }
+      co_return Flow::kContinue;
+    }
+    if (verdict.spam) co_await count_spam(verdict);
+    if (verdict.action == policy::Action::kDiscard) {
+      spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
+      send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
+      co_return Flow::kContinue;
+    }
+    send_error(policy_reply(verdict));
+    co_return Flow::kContinue;
+  }
+
   awaitable<Flow> accept_message(DataReader& reader) {
     queue::Envelope envelope;
     envelope.id = ctx_.spool->new_id();
@@ -487,9 +632,46 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
     envelope.smtputf8 = mail_params_.smtputf8;
     std::string trace = received_header(envelope.id);
-    envelope.size = trace.size() + reader.message().size();
+    const std::string* content = &reader.message();
+    std::string edited;  // the message without the identity headers to remove
+    policy::ChainResult result;
+    const bool policy_on = ctx_.policy && transaction_sender_ && txn_.settings;
+    if (policy_on) {
+      txn_.stage = policy::Stage::kData;
+      txn_.now = envelope.received_at;
+      txn_.recipients = recipients_;
+      if (identity_method_.kind == policy::IdentityKind::kHeader) {
+        auto id = policy::extract_identity(identity_method_, identity_input(*content));
+        if (id.usable)
+          txn_.identity = id.identity;
+        else
+          spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", envelope.id,
+                       printable(txn_.sender.name), printable(id.fallback_reason));
+        if (!id.headers_to_remove.empty()) {
+          edited = policy::remove_headers(*content, id.headers_to_remove);
+          content = &edited;
+        }
+      }
+      txn_.message = *content;
+      txn_.size = trace.size() + content->size();
+      txn_.header_from = policy::header_from_address(*content);
+      if (txn_.settings->valid_sender_required && !txn_.header_from.empty() &&
+          ctx_.domain_resolves)
+        txn_.header_from_resolves =
+            co_await ctx_.domain_resolves(policy::checks::domain_of(txn_.header_from));
+      result = ctx_.policy->evaluate(txn_);
+      ctx_.policy->record_decisions(txn_, result, envelope.id);
+      envelope.identity = txn_.identity;
+    }
+    envelope.size = trace.size() + content->size();
+    const std::string& message = *content;
 
-    const std::string& message = reader.message();
+    if (policy_on && !result.verdict.passed()) {
+      Flow flow = co_await act_on_verdict(result.verdict, envelope, trace, message);
+      co_return flow;
+    }
+    if (policy_on && result.verdict.spam) co_await count_spam(result.verdict);
+
     auto* spool = ctx_.spool.get();
     auto stored = co_await util::run_blocking(*ctx_.blocking, [spool, &envelope, &trace, &message] {
       return spool->store(envelope, {trace, message});
@@ -499,6 +681,19 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                     stored.error().message);
       send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
       co_return Flow::kContinue;
+    }
+    if (policy_on) {
+      ctx_.policy->count_accepted(txn_);
+      if (txn_.settings->archive) {
+        auto* policy = ctx_.policy;
+        auto archived = co_await util::run_blocking(
+            *ctx_.blocking, [policy, &envelope, &trace, &message] {
+              return policy->archive(envelope, trace + message);
+            });
+        if (!archived)
+          spdlog::error("event=archive_failed id={} error=\"{}\"", envelope.id,
+                        archived.error().message);
+      }
     }
     ++messages_;
     auto summary = queue::summarize_headers(message);
@@ -711,6 +906,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   std::string mail_from_;
   MailParams mail_params_;
   std::vector<std::string> recipients_;
+
+  // Policy (F-LIMITS and the rest): the transaction as the checks see it.
+  policy::Transaction txn_;
+  std::shared_ptr<const policy::PolicySnapshot> snapshot_;
+  policy::IdentityMethod identity_method_;
+  bool session_counted_ = false;  // counted once per session as a connection (F-LIMITS)
 };
 
 }  // namespace

@@ -106,15 +106,17 @@ Result<void> MessageLog::record_received(const ReceivedMessage& m) {
   std::string insert =
       "INSERT OR IGNORE INTO messages (id, received_at, client_ip, helo, tls, "
       "auth_user, sender_kind, sender, user_domain, mail_from, sender_domain, "
-      "size, message_id, subject, status, is_bounce, updated_at) VALUES (?1, ?2, "
+      "size, message_id, subject, status, is_bounce, updated_at, identity) VALUES (?1, ?2, "
       "?3, ?4, ?5, ?6, ?7, ?8, " +
-      main_domain_sql(9) + ", ?10, " + main_domain_sql(11) + ", ?12, ?13, ?14, 'queued', ?15, ?16)";
+      main_domain_sql(9) + ", ?10, " + main_domain_sql(11) +
+      ", ?12, ?13, ?14, 'queued', ?15, ?16, ?17)";
   std::string sender_domain = address_domain(m.mail_from);
   auto r = run(db_, insert,
                {m.id, m.received_at, m.client_ip, m.helo, int64_t{m.tls},
                 m.auth_user ? SqlValue(std::string_view(*m.auth_user)) : SqlValue(nullptr),
                 m.sender_kind, m.sender, m.user_domain, m.mail_from, sender_domain,
-                static_cast<int64_t>(m.size), m.message_id, m.subject, int64_t{m.is_bounce}, now});
+                static_cast<int64_t>(m.size), m.message_id, m.subject, int64_t{m.is_bounce}, now,
+                m.identity});
   if (!r) return tl::unexpected(r.error());
   if (*r == 0) return {};  // already logged (a recovery that re-ingests a spool file)
   std::string rcpt_insert =

@@ -37,6 +37,7 @@ struct ReceivedMessage {
   std::string subject;
   bool is_bounce = false;
   std::vector<std::string> recipients;
+  std::string identity;
 };
 
 struct RecipientUpdate {

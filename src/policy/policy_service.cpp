@@ -1,0 +1,316 @@
+// Runs the policy chain for the SMTP sessions and carries out what its verdicts call for.
+#include "policy/policy_service.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "archive/archive_store.hpp"
+#include "auth/name_syntax.hpp"
+#include "policy/checks/common.hpp"
+#include "quarantine/quarantine_store.hpp"
+#include "queue/mail_injector.hpp"
+#include "report/arf_report.hpp"
+#include "store/log_writer.hpp"
+#include "store/message_log.hpp"
+#include "store/statement.hpp"
+#include "util/rfc5322_date.hpp"
+
+namespace pw::policy {
+namespace {
+
+// Header values we write: no CR/LF from user data, bounded.
+std::string header_safe(std::string_view text, size_t max = 200) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= max) break;
+    out += (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+  }
+  return out;
+}
+
+std::string crlf(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') out += '\r';
+    if (c != '\r') out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PolicyService>> PolicyService::open(PolicyOptions options,
+                                                           store::LogWriter& writer) {
+  std::string path = (options.data_dir / "postwarden.db").string();
+  auto locks_db = store::Database::open(path);
+  if (!locks_db) return tl::unexpected(locks_db.error());
+  auto actions_db = store::Database::open(path);
+  if (!actions_db) return tl::unexpected(actions_db.error());
+  std::unique_ptr<PolicyService> service(
+      new PolicyService(std::move(options), writer, std::move(*locks_db), std::move(*actions_db)));
+  if (auto r = service->counters_.load(service->actions_db_, store::unix_now()); !r)
+    return tl::unexpected(r.error());
+  return service;
+}
+
+PolicyService::PolicyService(PolicyOptions options, store::LogWriter& writer,
+                             store::Database locks_db, store::Database actions_db)
+    : options_(std::move(options)),
+      writer_(writer),
+      locks_db_(std::move(locks_db)),
+      actions_db_(std::move(actions_db)),
+      locks_(std::make_unique<LockBook>(locks_db_)),
+      quarantine_(std::make_unique<quarantine::QuarantineStore>(actions_db_, options_.data_dir)),
+      archive_(std::make_unique<archive::ArchiveStore>(actions_db_, options_.data_dir)) {}
+
+PolicyService::~PolicyService() = default;
+
+Result<void> PolicyService::reload(store::Database& db) {
+  auto fresh = load_policy_snapshot(db);
+  if (!fresh) return tl::unexpected(fresh.error());
+  auto methods = std::make_shared<std::map<std::string, IdentityMethod>>();
+  for (const auto& [name, settings] : (*fresh)->users) {
+    auto method = make_identity_method(settings.identification_method, settings.identity_headers);
+    if (!method) {
+      spdlog::error("event=identity_method_invalid user={} error=\"{}\"", name,
+                    method.error().message);
+      continue;
+    }
+    methods->emplace(name, std::move(*method));
+  }
+  {
+    std::lock_guard lock(methods_mutex_);
+    methods_ = std::move(methods);
+  }
+  snapshot_.store(*fresh);
+  return locks_->reload();
+}
+
+IdentityMethod PolicyService::identity_method(const std::string& user_name) const {
+  std::lock_guard lock(methods_mutex_);
+  if (methods_) {
+    auto it = methods_->find(auth::ascii_lowercase(user_name));
+    if (it != methods_->end()) return it->second;
+  }
+  auto fallback = make_identity_method("auth_user", "");
+  return fallback ? *fallback : IdentityMethod{};
+}
+
+ChainResult PolicyService::evaluate(const Transaction& t) {
+  CheckContext context{counters_, *locks_};
+  return chain_.run(t, context);
+}
+
+void PolicyService::record_decisions(const Transaction& t, const ChainResult& result,
+                                     const std::string& message_id) {
+  for (const auto& v : result.decisions) {
+    std::string action = v.monitor ? "would_" + std::string(to_string(v.action))
+                                   : std::string(to_string(v.action));
+    if (v.passed() && v.spam) action = "spam_passed";
+    spdlog::info(
+        "event=policy stage={} check={} action={} client={} sender={} identity={} from=<{}> "
+        "reply=\"{}\" reasons=\"{}\"",
+        to_string(t.stage), v.check, action, t.client_ip, t.sender.name,
+        t.identity.empty() ? "-" : t.identity, t.mail_from, v.reply, v.reasons_text());
+    std::string rcpt = t.stage == Stage::kRcpt ? t.rcpt : "";
+    writer_.submit([row = std::vector<std::string>{
+                        std::string(to_string(t.stage)), v.check, action,
+                        v.monitor ? "monitor" : "enforce", v.reply, v.reasons_text(), t.client_ip,
+                        t.sender.name, t.sender.domain, t.identity, t.mail_from, rcpt, message_id},
+                    at = t.now](store::MessageLog& l) -> Result<void> {
+      auto r = store::run(l.database(),
+                          "INSERT INTO decisions(at, stage, check_name, action, mode, reply, "
+                          "reasons, client_ip, sender, user_domain, identity, mail_from, rcpt, "
+                          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                          "?13, ?14)",
+                          {at, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
+                           row[8], row[9], row[10], row[11], row[12]});
+      if (!r) return tl::unexpected(r.error());
+      return {};
+    });
+  }
+}
+
+void PolicyService::count_connection(const Transaction& t) {
+  counters_.add(t.user_subject(), counter::kConnections, 1, t.now);
+  if (!t.identity.empty()) counters_.add(t.identity_subject(), counter::kConnections, 1, t.now);
+}
+
+void PolicyService::count_invalid_recipient(const Transaction& t, const std::string&) {
+  counters_.add(t.user_subject(), counter::kInvalidRecipients, 1, t.now);
+}
+
+void PolicyService::count_delivery_failure(const std::string& user_name) {
+  counters_.add(user_subject(user_name), counter::kInvalidRecipients, 1, store::unix_now());
+}
+
+void PolicyService::count_accepted(const Transaction& t) {
+  auto n = static_cast<int64_t>(t.recipients.size());
+  counters_.add(t.user_subject(), counter::kMessages, 1, t.now);
+  counters_.add(t.user_subject(), counter::kRecipients, n, t.now);
+  if (t.identity.empty()) return;
+  counters_.add(t.identity_subject(), counter::kMessages, 1, t.now);
+  counters_.add(t.identity_subject(), counter::kRecipients, n, t.now);
+  writer_.submit([user_id = t.sender.user_id, identity = t.identity,
+                  now = t.now](store::MessageLog& l) -> Result<void> {
+    auto r = store::run(l.database(),
+                        "INSERT INTO identities(user_id, identity, created_at, last_seen_at, "
+                        "messages) SELECT ?1, ?2, ?3, ?3, 1 WHERE EXISTS (SELECT 1 FROM users "
+                        "WHERE id = ?1) ON CONFLICT(user_id, identity) DO UPDATE SET "
+                        "last_seen_at = excluded.last_seen_at, messages = messages + 1",
+                        {user_id, identity, now});
+    if (!r) return tl::unexpected(r.error());
+    return {};
+  });
+}
+
+void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
+  const auto& s = *t.settings;
+  const int64_t window = s.lock_window_minutes * 60;
+  counters_.add(t.user_subject(), counter::kSpam, 1, t.now);
+  int64_t user_spam = counters_.sum(t.user_subject(), counter::kSpam, window, t.now);
+  if (s.automatic_lock && user_spam > s.lock_spam_threshold &&
+      !locks_->active(t.user_subject(), t.now))
+    lock(t, t.user_subject(), "user " + t.sender.name, verdict, user_spam);
+  if (t.identity.empty()) return;
+  counters_.add(t.identity_subject(), counter::kSpam, 1, t.now);
+  int64_t identity_spam = counters_.sum(t.identity_subject(), counter::kSpam, window, t.now);
+  if (s.lock_identities && identity_spam > s.lock_spam_threshold &&
+      !locks_->active(t.identity_subject(), t.now))
+    lock(t, t.identity_subject(), "identity " + t.identity, verdict, identity_spam);
+}
+
+void PolicyService::lock(const Transaction& t, const std::string& subject, const std::string& who,
+                         const Verdict& verdict, int64_t spam_count) {
+  const auto& s = *t.settings;
+  std::string reason =
+      fmt::format("{} spam messages in {} minutes (more than {}); last: {} ({})", spam_count,
+                  s.lock_window_minutes, s.lock_spam_threshold, verdict.check,
+                  verdict.reasons_text());
+  auto locked = locks_->lock_automatically(subject, reason, t.now, s.lock_timeout_minutes * 60,
+                                           s.max_unlocks_by_timeout);
+  if (!locked) {
+    spdlog::error("event=lock_failed subject={} error=\"{}\"", subject, locked.error().message);
+    return;
+  }
+  std::string until = locked->unlock_at ? checks::utc_time(locked->unlock_at)
+                                        : std::string("an administrator unlocks it");
+  spdlog::info("event=locked subject={} automatic_unlocks={} until=\"{}\" reason=\"{}\"", subject,
+               locked->automatic_unlocks, until, reason);
+  std::string contact = checks::contact(t);
+  std::map<std::string, std::string> values = {
+      {"user", t.sender.name},
+      {"identity", t.identity.empty() ? "none" : t.identity},
+      {"domain", t.sender.domain},
+      {"reason", reason},
+      {"time", checks::utc_time(t.now)},
+      {"unlock_at", locked->unlock_at ? "The lock lifts by itself at " + until + "."
+                                      : "Only an administrator can unlock it."},
+      {"contact", contact}};
+  Template tpl = t.snapshot ? t.snapshot->lock_template(s.lock_template) : default_lock_template();
+  // The sender hears of it: the user's own address, else the envelope sender of the message.
+  std::string to = t.sender.kind == auth::SenderKind::kUser ? t.sender.name : t.mail_from;
+  if (!to.empty()) send_mail("lock", t.sender.domain, to,
+                             fmt::format("Subject: {}\r\n\r\n{}",
+                                         header_safe(render_template(tpl.subject, values)),
+                                         crlf(render_template(tpl.body, values))));
+  std::string admin = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
+                                                                   : options_.abuse_contact;
+  if (options_.notify_admin_on_lock && !admin.empty())
+    send_mail("lock", t.sender.domain, admin,
+              fmt::format("Subject: {}\r\n\r\n{}",
+                          header_safe(fmt::format("postwarden: {} locked", who)),
+                          crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n"
+                                           "Client IP: {}\nEnvelope sender: {}\nUntil: {}\n\n"
+                                           "Unlock: postwarden {} unlock {}\n",
+                                           who, t.sender.domain, checks::utc_time(t.now), reason,
+                                           t.client_ip, t.mail_from, until,
+                                           subject.starts_with("user:") ? "user" : "identity",
+                                           subject.starts_with("user:")
+                                               ? t.sender.name
+                                               : "--user " + t.sender.name + " " + t.identity))));
+}
+
+// `message` starts with "Subject: ...\r\n\r\n" for notices; the rest of the header is ours.
+void PolicyService::send_mail(const std::string& kind, const std::string& domain,
+                              const std::string& to, const std::string& message) {
+  if (!injector_) {
+    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"no queue\"", kind, to);
+    return;
+  }
+  std::string full = message;
+  if (kind != "arf") {
+    auto id = injector_->spool().new_id();
+    full = fmt::format(
+        "From: postwarden <postmaster@{}>\r\nTo: <{}>\r\nDate: {}\r\nMessage-ID: {}\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n{}",
+        options_.hostname, header_safe(to), util::rfc5322_date(store::unix_now()),
+        queue::generated_message_id(id, options_.hostname), message);
+  }
+  queue::GeneratedMail mail;
+  mail.kind = kind;
+  mail.sender = "postwarden";
+  mail.domain = domain;
+  mail.mail_from = "";  // the null sender: a notice never causes a bounce loop
+  mail.rcpt_to = {to};
+  mail.message = std::move(full);
+  auto sent = injector_->send(mail);
+  if (!sent)
+    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"{}\"", kind, to,
+                  sent.error().message);
+  else
+    spdlog::info("event=notice_queued kind={} id={} to=<{}>", kind, *sent, to);
+}
+
+Result<void> PolicyService::quarantine(const Transaction& t, const queue::Envelope& envelope,
+                                       std::string_view message, const Verdict& verdict) {
+  quarantine::HoldRequest request;
+  request.envelope = envelope;
+  request.identity = t.identity;
+  request.verdict = verdict;
+  request.response = t.settings->quarantine_response;
+  request.message = message;
+  {
+    std::lock_guard lock(actions_mutex_);
+    if (auto held = quarantine_->hold(request); !held) return held;
+  }
+  spdlog::info("event=quarantined id={} sender={} identity={} check={} response={} reasons=\"{}\"",
+               envelope.id, t.sender.name, t.identity.empty() ? "-" : t.identity, verdict.check,
+               request.response, verdict.reasons_text());
+  std::string contact = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
+                                                                     : options_.abuse_contact;
+  if (contact.empty()) {
+    spdlog::warn("event=arf_not_sent id={} reason=\"no administrator contact for {}\"",
+                 envelope.id, t.sender.domain);
+    return {};
+  }
+  report::ArfRequest arf;
+  arf.hostname = options_.hostname;
+  arf.admin_contact = contact;
+  arf.envelope = envelope;
+  arf.identity = t.identity;
+  arf.verdict = verdict;
+  arf.quarantine_id = envelope.id;
+  arf.release_command = "postwarden quarantine release " + envelope.id;
+  arf.original = message;
+  arf.max_attached_size = options_.arf_max_attached;
+  arf.now = t.now;
+  send_mail("arf", t.sender.domain, contact, report::build_arf_report(arf));
+  return {};
+}
+
+Result<void> PolicyService::archive(const queue::Envelope& envelope, std::string_view message) {
+  std::lock_guard lock(actions_mutex_);
+  return archive_->archive({envelope, message});
+}
+
+void PolicyService::tick(int64_t now, queue::Spool& spool) {
+  std::lock_guard lock(actions_mutex_);
+  if (auto r = counters_.flush(actions_db_, now); !r)
+    spdlog::error("event=counters_flush_failed error=\"{}\"", r.error().message);
+  auto done = quarantine_->process_commands(spool, injector_);
+  if (!done) spdlog::error("event=quarantine_commands_failed error=\"{}\"", done.error().message);
+}
+
+}  // namespace pw::policy

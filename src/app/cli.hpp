@@ -29,6 +29,7 @@ void register_queue_commands(CLI::App& app, Action& action);
 void register_log_commands(CLI::App& app, Action& action);
 void register_quarantine_commands(CLI::App& app, Action& action);
 void register_archive_commands(CLI::App& app, Action& action);
+void register_identity_commands(CLI::App& app, Action& action);
 
 // Loads the configuration that `options` name (defaults when no file is there).
 Result<config::Config> load_node_config(const GlobalOptions& options);

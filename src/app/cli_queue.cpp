@@ -33,7 +33,7 @@ struct QueueArgs {
 };
 
 struct SearchArgs {
-  std::string sender, recipient, domain, user, client_ip, status, since, until;
+  std::string sender, recipient, domain, user, client_ip, identity, status, since, until;
   int64_t limit = 100;
   int64_t offset = 0;
   bool json = false;
@@ -215,6 +215,7 @@ int search_log(const GlobalOptions& options, const SearchArgs& args) {
   set(filter.domain, args.domain);
   set(filter.user, args.user);
   set(filter.client_ip, args.client_ip);
+  set(filter.identity, args.identity);
   if (!args.status.empty()) {
     if (!store::parse_delivery_status(args.status))
       return report_error("bad status \"" + args.status +
@@ -296,6 +297,7 @@ void register_log_commands(CLI::App& app, Action& action) {
   search->add_option("--user", args->user,
                      "Outgoing user (address, domain or IP range) or AUTH name");
   search->add_option("--client-ip", args->client_ip, "Client IP address");
+  search->add_option("--identity", args->identity, "Identity of the message (F-IDENT)");
   search->add_option("--status", args->status,
                      "queued, deferred, delivered, bounced, expired, deleted");
   search->add_option("--since", args->since,

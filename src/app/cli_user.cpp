@@ -14,7 +14,10 @@
 #include "auth/password.hpp"
 #include "store/domain_repository.hpp"
 #include "store/node_database.hpp"
+#include "policy/counter_store.hpp"
+#include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
+#include "store/statement.hpp"
 #include "store/user_repository.hpp"
 
 namespace pw::app {
@@ -41,6 +44,8 @@ struct UserArgs {
   bool json = false;
   std::string name;
   std::vector<std::string> assignments;
+  std::string reason;       // user lock
+  bool reset_unlocks = false;  // user unlock
   // `user set NAME --ip|--cidr|--name X`: accepted only to refuse with the rule.
   std::string new_ip;
   bool rename_requested = false;
@@ -206,8 +211,29 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
   if (!db) return report_error(db.error().message);
   auto user = store::UserRepository(*db).get(args.name);
   if (!user) return report_error(user.error().message);
+  const int64_t now = store::unix_now();
+  std::string subject = policy::user_subject(user->name);
+  auto lock = policy::read_lock(*db, subject);
+  if (!lock) return report_error(lock.error().message);
+  auto counters_hour = policy::CounterStore::read_sums(*db, subject, 3600, now);
+  auto counters_day = policy::CounterStore::read_sums(*db, subject, 86400, now);
+  if (!counters_hour || !counters_day) return report_error("cannot read the counters");
+  // A lock whose time is up is shown as lifted (the gateway lifts it at the next message).
+  bool locked = *lock && (*lock)->locked && ((*lock)->unlock_at == 0 || (*lock)->unlock_at > now);
   if (args.json) {
-    std::cout << user_json(*user, true).dump(2) << "\n";
+    auto out = user_json(*user, true);
+    nlohmann::json l = {{"locked", locked}};
+    if (*lock) {
+      l["reason"] = (*lock)->reason;
+      l["locked_at"] = (*lock)->locked_at;
+      l["unlock_at"] = (*lock)->unlock_at;
+      l["automatic_unlocks"] = (*lock)->automatic_unlocks;
+      l["locked_by"] = (*lock)->locked_by;
+    }
+    out["lock"] = l;
+    out["counters_1h"] = *counters_hour;
+    out["counters_24h"] = *counters_day;
+    std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::cout << "name:     " << user->name << "\n"
@@ -219,7 +245,18 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
             << "\n"
             << "created:  " << format_time(user->created_at) << "\n"
             << "updated:  " << format_time(user->updated_at) << "\n"
-            << "settings (value, then the default when it differs):\n";
+            << "locked:   "
+            << (locked ? (*lock)->reason + " (since " + format_time((*lock)->locked_at) + ", " +
+                             ((*lock)->unlock_at ? "until " + format_time((*lock)->unlock_at)
+                                                 : std::string("until an administrator unlocks")) +
+                             ")"
+                       : std::string("no"))
+            << "\n"
+            << "automatic unlocks: " << (*lock ? (*lock)->automatic_unlocks : 0) << "\n"
+            << "counters (last hour / last 24 hours):\n";
+  for (const auto& [kind, value] : *counters_hour)
+    std::cout << "  " << kind << "=" << value << " / " << counters_day->at(kind) << "\n";
+  std::cout << "settings (value, then the default when it differs):\n";
   for (const auto& v : policy::effective_settings(user->settings)) {
     std::string shown = v.value.empty() ? "\"\"" : v.value;
     std::cout << "  " << v.def->key << "=" << shown;
@@ -297,6 +334,34 @@ int set_user(const GlobalOptions& options, const UserArgs& args) {
 
 }  // namespace
 
+// F-LOCK: an administrator locks or unlocks a user by hand; the running gateway sees the change
+// at its next reload (the locks table bumps the config generation).
+int lock_user(const GlobalOptions& options, const UserArgs& args, bool lock) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto user = store::UserRepository(*db).get(args.name);
+  if (!user) return report_error(user.error().message);
+  std::string subject = policy::user_subject(user->name);
+  auto state = lock ? policy::admin_lock(*db, subject, args.reason, store::unix_now())
+                    : policy::admin_unlock(*db, subject, args.reset_unlocks);
+  if (!state) return report_error(state.error().message);
+  std::cout << (lock ? "locked user " : "unlocked user ") << user->name
+            << (args.reset_unlocks ? " (automatic unlocks reset)" : "") << "\n";
+  return 0;
+}
+
+int reset_user_counters(const GlobalOptions& options, const UserArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto user = store::UserRepository(*db).get(args.name);
+  if (!user) return report_error(user.error().message);
+  if (auto r = policy::CounterStore::reset_in_database(*db, policy::user_subject(user->name)); !r)
+    return report_error(r.error().message);
+  std::cout << "reset the counters of " << user->name
+            << " (a running gateway keeps its own until restart)\n";
+  return 0;
+}
+
 void register_user_commands(CLI::App& app, Action& action) {
   auto args = std::make_shared<UserArgs>();
   auto* user_cmd = app.add_subcommand("user", "Manage the senders (users) of the domains");
@@ -331,6 +396,24 @@ void register_user_commands(CLI::App& app, Action& action) {
     action = [args](const GlobalOptions& options) { return show_user(options, *args); };
   });
 
+  auto* lock = user_cmd->add_subcommand("lock", "Lock a sender: its mail is refused");
+  lock->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  lock->add_option("--reason", args->reason, "Why (shown to the sender and in the log)");
+  lock->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return lock_user(options, *args, true); };
+  });
+  auto* unlock = user_cmd->add_subcommand("unlock", "Unlock a locked sender");
+  unlock->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  unlock->add_flag("--reset-unlocks", args->reset_unlocks,
+                   "Also reset the count of automatic unlocks (timeouts apply again)");
+  unlock->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return lock_user(options, *args, false); };
+  });
+  auto* reset = user_cmd->add_subcommand("reset-counters", "Forget a sender's counters");
+  reset->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
+  reset->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return reset_user_counters(options, *args); };
+  });
   auto* remove = user_cmd->add_subcommand("remove", "Remove a sender");
   remove->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
   remove->callback([&action, args] {

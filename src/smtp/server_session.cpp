@@ -475,7 +475,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       enhanced = std::string(text.substr(0, space));
       text.remove_prefix(space + 1);
     }
-    return Reply(code, enhanced, printable(text, 400));
+    std::string line;
+    for (char c : text.substr(0, 400)) {  // one reply line: printable ASCII and spaces
+      auto u = static_cast<unsigned char>(c);
+      line.push_back(u >= 32 && u <= 126 ? c : '?');
+    }
+    return Reply(code, enhanced, line);
   }
 
   void on_rcpt(const Command& command) {

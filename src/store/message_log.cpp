@@ -53,7 +53,8 @@ WHERE id = ?1
 
 constexpr std::string_view kMessageColumns =
     "id, received_at, client_ip, helo, tls, auth_user, sender_kind, sender, user_domain, "
-    "mail_from, sender_domain, size, message_id, subject, status, is_bounce, updated_at";
+    "mail_from, sender_domain, size, message_id, subject, status, is_bounce, updated_at, "
+    "identity";
 
 MessageRow read_message(sqlite3_stmt* stmt) {
   MessageRow row;
@@ -74,6 +75,7 @@ MessageRow read_message(sqlite3_stmt* stmt) {
   row.status = column_text(stmt, 14);
   row.is_bounce = column_int(stmt, 15) != 0;
   row.updated_at = column_int(stmt, 16);
+  row.identity = column_text(stmt, 17);
   return row;
 }
 
@@ -213,6 +215,7 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
            std::to_string(p) + " COLLATE NOCASE)";
   }
   if (f.client_ip) sql += " AND client_ip = ?" + std::to_string(bind_text(*f.client_ip));
+  if (f.identity) sql += " AND identity = ?" + std::to_string(bind_text(*f.identity));
   if (f.status) sql += " AND status = ?" + std::to_string(bind_text(*f.status));
   if (f.since) {
     params.emplace_back(*f.since);
@@ -370,6 +373,7 @@ nlohmann::json to_json(const MessageRow& row) {
   return {{"id", row.id},
           {"received_at", row.received_at},
           {"client_ip", row.client_ip},
+          {"identity", row.identity},
           {"helo", row.helo},
           {"tls", row.tls},
           {"auth_user", row.auth_user ? nlohmann::json(*row.auth_user) : nlohmann::json()},

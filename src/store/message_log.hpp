@@ -80,6 +80,7 @@ struct MessageRow {
   std::string status;
   bool is_bounce = false;
   int64_t updated_at = 0;
+  std::string identity;
   std::vector<RecipientRow> recipients;
 };
 
@@ -97,6 +98,7 @@ struct SearchFilter {
   std::optional<std::string> domain;     // the user's domain or the sending domain (aliases map)
   std::optional<std::string> user;       // the outgoing user's name or the AUTH name
   std::optional<std::string> client_ip;
+  std::optional<std::string> identity;
   std::optional<std::string> status;  // message status
   std::optional<int64_t> since;       // received_at >= since
   std::optional<int64_t> until;       // received_at < until

@@ -10,7 +10,7 @@ PACKAGES=(
   # libraries
   libboost1.81-dev libssl-dev libsodium-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev libc-ares-dev
-  libre2-dev zlib1g-dev
+  libre2-dev zlib1g-dev libgmime-3.0-dev libzip-dev libmagic-dev
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
   # fuzzing (libFuzzer)

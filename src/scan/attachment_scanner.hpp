@@ -1,0 +1,68 @@
+// Attachment scanner (F-MACRO, F-PUA): walks a message's MIME parts and reports documents with
+// macros (OLE2 VBA storages, OOXML vbaProject.bin, ODF Basic) and potentially unwanted files
+// (executables and scripts by content signature and by name), also inside ZIP archives.
+// Trust: the message and every attachment in it are hostile client bytes; every walk is bounded.
+//
+// How to call it (the policy check for block_macros / block_pua does this):
+//   pw::scan::AttachmentLimits limits;            // or values from the config registry
+//   auto report = pw::scan::scan_attachments(message_bytes, limits);
+//   - a Finding with kind "macro" → block_macros applies; kind "pua" → block_pua applies;
+//     `file` and `detail` make the reason text ("invoice.zip/invoice.pdf.exe: double extension").
+//   - report.limit_hit: the scan stopped before it saw everything (zip bomb, nesting, too many
+//     parts, content type database missing); treat it as "not proven clean" and give a verdict
+//     (reject or tempfail, the check's choice), never a silent pass.
+// It is synchronous CPU work (MIME parsing, inflating archives, libmagic), up to the limits in
+// AttachmentLimits: run it on a worker thread, never on an event-loop thread (STYLE 6). It is
+// thread-safe: each thread gets its own libmagic handle; GMime is initialised once per process.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pw::scan {
+
+// Defaults of AttachmentLimits. The caller passes the configured values.
+inline constexpr std::size_t kDefaultMaxParts = 500;
+inline constexpr std::size_t kDefaultMaxDepth = 10;
+inline constexpr std::uint64_t kDefaultMaxDecodedBytes = 50ull * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxArchiveEntries = 1000;
+inline constexpr std::uint64_t kDefaultMaxArchiveExpansion = 100ull * 1024 * 1024;
+inline constexpr std::size_t kDefaultMaxArchiveDepth = 3;
+
+struct AttachmentLimits {
+  std::size_t max_parts = kDefaultMaxParts;  // MIME parts (leaves and containers) in a message
+  std::size_t max_depth = kDefaultMaxDepth;  // multipart and message/rfc822 nesting
+  // Sum of the transfer-decoded sizes of the inspected parts of one message.
+  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
+  // Entries over all archives (and OOXML/ODF containers) of one message.
+  std::size_t max_archive_entries = kDefaultMaxArchiveEntries;
+  // Uncompressed bytes read from all archives of one message (zip bombs).
+  std::uint64_t max_archive_expansion = kDefaultMaxArchiveExpansion;
+  // ZIP inside ZIP: an archive attached to the message is level 1.
+  std::size_t max_archive_depth = kDefaultMaxArchiveDepth;
+};
+
+struct Finding {
+  std::string kind;    // "macro" or "pua"
+  std::string file;    // attachment name; "a.zip/b.docm" for an entry of an archive
+  std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
+};
+
+struct AttachmentReport {
+  std::vector<Finding> findings;
+  bool limit_hit = false;    // the scan stopped early: not everything was inspected
+  std::string limit_reason;  // the first limit hit, one line
+  std::size_t parts = 0;     // MIME parts walked
+};
+
+// Parses `message` (RFC 5322 with MIME) and inspects every attachment-like leaf part.
+AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits);
+
+// Inspects one file's decoded bytes, as if it were an attachment named `name` (a file given to
+// `postwarden scan`, or the fuzzer). max_parts, max_depth and max_decoded_bytes do not apply.
+AttachmentReport scan_attachment_bytes(std::string_view name, std::string_view content,
+                                       const AttachmentLimits& limits);
+
+}  // namespace pw::scan

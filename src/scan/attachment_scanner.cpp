@@ -502,15 +502,20 @@ void init_gmime_once() {
 }
 
 // GMime's parser recurses once per nested multipart or message while it builds the tree, before
-// any limit of ours can run; each level needs its own Content-Type header, so counting those
-// lines bounds the recursion. Continuation lines of folded headers do not start a count.
+// any limit of ours can run, and compares each line with every open boundary; each level needs
+// its own Content-Type header, so counting those lines bounds both. GMime accepts blanks before
+// the colon ("Content-Type :"); folded continuation lines do not start a count.
 std::size_t count_content_type_lines(std::string_view message) {
-  constexpr std::string_view kHeader = "content-type:";
+  constexpr std::string_view kName = "content-type";
   std::size_t count = 0;
   std::size_t at = 0;
   while (at < message.size()) {
-    const std::string_view line = message.substr(at, kHeader.size());
-    if (line.size() == kHeader.size() && iequals(line, kHeader)) ++count;
+    const std::string_view line = message.substr(at, kName.size());
+    if (line.size() == kName.size() && iequals(line, kName)) {
+      std::size_t colon = at + kName.size();
+      while (colon < message.size() && (message[colon] == ' ' || message[colon] == '\t')) ++colon;
+      if (colon < message.size() && message[colon] == ':') ++count;
+    }
     const auto nl = message.find('\n', at);
     if (nl == std::string_view::npos) break;
     at = nl + 1;

@@ -430,6 +430,20 @@ TEST(AttachmentScanner, TooManyPartsSetLimitBeforeParsing) {
   EXPECT_EQ(r.parts, 0u);
 }
 
+TEST(AttachmentScanner, DeepNestingWithBlankBeforeColonIsCountedBeforeParsing) {
+  // GMime accepts "Content-Type :"; 600 such levels would otherwise recurse in its parser.
+  std::string head, tail;
+  for (int i = 0; i < 600; ++i) {
+    const std::string b = "b" + std::to_string(i);
+    head += "Content-Type : multipart/mixed; boundary=\"" + b + "\"\r\n\r\n--" + b + "\r\n";
+    tail = "\r\n--" + b + "--\r\n" + tail;
+  }
+  auto r =
+      scan_attachments("From: a@example.com\r\nMIME-Version: 1.0\r\n" + head + "x" + tail, kLimits);
+  EXPECT_TRUE(r.limit_hit);
+  EXPECT_EQ(r.parts, 0u);
+}
+
 TEST(AttachmentScanner, DecodedBytesBudgetSetsLimit) {
   AttachmentLimits limits;
   limits.max_decoded_bytes = 1000;

@@ -87,6 +87,15 @@ struct PolicyConfig {
   bool notify_admin_on_lock = true;
 };
 
+struct ScanConfig {
+  int64_t max_parts = 0;
+  int64_t max_depth = 0;
+  int64_t max_decoded_bytes = 0;
+  int64_t max_archive_entries = 0;
+  int64_t max_archive_expansion = 0;
+  int64_t max_archive_depth = 0;
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -95,6 +104,7 @@ struct Config {
   DeliveryConfig delivery;
   LogConfig log;
   PolicyConfig policy;
+  ScanConfig scan;
 };
 
 // The defaults of every setting.

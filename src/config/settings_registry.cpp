@@ -185,6 +185,25 @@ const std::array kSettings = {
     SettingSpec{"policy", "notify_admin_on_lock", "true", 0, 0, "",
                 "Mail the domain's administrator contact when a user or identity is locked.",
                 PW_BIND(policy.notify_admin_on_lock)},
+    // [scan]
+    SettingSpec{"scan", "max_parts", "500", 1, 100000, "parts",
+                "MIME parts of one message the attachment scan looks at; more: not proven clean.",
+                PW_BIND(scan.max_parts)},
+    SettingSpec{"scan", "max_depth", "10", 1, 100, "levels",
+                "Nesting of multipart and message/rfc822 parts the attachment scan follows.",
+                PW_BIND(scan.max_depth)},
+    SettingSpec{"scan", "max_decoded_bytes", "52428800", 1024, 1073741824, "bytes",
+                "Transfer-decoded bytes of one message the attachment scan reads.",
+                PW_BIND(scan.max_decoded_bytes)},
+    SettingSpec{"scan", "max_archive_entries", "1000", 1, 1000000, "entries",
+                "Entries of all archives (ZIP, OOXML, ODF) of one message.",
+                PW_BIND(scan.max_archive_entries)},
+    SettingSpec{"scan", "max_archive_expansion", "104857600", 1024, 4294967296, "bytes",
+                "Uncompressed bytes read from the archives of one message (zip bombs).",
+                PW_BIND(scan.max_archive_expansion)},
+    SettingSpec{"scan", "max_archive_depth", "3", 1, 20, "levels",
+                "Archives inside archives followed by the attachment scan.",
+                PW_BIND(scan.max_archive_depth)},
 };
 
 #undef PW_BIND

@@ -11,6 +11,7 @@
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
+#include "scan/attachment_scanner.hpp"
 
 namespace pw::policy {
 
@@ -44,6 +45,8 @@ struct Transaction {
   std::string header_from;   // the address of the From header ("" when none or unreadable)
   bool header_from_parsed = false;
   std::optional<bool> header_from_resolves;
+  // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.
+  std::optional<scan::AttachmentReport> attachments;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

@@ -84,6 +84,12 @@ constexpr std::array kDefs = {
     UserSettingDef{"archive", T::kBool, "false", 0, 0, "", "",
                    "Keep every outgoing message of this user in the archive of the envelope "
                    "sender's domain."},
+    UserSettingDef{"block_macros", T::kBool, "false", 0, 0, "", "",
+                   "Reject messages with a document attachment that contains any kind of macro "
+                   "(OLE2 VBA, OOXML vbaProject.bin, ODF Basic), inside ZIP archives too."},
+    UserSettingDef{"block_pua", T::kBool, "false", 0, 0, "", "",
+                   "Reject messages with potentially unwanted attachments: executables and "
+                   "scripts by content and by name, double extensions, inside archives too."},
     UserSettingDef{"reauth_permitted", T::kBool, "false", 0, 0, "", "",
                    "IP users: may send for other domains' senders (a smarthost for several "
                    "domains). Otherwise mail from a foreign envelope domain is refused."},
@@ -212,6 +218,8 @@ UserSettings UserSettings::from(const std::map<std::string, std::string>& stored
   s.valid_sender_required = to_bool(get("valid_sender_required"));
   s.dkim_selector = get("dkim_selector");
   s.archive = to_bool(get("archive"));
+  s.block_macros = to_bool(get("block_macros"));
+  s.block_pua = to_bool(get("block_pua"));
   s.reauth_permitted = to_bool(get("reauth_permitted"));
   s.policy_mode = get("policy_mode");
   return s;

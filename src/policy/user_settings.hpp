@@ -62,6 +62,8 @@ struct UserSettings {
   bool valid_sender_required = false;
   std::string dkim_selector;
   bool archive = false;
+  bool block_macros = false;
+  bool block_pua = false;
   bool reauth_permitted = false;
   std::string policy_mode;  // enforce | monitor
 

@@ -664,6 +664,20 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           ctx_.domain_resolves)
         txn_.header_from_resolves =
             co_await ctx_.domain_resolves(policy::checks::domain_of(txn_.header_from));
+      if (txn_.settings->block_macros || txn_.settings->block_pua) {
+        std::string_view scanned = *content;
+        const auto& c = ctx_.config.scan;
+        scan::AttachmentLimits limits;
+        limits.max_parts = static_cast<size_t>(c.max_parts);
+        limits.max_depth = static_cast<size_t>(c.max_depth);
+        limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+        limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
+        limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
+        limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
+        txn_.attachments = co_await util::run_blocking(*ctx_.blocking, [scanned, limits] {
+          return scan::scan_attachments(scanned, limits);
+        });
+      }
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;

@@ -133,6 +133,10 @@ def test_gtube_is_quarantined_with_550_and_the_arf_report_reaches_the_admin(make
     time.sleep(1)
     assert dest.messages() == []
     assert "event=quarantined" in gw.log_text()
+    # "Why was this blocked?": the decision with its check and reasons, by message id.
+    why = json.loads(gw.cli("log", "decisions", "--message", row["id"], "--json").stdout)
+    assert [(d["stage"], d["check"], d["action"]) for d in why] == [("data", "spam", "quarantine")]
+    assert "GTUBE" in why[0]["reasons"] and why[0]["sender"] == IP_USER
 
 
 def test_accepted_response_holds_silently_and_admin_release_delivers(make_gateway, receivers):
@@ -363,3 +367,47 @@ def test_archive_keeps_each_outgoing_message_of_the_user(make_gateway, receivers
     gw.cli("archive", "export", "--domain", "sender.test", "--out", str(out))
     box = mailbox.mbox(str(out))
     assert sorted(m["Subject"] for m in box) == ["archived one", "archived two"]
+
+
+def with_attachment(name: str, content: bytes, subject: str) -> bytes:
+    from email.message import EmailMessage
+    msg = EmailMessage()
+    msg["From"] = SENDER
+    msg["To"] = RCPT
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{subject.replace(' ', '-')}.{time.monotonic_ns()}@e2e.test>"
+    msg.set_content("See the attachment.")
+    msg.add_attachment(content, maintype="application", subtype="octet-stream", filename=name)
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def docm() -> bytes:
+    """A Word document with a VBA project, as Office writes it (OOXML: word/vbaProject.bin)."""
+    import io
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 512)
+    return out.getvalue()
+
+
+def test_macros_and_unwanted_attachments_are_rejected_when_blocked(make_gateway, receivers):
+    dest = receivers(MX1_ADDR)
+    gw = gateway(make_gateway)
+    # Off by default: both pass.
+    assert attempt(gw, SENDER, [RCPT], with_attachment("report.docm", docm(), "macro off")).code == 250
+    gw.cli("user", "set", IP_USER, "block_macros=on", "block_pua=on")
+    time.sleep(1.5)
+    reply = attempt(gw, SENDER, [RCPT], with_attachment("report.docm", docm(), "macro on"))
+    assert reply.code == 550 and "macros" in reply.line and "vbaProject.bin" in reply.line, \
+        reply.line
+    reply = attempt(gw, SENDER, [RCPT], with_attachment("invoice.pdf.exe", b"MZ" + b"\0" * 200,
+                                                        "pua"))
+    assert reply.code == 550 and "invoice.pdf.exe" in reply.line, reply.line
+    clean = with_attachment("notes.txt", b"just text\n", "clean attachment")
+    assert attempt(gw, SENDER, [RCPT], clean).code == 250
+    got = dest.wait_for(2, timeout=20)
+    subjects = [email.message_from_bytes(m.raw)["Subject"] for m in got]
+    assert sorted(subjects) == ["clean attachment", "macro off"]

@@ -1,0 +1,91 @@
+// `postwarden log decisions`: every policy decision with its reasons (B-EXPLAIN: "why was this
+// blocked?"), filtered by message, sender (outgoing user or envelope sender), identity, check,
+// action and time.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_output.hpp"
+#include "store/node_database.hpp"
+#include "store/statement.hpp"
+
+namespace pw::app {
+namespace {
+
+struct DecisionArgs {
+  std::string message_id, sender, identity, check, action;
+  int64_t since = 0;
+  int64_t limit = 100;
+  bool json = false;
+};
+
+int list_decisions(const GlobalOptions& options, const DecisionArgs& args) {
+  if (args.limit < 1 || args.limit > 100000) return report_error("--limit is 1 to 100000");
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto stmt = store::query(
+      *db,
+      "SELECT at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
+      "user_domain, identity, mail_from, rcpt FROM decisions WHERE (?1 = '' OR message_id = ?1) "
+      "AND (?2 = '' OR sender = ?2 COLLATE NOCASE OR mail_from = ?2 COLLATE NOCASE) AND (?3 = '' "
+      "OR identity = ?3) AND (?4 = '' OR check_name = ?4) AND (?5 = '' OR action = ?5) AND at >= "
+      "?6 ORDER BY id DESC LIMIT ?7",
+      {args.message_id, args.sender, args.identity, args.check, args.action, args.since,
+       args.limit});
+  if (!stmt) return report_error(stmt.error().message);
+  nlohmann::json out = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows;
+  for (;;) {
+    auto row = store::next_row(*db, stmt->get());
+    if (!row) return report_error(row.error().message);
+    if (!*row) break;
+    auto text = [&](int c) { return store::column_text(stmt->get(), c); };
+    nlohmann::json j = {{"at", format_time(store::column_int(stmt->get(), 0))},
+                        {"message_id", text(1)},
+                        {"stage", text(2)},
+                        {"check", text(3)},
+                        {"action", text(4)},
+                        {"mode", text(5)},
+                        {"reply", text(6)},
+                        {"reasons", text(7)},
+                        {"client_ip", text(8)},
+                        {"sender", text(9)},
+                        {"domain", text(10)},
+                        {"identity", text(11)},
+                        {"mail_from", text(12)},
+                        {"rcpt", text(13)}};
+    rows.push_back({j["at"], j["stage"], j["check"], j["action"], j["sender"], j["message_id"],
+                    j["reasons"]});
+    out.push_back(std::move(j));
+  }
+  if (args.json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  print_table(std::cout, {"TIME", "STAGE", "CHECK", "ACTION", "SENDER", "MESSAGE", "REASONS"},
+              rows);
+  return 0;
+}
+
+}  // namespace
+
+void register_decision_commands(CLI::App& app, Action& action) {
+  auto* log = app.get_subcommand("log");
+  auto args = std::make_shared<DecisionArgs>();
+  auto* cmd = log->add_subcommand("decisions", "Policy decisions and their reasons, newest first");
+  cmd->add_option("--message", args->message_id, "Queue or quarantine id");
+  cmd->add_option("--sender", args->sender, "Outgoing user or envelope sender");
+  cmd->add_option("--identity", args->identity, "Identity");
+  cmd->add_option("--check", args->check, "Check name (spam, locked, message_rate, ...)");
+  cmd->add_option("--action", args->action, "reject, tempfail, quarantine, would_reject, ...");
+  cmd->add_option("--since", args->since, "Unix time");
+  cmd->add_option("--limit", args->limit, "At most this many (default 100)");
+  cmd->add_flag("--json", args->json, "Print a JSON array");
+  cmd->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return list_decisions(o, *args); };
+  });
+}
+
+}  // namespace pw::app

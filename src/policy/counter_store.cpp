@@ -36,7 +36,6 @@ Result<void> CounterStore::load(store::Database& db, int64_t now) {
 void CounterStore::add(std::string_view subject, std::string_view kind, int64_t n, int64_t now) {
   if (n == 0) return;
   std::lock_guard lock(mutex_);
-  resets_.erase(std::string(subject));
   for (bool fine : {true, false}) {
     int64_t size = fine ? kMinute : kHour;
     Key key{std::string(subject), kind_key(kind, fine), now - now % size};

@@ -63,35 +63,57 @@ std::string header_from_address(std::string_view message) {
     if (line.empty()) break;  // end of the header section
     bool continuation = line.front() == ' ' || line.front() == '\t';
     if (in_from && continuation) {
-      if (field.size() + line.size() > kMaxFieldLength) return "";
       field += line;
-      continue;
-    }
-    if (in_from) break;
-    if (starts_with_from(line)) {
+    } else if (in_from) {
+      break;
+    } else if (starts_with_from(line)) {
       in_from = true;
       field = std::string(line.substr(5));
     }
+    if (field.size() > kMaxFieldLength) return "";
   }
   if (!in_from) return "";
   std::string value = strip_comments(field);
-  std::string_view v = trim(value);
-  std::string address;
-  auto open = v.rfind('<');
-  if (open != std::string_view::npos) {
-    auto close = v.find('>', open);
-    if (close == std::string_view::npos || !trim(v.substr(close + 1)).empty()) return "";
-    if (v.substr(0, open).find('<') != std::string_view::npos) return "";  // several mailboxes
-    address = std::string(trim(v.substr(open + 1, close - open - 1)));
-  } else {
-    address = std::string(v);
+  // One pass outside quoted strings: where the angle-addr is, and whether the field holds a
+  // list (',') or a group (':'), which are not one sender.
+  size_t open = std::string::npos, close = std::string::npos;
+  int angles = 0;
+  bool quoted = false;
+  for (size_t i = 0; i < value.size(); ++i) {
+    char c = value[i];
+    if (c == '\\' && i + 1 < value.size()) {
+      ++i;
+      continue;
+    }
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == ',' || c == ':' || c == ';') return "";
+    if (c == '<') {
+      if (++angles > 1 || open != std::string::npos) return "";
+      open = i;
+    } else if (c == '>') {
+      if (open == std::string::npos || close != std::string::npos) return "";
+      close = i;
+    }
   }
-  // One mailbox only: a list or a group is not a usable sender here.
-  if (address.empty() || address.find(',') != std::string::npos ||
-      address.find(';') != std::string::npos || address.find(' ') != std::string::npos)
-    return "";
-  auto at = address.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 == address.size()) return "";
+  if (quoted) return "";
+  std::string address;
+  if (open != std::string::npos) {
+    if (close == std::string::npos || !trim(std::string_view(value).substr(close + 1)).empty())
+      return "";
+    address = std::string(trim(std::string_view(value).substr(open + 1, close - open - 1)));
+  } else {
+    if (close != std::string::npos) return "";
+    address = std::string(trim(value));
+  }
+  // One addr-spec: one '@', something on both sides, no space, quote or control character.
+  if (address.empty() || std::count(address.begin(), address.end(), '@') != 1) return "";
+  for (char c : address) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f || c == '"' || c == '<' || c == '>') return "";
+  }
+  auto at = address.find('@');
+  if (at == 0 || at + 1 == address.size()) return "";
   return address.substr(0, at + 1) + auth::ascii_lowercase(address.substr(at + 1));
 }
 

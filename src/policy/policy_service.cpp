@@ -151,14 +151,19 @@ void PolicyService::count_accepted(const Transaction& t) {
   if (t.identity.empty()) return;
   counters_.add(t.identity_subject(), counter::kMessages, 1, t.now);
   counters_.add(t.identity_subject(), counter::kRecipients, n, t.now);
-  writer_.submit([user_id = t.sender.user_id, identity = t.identity,
-                  now = t.now](store::MessageLog& l) -> Result<void> {
+  upsert_identity(t, 1);
+}
+
+// The identity appears in `identity list` from its first message, sent or blocked.
+void PolicyService::upsert_identity(const Transaction& t, int64_t messages) {
+  writer_.submit([user_id = t.sender.user_id, identity = t.identity, now = t.now,
+                  messages](store::MessageLog& l) -> Result<void> {
     auto r = store::run(l.database(),
                         "INSERT INTO identities(user_id, identity, created_at, last_seen_at, "
-                        "messages) SELECT ?1, ?2, ?3, ?3, 1 WHERE EXISTS (SELECT 1 FROM users "
+                        "messages) SELECT ?1, ?2, ?3, ?3, ?4 WHERE EXISTS (SELECT 1 FROM users "
                         "WHERE id = ?1) ON CONFLICT(user_id, identity) DO UPDATE SET "
-                        "last_seen_at = excluded.last_seen_at, messages = messages + 1",
-                        {user_id, identity, now});
+                        "last_seen_at = excluded.last_seen_at, messages = messages + ?4",
+                        {user_id, identity, now, messages});
     if (!r) return tl::unexpected(r.error());
     return {};
   });
@@ -173,6 +178,7 @@ void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
       !locks_->active(t.user_subject(), t.now))
     lock(t, t.user_subject(), "user " + t.sender.name, verdict, user_spam);
   if (t.identity.empty()) return;
+  upsert_identity(t, 0);
   counters_.add(t.identity_subject(), counter::kSpam, 1, t.now);
   int64_t identity_spam = counters_.sum(t.identity_subject(), counter::kSpam, window, t.now);
   if (s.lock_identities && identity_spam > s.lock_spam_threshold &&

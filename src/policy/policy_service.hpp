@@ -84,6 +84,7 @@ class PolicyService {
                 store::Database actions_db);
   void lock(const Transaction& t, const std::string& subject, const std::string& who,
             const Verdict& verdict, int64_t spam_count);
+  void upsert_identity(const Transaction& t, int64_t messages);
   void send_mail(const std::string& kind, const std::string& domain, const std::string& to,
                  const std::string& message);
 

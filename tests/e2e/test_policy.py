@@ -411,3 +411,28 @@ def test_macros_and_unwanted_attachments_are_rejected_when_blocked(make_gateway,
     got = dest.wait_for(2, timeout=20)
     subjects = [email.message_from_bytes(m.raw)["Subject"] for m in got]
     assert sorted(subjects) == ["clean attachment", "macro off"]
+
+
+def test_identity_is_locked_on_its_own_and_unlocked_from_the_cli(make_gateway, receivers):
+    dest = receivers(MX1_ADDR)
+    receivers(SENDER_MX_ADDR)
+    gw = gateway(make_gateway, "identification_method=header", 'identity_headers=["X-Customer"]',
+                 "automatic_lock=off", "lock_identities=on", "lock_spam_threshold=1")
+
+    def from_customer(customer, data):
+        return data.replace(b"Subject:", f"X-Customer: {customer}\r\nSubject:".encode(), 1)
+    for n in range(2):
+        reply = attempt(gw, SENDER, [RCPT], from_customer("c-17", spam(f"c17 spam {n}")))
+        assert reply.code == 550 and "quarantine id" in reply.line, reply.line
+    # The identity is locked at the end of DATA; the user and its other identities are not.
+    reply = attempt(gw, SENDER, [RCPT], from_customer("c-17", ham("c17 clean")))
+    assert reply.code == 550 and "identity c-17 is locked" in reply.line, reply.line
+    assert attempt(gw, SENDER, [RCPT], from_customer("c-99", ham("c99 clean"))).code == 250
+    assert user_json(gw)["lock"]["locked"] is False
+    listed = {i["identity"]: i for i in json.loads(gw.cli("identity", "list", "--json").stdout)}
+    assert listed["c-17"]["locked"] is True and "spam" in listed["c-17"]["reason"]
+    assert listed["c-99"]["locked"] is False
+    gw.cli("identity", "unlock", "--user", IP_USER, "c-17")
+    time.sleep(1.5)
+    assert attempt(gw, SENDER, [RCPT], from_customer("c-17", ham("c17 again"))).code == 250
+    dest.wait_for(2, timeout=20)

@@ -16,6 +16,8 @@ class Check {
   virtual ~Check() = default;
   virtual std::string_view name() const = 0;
   virtual Verdict evaluate(const Transaction& t, CheckContext& c) const = 0;
+  // False for checks that monitor mode must not soften (a lock is a decision already taken).
+  virtual bool monitorable() const { return true; }
 };
 
 // Helpers for checks.

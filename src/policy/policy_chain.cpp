@@ -42,12 +42,21 @@ ChainResult PolicyChain::run(const Transaction& t, CheckContext& c) const {
         result.verdict.spam = true;
         result.verdict.reasons = v.reasons;
         result.verdict.score = v.score;
+        result.verdict.check = v.check;
       }
       continue;
     }
-    if (monitor) {
+    if (monitor && check->monitorable()) {
       v.monitor = true;
       result.decisions.push_back(v);
+      // Spam is still counted in monitor mode (it only would have been blocked); the service
+      // does not lock on it.
+      if (v.spam && !result.verdict.spam) {
+        result.verdict.spam = true;
+        result.verdict.reasons = v.reasons;
+        result.verdict.score = v.score;
+        result.verdict.check = v.check;
+      }
       continue;
     }
     result.decisions.push_back(v);

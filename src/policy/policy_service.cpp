@@ -172,16 +172,17 @@ void PolicyService::upsert_identity(const Transaction& t, int64_t messages) {
 void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
   const auto& s = *t.settings;
   const int64_t window = s.lock_window_minutes * 60;
+  const bool may_lock = s.policy_mode != "monitor";  // monitor mode counts, never locks
   counters_.add(t.user_subject(), counter::kSpam, 1, t.now);
   int64_t user_spam = counters_.sum(t.user_subject(), counter::kSpam, window, t.now);
-  if (s.automatic_lock && user_spam > s.lock_spam_threshold &&
+  if (may_lock && s.automatic_lock && user_spam > s.lock_spam_threshold &&
       !locks_->active(t.user_subject(), t.now))
     lock(t, t.user_subject(), "user " + t.sender.name, verdict, user_spam);
   if (t.identity.empty()) return;
   upsert_identity(t, 0);
   counters_.add(t.identity_subject(), counter::kSpam, 1, t.now);
   int64_t identity_spam = counters_.sum(t.identity_subject(), counter::kSpam, window, t.now);
-  if (s.lock_identities && identity_spam > s.lock_spam_threshold &&
+  if (may_lock && s.lock_identities && identity_spam > s.lock_spam_threshold &&
       !locks_->active(t.identity_subject(), t.now))
     lock(t, t.identity_subject(), "identity " + t.identity, verdict, identity_spam);
 }

@@ -12,6 +12,7 @@ namespace {
 class LockedSender final : public Check {
  public:
   std::string_view name() const override { return "locked"; }
+  bool monitorable() const override { return false; }
   Verdict evaluate(const Transaction& t, CheckContext& c) const override {
     if (t.stage != Stage::kMail && t.stage != Stage::kData) return pass();
     if (t.stage == Stage::kMail) {

@@ -406,18 +406,23 @@ TEST_F(PolicyChainTest, MonitorModeQuarantinesNothing) {
   EXPECT_TRUE(r.decisions[0].spam);
 }
 
-// BUG (src/policy/policy_chain.cpp, PolicyChain::run, the `if (monitor)` branch): a spam verdict
-// that is monitored (policy_mode=monitor, block_spam on) is not marked on the final verdict, so
-// the session (server_session.cpp, `if (policy_on && result.verdict.spam) count_spam`) neither
-// counts the spam nor applies automatic locks, although with block_spam off the same message is
-// counted. user_settings.cpp documents monitor as "only log and count what they would block".
-// Expected: result.verdict.spam == true (as with block_spam off); actual: false.
+// Regression: monitored spam is still marked on the final verdict, so the session counts it
+// (monitor mode counts what it would block; the service does not lock on it).
 TEST_F(PolicyChainTest, MonitoredSpamIsStillMarkedAsSpam) {
   use({{"policy_mode", "monitor"}});
   message += std::string(kGtube) + "\r\n";
   auto r = run(transaction(Stage::kData));
   EXPECT_TRUE(r.verdict.passed());
   EXPECT_TRUE(r.verdict.spam);
+}
+
+TEST_F(PolicyChainTest, MonitorModeDoesNotSoftenALock) {
+  use({{"policy_mode", "monitor"}});
+  ASSERT_TRUE(locks->lock_automatically(kAlice, "test", kNow - 60, 3600, 3));
+  auto r = run(transaction(Stage::kMail));
+  EXPECT_EQ(r.verdict.action, Action::kReject);
+  EXPECT_EQ(r.verdict.check, "locked");
+  EXPECT_FALSE(r.verdict.monitor);
 }
 
 TEST_F(PolicyChainTest, TheFirstEnforcedRefusalWins) {

@@ -208,6 +208,18 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     }
   }
   ctx->queue = &queue_manager;
+  // On every way out from here (a listener that cannot bind included): stop the delivery loop,
+  // join its thread, and drop what lives on that loop before the loop itself goes.
+  struct DeliveryStop {
+    asio::io_context& loop;
+    std::thread& thread;
+    smtp::ServerContext& context;
+    ~DeliveryStop() {
+      loop.stop();
+      if (thread.joinable()) thread.join();
+      context.domain_resolves = nullptr;
+    }
+  } delivery_stop{delivery_context, delivery_thread, *ctx};
   // valid_sender_required: a resolver on the delivery loop, awaited from the session loops.
   {
     net::DnsOptions options;
@@ -384,6 +396,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   delivery_context.stop();
   delivery_thread.join();
+  // The sender-domain resolver lives on the delivery loop: it goes before that loop does.
+  ctx->domain_resolves = nullptr;
   blocking.join();
   policy->tick(store::unix_now(), *ctx->spool);  // counters survive the restart
   (*log_writer)->stop();

@@ -38,36 +38,6 @@ struct ArchiveArgs {
   bool json = false;
 };
 
-// "1700000000", "2026-11-25", "2026-11-25T16:30[:00][Z]" (UTC), or "-2h" / "-30m" / "-7d".
-// The same grammar as `log search` (cli_queue.cpp keeps its copy in an anonymous namespace; the
-// two belong in cli_output once that file can be changed).
-Result<int64_t> parse_time(const std::string& text) {
-  if (text.empty()) return fail("empty time");
-  if (text.front() == '-' && text.size() >= 3) {
-    int64_t amount = 0;
-    auto [p, ec] = std::from_chars(text.data() + 1, text.data() + text.size() - 1, amount);
-    if (ec == std::errc() && p == text.data() + text.size() - 1) {
-      int64_t unit = text.back() == 's'   ? 1
-                     : text.back() == 'm' ? 60
-                     : text.back() == 'h' ? 3600
-                     : text.back() == 'd' ? 86400
-                                          : 0;
-      if (unit) return store::unix_now() - amount * unit;
-    }
-  }
-  int64_t number = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
-  if (ec == std::errc() && p == text.data() + text.size()) return number;
-  std::tm tm{};
-  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
-                             "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"}) {
-    tm = {};
-    const char* end = strptime(text.c_str(), format, &tm);
-    if (end && *end == '\0') return static_cast<int64_t>(timegm(&tm));
-  }
-  return fail("bad time \"" + text + "\": use unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC) or -2h");
-}
-
 Result<archive::ArchiveFilter> make_filter(const ArchiveArgs& args) {
   archive::ArchiveFilter filter;
   auto domain = auth::canonical_domain_name(args.domain);

@@ -56,8 +56,8 @@ int list_decisions(const GlobalOptions& options, const DecisionArgs& args) {
                         {"identity", text(11)},
                         {"mail_from", text(12)},
                         {"rcpt", text(13)}};
-    rows.push_back({j["at"], j["stage"], j["check"], j["action"], j["sender"], j["message_id"],
-                    j["reasons"]});
+    rows.push_back(
+        {j["at"], j["stage"], j["check"], j["action"], j["sender"], j["message_id"], j["reasons"]});
     out.push_back(std::move(j));
   }
   if (args.json) {

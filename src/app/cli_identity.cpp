@@ -87,10 +87,10 @@ int list_identities(const GlobalOptions& options, const IdentityArgs& args) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  print_table(std::cout,
-              {"DOMAIN", "USER", "IDENTITY", "LOCK TIME", "REASON", "LOCKED", "AUTO UNLOCKS",
-               "MESSAGES"},
-              rows);
+  print_table(
+      std::cout,
+      {"DOMAIN", "USER", "IDENTITY", "LOCK TIME", "REASON", "LOCKED", "AUTO UNLOCKS", "MESSAGES"},
+      rows);
   return 0;
 }
 
@@ -164,7 +164,8 @@ int show_template(const GlobalOptions& options, const TemplateArgs& args) {
 }
 
 int set_template(const GlobalOptions& options, const TemplateArgs& args) {
-  if (args.name.empty() || args.name.size() > 64) return report_error("a template name is 1-64 characters");
+  if (args.name.empty() || args.name.size() > 64)
+    return report_error("a template name is 1-64 characters");
   std::ifstream in(args.body_file, std::ios::binary);
   if (!in) return report_error("cannot read " + args.body_file);
   std::stringstream body;
@@ -184,8 +185,8 @@ int set_template(const GlobalOptions& options, const TemplateArgs& args) {
                           {args.name, args.subject, body.str(), store::unix_now()});
     if (!put) return tl::unexpected(put.error());
     // The running gateway reloads its policy snapshot when the generation moves.
-    auto bump = store::run(*db, "UPDATE meta SET value = value + 1 WHERE key = 'config_generation'",
-                           {});
+    auto bump =
+        store::run(*db, "UPDATE meta SET value = value + 1 WHERE key = 'config_generation'", {});
     if (!bump) return tl::unexpected(bump.error());
     return {};
   });
@@ -198,7 +199,8 @@ int set_template(const GlobalOptions& options, const TemplateArgs& args) {
 
 void register_identity_commands(CLI::App& app, Action& action) {
   auto args = std::make_shared<IdentityArgs>();
-  auto* cmd = app.add_subcommand("identity", "Identities of the outgoing users (Manage identities)");
+  auto* cmd =
+      app.add_subcommand("identity", "Identities of the outgoing users (Manage identities)");
   cmd->require_subcommand(1);
   auto* list = cmd->add_subcommand("list", "List identities with their lock state and counters");
   list->add_option("--domain", args->domain, "Only this domain");

@@ -68,10 +68,8 @@ int list_quarantine(const GlobalOptions& options, const QuarantineArgs& args) {
   std::vector<std::vector<std::string>> table;
   for (const auto& row : *rows)
     table.push_back({row.id, format_time(row.held_at), row.status, row.sender,
-                     "<" + row.mail_from + ">", joined(row.rcpt_to), row.check_name,
-                     row.subject});
-  print_table(std::cout, {"ID", "HELD", "STATUS", "USER", "FROM", "TO", "CHECK", "SUBJECT"},
-              table);
+                     "<" + row.mail_from + ">", joined(row.rcpt_to), row.check_name, row.subject});
+  print_table(std::cout, {"ID", "HELD", "STATUS", "USER", "FROM", "TO", "CHECK", "SUBJECT"}, table);
   std::cout << rows->size() << " message(s)\n";
   return 0;
 }
@@ -91,8 +89,8 @@ int show_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
     message = std::move(held->message);
   }
   if (args.raw) {
-    if (q.status == "deleted") return report_error("quarantined message " + args.id +
-                                                   " was deleted");
+    if (q.status == "deleted")
+      return report_error("quarantined message " + args.id + " was deleted");
     std::cout << message;
     return 0;
   }
@@ -152,8 +150,7 @@ int release_quarantined(const GlobalOptions& options, const QuarantineArgs& args
   if (!row) return report_error(row.error().message);
   if (!*row) return report_error("no quarantined message " + args.id);
   if ((*row)->status != "held")
-    return report_error("quarantined message " + args.id + " is " + (*row)->status +
-                        ", not held");
+    return report_error("quarantined message " + args.id + " is " + (*row)->status + ", not held");
   if (serve_is_running(options.data_dir)) return release_on_server(store, args);
   auto spool = queue::Spool::open(std::filesystem::path(options.data_dir) / "spool");
   if (!spool) return report_error(spool.error().message);
@@ -195,8 +192,7 @@ void register_quarantine_commands(CLI::App& app, Action& action) {
   show->callback([&action, args] {
     action = [args](const GlobalOptions& o) { return show_quarantined(o, *args); };
   });
-  auto* release =
-      quarantine->add_subcommand("release", "Send a held message on to its recipients");
+  auto* release = quarantine->add_subcommand("release", "Send a held message on to its recipients");
   release->add_option("id", args->id, "Quarantine id")->required();
   release->callback([&action, args] {
     action = [args](const GlobalOptions& o) { return release_quarantined(o, *args); };

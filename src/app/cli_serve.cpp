@@ -170,11 +170,11 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   asio::io_context delivery_context(1);
   auto delivery_guard = asio::make_work_guard(delivery_context);
   // The policy engine: users' settings, counters, locks, quarantine, archive (issue 4).
-  auto policy_service = policy::PolicyService::open(
-      {data_dir, ctx->hostname, config.policy.abuse_contact,
-       static_cast<size_t>(config.policy.arf_max_attached_bytes),
-       config.policy.notify_admin_on_lock},
-      **log_writer);
+  auto policy_service =
+      policy::PolicyService::open({data_dir, ctx->hostname, config.policy.abuse_contact,
+                                   static_cast<size_t>(config.policy.arf_max_attached_bytes),
+                                   config.policy.notify_admin_on_lock},
+                                  **log_writer);
   if (!policy_service) return report_error(policy_service.error().message);
   auto* policy = policy_service->get();
   if (auto r = policy->reload(*db); !r) return report_error(r.error().message);

@@ -12,11 +12,11 @@
 #include "auth/ip_address.hpp"
 #include "auth/name_syntax.hpp"
 #include "auth/password.hpp"
-#include "store/domain_repository.hpp"
-#include "store/node_database.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
+#include "store/domain_repository.hpp"
+#include "store/node_database.hpp"
 #include "store/statement.hpp"
 #include "store/user_repository.hpp"
 
@@ -44,7 +44,7 @@ struct UserArgs {
   bool json = false;
   std::string name;
   std::vector<std::string> assignments;
-  std::string reason;       // user lock
+  std::string reason;          // user lock
   bool reset_unlocks = false;  // user unlock
   // `user set NAME --ip|--cidr|--name X`: accepted only to refuse with the rule.
   std::string new_ip;

@@ -16,15 +16,15 @@ std::unique_ptr<Check> make_attachments();
 
 std::vector<std::unique_ptr<Check>> all_checks() {
   std::vector<std::unique_ptr<Check>> all;
-  all.push_back(checks::make_locked_sender());       // locked users and identities first
-  all.push_back(checks::make_reauth());              // IP users and foreign domains
-  all.push_back(checks::make_sender_address());      // F-FROM
-  all.push_back(checks::make_connection_limits());   // F-LIMITS
-  all.push_back(checks::make_message_rate());        // F-LIMITS outgoing limit
-  all.push_back(checks::make_recipient_limits());    // F-RCPT-DAY, F-INVALID-RCPT
-  all.push_back(checks::make_message_size());        // F-SIZE
-  all.push_back(checks::make_attachments());         // F-MACRO, F-PUA
-  all.push_back(checks::make_spam_content());        // F-SPAM (GTUBE until issue 5)
+  all.push_back(checks::make_locked_sender());      // locked users and identities first
+  all.push_back(checks::make_reauth());             // IP users and foreign domains
+  all.push_back(checks::make_sender_address());     // F-FROM
+  all.push_back(checks::make_connection_limits());  // F-LIMITS
+  all.push_back(checks::make_message_rate());       // F-LIMITS outgoing limit
+  all.push_back(checks::make_recipient_limits());   // F-RCPT-DAY, F-INVALID-RCPT
+  all.push_back(checks::make_message_size());       // F-SIZE
+  all.push_back(checks::make_attachments());        // F-MACRO, F-PUA
+  all.push_back(checks::make_spam_content());       // F-SPAM (GTUBE until issue 5)
   return all;
 }
 

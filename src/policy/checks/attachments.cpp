@@ -19,11 +19,11 @@ class Attachments final : public Check {
     for (const auto& f : t.attachments->findings) {
       bool macro = f.kind == "macro";
       if ((macro && !s.block_macros) || (!macro && !s.block_pua)) continue;
-      return refuse(name(), Action::kReject,
-                    fmt::format("550 5.7.1 Attachment {} refused: {} ({})", f.file,
-                                macro ? "it contains macros" : "potentially unwanted file",
-                                f.detail),
-                    macro ? "block_macros" : "block_pua", f.file + ": " + f.detail);
+      return refuse(
+          name(), Action::kReject,
+          fmt::format("550 5.7.1 Attachment {} refused: {} ({})", f.file,
+                      macro ? "it contains macros" : "potentially unwanted file", f.detail),
+          macro ? "block_macros" : "block_pua", f.file + ": " + f.detail);
     }
     if (t.attachments->limit_hit && (s.block_macros || s.block_pua))
       return refuse(name(), Action::kReject,

@@ -1,8 +1,9 @@
 // F-LIMITS: outgoing connection limits per minute, hour, day, week and month (on/off per user).
 // A session counts once, at its first MAIL that passes; refused sessions do not count. Over a
 // limit the MAIL gets a 4xx: the client keeps the mail and tries later, nothing is lost.
-#include <array>
 #include <fmt/format.h>
+
+#include <array>
 
 #include "policy/check.hpp"
 
@@ -20,22 +21,21 @@ class ConnectionLimits final : public Check {
       int64_t seconds;
       int64_t limit;
     };
-    const std::array<Window, 5> windows = {Window{"minute", 60, s.limit_per_minute},
-                                           Window{"hour", 3600, s.limit_per_hour},
-                                           Window{"day", 86400, s.limit_per_day},
-                                           Window{"week", 7 * 86400, s.limit_per_week},
-                                           Window{"month", 30 * 86400, s.limit_per_month}};
+    const std::array<Window, 5> windows = {
+        Window{"minute", 60, s.limit_per_minute}, Window{"hour", 3600, s.limit_per_hour},
+        Window{"day", 86400, s.limit_per_day}, Window{"week", 7 * 86400, s.limit_per_week},
+        Window{"month", 30 * 86400, s.limit_per_month}};
     for (const auto& w : windows) {
       if (w.limit <= 0) continue;
       int64_t used = c.counters.sum(t.user_subject(), counter::kConnections, w.seconds, t.now);
       if (used < w.limit) continue;
-      return refuse(name(), Action::kTempfail,
-                    fmt::format("450 4.7.1 Connection limit per {} reached for {}: {} of {}; "
-                                "try again later",
-                                w.label, t.sender.name, used, w.limit),
-                    fmt::format("limit_per_{}", w.label),
-                    fmt::format("{} connections in the last {} (limit {})", used, w.label,
-                                w.limit));
+      return refuse(
+          name(), Action::kTempfail,
+          fmt::format("450 4.7.1 Connection limit per {} reached for {}: {} of {}; "
+                      "try again later",
+                      w.label, t.sender.name, used, w.limit),
+          fmt::format("limit_per_{}", w.label),
+          fmt::format("{} connections in the last {} (limit {})", used, w.label, w.limit));
     }
     return pass();
   }

@@ -31,13 +31,13 @@ class RecipientLimits final : public Check {
       int64_t used = c.counters.sum(t.user_subject(), counter::kRecipients, 86400, t.now) +
                      static_cast<int64_t>(t.recipients.size());
       if (used >= s.max_recipients_per_day)
-        return refuse(name(), Action::kTempfail,
-                      fmt::format("452 4.5.3 Daily recipient limit reached for {}: {} of {} in "
-                                  "the last 24 hours; try again later",
-                                  t.sender.name, used, s.max_recipients_per_day),
-                      "max_recipients_per_day",
-                      fmt::format("{} recipients in 24 hours (limit {})", used,
-                                  s.max_recipients_per_day));
+        return refuse(
+            name(), Action::kTempfail,
+            fmt::format("452 4.5.3 Daily recipient limit reached for {}: {} of {} in "
+                        "the last 24 hours; try again later",
+                        t.sender.name, used, s.max_recipients_per_day),
+            "max_recipients_per_day",
+            fmt::format("{} recipients in 24 hours (limit {})", used, s.max_recipients_per_day));
     }
     return pass();
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/settings_registry.hpp"
+#include "scan/external_scans.hpp"
 
 namespace pw::config {
 namespace {
@@ -86,6 +87,8 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
         fmt::format("{}:{}:{}: {}", source_name, where.line, where.column, e.description()));
   }
   if (auto r = apply_table(root, config, source_name); !r) return tl::unexpected(r.error());
+  if (auto r = scan::validate_external_config(config); !r)  // [rspamd], [spamd]
+    return fail(fmt::format("{}: {}", source_name, r.error().message));
   return config;
 }
 

@@ -96,6 +96,24 @@ struct ScanConfig {
   int64_t max_archive_depth = 0;
 };
 
+// F-SPAM optional external scanners (src/scan/external_scans.cpp); both off by default.
+struct RspamdConfig {
+  std::string url;  // "" = off
+  int64_t connect_timeout_ms = 0;
+  int64_t timeout_ms = 0;
+  int64_t max_bytes = 0;
+  std::string on_failure;  // "tempfail" | "accept"
+  std::vector<std::string> spam_actions;
+};
+
+struct SpamdConfig {
+  std::string address;  // "" = off
+  int64_t connect_timeout_ms = 0;
+  int64_t timeout_ms = 0;
+  int64_t max_bytes = 0;
+  std::string on_failure;  // "tempfail" | "accept"
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -105,6 +123,8 @@ struct Config {
   LogConfig log;
   PolicyConfig policy;
   ScanConfig scan;
+  RspamdConfig rspamd;
+  SpamdConfig spamd;
 };
 
 // The defaults of every setting.

@@ -204,6 +204,45 @@ const std::array kSettings = {
     SettingSpec{"scan", "max_archive_depth", "3", 1, 20, "levels",
                 "Archives inside archives followed by the attachment scan.",
                 PW_BIND(scan.max_archive_depth)},
+    // [rspamd] (F-SPAM external scanner, off by default)
+    SettingSpec{"rspamd", "url", R"("")", 0, 0, "",
+                "rspamd's HTTP address, e.g. \"http://127.0.0.1:11333\"; every message is sent "
+                "to its /checkv2 at the end of DATA. Empty: rspamd is not asked.",
+                PW_BIND(rspamd.url)},
+    SettingSpec{"rspamd", "connect_timeout_ms", "1000", 10, 60000, "ms",
+                "Time the connection to rspamd may take.", PW_BIND(rspamd.connect_timeout_ms)},
+    SettingSpec{"rspamd", "timeout_ms", "10000", 100, 300000, "ms",
+                "Time the whole rspamd scan may take (connect, send, answer).",
+                PW_BIND(rspamd.timeout_ms)},
+    SettingSpec{"rspamd", "max_bytes", "20971520", 1024, 2147483647, "bytes",
+                "Larger messages are not sent to rspamd (logged as skipped, not a failure).",
+                PW_BIND(rspamd.max_bytes)},
+    SettingSpec{"rspamd", "on_failure", R"("tempfail")", 0, 0, "",
+                "When rspamd cannot be asked: \"tempfail\" (451, the client retries) or "
+                "\"accept\" (the message passes unscanned, with a warning in the log).",
+                PW_BIND(rspamd.on_failure)},
+    SettingSpec{"rspamd", "spam_actions", R"(["reject"])", 0, 0, "",
+                "The rspamd actions that make a message spam (quarantined when the user's "
+                "block_spam is on); add \"add header\" and \"rewrite subject\" to be stricter.",
+                PW_BIND(rspamd.spam_actions)},
+    // [spamd] (F-SPAM external scanner, off by default)
+    SettingSpec{"spamd", "address", R"("")", 0, 0, "",
+                "SpamAssassin spamd as HOST:PORT or a Unix socket path; every message is sent "
+                "with SPAMC/1.5 REPORT at the end of DATA. Empty: spamd is not asked.",
+                PW_BIND(spamd.address)},
+    SettingSpec{"spamd", "connect_timeout_ms", "1000", 10, 60000, "ms",
+                "Time the connection to spamd may take.", PW_BIND(spamd.connect_timeout_ms)},
+    SettingSpec{"spamd", "timeout_ms", "30000", 100, 300000, "ms",
+                "Time the whole spamd scan may take (connect, send, answer).",
+                PW_BIND(spamd.timeout_ms)},
+    SettingSpec{"spamd", "max_bytes", "512000", 1024, 2147483647, "bytes",
+                "Larger messages are not sent to spamd (logged as skipped, not a failure); "
+                "spamc's default limit.",
+                PW_BIND(spamd.max_bytes)},
+    SettingSpec{"spamd", "on_failure", R"("tempfail")", 0, 0, "",
+                "When spamd cannot be asked: \"tempfail\" (451, the client retries) or "
+                "\"accept\" (the message passes unscanned, with a warning in the log).",
+                PW_BIND(spamd.on_failure)},
 };
 
 #undef PW_BIND

@@ -12,6 +12,7 @@
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
+#include "scan/external_result.hpp"
 
 namespace pw::policy {
 
@@ -47,6 +48,8 @@ struct Transaction {
   std::optional<bool> header_from_resolves;
   // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.
   std::optional<scan::AttachmentReport> attachments;
+  // F-SPAM external scanners ([rspamd], [spamd]): their answers, when one is configured.
+  std::optional<scan::ExternalScans> external;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

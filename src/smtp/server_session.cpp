@@ -22,6 +22,7 @@
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
+#include "scan/external_scans.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
@@ -677,6 +678,16 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         txn_.attachments = co_await util::run_blocking(*ctx_.blocking, [scanned, limits] {
           return scan::scan_attachments(scanned, limits);
         });
+      }
+      if (scan::external_scans_enabled(ctx_.config)) {  // F-SPAM rspamd, spamd
+        scan::ScanEnvelope scan_envelope{client_ip_, helo_, mail_from_, recipients_,
+                                         auth_sender_ ? auth_user_ : std::string(), envelope.id};
+        std::string_view scanned = *content;
+        const config::Config* config = &ctx_.config;
+        txn_.external = co_await util::run_blocking(
+            *ctx_.blocking, [scanned, envelope = std::move(scan_envelope), config] {
+              return scan::run_external_scans(scanned, envelope, *config);
+            });
       }
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->record_decisions(txn_, result, envelope.id);

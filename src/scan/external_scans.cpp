@@ -1,0 +1,127 @@
+// The configured external scanners, one after the other: see external_scans.hpp.
+#include "scan/external_scans.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "scan/rspamd_client.hpp"
+#include "scan/spamd_client.hpp"
+
+namespace pw::scan {
+namespace {
+
+constexpr std::array<std::string_view, 6> kRspamdActions = {
+    "reject", "soft reject", "rewrite subject", "add header", "greylist", "no action"};
+
+Result<bool> accept_on_failure(std::string_view section, const std::string& value) {
+  if (value == "tempfail") return false;
+  if (value == "accept") return true;
+  return fail(
+      fmt::format("{}.on_failure must be \"tempfail\" or \"accept\", not \"{}\"", section, value));
+}
+
+void log_result(const ScannerResult& r, const ScanEnvelope& envelope) {
+  switch (r.outcome) {
+    case ScanOutcome::kScanned:
+      spdlog::info("event=external_scan scanner={} id={} spam={} {} ms={}", r.scanner,
+                   envelope.queue_id, r.spam, r.summary(10), r.elapsed_ms);
+      break;
+    case ScanOutcome::kSkipped:
+      spdlog::info("event=external_scan_skipped scanner={} id={} reason=\"{}\"", r.scanner,
+                   envelope.queue_id, r.error);
+      break;
+    case ScanOutcome::kFailed:
+      spdlog::warn("event=external_scan_failed scanner={} id={} on_failure={} error=\"{}\" ms={}",
+                   r.scanner, envelope.queue_id,
+                   r.accept_on_failure ? "accept (message passes UNSCANNED)" : "tempfail", r.error,
+                   r.elapsed_ms);
+      break;
+  }
+}
+
+}  // namespace
+
+std::string ScannerResult::summary(std::size_t max_symbols) const {
+  std::string out = fmt::format("score {:.2f}/{:.2f}, action {}", score, required, action);
+  std::size_t shown = std::min(max_symbols, symbols.size());
+  for (std::size_t i = 0; i < shown; ++i)
+    out +=
+        fmt::format("{}{}({:.2f})", i == 0 ? ", symbols " : " ", symbols[i].name, symbols[i].score);
+  if (symbols.size() > shown) out += fmt::format(" +{} more", symbols.size() - shown);
+  return out;
+}
+
+bool external_scans_enabled(const config::Config& config) {
+  return !config.rspamd.url.empty() || !config.spamd.address.empty();
+}
+
+Result<void> validate_external_config(const config::Config& config) {
+  const auto& r = config.rspamd;
+  if (!r.url.empty()) {
+    if (auto url = parse_http_url(r.url); !url) return fail("rspamd.url: " + url.error().message);
+  }
+  if (auto a = accept_on_failure("rspamd", r.on_failure); !a) return tl::unexpected(a.error());
+  for (const auto& action : r.spam_actions)
+    if (std::find(kRspamdActions.begin(), kRspamdActions.end(), action) == kRspamdActions.end())
+      return fail(fmt::format(
+          "rspamd.spam_actions: \"{}\" is not an rspamd action (reject, soft reject, rewrite "
+          "subject, add header, greylist, no action)",
+          action));
+  const auto& s = config.spamd;
+  if (!s.address.empty()) {
+    if (auto a = parse_spamd_address(s.address); !a)
+      return fail("spamd.address: " + a.error().message);
+  }
+  if (auto a = accept_on_failure("spamd", s.on_failure); !a) return tl::unexpected(a.error());
+  return {};
+}
+
+ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& envelope,
+                                 const config::Config& config) {
+  ExternalScans out;
+  if (!config.rspamd.url.empty()) {
+    const auto& c = config.rspamd;
+    RspamdOptions o;
+    o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+    o.timeout = std::chrono::milliseconds(c.timeout_ms);
+    o.max_bytes = static_cast<uint64_t>(c.max_bytes);
+    o.spam_actions = c.spam_actions;
+    o.accept_on_failure = c.on_failure == "accept";
+    if (auto url = parse_http_url(c.url)) {
+      o.endpoint = *url;
+      out.rspamd = scan_rspamd(message, envelope, o);
+    } else {  // validated at load; kept as a failure, never a silent pass
+      ScannerResult r;
+      r.scanner = "rspamd";
+      r.error = url.error().message;
+      r.accept_on_failure = o.accept_on_failure;
+      out.rspamd = std::move(r);
+    }
+    log_result(*out.rspamd, envelope);
+  }
+  if (!config.spamd.address.empty()) {
+    const auto& c = config.spamd;
+    SpamdOptions o;
+    o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+    o.timeout = std::chrono::milliseconds(c.timeout_ms);
+    o.max_bytes = static_cast<uint64_t>(c.max_bytes);
+    o.accept_on_failure = c.on_failure == "accept";
+    if (auto address = parse_spamd_address(c.address)) {
+      o.address = *address;
+      out.spamd = scan_spamd(message, envelope, o);
+    } else {
+      ScannerResult r;
+      r.scanner = "spamd";
+      r.error = address.error().message;
+      r.accept_on_failure = o.accept_on_failure;
+      out.spamd = std::move(r);
+    }
+    log_result(*out.spamd, envelope);
+  }
+  return out;
+}
+
+}  // namespace pw::scan

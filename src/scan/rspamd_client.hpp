@@ -1,0 +1,44 @@
+// rspamd client (F-SPAM, optional external scanner): POSTs a message to rspamd's /checkv2 HTTP
+// endpoint with the transaction's envelope in headers (IP, Helo, From, Rcpt, User, Queue-Id) and
+// reads the JSON verdict (score, required_score, action, symbols). Blocking with deadlines: call
+// it on the worker pool only. The HTTP/1.1 exchange uses Boost.Beast, the JSON nlohmann.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/external_result.hpp"
+#include "util/result.hpp"
+
+namespace pw::scan {
+
+struct HttpEndpoint {
+  std::string host;  // an address or a name ("127.0.0.1", "::1", "localhost")
+  uint16_t port = 80;
+  std::string base_path;  // "" or "/prefix", without the trailing slash
+};
+
+// "http://HOST[:PORT][/PATH]" (IPv6 as [::1]); https is not supported (rspamd runs beside us).
+Result<HttpEndpoint> parse_http_url(std::string_view url);
+
+struct RspamdOptions {
+  HttpEndpoint endpoint;
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
+  uint64_t max_bytes = 20ull * 1024 * 1024;  // larger messages are not sent (kSkipped)
+  // The rspamd actions that make a message spam ("reject", "add header", "rewrite subject", ...).
+  std::vector<std::string> spam_actions{"reject"};
+  bool accept_on_failure = false;
+};
+
+// One scan. Never throws; a failure is a kFailed result with a one-line error.
+ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope,
+                          const RspamdOptions& options);
+
+// The verdict in a /checkv2 JSON reply (exposed for the unit tests).
+Result<ScannerResult> parse_rspamd_reply(std::string_view json,
+                                         const std::vector<std::string>& spam_actions);
+
+}  // namespace pw::scan

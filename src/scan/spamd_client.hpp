@@ -1,0 +1,41 @@
+// SpamAssassin spamd client (F-SPAM, optional external scanner): one SPAMC/1.5 REPORT request
+// over TCP or a Unix socket, answered with "Spam: True ; 15.2 / 5.0" and a report that lists each
+// rule that hit with its points. Written here because the protocol is a few header lines and
+// libspamc is not packaged as a library on Debian. Blocking with deadlines: worker pool only.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "scan/external_result.hpp"
+#include "util/result.hpp"
+
+namespace pw::scan {
+
+struct SpamdAddress {
+  std::string unix_path;  // set for a Unix socket ("/run/spamd.sock"), else host and port
+  std::string host;
+  uint16_t port = 783;
+  std::string text() const;
+};
+
+// "HOST:PORT", "[::1]:PORT" or an absolute path to a Unix socket.
+Result<SpamdAddress> parse_spamd_address(std::string_view address);
+
+struct SpamdOptions {
+  SpamdAddress address;
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
+  uint64_t max_bytes = 512000;  // larger messages are not sent (kSkipped), as spamc does
+  bool accept_on_failure = false;
+};
+
+// One scan. Never throws; a failure is a kFailed result with a one-line error.
+ScannerResult scan_spamd(std::string_view message, const ScanEnvelope& envelope,
+                         const SpamdOptions& options);
+
+// The verdict in a whole spamd reply, status line to end of report (for the unit tests).
+Result<ScannerResult> parse_spamd_reply(std::string_view reply);
+
+}  // namespace pw::scan

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "config/settings_registry.hpp"
-#include "scan/external_scans.hpp"
+#include "scan/scanner_config.hpp"
 
 namespace pw::config {
 namespace {

@@ -13,16 +13,6 @@
 namespace pw::scan {
 namespace {
 
-constexpr std::array<std::string_view, 6> kRspamdActions = {
-    "reject", "soft reject", "rewrite subject", "add header", "greylist", "no action"};
-
-Result<bool> accept_on_failure(std::string_view section, const std::string& value) {
-  if (value == "tempfail") return false;
-  if (value == "accept") return true;
-  return fail(
-      fmt::format("{}.on_failure must be \"tempfail\" or \"accept\", not \"{}\"", section, value));
-}
-
 void log_result(const ScannerResult& r, const ScanEnvelope& envelope) {
   switch (r.outcome) {
     case ScanOutcome::kScanned:
@@ -56,27 +46,6 @@ std::string ScannerResult::summary(std::size_t max_symbols) const {
 
 bool external_scans_enabled(const config::Config& config) {
   return !config.rspamd.url.empty() || !config.spamd.address.empty();
-}
-
-Result<void> validate_external_config(const config::Config& config) {
-  const auto& r = config.rspamd;
-  if (!r.url.empty()) {
-    if (auto url = parse_http_url(r.url); !url) return fail("rspamd.url: " + url.error().message);
-  }
-  if (auto a = accept_on_failure("rspamd", r.on_failure); !a) return tl::unexpected(a.error());
-  for (const auto& action : r.spam_actions)
-    if (std::find(kRspamdActions.begin(), kRspamdActions.end(), action) == kRspamdActions.end())
-      return fail(fmt::format(
-          "rspamd.spam_actions: \"{}\" is not an rspamd action (reject, soft reject, rewrite "
-          "subject, add header, greylist, no action)",
-          action));
-  const auto& s = config.spamd;
-  if (!s.address.empty()) {
-    if (auto a = parse_spamd_address(s.address); !a)
-      return fail("spamd.address: " + a.error().message);
-  }
-  if (auto a = accept_on_failure("spamd", s.on_failure); !a) return tl::unexpected(a.error());
-  return {};
 }
 
 ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& envelope,

@@ -1,20 +1,16 @@
 // Runs the configured external scanners ([rspamd] url, [spamd] address; both off by default) on
-// one message and logs each outcome; checks their configuration when it is loaded. The verdict
+// one message and logs each outcome. The verdict
 // is the policy check's (policy/checks/external_scanners.cpp). Blocking: worker pool only.
 #pragma once
 #include <string_view>
 
 #include "config/config.hpp"
 #include "scan/external_result.hpp"
-#include "util/result.hpp"
 
 namespace pw::scan {
 
 // True when at least one scanner is configured.
 bool external_scans_enabled(const config::Config& config);
-
-// One line per bad value ([rspamd] url, on_failure, spam_actions; [spamd] address, on_failure).
-Result<void> validate_external_config(const config::Config& config);
 
 // Asks each configured scanner in turn (rspamd, then spamd).
 ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& envelope,

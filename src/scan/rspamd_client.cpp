@@ -48,48 +48,6 @@ std::string describe(const boost::system::error_code& ec, std::chrono::milliseco
 
 }  // namespace
 
-Result<HttpEndpoint> parse_http_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, kScheme.size()) != kScheme)
-    return fail(fmt::format("\"{}\" is not an http:// URL", url));
-  std::string_view rest = url.substr(kScheme.size());
-  HttpEndpoint out;
-  auto slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  if (slash != std::string_view::npos) {
-    std::string_view path = rest.substr(slash);
-    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-    out.base_path = std::string(path);
-  }
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return fail(fmt::format("\"{}\": unclosed [", url));
-    out.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return fail(fmt::format("\"{}\": bad port", url));
-      port_text = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-  }
-  if (out.host.empty()) return fail(fmt::format("\"{}\": no host", url));
-  if (out.host.find_first_of(" @?#") != std::string::npos)
-    return fail(fmt::format("\"{}\": bad host", url));
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return fail(fmt::format("\"{}\": bad port", url));
-    out.port = static_cast<uint16_t>(port);
-  }
-  return out;
-}
-
 Result<ScannerResult> parse_rspamd_reply(std::string_view json,
                                          const std::vector<std::string>& spam_actions) {
   auto doc = nlohmann::json::parse(json, nullptr, false);

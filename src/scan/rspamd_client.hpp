@@ -10,18 +10,10 @@
 #include <vector>
 
 #include "scan/external_result.hpp"
+#include "scan/scanner_config.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
-
-struct HttpEndpoint {
-  std::string host;  // an address or a name ("127.0.0.1", "::1", "localhost")
-  uint16_t port = 80;
-  std::string base_path;  // "" or "/prefix", without the trailing slash
-};
-
-// "http://HOST[:PORT][/PATH]" (IPv6 as [::1]); https is not supported (rspamd runs beside us).
-Result<HttpEndpoint> parse_http_url(std::string_view url);
 
 struct RspamdOptions {
   HttpEndpoint endpoint;

@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 
 #include "scan/deadline_io.hpp"
@@ -43,7 +44,7 @@ bool parse_double(std::string_view text, double& out) {
   text = trim(text);
   if (text.empty()) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size();
+  return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -116,42 +117,6 @@ ScannerResult exchange(asio::io_context& io, Socket& socket, const Endpoints& en
 }
 
 }  // namespace
-
-std::string SpamdAddress::text() const {
-  if (!unix_path.empty()) return unix_path;
-  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
-                                             : fmt::format("{}:{}", host, port);
-}
-
-Result<SpamdAddress> parse_spamd_address(std::string_view address) {
-  SpamdAddress out;
-  if (address.empty()) return fail("empty spamd address");
-  if (address.front() == '/') {
-    out.unix_path = std::string(address);
-    return out;
-  }
-  std::string_view port_text;
-  if (address.front() == '[') {
-    auto close = address.find(']');
-    if (close == std::string_view::npos || address.substr(close + 1, 1) != ":")
-      return fail(fmt::format("\"{}\" is not [ADDRESS]:PORT", address));
-    out.host = std::string(address.substr(1, close - 1));
-    port_text = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string_view::npos)
-      return fail(fmt::format("\"{}\" is not HOST:PORT or a socket path", address));
-    out.host = std::string(address.substr(0, colon));
-    port_text = address.substr(colon + 1);
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (out.host.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port == 0 || port > 65535)
-    return fail(fmt::format("\"{}\" is not HOST:PORT or a socket path", address));
-  out.port = static_cast<uint16_t>(port);
-  return out;
-}
 
 Result<ScannerResult> parse_spamd_reply(std::string_view reply) {
   auto lines = lines_of(reply);

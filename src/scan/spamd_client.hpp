@@ -9,19 +9,10 @@
 #include <string_view>
 
 #include "scan/external_result.hpp"
+#include "scan/scanner_config.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
-
-struct SpamdAddress {
-  std::string unix_path;  // set for a Unix socket ("/run/spamd.sock"), else host and port
-  std::string host;
-  uint16_t port = 783;
-  std::string text() const;
-};
-
-// "HOST:PORT", "[::1]:PORT" or an absolute path to a Unix socket.
-Result<SpamdAddress> parse_spamd_address(std::string_view address);
 
 struct SpamdOptions {
   SpamdAddress address;

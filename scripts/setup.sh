@@ -13,6 +13,7 @@ PACKAGES=(
   libre2-dev zlib1g-dev libgmime-3.0-dev libzip-dev libmagic-dev
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
+  clamav clamav-daemon
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )

@@ -96,6 +96,16 @@ struct ScanConfig {
   int64_t max_archive_depth = 0;
 };
 
+// F-AV: virus scanning with ClamAV's clamd.
+struct ClamdConfig {
+  std::string socket;  // "" = off; an absolute Unix socket path or host:port
+  int64_t timeout_ms = 0;
+  int64_t connect_timeout_ms = 0;
+  int64_t max_stream_bytes = 0;
+  int64_t chunk_bytes = 0;
+  std::string on_failure;  // tempfail | accept
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -105,6 +115,7 @@ struct Config {
   LogConfig log;
   PolicyConfig policy;
   ScanConfig scan;
+  ClamdConfig clamd;
 };
 
 // The defaults of every setting.

@@ -12,6 +12,7 @@
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
+#include "scan/clamd_client.hpp"
 
 namespace pw::policy {
 
@@ -47,6 +48,9 @@ struct Transaction {
   std::optional<bool> header_from_resolves;
   // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.
   std::optional<scan::AttachmentReport> attachments;
+  // F-AV: clamd's verdict, when [clamd] socket is set and the user blocks viruses (a failed scan
+  // with on_failure=accept is logged and left out).
+  std::optional<scan::VirusScan> virus;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

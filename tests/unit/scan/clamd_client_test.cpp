@@ -2,7 +2,7 @@
 // test peer on a Unix socket that reassembles the chunks (a test peer, not clamd: it also plays
 // the misbehaving clamd that never answers or cuts the stream); and the real clamd, started
 // here with a database written by the test (the EICAR test file by its MD5, and a marker
-// string), including the latency of 200 scans of a 100 KB message.
+// string), over its Unix socket and TCP, including the latency of 200 scans of a 100 KB message.
 #include "scan/clamd_client.hpp"
 
 #include <arpa/inet.h>
@@ -363,7 +363,8 @@ std::string mime_with_attachment(std::string_view attachment, size_t text_bytes)
 // clamd with a test database, in the foreground, stopped with SIGTERM.
 class RealClamd {
  public:
-  explicit RealClamd(const test::TempDir& dir) : socket_(dir.file("clamd.sock")) {
+  explicit RealClamd(const test::TempDir& dir)
+      : socket_(dir.file("clamd.sock")), tcp_port_(free_tcp_port()) {
     std::filesystem::create_directories(dir.path() / "db");
     // The EICAR test file by MD5 and size (as ClamAV's own database lists it), the marker by
     // content anywhere in any file.
@@ -374,7 +375,8 @@ class RealClamd {
     std::ofstream(dir.path() / "clamd.conf")
         << "Foreground yes\nLocalSocket " << socket_ << "\nDatabaseDirectory "
         << (dir.path() / "db").string() << "\nLogFile " << dir.file("clamd.log")
-        << "\nUser root\nStreamMaxLength 2M\nPidFile " << dir.file("clamd.pid") << "\n";
+        << "\nUser root\nStreamMaxLength 2M\nPidFile " << dir.file("clamd.pid")
+        << "\nTCPAddr 127.0.0.1\nTCPSocket " << tcp_port_ << "\n";
     std::string conf = dir.file("clamd.conf");
     std::vector<char*> argv = {const_cast<char*>("/usr/sbin/clamd"), const_cast<char*>("-c"),
                                conf.data(), nullptr};
@@ -388,9 +390,25 @@ class RealClamd {
   }
   bool spawned() const { return pid_ > 0; }
   const std::string& socket() const { return socket_; }
+  std::string tcp_address() const { return "127.0.0.1:" + std::to_string(tcp_port_); }
 
  private:
+  static int free_tcp_port() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sin;
+    int port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), len) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len) == 0)
+      port = ntohs(sin.sin_port);
+    ::close(fd);
+    return port;
+  }
+
   std::string socket_;
+  int tcp_port_;
   pid_t pid_ = -1;
 };
 
@@ -419,6 +437,13 @@ TEST(ClamdClientRealDaemon, FindsEicarAndTheMarkerPassesCleanMailAndTimesScans) 
   auto marker = clamd_scan(o, "Subject: x\r\n\r\nsome text " + std::string(kMarker) + "\r\n");
   ASSERT_TRUE(marker.infected()) << marker.error;
   EXPECT_EQ(marker.signature, "Postwarden.Test.Marker.UNOFFICIAL");
+  // The same clamd over TCP (host:port).
+  auto tcp = o;
+  tcp.address = clamd.tcp_address();
+  EXPECT_TRUE(clamd_ping(tcp));
+  auto over_tcp = clamd_scan(tcp, mime_with_attachment(kEicar, 100));
+  ASSERT_TRUE(over_tcp.infected()) << over_tcp.error;
+  EXPECT_EQ(over_tcp.signature, "Eicar-Test-Signature.UNOFFICIAL");
   // EICAR with one byte more is another file: the MD5 signature no longer matches.
   auto near_miss = clamd_scan(o, mime_with_attachment(std::string(kEicar) + "\n", 100));
   EXPECT_TRUE(near_miss.clean()) << near_miss.error << near_miss.signature;

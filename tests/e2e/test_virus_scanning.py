@@ -4,6 +4,8 @@ real receiver stands behind the gateway. A virus is refused 550 naming the signa
 quarantine; a clean message, or a user with block_viruses off, is delivered; a clamd that is not
 there or never answers gives 451 and nothing is delivered; repeated viruses lock the user."""
 import base64
+import email
+import email.policy
 import json
 import smtplib
 import time
@@ -16,6 +18,7 @@ __all__ = ["clamd", "silent_clamd", "dns", "make_gateway", "mx_port", "receivers
 IP_USER = "127.0.0.2/32"
 SENDER = "alice@sender.test"
 RCPT = "bob@dest.test"
+ADMIN = "abuse@sender.test"
 
 
 def mime(subject: str, attachment: bytes | None = None, text: str = "Hello, see attached.",
@@ -94,6 +97,27 @@ def test_eicar_attachment_is_refused_550_held_in_quarantine_and_logged(make_gate
     assert "event=virus_found" in gw.log_text() and EICAR_NAME in gw.log_text()
     time.sleep(1)
     assert dest.messages() == []
+
+
+def test_the_admin_report_is_a_virus_report_without_the_virus(make_gateway, receivers, clamd):
+    receivers(MX1_ADDR)
+    admin = receivers(SENDER_MX_ADDR)
+    gw = make_gateway({"clamd": {"socket": clamd.socket}}, start=False)
+    gw.cli("domain", "set", "sender.test", f"admin_contact={ADMIN}")
+    gw.start()
+    code, text = send(gw, mime("eicar for the report", EICAR))
+    assert code == 550 and EICAR_NAME in text, (code, text)
+    [report] = admin.wait_for(1, timeout=20)
+    assert report.meta["rcpt_tos"] == [ADMIN]
+    parsed = email.message_from_bytes(report.raw, policy=email.policy.default)
+    assert parsed.get_content_type() == "multipart/report"
+    parts = list(parsed.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "message/feedback-report",
+                                                     "text/rfc822-headers"]
+    assert b"Feedback-Type: virus" in report.raw and b"X-Postwarden-Check: virus" in report.raw
+    assert b"Subject: eicar for the report" in report.raw
+    encoded = base64.encodebytes(EICAR).split(b"\n")[0]
+    assert EICAR not in report.raw and encoded not in report.raw
 
 
 def test_the_custom_signature_is_found_like_a_virus(make_gateway, receivers, clamd):

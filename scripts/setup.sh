@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
   # external scanners for tests and bench/scan_compare.sh (F-SPAM)
   rspamd spamassassin spamd spamc bogofilter
+  clamav clamav-daemon
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
 )

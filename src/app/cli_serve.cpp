@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <filesystem>
@@ -26,6 +27,7 @@
 #include "policy/policy_service.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
+#include "scan/clamd_client.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
 #include "store/database.hpp"
@@ -103,8 +105,21 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     return report_error("no listener configured");
   ctx->hostname = config.server.hostname.empty() ? system_hostname() : config.server.hostname;
 
+  if (!config.clamd.socket.empty())  // F-AV: a bad address stops the start, not every message
+    if (auto address = scan::parse_clamd_address(config.clamd.socket); !address)
+      return report_error("[clamd] socket: " + address.error().message);
+
   configure_logging();
   raise_descriptor_limit();
+  if (!config.clamd.socket.empty()) {  // F-AV: say at once whether clamd answers; mail waits
+    auto probe = scan::ClamdOptions::from(config.clamd);
+    probe.timeout_ms = std::min<int64_t>(probe.timeout_ms, 5000);
+    if (auto pong = scan::clamd_ping(probe); pong)
+      spdlog::info("event=clamd_ready clamd={}", config.clamd.socket);
+    else
+      spdlog::warn("event=clamd_unreachable clamd={} on_failure={} error=\"{}\"",
+                   config.clamd.socket, config.clamd.on_failure, pong.error().message);
+  }
   if (sodium_init() < 0) return report_error("libsodium failed to initialise");
 
   const fs::path data_dir = global.data_dir;

@@ -89,6 +89,10 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
   if (auto r = apply_table(root, config, source_name); !r) return tl::unexpected(r.error());
   if (auto r = scan::validate_external_config(config); !r)  // [rspamd], [spamd]
     return fail(fmt::format("{}: {}", source_name, r.error().message));
+  // F-AV: the one setting with a fixed set of values.
+  if (config.clamd.on_failure != "tempfail" && config.clamd.on_failure != "accept")
+    return fail(fmt::format("{}: clamd.on_failure must be \"tempfail\" or \"accept\"",
+                            source_name));
   return config;
 }
 

@@ -112,6 +112,14 @@ struct SpamdConfig {
   int64_t timeout_ms = 0;
   int64_t max_bytes = 0;
   std::string on_failure;  // "tempfail" | "accept"
+// F-AV: virus scanning with ClamAV's clamd.
+struct ClamdConfig {
+  std::string socket;  // "" = off; an absolute Unix socket path or host:port
+  int64_t timeout_ms = 0;
+  int64_t connect_timeout_ms = 0;
+  int64_t max_stream_bytes = 0;
+  int64_t chunk_bytes = 0;
+  std::string on_failure;  // tempfail | accept
 };
 
 struct Config {
@@ -125,6 +133,7 @@ struct Config {
   ScanConfig scan;
   RspamdConfig rspamd;
   SpamdConfig spamd;
+  ClamdConfig clamd;
 };
 
 // The defaults of every setting.

@@ -243,6 +243,26 @@ const std::array kSettings = {
                 "When spamd cannot be asked: \"tempfail\" (451, the client retries) or "
                 "\"accept\" (the message passes unscanned, with a warning in the log).",
                 PW_BIND(spamd.on_failure)},
+    // [clamd]
+    SettingSpec{"clamd", "socket", R"("")", 0, 0, "",
+                "clamd to scan every message with (F-AV): an absolute Unix socket path or "
+                "host:port; empty = no virus scanning.",
+                PW_BIND(clamd.socket)},
+    SettingSpec{"clamd", "timeout_ms", "30000", 100, 600000, "ms",
+                "Longest one scan may take, connect, send and reply together; then it failed.",
+                PW_BIND(clamd.timeout_ms)},
+    SettingSpec{"clamd", "connect_timeout_ms", "2000", 10, 60000, "ms",
+                "Longest the connection to clamd may take.", PW_BIND(clamd.connect_timeout_ms)},
+    SettingSpec{"clamd", "max_stream_bytes", "26214400", 1024, 4294967295, "bytes",
+                "Largest message sent to clamd; keep it at or below clamd's StreamMaxLength. A "
+                "larger message is a failed scan (see on_failure).",
+                PW_BIND(clamd.max_stream_bytes)},
+    SettingSpec{"clamd", "chunk_bytes", "65536", 1024, 16777216, "bytes",
+                "Size of the INSTREAM chunks the message is sent in.", PW_BIND(clamd.chunk_bytes)},
+    SettingSpec{"clamd", "on_failure", R"("tempfail")", 0, 0, "",
+                "When clamd cannot be reached, times out or errs: tempfail (451, the client "
+                "retries) or accept (deliver unscanned, logged as event=virus_scan_failed).",
+                PW_BIND(clamd.on_failure)},
 };
 
 #undef PW_BIND

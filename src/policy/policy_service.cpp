@@ -190,9 +190,11 @@ void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
 void PolicyService::lock(const Transaction& t, const std::string& subject, const std::string& who,
                          const Verdict& verdict, int64_t spam_count) {
   const auto& s = *t.settings;
+  // F-LOCK-WHY: viruses count with spam; the reason says so when a virus made the lock.
+  std::string_view counted = verdict.check == "virus" ? "spam or virus" : "spam";
   std::string reason =
-      fmt::format("{} spam messages in {} minutes (more than {}); last: {} ({})", spam_count,
-                  s.lock_window_minutes, s.lock_spam_threshold, verdict.check,
+      fmt::format("{} {} messages in {} minutes (more than {}); last: {} ({})", spam_count,
+                  counted, s.lock_window_minutes, s.lock_spam_threshold, verdict.check,
                   verdict.reasons_text());
   auto locked = locks_->lock_automatically(subject, reason, t.now, s.lock_timeout_minutes * 60,
                                            s.max_unlocks_by_timeout);

@@ -13,6 +13,7 @@
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
 #include "scan/external_result.hpp"
+#include "scan/clamd_client.hpp"
 
 namespace pw::policy {
 
@@ -50,6 +51,9 @@ struct Transaction {
   std::optional<scan::AttachmentReport> attachments;
   // F-SPAM external scanners ([rspamd], [spamd]): their answers, when one is configured.
   std::optional<scan::ExternalScans> external;
+  // F-AV: clamd's verdict, when [clamd] socket is set and the user blocks viruses (a failed scan
+  // with on_failure=accept is logged and left out).
+  std::optional<scan::VirusScan> virus;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

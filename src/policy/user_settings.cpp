@@ -96,6 +96,10 @@ constexpr std::array kDefs = {
     UserSettingDef{"policy_mode", T::kChoice, "enforce", 0, 0, "enforce|monitor", "",
                    "enforce: limits and checks block; monitor: they only log and count what "
                    "they would block, so a new limit can be tried on live traffic."},
+    UserSettingDef{"block_viruses", T::kBool, "true", 0, 0, "", "",
+                   "Scan outgoing mail with clamd when the server has one ([clamd] socket): an "
+                   "infected message is held in quarantine and counts towards the automatic "
+                   "lock like spam; when the scan fails the message gets 451 (try again)."},
 };
 
 constexpr size_t kMaxText = 1024;
@@ -222,6 +226,7 @@ UserSettings UserSettings::from(const std::map<std::string, std::string>& stored
   s.block_pua = to_bool(get("block_pua"));
   s.reauth_permitted = to_bool(get("reauth_permitted"));
   s.policy_mode = get("policy_mode");
+  s.block_viruses = to_bool(get("block_viruses"));
   return s;
 }
 

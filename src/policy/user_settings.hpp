@@ -66,6 +66,7 @@ struct UserSettings {
   bool block_pua = false;
   bool reauth_permitted = false;
   std::string policy_mode;  // enforce | monitor
+  bool block_viruses = true;  // F-AV, when [clamd] socket is set
 
   static UserSettings from(const std::map<std::string, std::string>& stored);
 };

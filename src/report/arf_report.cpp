@@ -135,7 +135,8 @@ std::string human_part(const ArfRequest& r, const std::string& reporter_host) {
 std::string feedback_part(const ArfRequest& r) {
   const auto& e = r.envelope;
   std::string out;
-  out += "Feedback-Type: abuse\r\n";
+  // RFC 5965 7.3: "virus" for a message that carries one (F-AV), "abuse" for the rest.
+  out += r.verdict.check == "virus" ? "Feedback-Type: virus\r\n" : "Feedback-Type: abuse\r\n";
   out += fmt::format("User-Agent: postwarden/{}\r\n", field_value(r.version));
   out += "Version: 1\r\n";
   out += fmt::format("Reporting-MTA: dns; {}\r\n", field_value(r.hostname));
@@ -162,7 +163,8 @@ std::string feedback_part(const ArfRequest& r) {
 
 std::string build_arf_report(const ArfRequest& r) {
   const auto& e = r.envelope;
-  const bool whole = r.original.size() <= r.max_attached_size;
+  // An infected message is never mailed on, not even to the administrator: its header section.
+  const bool whole = r.original.size() <= r.max_attached_size && r.verdict.check != "virus";
   std::string attached =
       crlf_normalised(whole ? r.original : queue::header_section(r.original));
   std::string text = human_part(r, r.hostname);

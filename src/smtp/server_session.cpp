@@ -23,6 +23,7 @@
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/external_scans.hpp"
+#include "scan/clamd_client.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
@@ -574,6 +575,27 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         util::rfc5322_date(std::time(nullptr)));
   }
 
+  // F-AV: clamd's verdict in txn_.virus, from a worker thread (the client blocks, bounded by
+  // [clamd] timeout_ms). A failure is logged loudly; with on_failure = accept the message goes
+  // on unscanned, otherwise the virus check answers 451.
+  awaitable<void> scan_for_viruses(std::string_view content, const std::string& id) {
+    auto options = scan::ClamdOptions::from(ctx_.config.clamd);
+    auto result = co_await util::run_blocking(
+        *ctx_.blocking, [options, content] { return scan::clamd_scan(options, content); });
+    if (result.infected())
+      spdlog::info("event=virus_found id={} sender={} signature=\"{}\" ms={}", id,
+                   printable(txn_.sender.name), result.signature, result.elapsed_ms);
+    if (result.failed()) {
+      bool accept = ctx_.config.clamd.on_failure == "accept";
+      spdlog::error("event=virus_scan_failed id={} sender={} clamd={} on_failure={} ms={} "
+                    "error=\"{}\"",
+                    id, printable(txn_.sender.name), options.address,
+                    accept ? "accept" : "tempfail", result.elapsed_ms, result.error);
+      if (accept) co_return;  // delivered unscanned, as configured
+    }
+    txn_.virus = std::move(result);
+  }
+
   // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop.
   awaitable<void> count_spam(const policy::Verdict& verdict) {
     auto* policy = ctx_.policy;
@@ -689,6 +711,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
               return scan::run_external_scans(scanned, envelope, *config);
             });
       }
+      if (!ctx_.config.clamd.socket.empty() && txn_.settings->block_viruses)
+        co_await scan_for_viruses(*content, envelope.id);
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;

@@ -13,6 +13,7 @@ std::unique_ptr<Check> make_message_size();
 std::unique_ptr<Check> make_spam_content();
 std::unique_ptr<Check> make_external_scanners();
 std::unique_ptr<Check> make_attachments();
+std::unique_ptr<Check> make_virus();
 }  // namespace checks
 
 std::vector<std::unique_ptr<Check>> all_checks() {
@@ -25,6 +26,7 @@ std::vector<std::unique_ptr<Check>> all_checks() {
   all.push_back(checks::make_recipient_limits());   // F-RCPT-DAY, F-INVALID-RCPT
   all.push_back(checks::make_message_size());       // F-SIZE
   all.push_back(checks::make_attachments());        // F-MACRO, F-PUA
+  all.push_back(checks::make_virus());              // F-AV (clamd)
   all.push_back(checks::make_spam_content());       // F-SPAM (GTUBE until issue 5)
   all.push_back(checks::make_external_scanners());  // F-SPAM rspamd, spamd (off by default)
   return all;

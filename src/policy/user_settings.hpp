@@ -66,6 +66,8 @@ struct UserSettings {
   bool block_pua = false;
   bool reauth_permitted = false;
   std::string policy_mode;  // enforce | monitor
+  bool check_ip_reputation = true;  // F-IPREP
+  bool reject_new_domains = false;  // F-NRD
 
   static UserSettings from(const std::map<std::string, std::string>& stored);
 };

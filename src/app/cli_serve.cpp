@@ -21,6 +21,7 @@
 #include "app/serve_lock.hpp"
 #include "auth/password.hpp"
 #include "net/dns_resolver.hpp"
+#include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
@@ -188,7 +189,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   auto policy_service =
       policy::PolicyService::open({data_dir, ctx->hostname, config.policy.abuse_contact,
                                    static_cast<size_t>(config.policy.arf_max_attached_bytes),
-                                   config.policy.notify_admin_on_lock},
+                                   config.policy.notify_admin_on_lock,
+                                   config.nrd.max_age_hours * 3600},
                                   **log_writer);
   if (!policy_service) return report_error(policy_service.error().message);
   auto* policy = policy_service->get();
@@ -233,6 +235,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       loop.stop();
       if (thread.joinable()) thread.join();
       context.domain_resolves = nullptr;
+      context.ip_reputation = nullptr;
     }
   } delivery_stop{delivery_context, delivery_thread, *ctx};
   // valid_sender_required: a resolver on the delivery loop, awaited from the session loops.
@@ -245,6 +248,31 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     ctx->domain_resolves = [resolver = *resolver, &delivery_context](std::string domain) {
       return asio::co_spawn(delivery_context, domain_resolves(resolver, std::move(domain)),
                             asio::use_awaitable);
+    };
+  }
+  // F-IPREP: the block lists, asked on the delivery loop by a resolver of their own (its cache
+  // off: the DNSBL client keeps answers by their TTL itself).
+  if (!config.ip_reputation.zones.empty()) {
+    const auto& r = config.ip_reputation;
+    net::DnsblOptions dnsbl;
+    for (const auto& text : r.zones) {
+      auto zone = net::parse_dnsbl_zone(text);
+      if (!zone) return report_error("ip_reputation.zones: " + zone.error().message);
+      dnsbl.zones.push_back(*zone);
+    }
+    dnsbl.timeout = std::chrono::milliseconds(r.timeout_ms);
+    dnsbl.cache_entries = static_cast<size_t>(r.cache_max_entries);
+    dnsbl.negative_ttl = std::chrono::seconds(r.negative_ttl_s);
+    net::DnsOptions options;
+    options.servers = config.delivery.dns_servers;
+    options.timeout = std::chrono::milliseconds(r.timeout_ms);
+    options.tries = 1;
+    options.cache_entries = 0;
+    auto resolver = net::DnsResolver::create(delivery_context.get_executor(), options);
+    if (!resolver) return report_error(resolver.error().message);
+    auto client = std::make_shared<net::DnsblClient>(*resolver, std::move(dnsbl));
+    ctx->ip_reputation = [client, &delivery_context](std::string ip) {
+      return asio::co_spawn(delivery_context, client->lookup(std::move(ip)), asio::use_awaitable);
     };
   }
   size_t loop_count = config.server.event_loops > 0
@@ -413,6 +441,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   delivery_thread.join();
   // The sender-domain resolver lives on the delivery loop: it goes before that loop does.
   ctx->domain_resolves = nullptr;
+  ctx->ip_reputation = nullptr;
   blocking.join();
   policy->tick(store::unix_now(), *ctx->spool);  // counters survive the restart
   (*log_writer)->stop();

@@ -40,6 +40,13 @@ Result<void> apply_value(const SettingSpec& spec, const toml::node& node, Config
       out.push_back(*item.value<std::string>());
     }
     **l = std::move(out);
+  } else if (auto* d = std::get_if<double*>(&ref)) {
+    auto v = node.value<double>();  // an integer is a decimal too ("threshold = 1")
+    if (!(node.is_floating_point() || node.is_integer()) || !v)
+      return fail(where + " must be a number");
+    if (*v < static_cast<double>(spec.min) || *v > static_cast<double>(spec.max))
+      return fail(fmt::format("{} = {} is out of bounds [{}, {}]", where, *v, spec.min, spec.max));
+    **d = *v;
   }
   return {};
 }

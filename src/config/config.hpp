@@ -112,6 +112,8 @@ struct SpamdConfig {
   int64_t timeout_ms = 0;
   int64_t max_bytes = 0;
   std::string on_failure;  // "tempfail" | "accept"
+};
+
 // F-AV: virus scanning with ClamAV's clamd.
 struct ClamdConfig {
   std::string socket;  // "" = off; an absolute Unix socket path or host:port
@@ -120,6 +122,25 @@ struct ClamdConfig {
   int64_t max_stream_bytes = 0;
   int64_t chunk_bytes = 0;
   std::string on_failure;  // tempfail | accept
+};
+
+// F-IPREP: DNS block lists and the local history of each client IP.
+struct IpReputationConfig {
+  std::vector<std::string> zones;  // "zone" or "zone=weight"; empty = no DNSBL look-ups
+  double threshold = 0;            // summed weight at which MAIL is refused
+  int64_t timeout_ms = 0;
+  int64_t cache_max_entries = 0;
+  int64_t negative_ttl_s = 0;      // "not listed" kept this long when the zone sends no SOA
+  bool history = false;            // the local history of the client IP adds to the score
+  int64_t history_window_hours = 0;
+  int64_t history_min_messages = 0;
+  double history_spam_ratio = 0;
+  double history_weight = 0;
+};
+
+// F-NRD: newly registered domains, from an imported feed (`postwarden nrd import`).
+struct NrdConfig {
+  int64_t max_age_hours = 0;  // younger domains are refused for users with reject_new_domains
 };
 
 struct Config {
@@ -134,6 +155,8 @@ struct Config {
   RspamdConfig rspamd;
   SpamdConfig spamd;
   ClamdConfig clamd;
+  IpReputationConfig ip_reputation;
+  NrdConfig nrd;
 };
 
 // The defaults of every setting.

@@ -263,6 +263,49 @@ const std::array kSettings = {
                 "When clamd cannot be reached, times out or errs: tempfail (451, the client "
                 "retries) or accept (deliver unscanned, logged as event=virus_scan_failed).",
                 PW_BIND(clamd.on_failure)},
+    // [ip_reputation]
+    SettingSpec{"ip_reputation", "zones", "[]", 0, 0, "",
+                "DNS block lists asked about each client IP at MAIL (RFC 5782), as \"zone\" or "
+                "\"zone=weight\" (weight 1 when left out); empty = no look-ups.",
+                PW_BIND(ip_reputation.zones)},
+    SettingSpec{"ip_reputation", "threshold", "1.0", 0, 1000, "",
+                "Summed weight of the lists (and history) that fired at which MAIL gets 550 5.7.1; "
+                "1.0: one list of weight 1 is enough.",
+                PW_BIND(ip_reputation.threshold)},
+    SettingSpec{"ip_reputation", "timeout_ms", "2000", 50, 60000, "ms",
+                "How long the block lists may take to answer; a list that does not answer in "
+                "time is not a listing (logged), the mail goes on.",
+                PW_BIND(ip_reputation.timeout_ms)},
+    SettingSpec{"ip_reputation", "cache_max_entries", "10000", 0, 10000000, "answers",
+                "Block-list answers kept by their TTL (least recently used dropped first); 0 = "
+                "no cache.",
+                PW_BIND(ip_reputation.cache_max_entries)},
+    SettingSpec{"ip_reputation", "negative_ttl_s", "300", 0, 86400, "s",
+                "How long a \"not listed\" answer is kept when the zone sends no SOA to say "
+                "(RFC 2308); 0 = not kept.",
+                PW_BIND(ip_reputation.negative_ttl_s)},
+    SettingSpec{"ip_reputation", "history", "false", 0, 0, "",
+                "Count the local history of each client IP: an IP with enough messages and a "
+                "high spam ratio in the window adds history_weight to its score.",
+                PW_BIND(ip_reputation.history)},
+    SettingSpec{"ip_reputation", "history_window_hours", "24", 1, 768, "hours",
+                "The rolling window of the history of a client IP.",
+                PW_BIND(ip_reputation.history_window_hours)},
+    SettingSpec{"ip_reputation", "history_min_messages", "20", 1, 100000000, "messages",
+                "Messages a client IP must have sent in the window before its spam ratio counts.",
+                PW_BIND(ip_reputation.history_min_messages)},
+    SettingSpec{"ip_reputation", "history_spam_ratio", "0.5", 0, 1, "",
+                "Share of spam verdicts among the messages of a client IP (0 to 1) at which its "
+                "history fires.",
+                PW_BIND(ip_reputation.history_spam_ratio)},
+    SettingSpec{"ip_reputation", "history_weight", "1.0", 0, 1000, "",
+                "What a bad history adds to the score of a client IP.",
+                PW_BIND(ip_reputation.history_weight)},
+    // [nrd]
+    SettingSpec{"nrd", "max_age_hours", "24", 1, 8760, "hours",
+                "Domains registered less than this long ago (by the imported feed) are refused "
+                "for users with reject_new_domains.",
+                PW_BIND(nrd.max_age_hours)},
 };
 
 #undef PW_BIND

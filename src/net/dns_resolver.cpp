@@ -282,6 +282,7 @@ Answer negative_answer(int ares_status, const std::vector<unsigned char>& messag
   if (answer.status == DnsStatus::kNxDomain || answer.status == DnsStatus::kNoData) {
     auto negative = read_ttls(message).negative;
     answer.ttl = negative ? capped(*negative) : kDefaultNegativeTtl;
+    answer.ttl_from_soa = negative.has_value();
   }
   return answer;
 }

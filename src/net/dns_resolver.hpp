@@ -44,6 +44,8 @@ struct DnsAnswer {
   std::string reason;           // why it is not kOk, one printable line ("timeout", "NXDOMAIN")
   size_t dropped = 0;           // records refused as malformed (MX host names)
   bool from_cache = false;
+  // kNxDomain/kNoData: `ttl` came from the zone's SOA (RFC 2308 5), not the resolver's default.
+  bool ttl_from_soa = false;
 };
 
 struct MxRecord {

@@ -17,6 +17,7 @@ std::string user_subject(std::string_view user_name) { return "user:" + std::str
 std::string identity_subject(std::string_view user_name, std::string_view identity) {
   return "identity:" + std::string(user_name) + "/" + std::string(identity);
 }
+std::string ip_subject(std::string_view client_ip) { return "ip:" + std::string(client_ip); }
 
 Result<void> CounterStore::load(store::Database& db, int64_t now) {
   auto stmt = store::query(db, "SELECT subject, kind, bucket, count FROM counters WHERE bucket > ?1",

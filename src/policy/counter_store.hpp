@@ -32,6 +32,8 @@ inline constexpr std::string_view kSpam = "spam";
 
 std::string user_subject(std::string_view user_name);
 std::string identity_subject(std::string_view user_name, std::string_view identity);
+// The local history of a client IP (F-IPREP): "ip:192.0.2.1".
+std::string ip_subject(std::string_view client_ip);
 
 class CounterStore {
  public:

@@ -66,7 +66,7 @@ PolicyService::PolicyService(PolicyOptions options, store::LogWriter& writer,
 PolicyService::~PolicyService() = default;
 
 Result<void> PolicyService::reload(store::Database& db) {
-  auto fresh = load_policy_snapshot(db);
+  auto fresh = load_policy_snapshot(db, options_.new_domain_max_age_s);
   if (!fresh) return tl::unexpected(fresh.error());
   auto methods = std::make_shared<std::map<std::string, IdentityMethod>>();
   for (const auto& [name, settings] : (*fresh)->users) {
@@ -152,6 +152,12 @@ void PolicyService::count_accepted(const Transaction& t) {
   counters_.add(t.identity_subject(), counter::kMessages, 1, t.now);
   counters_.add(t.identity_subject(), counter::kRecipients, n, t.now);
   upsert_identity(t, 1);
+}
+
+void PolicyService::count_ip_message(const Transaction& t, bool spam) {
+  if (t.client_ip.empty()) return;
+  counters_.add(ip_subject(t.client_ip), counter::kMessages, 1, t.now);
+  if (spam) counters_.add(ip_subject(t.client_ip), counter::kSpam, 1, t.now);
 }
 
 // The identity appears in `identity list` from its first message, sent or blocked.

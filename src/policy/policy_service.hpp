@@ -40,6 +40,7 @@ struct PolicyOptions {
   std::string abuse_contact;        // when a domain has no administrator contact
   size_t arf_max_attached = 0;      // larger originals are attached as headers only
   bool notify_admin_on_lock = true;
+  int64_t new_domain_max_age_s = 0;  // F-NRD: feed domains younger than this are loaded
 };
 
 class PolicyService {
@@ -62,6 +63,9 @@ class PolicyService {
   void count_connection(const Transaction& t);
   void count_invalid_recipient(const Transaction& t, const std::string& rcpt);
   void count_accepted(const Transaction& t);
+  // F-IPREP: every message judged at the end of DATA counts for its client IP, and a spam
+  // verdict counts as spam too (the IP's local history, summed by the ip_reputation check).
+  void count_ip_message(const Transaction& t, bool spam);
   // From the queue: a permanent failure at delivery counts as an invalid recipient of the user.
   void count_delivery_failure(const std::string& user_name);
 

@@ -29,6 +29,15 @@ Template PolicySnapshot::lock_template(const std::string& name) const {
   return it == templates.end() ? default_lock_template() : it->second;
 }
 
+std::optional<PolicySnapshot::NewDomain> PolicySnapshot::new_domain(std::string_view domain) const {
+  while (!domain.empty() && domain.find('.') != std::string_view::npos) {
+    if (auto it = new_domains.find(domain); it != new_domains.end())
+      return NewDomain{it->first, it->second};
+    domain.remove_prefix(domain.find('.') + 1);
+  }
+  return std::nullopt;
+}
+
 Template default_lock_template() {
   return {"Your outgoing mail is locked: {user}",
           "Hello,\n\n"
@@ -61,8 +70,24 @@ std::string render_template(const std::string& text,
   return out;
 }
 
-Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Database& db) {
+Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
+    store::Database& db, int64_t new_domain_max_age_s) {
   auto snapshot = std::make_shared<PolicySnapshot>();
+  if (new_domain_max_age_s > 0) {
+    snapshot->new_domain_max_age_s = new_domain_max_age_s;
+    auto stmt = store::query(db,
+                             "SELECT domain, registered_at FROM new_domains WHERE registered_at "
+                             "> ?1",
+                             {store::unix_now() - new_domain_max_age_s});
+    if (!stmt) return tl::unexpected(stmt.error());
+    for (;;) {
+      auto row = store::next_row(db, stmt->get());
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      snapshot->new_domains.emplace(store::column_text(stmt->get(), 0),
+                                    store::column_int(stmt->get(), 1));
+    }
+  }
   {
     auto stmt = store::query(db, "SELECT name, admin_contact FROM domains", {});
     if (!stmt) return tl::unexpected(stmt.error());

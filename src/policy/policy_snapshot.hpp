@@ -4,8 +4,10 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "policy/user_settings.hpp"
 #include "util/result.hpp"
@@ -34,17 +36,28 @@ class PolicySnapshot {
   // The domain (or alias) `name` belongs to: the main domain's info, or null.
   const DomainInfo* owner_of(const std::string& name) const;
   Template lock_template(const std::string& name) const;
+  // F-NRD: `domain` (lower-case) or its nearest parent of two labels or more that the feed
+  // lists as registered within new_domain_max_age_s: mail.newdom.com finds newdom.com.
+  struct NewDomain {
+    std::string domain;
+    int64_t registered_at = 0;
+  };
+  std::optional<NewDomain> new_domain(std::string_view domain) const;
 
   std::map<std::string, UserSettings> users;  // by user name (lower-case)
   std::map<std::string, DomainInfo> domains;  // by domain name
   std::map<std::string, std::string> alias_to_domain;
   std::map<std::string, Template> templates;
+  std::map<std::string, int64_t, std::less<>> new_domains;  // domain -> registered at (recent)
+  int64_t new_domain_max_age_s = 0;
 
  private:
   UserSettings defaults_ = UserSettings::from({});
 };
 
-Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Database& db);
+// `new_domain_max_age_s` > 0: also the feed domains registered within that many seconds.
+Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
+    store::Database& db, int64_t new_domain_max_age_s = 0);
 
 // The built-in lock template, used until an administrator stores one named "lock".
 Template default_lock_template();

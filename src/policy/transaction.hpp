@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "auth/sender.hpp"
+#include "config/config.hpp"
+#include "net/dnsbl_client.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
@@ -36,6 +38,10 @@ struct Transaction {
   std::optional<uint64_t> declared_size;
   bool session_counted = false;        // this session already counted as a connection
   std::optional<bool> mail_from_resolves;  // filled when valid_sender_required
+  // F-IPREP: the [ip_reputation] settings when the user checks IP reputation (null: off), and
+  // the block-list answers for client_ip (looked up before the MAIL checks when zones are set).
+  const config::IpReputationConfig* ip_reputation_config = nullptr;
+  std::optional<net::DnsblResult> ip_reputation;
 
   // RCPT: the accepted recipients so far, and the one being checked.
   std::vector<std::string> recipients;

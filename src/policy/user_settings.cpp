@@ -93,6 +93,12 @@ constexpr std::array kDefs = {
     UserSettingDef{"reauth_permitted", T::kBool, "false", 0, 0, "", "",
                    "IP users: may send for other domains' senders (a smarthost for several "
                    "domains). Otherwise mail from a foreign envelope domain is refused."},
+    UserSettingDef{"check_ip_reputation", T::kBool, "true", 0, 0, "", "",
+                   "Refuse mail at MAIL when the client IP is on the DNS block lists of "
+                   "[ip_reputation] (or has a bad local history) up to the threshold."},
+    UserSettingDef{"reject_new_domains", T::kBool, "false", 0, 0, "", "",
+                   "Reject messages sent from a domain that is newly registered (less than a "
+                   "day, by the imported feed), in the envelope sender and the header From."},
     UserSettingDef{"policy_mode", T::kChoice, "enforce", 0, 0, "enforce|monitor", "",
                    "enforce: limits and checks block; monitor: they only log and count what "
                    "they would block, so a new limit can be tried on live traffic."},
@@ -227,6 +233,8 @@ UserSettings UserSettings::from(const std::map<std::string, std::string>& stored
   s.reauth_permitted = to_bool(get("reauth_permitted"));
   s.policy_mode = get("policy_mode");
   s.block_viruses = to_bool(get("block_viruses"));
+  s.check_ip_reputation = to_bool(get("check_ip_reputation"));
+  s.reject_new_domains = to_bool(get("reject_new_domains"));
   return s;
 }
 

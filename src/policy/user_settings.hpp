@@ -67,6 +67,8 @@ struct UserSettings {
   bool reauth_permitted = false;
   std::string policy_mode;  // enforce | monitor
   bool block_viruses = true;  // F-AV, when [clamd] socket is set
+  bool check_ip_reputation = true;  // F-IPREP
+  bool reject_new_domains = false;  // F-NRD
 
   static UserSettings from(const std::map<std::string, std::string>& stored);
 };

@@ -14,6 +14,7 @@
 #include "auth/sender_directory.hpp"
 #include "config/config.hpp"
 #include "net/connection_limiter.hpp"
+#include "net/dnsbl_client.hpp"
 #include "queue/spool.hpp"
 
 namespace pw::queue {
@@ -75,6 +76,9 @@ struct ServerContext {
   // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
   // the caller's executor. Used by valid_sender_required (F-FROM).
   std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;
+  // F-IPREP: the DNS block lists' answers for a client IP (null: no zones configured). Completes
+  // on the caller's executor; never fails (a list that does not answer is an error entry).
+  std::function<boost::asio::awaitable<net::DnsblResult>(std::string)> ip_reputation;
 };
 
 }  // namespace pw::smtp

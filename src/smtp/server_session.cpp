@@ -394,6 +394,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (txn_.settings->valid_sender_required && !command.path.empty() && ctx_.domain_resolves)
         txn_.mail_from_resolves =
             co_await ctx_.domain_resolves(policy::checks::domain_of(command.path));
+      if (txn_.settings->check_ip_reputation) co_await look_up_ip_reputation();
       auto result = ctx_.policy->evaluate(txn_);
       ctx_.policy->record_decisions(txn_, result, "");
       if (!result.verdict.passed()) {
@@ -410,6 +411,21 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     mail_from_ = command.path;
     mail_params_ = params;
     send(Reply(250, "2.1.0", "Ok"));
+  }
+
+  // F-IPREP: the block lists' answers for the client IP, before the MAIL checks run.
+  awaitable<void> look_up_ip_reputation() {
+    txn_.ip_reputation_config = &ctx_.config.ip_reputation;
+    if (!ctx_.ip_reputation) co_return;
+    auto found = co_await ctx_.ip_reputation(client_ip_);
+    size_t cached = 0;
+    for (const auto& zone : found.zones) cached += zone.from_cache ? 1 : 0;
+    spdlog::info(
+        "event=ip_reputation client={} listed=\"{}\" weight={:.2f} zones={} queries={} "
+        "cached={} elapsed_us={}",
+        client_ip_, found.listed_zones(), found.listed_weight(), found.zones.size(),
+        found.queries, cached, found.elapsed.count());
+    txn_.ip_reputation = std::move(found);
   }
 
   std::optional<Reply> check_mail(const Command& command) const {
@@ -714,6 +730,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (!ctx_.config.clamd.socket.empty() && txn_.settings->block_viruses)
         co_await scan_for_viruses(*content, envelope.id);
       result = ctx_.policy->evaluate(txn_);
+      ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;
     }

@@ -268,12 +268,24 @@ CREATE TABLE archive (
 CREATE INDEX archive_domain_time ON archive(domain, archived_at);
 )sql";
 
+// 7: newly registered domains (F-NRD): registration times from an imported feed
+// (`postwarden nrd import`). The import bumps config_generation once, not a trigger per row.
+constexpr std::string_view kNewDomains = R"sql(
+CREATE TABLE new_domains (
+  domain TEXT PRIMARY KEY,
+  registered_at INTEGER NOT NULL,
+  imported_at INTEGER NOT NULL
+);
+CREATE INDEX new_domains_registered ON new_domains(registered_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
     Migration{3, kPolicy},
     Migration{4, kQuarantine},
     Migration{5, kArchive},
+    Migration{7, kNewDomains},
 };
 
 }  // namespace

@@ -7,6 +7,8 @@ std::unique_ptr<Check> make_locked_sender();
 std::unique_ptr<Check> make_reauth();
 std::unique_ptr<Check> make_sender_address();
 std::unique_ptr<Check> make_connection_limits();
+std::unique_ptr<Check> make_ip_reputation();
+std::unique_ptr<Check> make_new_domain();
 std::unique_ptr<Check> make_message_rate();
 std::unique_ptr<Check> make_recipient_limits();
 std::unique_ptr<Check> make_message_size();
@@ -22,6 +24,8 @@ std::vector<std::unique_ptr<Check>> all_checks() {
   all.push_back(checks::make_reauth());             // IP users and foreign domains
   all.push_back(checks::make_sender_address());     // F-FROM
   all.push_back(checks::make_connection_limits());  // F-LIMITS
+  all.push_back(checks::make_ip_reputation());      // F-IPREP
+  all.push_back(checks::make_new_domain());         // F-NRD
   all.push_back(checks::make_message_rate());       // F-LIMITS outgoing limit
   all.push_back(checks::make_recipient_limits());   // F-RCPT-DAY, F-INVALID-RCPT
   all.push_back(checks::make_message_size());       // F-SIZE

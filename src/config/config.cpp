@@ -98,8 +98,8 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
     return fail(fmt::format("{}: {}", source_name, r.error().message));
   // F-AV: the one setting with a fixed set of values.
   if (config.clamd.on_failure != "tempfail" && config.clamd.on_failure != "accept")
-    return fail(fmt::format("{}: clamd.on_failure must be \"tempfail\" or \"accept\"",
-                            source_name));
+    return fail(
+        fmt::format("{}: clamd.on_failure must be \"tempfail\" or \"accept\"", source_name));
   return config;
 }
 

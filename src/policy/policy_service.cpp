@@ -198,10 +198,9 @@ void PolicyService::lock(const Transaction& t, const std::string& subject, const
   const auto& s = *t.settings;
   // F-LOCK-WHY: viruses count with spam; the reason says so when a virus made the lock.
   std::string_view counted = verdict.check == "virus" ? "spam or virus" : "spam";
-  std::string reason =
-      fmt::format("{} {} messages in {} minutes (more than {}); last: {} ({})", spam_count,
-                  counted, s.lock_window_minutes, s.lock_spam_threshold, verdict.check,
-                  verdict.reasons_text());
+  std::string reason = fmt::format("{} {} messages in {} minutes (more than {}); last: {} ({})",
+                                   spam_count, counted, s.lock_window_minutes,
+                                   s.lock_spam_threshold, verdict.check, verdict.reasons_text());
   auto locked = locks_->lock_automatically(subject, reason, t.now, s.lock_timeout_minutes * 60,
                                            s.max_unlocks_by_timeout);
   if (!locked) {

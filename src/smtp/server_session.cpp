@@ -603,10 +603,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                    printable(txn_.sender.name), result.signature, result.elapsed_ms);
     if (result.failed()) {
       bool accept = ctx_.config.clamd.on_failure == "accept";
-      spdlog::error("event=virus_scan_failed id={} sender={} clamd={} on_failure={} ms={} "
-                    "error=\"{}\"",
-                    id, printable(txn_.sender.name), options.address,
-                    accept ? "accept" : "tempfail", result.elapsed_ms, result.error);
+      spdlog::error(
+          "event=virus_scan_failed id={} sender={} clamd={} on_failure={} ms={} "
+          "error=\"{}\"",
+          id, printable(txn_.sender.name), options.address, accept ? "accept" : "tempfail",
+          result.elapsed_ms, result.error);
       if (accept) co_return;  // delivered unscanned, as configured
     }
     txn_.virus = std::move(result);

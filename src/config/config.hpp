@@ -96,6 +96,18 @@ struct ScanConfig {
   int64_t max_archive_depth = 0;
 };
 
+// F-FUZZY: fuzzy fingerprints, the hash block list and outbreak detection.
+struct FuzzyConfig {
+  bool enabled = true;
+  int64_t match_threshold = 0;  // percent
+  int64_t min_shingles = 0;
+  int64_t max_text_bytes = 0;
+  int64_t outbreak_window_minutes = 0;
+  int64_t outbreak_users = 0;
+  int64_t outbreak_score = 0;
+  int64_t max_tracked = 0;
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -105,6 +117,7 @@ struct Config {
   LogConfig log;
   PolicyConfig policy;
   ScanConfig scan;
+  FuzzyConfig fuzzy;
 };
 
 // The defaults of every setting.

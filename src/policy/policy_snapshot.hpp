@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "policy/hash_block_list.hpp"
 #include "policy/user_settings.hpp"
 #include "util/result.hpp"
 
@@ -39,6 +40,8 @@ class PolicySnapshot {
   std::map<std::string, DomainInfo> domains;  // by domain name
   std::map<std::string, std::string> alias_to_domain;
   std::map<std::string, Template> templates;
+  // F-FUZZY: the admin's hash block list (never null).
+  std::shared_ptr<const HashBlockList> hash_blocks = std::make_shared<const HashBlockList>();
 
  private:
   UserSettings defaults_ = UserSettings::from({});

@@ -9,6 +9,7 @@
 
 #include "auth/sender.hpp"
 #include "policy/counter_store.hpp"
+#include "policy/fuzzy_result.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
@@ -47,6 +48,8 @@ struct Transaction {
   std::optional<bool> header_from_resolves;
   // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.
   std::optional<scan::AttachmentReport> attachments;
+  // F-FUZZY: fingerprint, hash block list hit and outbreak count ([fuzzy] enabled).
+  std::optional<FuzzyResult> fuzzy;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

@@ -10,6 +10,7 @@ std::unique_ptr<Check> make_connection_limits();
 std::unique_ptr<Check> make_message_rate();
 std::unique_ptr<Check> make_recipient_limits();
 std::unique_ptr<Check> make_message_size();
+std::unique_ptr<Check> make_fuzzy_hash();
 std::unique_ptr<Check> make_spam_content();
 std::unique_ptr<Check> make_attachments();
 }  // namespace checks
@@ -24,6 +25,7 @@ std::vector<std::unique_ptr<Check>> all_checks() {
   all.push_back(checks::make_recipient_limits());   // F-RCPT-DAY, F-INVALID-RCPT
   all.push_back(checks::make_message_size());       // F-SIZE
   all.push_back(checks::make_attachments());        // F-MACRO, F-PUA
+  all.push_back(checks::make_fuzzy_hash());         // F-FUZZY
   all.push_back(checks::make_spam_content());       // F-SPAM (GTUBE until issue 5)
   return all;
 }

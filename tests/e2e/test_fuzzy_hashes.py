@@ -168,6 +168,21 @@ def test_list_json_and_remove_then_the_message_passes(make_gateway, receivers, t
     assert subjects(dest.wait_for(1, timeout=20)) == ["payload again"]
 
 
+def test_message_with_attachments_lists_body_and_each_attachment(make_gateway, tmp_path):
+    gw = make_gateway(start=False)
+    path = tmp_path / "sample.eml"
+    path.write_bytes(build("sample", campaign("Al", "5", "Q-9"), ("a.bin", b"first payload")))
+    shown = json.loads(gw.cli("hash", "fingerprint", str(path), "--json").stdout)
+    import hashlib
+    assert shown["attachments"] == [{"file": "a.bin", "size": 13,
+                                     "sha256": hashlib.sha256(b"first payload").hexdigest()}]
+    gw.cli("hash", "add", "--message", str(path), "--attachments", "--note", "kit")
+    listed = hash_list(gw)
+    assert [(e["kind"], e["value"], e["note"]) for e in listed] == [
+        ("fuzzy", shown["fuzzy"], "kit"),
+        ("sha256", hashlib.sha256(b"first payload").hexdigest(), "kit")]
+
+
 def _write(tmp_path, body):
     path = tmp_path / f"m{time.monotonic_ns()}.eml"
     path.write_bytes(build("sample", body))

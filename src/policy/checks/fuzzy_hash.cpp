@@ -13,6 +13,19 @@
 namespace pw::policy::checks {
 namespace {
 
+// Attachment names are client text: control characters become '?' and the length is bounded
+// before they reach reasons (logs, the decisions table, the quarantine list).
+constexpr std::size_t kMaxFileNameInReason = 200;
+
+std::string printable_name(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, kMaxFileNameInReason)) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7F || c == '"' || c == '\\' ? '?' : c);
+  }
+  return out;
+}
+
 constexpr std::string_view kSpamReply = "550 5.7.1 Message blocked as spam and held in quarantine";
 
 class FuzzyHash final : public Check {
@@ -29,7 +42,7 @@ class FuzzyHash final : public Check {
       if (hit.kind == "sha256") {
         v.reasons.push_back({"hash_blocklist",
                              fmt::format("attachment {} matches SHA-256 block list entry {}{}",
-                                         hit.file, hit.id, note),
+                                         printable_name(hit.file), hit.id, note),
                              0});
       } else {
         v.reasons.push_back(

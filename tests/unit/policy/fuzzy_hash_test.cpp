@@ -209,6 +209,12 @@ TEST_F(FuzzyHashTest, CheckQuarantinesHitsAndOutbreaksAsSpamWithNamedReasons) {
   EXPECT_NE(v.reasons[0].text.find("invoice.zip/run.exe"), std::string::npos);
   EXPECT_NE(v.reasons[0].text.find("entry 7 (dropper)"), std::string::npos);
 
+  // The attachment name is client text: no line breaks or quotes reach the reason.
+  listed.block_hit->file = "evil\r\nevent=forged \"x\".exe";
+  v = check(listed);
+  EXPECT_NE(v.reasons[0].text.find("evil??event=forged ?x?.exe"), std::string::npos)
+      << v.reasons[0].text;
+
   FuzzyResult near = clean;
   near.block_hit = FuzzyBlockHit{9, "fuzzy", "", "", 0.875};
   v = check(near);

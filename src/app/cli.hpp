@@ -31,6 +31,7 @@ void register_quarantine_commands(CLI::App& app, Action& action);
 void register_archive_commands(CLI::App& app, Action& action);
 void register_identity_commands(CLI::App& app, Action& action);
 void register_nrd_commands(CLI::App& app, Action& action);
+void register_hash_commands(CLI::App& app, Action& action);  // F-FUZZY
 // Adds `log decisions` to the `log` group: call after register_log_commands.
 void register_decision_commands(CLI::App& app, Action& action);
 

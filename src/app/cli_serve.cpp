@@ -25,6 +25,7 @@
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
 #include "net/tls_context.hpp"
+#include "policy/outbreak_tracker.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
@@ -196,6 +197,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   auto* policy = policy_service->get();
   if (auto r = policy->reload(*db); !r) return report_error(r.error().message);
   ctx->policy = policy;
+  ctx->outbreaks =
+      std::make_shared<policy::OutbreakTracker>(static_cast<size_t>(config.fuzzy.max_tracked));
 
   queue::QueueManager queue_manager(
       {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery,

@@ -143,6 +143,18 @@ struct NrdConfig {
   int64_t max_age_hours = 0;  // younger domains are refused for users with reject_new_domains
 };
 
+// F-FUZZY: fuzzy fingerprints, the hash block list and outbreak detection.
+struct FuzzyConfig {
+  bool enabled = true;
+  int64_t match_threshold = 0;  // percent
+  int64_t min_shingles = 0;
+  int64_t max_text_bytes = 0;
+  int64_t outbreak_window_minutes = 0;
+  int64_t outbreak_users = 0;
+  int64_t outbreak_score = 0;
+  int64_t max_tracked = 0;
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -157,6 +169,7 @@ struct Config {
   ClamdConfig clamd;
   IpReputationConfig ip_reputation;
   NrdConfig nrd;
+  FuzzyConfig fuzzy;
 };
 
 // The defaults of every setting.

@@ -306,6 +306,32 @@ const std::array kSettings = {
                 "Domains registered less than this long ago (by the imported feed) are refused "
                 "for users with reject_new_domains.",
                 PW_BIND(nrd.max_age_hours)},
+    // [fuzzy] F-FUZZY
+    SettingSpec{"fuzzy", "enabled", "true", 0, 0, "",
+                "Fingerprint message bodies: hash block list matches and outbreak detection.",
+                PW_BIND(fuzzy.enabled)},
+    SettingSpec{"fuzzy", "match_threshold", "80", 50, 100, "percent",
+                "Similarity of two fingerprints that makes them the same text (block list, "
+                "campaigns).",
+                PW_BIND(fuzzy.match_threshold)},
+    SettingSpec{"fuzzy", "min_shingles", "10", 1, 10000, "shingles",
+                "Texts with fewer distinct 4-word shingles get no fingerprint (too short to judge).",
+                PW_BIND(fuzzy.min_shingles)},
+    SettingSpec{"fuzzy", "max_text_bytes", "262144", 1024, 16777216, "bytes",
+                "Body text of one message read into its fingerprint; the rest is ignored.",
+                PW_BIND(fuzzy.max_text_bytes)},
+    SettingSpec{"fuzzy", "outbreak_window_minutes", "60", 1, 10080, "minutes",
+                "How long a campaign's senders are remembered for outbreak detection.",
+                PW_BIND(fuzzy.outbreak_window_minutes)},
+    SettingSpec{"fuzzy", "outbreak_users", "3", 2, 100000, "users",
+                "Distinct users sending the same campaign within the window that make an outbreak.",
+                PW_BIND(fuzzy.outbreak_users)},
+    SettingSpec{"fuzzy", "outbreak_score", "5", 0, 1000, "points",
+                "Score an outbreak adds to the message's spam score.",
+                PW_BIND(fuzzy.outbreak_score)},
+    SettingSpec{"fuzzy", "max_tracked", "100000", 100, 100000000, "entries",
+                "Campaign-and-user entries the outbreak tracker keeps in memory; oldest go first.",
+                PW_BIND(fuzzy.max_tracked)},
 };
 
 #undef PW_BIND

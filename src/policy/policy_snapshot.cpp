@@ -144,6 +144,11 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
           store::column_text(stmt->get(), 1), store::column_text(stmt->get(), 2)};
     }
   }
+  {
+    auto blocks = load_hash_block_list(db);  // F-FUZZY
+    if (!blocks) return tl::unexpected(blocks.error());
+    snapshot->hash_blocks = std::make_shared<const HashBlockList>(std::move(*blocks));
+  }
   return std::shared_ptr<const PolicySnapshot>(std::move(snapshot));
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "policy/hash_block_list.hpp"
 #include "policy/user_settings.hpp"
 #include "util/result.hpp"
 
@@ -50,6 +51,8 @@ class PolicySnapshot {
   std::map<std::string, Template> templates;
   std::map<std::string, int64_t, std::less<>> new_domains;  // domain -> registered at (recent)
   int64_t new_domain_max_age_s = 0;
+  // F-FUZZY: the admin's hash block list (never null).
+  std::shared_ptr<const HashBlockList> hash_blocks = std::make_shared<const HashBlockList>();
 
  private:
   UserSettings defaults_ = UserSettings::from({});

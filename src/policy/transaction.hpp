@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "net/dnsbl_client.hpp"
 #include "policy/counter_store.hpp"
+#include "policy/fuzzy_result.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
@@ -60,6 +61,8 @@ struct Transaction {
   // F-AV: clamd's verdict, when [clamd] socket is set and the user blocks viruses (a failed scan
   // with on_failure=accept is logged and left out).
   std::optional<scan::VirusScan> virus;
+  // F-FUZZY: fingerprint, hash block list hit and outbreak count ([fuzzy] enabled).
+  std::optional<FuzzyResult> fuzzy;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

@@ -50,8 +50,16 @@ struct Finding {
   std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
 };
 
+// F-FUZZY: the exact hash of one attachment (or archive entry), for the admin's hash block list.
+struct AttachmentHash {
+  std::string file;       // as in Finding::file: "a.zip/b.exe" for an entry of an archive
+  std::uint64_t size = 0;  // decoded bytes
+  std::string sha256;     // lower-case hex of the decoded bytes
+};
+
 struct AttachmentReport {
   std::vector<Finding> findings;
+  std::vector<AttachmentHash> hashes;  // every attachment and archive entry read, in walk order
   bool limit_hit = false;    // the scan stopped early: not everything was inspected
   std::string limit_reason;  // the first limit hit, one line
   std::size_t parts = 0;     // MIME parts walked
@@ -64,5 +72,12 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
 // `postwarden scan`, or the fuzzer). max_parts, max_depth and max_decoded_bytes do not apply.
 AttachmentReport scan_attachment_bytes(std::string_view name, std::string_view content,
                                        const AttachmentLimits& limits);
+
+// Shared with the other GMime walks of a message (F-FUZZY's body text):
+// GMime's one-time initialisation, thread-safe.
+void init_gmime_once();
+// Lines that start a Content-Type header (each MIME level needs one): GMime's parser recurses per
+// nesting level before any limit of ours can run, so callers refuse messages with too many.
+std::size_t count_content_type_lines(std::string_view message);
 
 }  // namespace pw::scan

@@ -22,6 +22,7 @@ class QueueManager;
 }
 namespace pw::policy {
 class PolicyService;
+class OutbreakTracker;
 }
 
 namespace boost::asio {
@@ -73,6 +74,8 @@ struct ServerContext {
   std::function<bool()> refresh_senders;
   // The policy engine (null: no checks, as in unit tests of the protocol).
   policy::PolicyService* policy = nullptr;
+  // F-FUZZY: who sent which campaign recently (null: no outbreak detection).
+  std::shared_ptr<policy::OutbreakTracker> outbreaks;
   // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
   // the caller's executor. Used by valid_sender_required (F-FROM).
   std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;

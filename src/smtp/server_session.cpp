@@ -18,6 +18,7 @@
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "policy/checks/common.hpp"
+#include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
@@ -704,7 +705,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           ctx_.domain_resolves)
         txn_.header_from_resolves =
             co_await ctx_.domain_resolves(policy::checks::domain_of(txn_.header_from));
-      if (txn_.settings->block_macros || txn_.settings->block_pua) {
+      // F-FUZZY: a hash block list of attachments needs the scan's hashes too.
+      const bool hash_blocks = ctx_.config.fuzzy.enabled && txn_.snapshot &&
+                               txn_.snapshot->hash_blocks->has_sha256();
+      if (txn_.settings->block_macros || txn_.settings->block_pua || hash_blocks) {
         std::string_view scanned = *content;
         const auto& c = ctx_.config.scan;
         scan::AttachmentLimits limits;
@@ -730,6 +734,18 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (!ctx_.config.clamd.socket.empty() && txn_.settings->block_viruses)
         co_await scan_for_viruses(*content, envelope.id);
+      if (ctx_.config.fuzzy.enabled && txn_.snapshot) {  // F-FUZZY
+        std::string_view body = *content;
+        const scan::AttachmentReport* scanned = txn_.attachments ? &*txn_.attachments : nullptr;
+        auto blocks = txn_.snapshot->hash_blocks;
+        auto* tracker = ctx_.outbreaks.get();
+        auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy);
+        txn_.fuzzy = co_await util::run_blocking(
+            *ctx_.blocking, [body, scanned, blocks, tracker, subject = txn_.user_subject(),
+                             now = txn_.now, options] {
+              return policy::inspect_fuzzy(body, scanned, *blocks, tracker, subject, now, options);
+            });
+      }
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
       ctx_.policy->record_decisions(txn_, result, envelope.id);

@@ -279,6 +279,25 @@ CREATE TABLE new_domains (
 CREATE INDEX new_domains_registered ON new_domains(registered_at);
 )sql";
 
+// 8: the admin's hash block list (F-FUZZY): attachment SHA-256 hashes and fuzzy fingerprints.
+// A change bumps the config generation, so running gateways reload their policy snapshot.
+constexpr std::string_view kHashBlocks = R"sql(
+CREATE TABLE hash_blocks (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK(kind IN ('sha256', 'fuzzy')),
+  value TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  UNIQUE(kind, value)
+);
+CREATE TRIGGER hash_blocks_insert_generation AFTER INSERT ON hash_blocks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER hash_blocks_update_generation AFTER UPDATE ON hash_blocks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER hash_blocks_delete_generation AFTER DELETE ON hash_blocks
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
@@ -286,6 +305,7 @@ constexpr std::array kMigrations = {
     Migration{4, kQuarantine},
     Migration{5, kArchive},
     Migration{7, kNewDomains},
+    Migration{8, kHashBlocks},
 };
 
 }  // namespace

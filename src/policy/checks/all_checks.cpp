@@ -12,6 +12,7 @@ std::unique_ptr<Check> make_new_domain();
 std::unique_ptr<Check> make_message_rate();
 std::unique_ptr<Check> make_recipient_limits();
 std::unique_ptr<Check> make_message_size();
+std::unique_ptr<Check> make_fuzzy_hash();
 std::unique_ptr<Check> make_spam_content();
 std::unique_ptr<Check> make_external_scanners();
 std::unique_ptr<Check> make_attachments();
@@ -31,6 +32,7 @@ std::vector<std::unique_ptr<Check>> all_checks() {
   all.push_back(checks::make_message_size());       // F-SIZE
   all.push_back(checks::make_attachments());        // F-MACRO, F-PUA
   all.push_back(checks::make_virus());              // F-AV (clamd)
+  all.push_back(checks::make_fuzzy_hash());         // F-FUZZY
   all.push_back(checks::make_spam_content());       // F-SPAM (GTUBE until issue 5)
   all.push_back(checks::make_external_scanners());  // F-SPAM rspamd, spamd (off by default)
   return all;

@@ -1,0 +1,241 @@
+// `postwarden hash add|list|remove|fingerprint`: the admin's hash block list (F-FUZZY). Entries
+// are SHA-256 hashes of attachments and fuzzy fingerprints of message bodies; a message matching
+// one is held in quarantine as spam. A running gateway picks changes up at its next reload.
+// Trust: arguments and the files they name come from the admin; values are validated, files are
+// read up to [smtp] max_message_size (nothing larger can arrive as a message or attachment).
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "app/cli.hpp"
+#include "app/cli_output.hpp"
+#include "policy/fuzzy_inspection.hpp"
+#include "scan/attachment_scanner.hpp"
+#include "scan/fuzzy_body_text.hpp"
+#include "scan/fuzzy_fingerprint.hpp"
+#include "store/hash_block_repository.hpp"
+#include "store/node_database.hpp"
+#include "util/sha256.hpp"
+
+namespace pw::app {
+namespace {
+
+struct HashArgs {
+  std::string sha256;
+  std::string fuzzy;
+  std::string file;
+  std::string message;
+  std::string note;
+  bool attachments = false;
+  bool json = false;
+  int64_t id = 0;
+};
+
+Result<std::string> read_bounded(const std::string& path, int64_t max_bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) return fail("cannot read " + path + ": " + ec.message());
+  if (size > static_cast<std::uintmax_t>(max_bytes))
+    return fail(path + " is larger than [smtp] max_message_size (" + std::to_string(max_bytes) +
+                " bytes)");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail("cannot read " + path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return fail("cannot read " + path);
+  return bytes;
+}
+
+scan::AttachmentLimits attachment_limits(const config::Config& config) {
+  const auto& c = config.scan;
+  scan::AttachmentLimits limits;
+  limits.max_parts = static_cast<size_t>(c.max_parts);
+  limits.max_depth = static_cast<size_t>(c.max_depth);
+  limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+  limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
+  limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
+  limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
+  return limits;
+}
+
+// The fingerprint of a message file's body text, or why there is none.
+Result<std::string> message_fingerprint(const std::string& message, const config::Config& config) {
+  const auto options = policy::FuzzyOptions::from(config.fuzzy);
+  // merge: replace scan::fuzzy_body_text with scan::extract_text.
+  const std::string text = scan::fuzzy_body_text(message, options.max_text_bytes);
+  if (text.empty()) return fail("the message has no text body to fingerprint");
+  auto fp = scan::fuzzy_fingerprint(text, options.min_shingles);
+  if (!fp)
+    return fail("the message's text is too short to fingerprint (fewer than " +
+                std::to_string(options.min_shingles) + " distinct shingles, [fuzzy] min_shingles)");
+  return fp->to_string();
+}
+
+struct Candidate {
+  std::string kind;
+  std::string value;
+  std::string what;  // for the output: "attachment report.pdf"
+};
+
+int add_hash(const GlobalOptions& options, const HashArgs& args) {
+  const int sources =
+      !args.sha256.empty() + !args.fuzzy.empty() + !args.file.empty() + !args.message.empty();
+  if (sources != 1) return report_error("give exactly one of --sha256, --fuzzy, --file, --message");
+  if (args.attachments && args.message.empty())
+    return report_error("--attachments goes with --message");
+  if (auto ok = store::validate_hash_note(args.note); !ok) return report_error(ok.error().message);
+  auto config = load_node_config(options);
+  if (!config) return report_error(config.error().message);
+
+  std::vector<Candidate> candidates;
+  if (!args.sha256.empty()) {
+    candidates.push_back({std::string(store::kHashKindSha256), args.sha256, ""});
+  } else if (!args.fuzzy.empty()) {
+    candidates.push_back({std::string(store::kHashKindFuzzy), args.fuzzy, ""});
+  } else if (!args.file.empty()) {
+    auto bytes = read_bounded(args.file, config->smtp.max_message_size);
+    if (!bytes) return report_error(bytes.error().message);
+    candidates.push_back({std::string(store::kHashKindSha256), util::sha256_hex(*bytes),
+                          "file " + std::filesystem::path(args.file).filename().string()});
+  } else {
+    auto message = read_bounded(args.message, config->smtp.max_message_size);
+    if (!message) return report_error(message.error().message);
+    auto fp = message_fingerprint(*message, *config);
+    if (!fp) return report_error(fp.error().message);
+    candidates.push_back({std::string(store::kHashKindFuzzy), *fp, "body text"});
+    if (args.attachments) {
+      auto report = scan::scan_attachments(*message, attachment_limits(*config));
+      if (report.limit_hit)
+        return report_error("the attachments could not all be read: " + report.limit_reason);
+      for (const auto& hash : report.hashes)
+        candidates.push_back(
+            {std::string(store::kHashKindSha256), hash.sha256, "attachment " + hash.file});
+    }
+  }
+  for (const auto& c : candidates) {
+    if (auto ok = store::validate_hash_block(c.kind, c.value); !ok)
+      return report_error(ok.error().message);
+  }
+
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  store::HashBlockRepository repository(*db);
+  auto added = db->transaction([&]() -> Result<std::vector<store::HashBlock>> {
+    std::vector<store::HashBlock> out;
+    for (const auto& c : candidates) {
+      auto block = repository.add(c.kind, c.value, args.note);
+      if (!block) return tl::unexpected(block.error());
+      out.push_back(std::move(*block));
+    }
+    return out;
+  });
+  if (!added) return report_error(added.error().message);
+  for (std::size_t i = 0; i < added->size(); ++i) {
+    const auto& block = (*added)[i];
+    std::cout << "added hash block list entry " << block.id << " (" << block.kind
+              << (candidates[i].what.empty() ? "" : ", " + candidates[i].what) << ") "
+              << block.value << "\n";
+  }
+  return 0;
+}
+
+int list_hashes(const GlobalOptions& options, const HashArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto blocks = store::HashBlockRepository(*db).list();
+  if (!blocks) return report_error(blocks.error().message);
+  if (args.json) {
+    auto out = nlohmann::json::array();
+    for (const auto& b : *blocks)
+      out.push_back({{"id", b.id},
+                     {"kind", b.kind},
+                     {"value", b.value},
+                     {"note", b.note},
+                     {"created", format_time(b.created_at)}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : *blocks)
+    rows.push_back({std::to_string(b.id), b.kind, b.value, b.note, format_time(b.created_at)});
+  print_table(std::cout, {"ID", "KIND", "VALUE", "NOTE", "CREATED"}, rows);
+  return 0;
+}
+
+int remove_hash(const GlobalOptions& options, const HashArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto removed = store::HashBlockRepository(*db).remove(args.id);
+  if (!removed) return report_error(removed.error().message);
+  std::cout << "removed hash block list entry " << removed->id << " (" << removed->kind << ")\n";
+  return 0;
+}
+
+int fingerprint_message(const GlobalOptions& options, const HashArgs& args) {
+  auto config = load_node_config(options);
+  if (!config) return report_error(config.error().message);
+  auto message = read_bounded(args.message, config->smtp.max_message_size);
+  if (!message) return report_error(message.error().message);
+  auto fp = message_fingerprint(*message, *config);
+  if (!fp) return report_error(fp.error().message);
+  auto report = scan::scan_attachments(*message, attachment_limits(*config));
+  if (args.json) {
+    auto hashes = nlohmann::json::array();
+    for (const auto& h : report.hashes)
+      hashes.push_back({{"file", h.file}, {"size", h.size}, {"sha256", h.sha256}});
+    nlohmann::json out = {{"fuzzy", *fp}, {"attachments", hashes}};
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << "fuzzy " << *fp << "\n";
+  for (const auto& h : report.hashes)
+    std::cout << "sha256 " << h.sha256 << " " << h.size << " " << h.file << "\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_hash_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<HashArgs>();
+  auto* hash_cmd =
+      app.add_subcommand("hash", "Manage the hash block list (attachment SHA-256, fuzzy bodies)");
+  hash_cmd->require_subcommand(1);
+
+  auto* add = hash_cmd->add_subcommand("add", "List a hash: its messages are held as spam");
+  add->add_option("--sha256", args->sha256, "SHA-256 of an attachment, 64 hex digits");
+  add->add_option("--fuzzy", args->fuzzy, "A fuzzy fingerprint (fz1:...)");
+  add->add_option("--file", args->file, "A file whose SHA-256 to list");
+  add->add_option("--message", args->message,
+                  "An RFC 5322 message file whose body fingerprint to list");
+  add->add_flag("--attachments", args->attachments,
+                "With --message: also list the SHA-256 of each of its attachments");
+  add->add_option("--note", args->note, "Why it is listed (one line)");
+  add->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return add_hash(options, *args); };
+  });
+
+  auto* list = hash_cmd->add_subcommand("list", "Show the hash block list");
+  list->add_flag("--json", args->json, "Print a JSON array");
+  list->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return list_hashes(options, *args); };
+  });
+
+  auto* remove = hash_cmd->add_subcommand("remove", "Remove an entry of the hash block list");
+  remove->add_option("id", args->id, "Entry id (see hash list)")->required();
+  remove->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return remove_hash(options, *args); };
+  });
+
+  auto* fingerprint = hash_cmd->add_subcommand(
+      "fingerprint", "Print a message file's fuzzy fingerprint and its attachments' SHA-256");
+  fingerprint->add_option("message", args->message, "RFC 5322 message file")->required();
+  fingerprint->add_flag("--json", args->json, "Print JSON");
+  fingerprint->callback([&action, args] {
+    action = [args](const GlobalOptions& options) { return fingerprint_message(options, *args); };
+  });
+}
+
+}  // namespace pw::app

@@ -496,32 +496,6 @@ struct GObjectDeleter {
 template <class T>
 using GPtr = std::unique_ptr<T, GObjectDeleter>;
 
-void init_gmime_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
-
-// GMime's parser recurses once per nested multipart or message while it builds the tree, before
-// any limit of ours can run, and compares each line with every open boundary; each level needs
-// its own Content-Type header, so counting those lines bounds both. GMime accepts blanks before
-// the colon ("Content-Type :"); folded continuation lines do not start a count.
-std::size_t count_content_type_lines(std::string_view message) {
-  constexpr std::string_view kName = "content-type";
-  std::size_t count = 0;
-  std::size_t at = 0;
-  while (at < message.size()) {
-    const std::string_view line = message.substr(at, kName.size());
-    if (line.size() == kName.size() && iequals(line, kName)) {
-      std::size_t colon = at + kName.size();
-      while (colon < message.size() && (message[colon] == ' ' || message[colon] == '\t')) ++colon;
-      if (colon < message.size() && message[colon] == ':') ++count;
-    }
-    const auto nl = message.find('\n', at);
-    if (nl == std::string_view::npos) break;
-    at = nl + 1;
-  }
-  return count;
-}
 
 std::string display_name(GMimePart* part, std::size_t index) {
   const char* filename = g_mime_part_get_filename(part);
@@ -600,6 +574,33 @@ void walk(GMimeObject* object, std::size_t depth, const std::string& prefix, Sca
 }
 
 }  // namespace
+
+void init_gmime_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+// GMime's parser recurses once per nested multipart or message while it builds the tree, before
+// any limit of ours can run, and compares each line with every open boundary; each level needs
+// its own Content-Type header, so counting those lines bounds both. GMime accepts blanks before
+// the colon ("Content-Type :"); folded continuation lines do not start a count.
+std::size_t count_content_type_lines(std::string_view message) {
+  constexpr std::string_view kName = "content-type";
+  std::size_t count = 0;
+  std::size_t at = 0;
+  while (at < message.size()) {
+    const std::string_view line = message.substr(at, kName.size());
+    if (line.size() == kName.size() && iequals(line, kName)) {
+      std::size_t colon = at + kName.size();
+      while (colon < message.size() && (message[colon] == ' ' || message[colon] == '\t')) ++colon;
+      if (colon < message.size() && message[colon] == ':') ++count;
+    }
+    const auto nl = message.find('\n', at);
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  return count;
+}
 
 AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits) {
   ScanContext ctx{limits, {}};

@@ -65,4 +65,11 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
 AttachmentReport scan_attachment_bytes(std::string_view name, std::string_view content,
                                        const AttachmentLimits& limits);
 
+// Initialises GMime once per process; every user of GMime in scan/ calls it before parsing.
+void init_gmime_once();
+
+// Lines starting a Content-Type header in `message`: GMime's parser recurses once per nesting
+// level before any limit of ours runs, so callers refuse a message with more than max_parts.
+std::size_t count_content_type_lines(std::string_view message);
+
 }  // namespace pw::scan

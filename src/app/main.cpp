@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   pw::app::register_archive_commands(app, action);
   pw::app::register_identity_commands(app, action);
   pw::app::register_decision_commands(app, action);
+  pw::app::register_scan_commands(app, action);
 
   try {
     app.parse(argc, argv);

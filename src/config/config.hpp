@@ -96,6 +96,12 @@ struct ScanConfig {
   int64_t max_archive_depth = 0;
 };
 
+// F-SPAM: the native classifier's threshold and model file.
+struct SpamConfig {
+  int64_t threshold = 0;  // points; a domain's spam_threshold overrides it
+  std::string model;      // "" = <data-dir>/spam.model
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -105,6 +111,7 @@ struct Config {
   LogConfig log;
   PolicyConfig policy;
   ScanConfig scan;
+  SpamConfig spam;
 };
 
 // The defaults of every setting.

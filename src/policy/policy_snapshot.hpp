@@ -4,6 +4,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -20,6 +21,7 @@ struct DomainInfo {
   std::string name;
   std::string admin_contact;
   std::set<std::string> aliases;  // lower-case
+  std::optional<int64_t> spam_threshold = std::nullopt;  // F-SPAM; nullopt = [spam] threshold
 };
 
 struct Template {

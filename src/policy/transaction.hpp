@@ -12,6 +12,7 @@
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
+#include "scan/spam_classifier.hpp"
 
 namespace pw::policy {
 
@@ -47,6 +48,9 @@ struct Transaction {
   std::optional<bool> header_from_resolves;
   // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.
   std::optional<scan::AttachmentReport> attachments;
+  // F-SPAM: the classifier's verdict (score, threshold, reasons), whenever the sender has
+  // settings; nullopt when no classifier runs (unit tests of other checks).
+  std::optional<scan::SpamReport> spam;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

@@ -22,6 +22,9 @@ class QueueManager;
 namespace pw::policy {
 class PolicyService;
 }
+namespace pw::scan {
+class SpamClassifier;
+}
 
 namespace boost::asio {
 class thread_pool;
@@ -72,6 +75,8 @@ struct ServerContext {
   std::function<bool()> refresh_senders;
   // The policy engine (null: no checks, as in unit tests of the protocol).
   policy::PolicyService* policy = nullptr;
+  // F-SPAM: the spam classifier, loaded once at start and shared read-only (null: no scan).
+  std::shared_ptr<const scan::SpamClassifier> spam_classifier;
   // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
   // the caller's executor. Used by valid_sender_required (F-FROM).
   std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;

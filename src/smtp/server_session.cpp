@@ -22,6 +22,7 @@
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
+#include "scan/spam_classifier.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
@@ -676,6 +677,16 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
         txn_.attachments = co_await util::run_blocking(*ctx_.blocking, [scanned, limits] {
           return scan::scan_attachments(scanned, limits);
+        });
+      }
+      if (ctx_.spam_classifier) {  // F-SPAM: always, so spam counts even when not blocked
+        const scan::SpamClassifier* classifier = ctx_.spam_classifier.get();
+        const std::string_view scanned = *content;
+        const double threshold = static_cast<double>(
+            txn_.domain && txn_.domain->spam_threshold ? *txn_.domain->spam_threshold
+                                                       : ctx_.config.spam.threshold);
+        txn_.spam = co_await util::run_blocking(*ctx_.blocking, [classifier, scanned, threshold] {
+          return classifier->classify(scanned, threshold);
         });
       }
       result = ctx_.policy->evaluate(txn_);

@@ -268,12 +268,18 @@ CREATE TABLE archive (
 CREATE INDEX archive_domain_time ON archive(domain, archived_at);
 )sql";
 
+// 6: a domain's own spam threshold (F-SPAM); NULL = the configured [spam] threshold.
+constexpr std::string_view kSpamThreshold = R"sql(
+ALTER TABLE domains ADD COLUMN spam_threshold INTEGER;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
     Migration{3, kPolicy},
     Migration{4, kQuarantine},
     Migration{5, kArchive},
+    Migration{6, kSpamThreshold},
 };
 
 }  // namespace

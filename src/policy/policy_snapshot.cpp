@@ -101,6 +101,19 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
       snapshot->domains.emplace(d.name, std::move(d));
     }
   }
+  {  // F-SPAM: domains with a spam threshold of their own
+    auto stmt = store::query(
+        db, "SELECT name, spam_threshold FROM domains WHERE spam_threshold IS NOT NULL", {});
+    if (!stmt) return tl::unexpected(stmt.error());
+    for (;;) {
+      auto row = store::next_row(db, stmt->get());
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      auto it = snapshot->domains.find(auth::ascii_lowercase(store::column_text(stmt->get(), 0)));
+      if (it != snapshot->domains.end())
+        it->second.spam_threshold = store::column_int(stmt->get(), 1);
+    }
+  }
   {
     auto stmt = store::query(
         db, "SELECT d.name, a.alias FROM domain_aliases a JOIN domains d ON d.id = a.domain_id",

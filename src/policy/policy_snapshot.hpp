@@ -23,6 +23,7 @@ struct DomainInfo {
   std::string name;
   std::string admin_contact;
   std::set<std::string> aliases;  // lower-case
+  std::optional<int64_t> spam_threshold = std::nullopt;  // F-SPAM; nullopt = [spam] threshold
 };
 
 struct Template {

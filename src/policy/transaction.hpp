@@ -17,6 +17,7 @@
 #include "scan/attachment_scanner.hpp"
 #include "scan/external_result.hpp"
 #include "scan/clamd_client.hpp"
+#include "scan/spam_classifier.hpp"
 
 namespace pw::policy {
 
@@ -63,6 +64,9 @@ struct Transaction {
   std::optional<scan::VirusScan> virus;
   // F-FUZZY: fingerprint, hash block list hit and outbreak count ([fuzzy] enabled).
   std::optional<FuzzyResult> fuzzy;
+  // F-SPAM: the classifier's verdict (score, threshold, reasons), whenever the sender has
+  // settings; nullopt when no classifier runs (unit tests of other checks).
+  std::optional<scan::SpamReport> spam;
 
   // The identity of the message ("" = none); known at MAIL for the auth user and envelope
   // methods, at DATA for header rules.

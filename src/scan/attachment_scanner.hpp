@@ -50,16 +50,8 @@ struct Finding {
   std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
 };
 
-// F-FUZZY: the exact hash of one attachment (or archive entry), for the admin's hash block list.
-struct AttachmentHash {
-  std::string file;       // as in Finding::file: "a.zip/b.exe" for an entry of an archive
-  std::uint64_t size = 0;  // decoded bytes
-  std::string sha256;     // lower-case hex of the decoded bytes
-};
-
 struct AttachmentReport {
   std::vector<Finding> findings;
-  std::vector<AttachmentHash> hashes;  // every attachment and archive entry read, in walk order
   bool limit_hit = false;    // the scan stopped early: not everything was inspected
   std::string limit_reason;  // the first limit hit, one line
   std::size_t parts = 0;     // MIME parts walked
@@ -73,11 +65,11 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
 AttachmentReport scan_attachment_bytes(std::string_view name, std::string_view content,
                                        const AttachmentLimits& limits);
 
-// Shared with the other GMime walks of a message (F-FUZZY's body text):
-// GMime's one-time initialisation, thread-safe.
+// Initialises GMime once per process; every user of GMime in scan/ calls it before parsing.
 void init_gmime_once();
-// Lines that start a Content-Type header (each MIME level needs one): GMime's parser recurses per
-// nesting level before any limit of ours can run, so callers refuse messages with too many.
+
+// Lines starting a Content-Type header in `message`: GMime's parser recurses once per nesting
+// level before any limit of ours runs, so callers refuse a message with more than max_parts.
 std::size_t count_content_type_lines(std::string_view message);
 
 }  // namespace pw::scan

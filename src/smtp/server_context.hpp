@@ -24,6 +24,9 @@ namespace pw::policy {
 class PolicyService;
 class OutbreakTracker;
 }
+namespace pw::scan {
+class SpamClassifier;
+}
 
 namespace boost::asio {
 class thread_pool;
@@ -76,6 +79,8 @@ struct ServerContext {
   policy::PolicyService* policy = nullptr;
   // F-FUZZY: who sent which campaign recently (null: no outbreak detection).
   std::shared_ptr<policy::OutbreakTracker> outbreaks;
+  // F-SPAM: the spam classifier, loaded once at start and shared read-only (null: no scan).
+  std::shared_ptr<const scan::SpamClassifier> spam_classifier;
   // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
   // the caller's executor. Used by valid_sender_required (F-FROM).
   std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;

@@ -25,6 +25,7 @@
 #include "queue/queue_manager.hpp"
 #include "scan/external_scans.hpp"
 #include "scan/clamd_client.hpp"
+#include "scan/spam_classifier.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
 #include "smtp/reply.hpp"
@@ -745,6 +746,16 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                              now = txn_.now, options] {
               return policy::inspect_fuzzy(body, scanned, *blocks, tracker, subject, now, options);
             });
+      }
+      if (ctx_.spam_classifier) {  // F-SPAM: always, so spam counts even when not blocked
+        const scan::SpamClassifier* classifier = ctx_.spam_classifier.get();
+        const std::string_view scanned = *content;
+        const double threshold = static_cast<double>(
+            txn_.domain && txn_.domain->spam_threshold ? *txn_.domain->spam_threshold
+                                                       : ctx_.config.spam.threshold);
+        txn_.spam = co_await util::run_blocking(*ctx_.blocking, [classifier, scanned, threshold] {
+          return classifier->classify(scanned, threshold);
+        });
       }
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history

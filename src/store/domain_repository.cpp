@@ -121,4 +121,27 @@ Result<void> DomainRepository::set_dkim_selector(std::string_view name,
   return {};
 }
 
+Result<void> DomainRepository::set_spam_threshold(std::string_view name,
+                                                  std::optional<int64_t> threshold) {
+  auto domain = get(name);
+  if (!domain) return tl::unexpected(domain.error());
+  SqlValue value = nullptr;
+  if (threshold) value = *threshold;
+  auto updated =
+      run(db_, "UPDATE domains SET spam_threshold = ?1 WHERE id = ?2", {value, domain->id});
+  if (!updated) return tl::unexpected(updated.error());
+  return {};
+}
+
+Result<std::optional<int64_t>> DomainRepository::spam_threshold(std::string_view name) {
+  auto domain = get(name);
+  if (!domain) return tl::unexpected(domain.error());
+  auto stmt = query(db_, "SELECT spam_threshold FROM domains WHERE id = ?1", {domain->id});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = next_row(db_, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row || column_is_null(stmt->get(), 0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(column_int(stmt->get(), 0));
+}
+
 }  // namespace pw::store

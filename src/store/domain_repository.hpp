@@ -38,6 +38,9 @@ class DomainRepository {
   Result<int64_t> remove(std::string_view name, bool force);
   Result<void> set_admin_contact(std::string_view name, std::string_view admin_contact);
   Result<void> set_dkim_selector(std::string_view name, std::string_view dkim_selector);
+  // F-SPAM: the domain's spam threshold in points; nullopt = the configured default.
+  Result<void> set_spam_threshold(std::string_view name, std::optional<int64_t> threshold);
+  Result<std::optional<int64_t>> spam_threshold(std::string_view name);
 
  private:
   Database& db_;

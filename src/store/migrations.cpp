@@ -268,6 +268,11 @@ CREATE TABLE archive (
 CREATE INDEX archive_domain_time ON archive(domain, archived_at);
 )sql";
 
+// 6: a domain's own spam threshold (F-SPAM); NULL = the configured [spam] threshold.
+constexpr std::string_view kSpamThreshold = R"sql(
+ALTER TABLE domains ADD COLUMN spam_threshold INTEGER;
+)sql";
+
 // 7: newly registered domains (F-NRD): registration times from an imported feed
 // (`postwarden nrd import`). The import bumps config_generation once, not a trigger per row.
 constexpr std::string_view kNewDomains = R"sql(
@@ -304,6 +309,7 @@ constexpr std::array kMigrations = {
     Migration{3, kPolicy},
     Migration{4, kQuarantine},
     Migration{5, kArchive},
+    Migration{6, kSpamThreshold},
     Migration{7, kNewDomains},
     Migration{8, kHashBlocks},
 };

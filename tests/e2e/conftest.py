@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,8 @@ from smtp_wire import SmtpWire
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("PW_BINARY", str(REPO / "build" / "postwarden")))
+# F-SPAM: the model scripts/setup.sh trains from the corpus' train/ folders.
+SPAM_MODEL = pathlib.Path(os.environ.get("PW_SPAM_MODEL", str(BINARY.parent / "spam.model")))
 
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 20.0
@@ -153,6 +156,17 @@ class Node:
         self.cli("user", "add", "--user", USER, "--password-stdin", stdin=USER_PASSWORD + "\n")
         self.cli("user", "add", "--domain", DOMAIN, "--password-stdin",
                  stdin=DOMAIN_PASSWORD + "\n")
+
+    def install_spam_model(self, model: pathlib.Path | None = None) -> pathlib.Path:
+        """Copies the spam model (scripts/setup.sh trains build/spam.model) to where serve loads
+        it, <data-dir>/spam.model; call before start(). Tests without it judge by rules alone."""
+        source = model or SPAM_MODEL
+        if not source.is_file():
+            pytest.fail(f"spam model {source} missing: run scripts/setup.sh (it trains it)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        target = self.data_dir / "spam.model"
+        shutil.copyfile(source, target)
+        return target
 
     def users(self) -> list[dict]:
         out = self.cli("user", "list", "--json").stdout

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "scan/spam_classifier.hpp"
 #include "store/database.hpp"
 #include "../store/temp_dir.hpp"
 
@@ -74,7 +75,11 @@ class PolicyChainTest : public ::testing::Test {
 
   ChainResult run(const Transaction& t) {
     CheckContext context{counters, *locks};
-    return chain.run(t, context);
+    if (t.stage != Stage::kData || t.spam) return chain.run(t, context);
+    // As the session does at end of DATA: the spam classifier (rules alone here) fills t.spam.
+    Transaction scanned = t;
+    scanned.spam = scan::SpamClassifier(std::nullopt, {}).classify(t.message, 50);
+    return chain.run(scanned, context);
   }
 
   // The verdict must refuse with `action`, from `check`, with a reply that starts with `reply`.

@@ -1,0 +1,195 @@
+// The readable text of a message, with GMime (initialised once per process by the attachment
+// scanner's init_gmime_once). Trust: hostile bytes; the same pre-parse guard as the attachment
+// scanner (Content-Type lines) bounds GMime's own recursion, and the walk counts parts, nesting
+// and decoded bytes against MimeTextLimits.
+#include "scan/mime_text.hpp"
+
+#include <gmime/gmime.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace pw::scan {
+namespace {
+
+struct GObjectDeleter {
+  void operator()(void* object) const { g_object_unref(object); }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectDeleter>;
+struct GFreeDeleter {
+  void operator()(char* p) const { g_free(p); }
+};
+using GString = std::unique_ptr<char, GFreeDeleter>;
+
+struct Walk {
+  const MimeTextLimits& limits;
+  MessageText& out;
+  std::uint64_t decoded = 0;
+
+  bool stopped() const { return out.limit_hit; }
+  void stop(std::string reason) {
+    if (!out.limit_hit) {
+      out.limit_hit = true;
+      out.limit_reason = std::move(reason);
+    }
+  }
+};
+
+// Length of the valid UTF-8 sequence at s[i], 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  if (b < 0x80) return 1;
+  if (b >= 0xC2 && b <= 0xDF)
+    n = 2;
+  else if (b >= 0xE0 && b <= 0xEF)
+    n = 3;
+  else if (b >= 0xF0 && b <= 0xF4)
+    n = 4;
+  else
+    return 0;
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+// Text whose charset was not declared (or not known to iconv) is usually Latin-1 or
+// Windows-1252: valid UTF-8 sequences are kept, every other byte is read as Latin-1, so the
+// result is always valid UTF-8 (JSON output and tokens rely on it).
+std::string to_valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    if (std::size_t n = utf8_sequence(s, i)) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      append_utf8(out, static_cast<unsigned char>(s[i]));
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string header(GMimeObject* object, const char* name, bool* present = nullptr) {
+  const char* raw = g_mime_object_get_header(object, name);
+  if (present) *present = raw != nullptr;
+  if (raw == nullptr) return {};
+  GString decoded(g_mime_utils_header_decode_text(nullptr, raw));
+  return to_valid_utf8(decoded ? decoded.get() : raw);
+}
+
+void append_block(std::string& target, std::string_view text) {
+  if (text.empty()) return;
+  if (!target.empty()) target += "\n\n";
+  target += text;
+}
+
+void walk(GMimeObject* object, std::size_t depth, Walk& w);
+
+void read_text_part(GMimeTextPart* part, bool html, Walk& w) {
+  GString text(g_mime_text_part_get_text(part));
+  if (!text) return;
+  const std::string_view bytes(text.get());
+  w.decoded += bytes.size();
+  if (w.decoded > w.limits.max_decoded_bytes) {
+    w.stop("text parts decode to more than " + std::to_string(w.limits.max_decoded_bytes) +
+           " bytes");
+    return;
+  }
+  const std::string utf8 = to_valid_utf8(bytes);
+  if (html) {
+    ++w.out.html_parts;
+    HtmlText h = html_to_text(utf8);
+    append_block(w.out.html_text, h.text);
+    append_block(w.out.hidden_text, h.hidden_text);
+    w.out.images += h.images;
+    for (auto& link : h.links) {
+      if (w.out.links.size() >= kMaxHtmlLinks) break;
+      w.out.links.push_back(std::move(link));
+    }
+  } else {
+    ++w.out.plain_parts;
+    append_block(w.out.plain, utf8);
+  }
+}
+
+void walk(GMimeObject* object, std::size_t depth, Walk& w) {
+  if (object == nullptr || w.stopped()) return;
+  if (depth > w.limits.max_depth) {
+    w.stop("MIME parts nested deeper than " + std::to_string(w.limits.max_depth));
+    return;
+  }
+  if (++w.out.parts > w.limits.max_parts) {
+    w.stop("message has more than " + std::to_string(w.limits.max_parts) + " MIME parts");
+    return;
+  }
+  if (GMIME_IS_MULTIPART(object)) {
+    GMimeMultipart* multipart = GMIME_MULTIPART(object);
+    const int count = g_mime_multipart_get_count(multipart);
+    for (int i = 0; i < count && !w.stopped(); ++i)
+      walk(g_mime_multipart_get_part(multipart, i), depth + 1, w);
+  } else if (GMIME_IS_MESSAGE_PART(object)) {
+    GMimeMessage* inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(object));
+    if (inner == nullptr) return;
+    if (const char* subject = g_mime_message_get_subject(inner))
+      append_block(w.out.plain, to_valid_utf8(subject));
+    walk(g_mime_message_get_mime_part(inner), depth + 1, w);
+  } else if (GMIME_IS_TEXT_PART(object)) {
+    GMimeContentType* type = g_mime_object_get_content_type(object);
+    GMimeContentDisposition* disposition = g_mime_object_get_content_disposition(object);
+    const bool attachment =
+        disposition != nullptr && g_mime_content_disposition_is_attachment(disposition);
+    const bool html = type != nullptr && g_mime_content_type_is_type(type, "text", "html");
+    const bool plain = type == nullptr || g_mime_content_type_is_type(type, "text", "plain");
+    if (attachment || (!html && !plain)) {
+      ++w.out.attachments;
+      return;
+    }
+    read_text_part(GMIME_TEXT_PART(object), html, w);
+  } else {
+    ++w.out.attachments;
+  }
+}
+
+}  // namespace
+
+MessageText extract_message_text(std::string_view message, const MimeTextLimits& limits) {
+  MessageText out;
+  if (message.starts_with("From ")) {
+    const auto nl = message.find('\n');
+    message = nl == std::string_view::npos ? std::string_view() : message.substr(nl + 1);
+  }
+  Walk w{limits, out};
+  if (count_content_type_lines(message) > limits.max_parts) {
+    w.stop("message has more than " + std::to_string(limits.max_parts) + " MIME parts");
+    return out;
+  }
+  init_gmime_once();
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(message.data(), message.size()));
+  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  GPtr<GMimeMessage> parsed(g_mime_parser_construct_message(parser.get(), nullptr));
+  if (!parsed) return out;
+  out.parsed = true;
+  GMimeObject* top = GMIME_OBJECT(parsed.get());
+  if (const char* subject = g_mime_message_get_subject(parsed.get())) {
+    out.subject = to_valid_utf8(subject);
+    out.has_subject = true;
+  }
+  out.from = header(top, "From");
+  out.to = header(top, "To");
+  out.x_mailer = header(top, "X-Mailer");
+  if (out.x_mailer.empty()) out.x_mailer = header(top, "User-Agent");
+  header(top, "Date", &out.has_date);
+  header(top, "Message-ID", &out.has_message_id);
+  walk(g_mime_message_get_mime_part(parsed.get()), 0, w);
+
+  out.text = out.plain;
+  append_block(out.text, out.html_text);
+  return out;
+}
+
+}  // namespace pw::scan

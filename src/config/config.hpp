@@ -153,6 +153,8 @@ struct FuzzyConfig {
   int64_t outbreak_users = 0;
   int64_t outbreak_score = 0;
   int64_t max_tracked = 0;
+};
+
 // F-SPAM: the native classifier's threshold and model file.
 struct SpamConfig {
   int64_t threshold = 0;  // points; a domain's spam_threshold overrides it

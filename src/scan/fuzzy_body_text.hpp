@@ -1,9 +1,6 @@
-// The visible text of a message for its fuzzy fingerprint (F-FUZZY): text/plain body parts in
-// UTF-8, or the text of text/html parts when there is no plain one.
-// merge: replace with scan::extract_text (scan/mime_text, written in parallel) and delete this
-// file; until then this is a private, minimal GMime walk.
-// Trust: the message is hostile client bytes; the walk is bounded by the part count and output
-// size below, and refuses before parsing messages whose nesting would make GMime recurse deeply.
+// The visible text of a message for its fuzzy fingerprint (F-FUZZY): the body text that
+// scan/mime_text extracts for the classifier too (text/plain in UTF-8, then HTML as text), cut to
+// a size. One MIME walk for both, so the fingerprint and the classifier read the same text.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -11,8 +8,8 @@
 
 namespace pw::scan {
 
-// At most `max_bytes` of text (cut at a character boundary is not promised; the fingerprint's
-// normaliser repairs a cut UTF-8 sequence). "" when the message has no text body.
+// At most `max_bytes` of text (a cut UTF-8 sequence at the end is repaired by the fingerprint's
+// normaliser). "" when the message has no text body.
 std::string fuzzy_body_text(std::string_view message, std::size_t max_bytes);
 
 }  // namespace pw::scan

@@ -18,9 +18,9 @@ PACKAGES=(
   clamav clamav-daemon
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
-  # the spam corpus (F-SPAM) comes from the npm registry
-  npm
 )
+# npm is not installed from Debian (it conflicts with the machine's Node.js, which brings npm):
+# scripts/spam_corpus.sh needs it for the SpamAssassin corpus (F-SPAM).
 
 missing=()
 for p in "${PACKAGES[@]}"; do

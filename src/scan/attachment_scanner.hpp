@@ -50,8 +50,16 @@ struct Finding {
   std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
 };
 
+// F-FUZZY: the exact hash of one attachment (or archive entry), for the admin's hash block list.
+struct AttachmentHash {
+  std::string file;       // as in Finding::file: "a.zip/b.exe" for an entry of an archive
+  std::uint64_t size = 0;  // decoded bytes
+  std::string sha256;     // lower-case hex of the decoded bytes
+};
+
 struct AttachmentReport {
   std::vector<Finding> findings;
+  std::vector<AttachmentHash> hashes;  // every attachment and archive entry read, in walk order
   bool limit_hit = false;    // the scan stopped early: not everything was inspected
   std::string limit_reason;  // the first limit hit, one line
   std::size_t parts = 0;     // MIME parts walked

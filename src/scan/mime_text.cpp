@@ -163,6 +163,7 @@ MessageText extract_message_text(std::string_view message, const MimeTextLimits&
     const auto nl = message.find('\n');
     message = nl == std::string_view::npos ? std::string_view() : message.substr(nl + 1);
   }
+  if (message.empty()) return out;  // GMime refuses a stream over no buffer at all
   Walk w{limits, out};
   if (count_content_type_lines(message) > limits.max_parts) {
     w.stop("message has more than " + std::to_string(limits.max_parts) + " MIME parts");

@@ -44,6 +44,12 @@ TEST(MimeText, SkipsLeadingMboxFromLine) {
   EXPECT_NE(t.text.find("body"), std::string::npos);
 }
 
+TEST(MimeText, AnMboxFromLineAloneIsAnEmptyMessage) {
+  auto t = text_of("From someone@example.com  Thu Aug 22 13:17:22 2002");
+  EXPECT_FALSE(t.parsed);
+  EXPECT_TRUE(t.text.empty());
+}
+
 TEST(MimeText, ConvertsCharsetsToUtf8) {
   auto t = text_of(
       "Subject: x\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"

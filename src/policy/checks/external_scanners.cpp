@@ -3,7 +3,8 @@
 // puts their answers in the transaction; here a "spam" answer becomes the same verdict as the
 // spam check's (quarantine when the user blocks spam, else a spam mark that counts towards
 // automatic locks), with one reason per scanner naming its score and top symbols. A scanner that
-// could not be asked gives 451 (the client retries) unless its on_failure is "accept".
+// could not be asked gives 451 (the client retries) unless its on_failure is "accept" or
+// the other scanner called the message spam.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,14 +23,6 @@ class ExternalScanners final : public Check {
     if (t.stage != Stage::kData || !t.external) return pass();
     const scan::ScannerResult* results[] = {t.external->rspamd ? &*t.external->rspamd : nullptr,
                                             t.external->spamd ? &*t.external->spamd : nullptr};
-    for (const auto* r : results) {
-      if (!r || r->outcome != scan::ScanOutcome::kFailed || r->accept_on_failure) continue;
-      return refuse(name(), Action::kTempfail,
-                    fmt::format("451 4.3.0 Message could not be checked for spam ({} "
-                                "unavailable); try again later",
-                                r->scanner),
-                    r->scanner + "_unavailable", r->error);
-    }
     Verdict v;
     v.check = std::string(name());
     for (const auto* r : results) {
@@ -38,7 +31,19 @@ class ExternalScanners final : public Check {
       v.score = std::max(v.score, r->score);
       v.reasons.push_back({r->scanner, r->summary(kReasonSymbols), r->score});
     }
-    if (!v.spam) return pass();
+    if (!v.spam) {
+      // A definite spam answer from one scanner outweighs another's failure; without one, a
+      // failure is a 451 unless that scanner's on_failure is "accept".
+      for (const auto* r : results) {
+        if (!r || r->outcome != scan::ScanOutcome::kFailed || r->accept_on_failure) continue;
+        return refuse(name(), Action::kTempfail,
+                      fmt::format("451 4.3.0 Message could not be checked for spam ({} "
+                                  "unavailable); try again later",
+                                  r->scanner),
+                      r->scanner + "_unavailable", r->error);
+      }
+      return pass();
+    }
     if (t.settings->block_spam) {
       v.action = Action::kQuarantine;
       v.reply = "550 5.7.1 Message blocked as spam and held in quarantine";

@@ -118,6 +118,10 @@ TEST_F(ExternalScannersCheckTest, AFailedScannerTempfailsUnlessItAccepts) {
   // Accepting rspamd's failure does not hide spamd's spam answer.
   auto spam = run(data(scan::ExternalScans{failure("rspamd", true), answer("spamd", true, 9)}));
   EXPECT_EQ(spam.verdict.action, Action::kQuarantine);
+  // A definite spam answer outweighs the other scanner's failure.
+  auto both = run(data(scan::ExternalScans{failure("rspamd", false), answer("spamd", true, 9)}));
+  EXPECT_EQ(both.verdict.action, Action::kQuarantine);
+  EXPECT_EQ(both.verdict.reasons.at(0).rule, "spamd");
 }
 
 TEST_F(ExternalScannersCheckTest, CleanSkippedAndUnconfiguredPass) {

@@ -393,6 +393,15 @@ def docm() -> bytes:
     return out.getvalue()
 
 
+def pe_executable() -> bytes:
+    """A minimal Windows PE file: DOS header pointing at a PE header for i386."""
+    import struct
+    dos = bytearray(b"MZ" + b"\x90\x00" + b"\0" * 56)
+    dos[0x3C:0x40] = struct.pack("<I", 64)
+    pe = b"PE\0\0" + struct.pack("<HHIIIHH", 0x14C, 1, 0, 0, 0, 0xE0, 0x0102) + b"\0" * 0xE0
+    return bytes(dos) + pe + b"\0" * 256
+
+
 def test_macros_and_unwanted_attachments_are_rejected_when_blocked(make_gateway, receivers):
     dest = receivers(MX1_ADDR)
     gw = gateway(make_gateway)
@@ -406,6 +415,14 @@ def test_macros_and_unwanted_attachments_are_rejected_when_blocked(make_gateway,
     reply = attempt(gw, SENDER, [RCPT], with_attachment("invoice.pdf.exe", b"MZ" + b"\0" * 200,
                                                         "pua"))
     assert reply.code == 550 and "invoice.pdf.exe" in reply.line, reply.line
+    # An executable renamed .pdf is judged by its content, not its name.
+    reply = attempt(gw, SENDER, [RCPT], with_attachment("statement.pdf", pe_executable(),
+                                                        "exe renamed pdf"))
+    assert reply.code == 550 and "statement.pdf" in reply.line, reply.line
+    assert "executable" in reply.line, reply.line
+    decisions = json.loads(gw.cli("log", "decisions", "--check", "attachments", "--json").stdout)
+    reasons = " ".join(json.dumps(d) for d in decisions)
+    assert "block_macros" in reasons and "block_pua" in reasons and "statement.pdf" in reasons
     clean = with_attachment("notes.txt", b"just text\n", "clean attachment")
     assert attempt(gw, SENDER, [RCPT], clean).code == 250
     got = dest.wait_for(2, timeout=20)

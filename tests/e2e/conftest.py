@@ -24,7 +24,8 @@ from smtp_wire import SmtpWire
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("PW_BINARY", str(REPO / "build" / "postwarden")))
 # F-SPAM: the model scripts/setup.sh trains from the corpus' train/ folders.
-SPAM_MODEL = pathlib.Path(os.environ.get("PW_SPAM_MODEL", str(BINARY.parent / "spam.model")))
+# The model does not depend on the build (normal or ASan): setup.sh trains build/spam.model.
+SPAM_MODEL = pathlib.Path(os.environ.get("PW_SPAM_MODEL", str(REPO / "build" / "spam.model")))
 
 START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 20.0

@@ -64,7 +64,6 @@ scan::AttachmentLimits attachment_limits(const config::Config& config) {
 // The fingerprint of a message file's body text, or why there is none.
 Result<std::string> message_fingerprint(const std::string& message, const config::Config& config) {
   const auto options = policy::FuzzyOptions::from(config.fuzzy);
-  // merge: replace scan::fuzzy_body_text with scan::extract_text.
   const std::string text = scan::fuzzy_body_text(message, options.max_text_bytes);
   if (text.empty()) return fail("the message has no text body to fingerprint");
   auto fp = scan::fuzzy_fingerprint(text, options.min_shingles);

@@ -21,6 +21,15 @@ FuzzyResult inspect_fuzzy(std::string_view message, const scan::AttachmentReport
                           const HashBlockList& blocks, OutbreakTracker* tracker,
                           const std::string& user_subject, int64_t now,
                           const FuzzyOptions& options) {
+  return inspect_fuzzy_text(scan::fuzzy_body_text(message, options.max_text_bytes), attachments,
+                            blocks, tracker, user_subject, now, options);
+}
+
+FuzzyResult inspect_fuzzy_text(std::string_view body_text,
+                               const scan::AttachmentReport* attachments,
+                               const HashBlockList& blocks, OutbreakTracker* tracker,
+                               const std::string& user_subject, int64_t now,
+                               const FuzzyOptions& options) {
   FuzzyResult result;
   result.outbreak_threshold = options.outbreak_users;
   result.outbreak_window_minutes = options.outbreak_window_seconds / 60;
@@ -32,8 +41,7 @@ FuzzyResult inspect_fuzzy(std::string_view message, const scan::AttachmentReport
       }
     }
   }
-  // merge: replace scan::fuzzy_body_text with scan::extract_text.
-  const std::string text = scan::fuzzy_body_text(message, options.max_text_bytes);
+  const std::string_view text = body_text.substr(0, options.max_text_bytes);
   const auto fp = scan::fuzzy_fingerprint(text, options.min_shingles);
   if (!fp) return result;
   result.fingerprint = fp->to_string();

@@ -32,5 +32,12 @@ FuzzyResult inspect_fuzzy(std::string_view message, const scan::AttachmentReport
                           const HashBlockList& blocks, OutbreakTracker* tracker,
                           const std::string& user_subject, int64_t now,
                           const FuzzyOptions& options);
+// The same with the body text already extracted (scan::extract_message_text's `text`), so the
+// session walks a message's MIME once for the fingerprint and the classifier.
+FuzzyResult inspect_fuzzy_text(std::string_view body_text,
+                               const scan::AttachmentReport* attachments,
+                               const HashBlockList& blocks, OutbreakTracker* tracker,
+                               const std::string& user_subject, int64_t now,
+                               const FuzzyOptions& options);
 
 }  // namespace pw::policy

@@ -23,8 +23,8 @@
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
-#include "scan/external_scans.hpp"
 #include "scan/clamd_client.hpp"
+#include "scan/external_scans.hpp"
 #include "scan/spam_classifier.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
@@ -425,8 +425,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     spdlog::info(
         "event=ip_reputation client={} listed=\"{}\" weight={:.2f} zones={} queries={} "
         "cached={} elapsed_us={}",
-        client_ip_, found.listed_zones(), found.listed_weight(), found.zones.size(),
-        found.queries, cached, found.elapsed.count());
+        client_ip_, found.listed_zones(), found.listed_weight(), found.zones.size(), found.queries,
+        cached, found.elapsed.count());
     txn_.ip_reputation = std::move(found);
   }
 
@@ -509,7 +509,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!mail_params_.smtputf8 && !is_ascii(command.path))
       return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
     if (auto e = mailbox_syntax_error(command.path, mail_params_.smtputf8)) {
-      if (transaction_sender_ && ctx_.policy) ctx_.policy->count_invalid_recipient(txn_, command.path);
+      if (transaction_sender_ && ctx_.policy)
+        ctx_.policy->count_invalid_recipient(txn_, command.path);
       return send_error(Reply(553, "5.1.3", "Bad recipient address syntax: " + *e));
     }
     if (!transaction_sender_) {
@@ -702,13 +703,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       txn_.message = *content;
       txn_.size = trace.size() + content->size();
       txn_.header_from = policy::header_from_address(*content);
-      if (txn_.settings->valid_sender_required && !txn_.header_from.empty() &&
-          ctx_.domain_resolves)
+      if (txn_.settings->valid_sender_required && !txn_.header_from.empty() && ctx_.domain_resolves)
         txn_.header_from_resolves =
             co_await ctx_.domain_resolves(policy::checks::domain_of(txn_.header_from));
       // F-FUZZY: a hash block list of attachments needs the scan's hashes too.
-      const bool hash_blocks = ctx_.config.fuzzy.enabled && txn_.snapshot &&
-                               txn_.snapshot->hash_blocks->has_sha256();
+      const bool hash_blocks =
+          ctx_.config.fuzzy.enabled && txn_.snapshot && txn_.snapshot->hash_blocks->has_sha256();
       if (txn_.settings->block_macros || txn_.settings->block_pua || hash_blocks) {
         std::string_view scanned = *content;
         const auto& c = ctx_.config.scan;
@@ -719,13 +719,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
         limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
         limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
-        txn_.attachments = co_await util::run_blocking(*ctx_.blocking, [scanned, limits] {
-          return scan::scan_attachments(scanned, limits);
-        });
+        txn_.attachments = co_await util::run_blocking(
+            *ctx_.blocking, [scanned, limits] { return scan::scan_attachments(scanned, limits); });
       }
       if (scan::external_scans_enabled(ctx_.config)) {  // F-SPAM rspamd, spamd
-        scan::ScanEnvelope scan_envelope{client_ip_, helo_, mail_from_, recipients_,
-                                         auth_sender_ ? auth_user_ : std::string(), envelope.id};
+        scan::ScanEnvelope scan_envelope{
+            client_ip_, helo_, mail_from_, recipients_, auth_sender_ ? auth_user_ : std::string(),
+            envelope.id};
         std::string_view scanned = *content;
         const config::Config* config = &ctx_.config;
         txn_.external = co_await util::run_blocking(
@@ -735,27 +735,35 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (!ctx_.config.clamd.socket.empty() && txn_.settings->block_viruses)
         co_await scan_for_viruses(*content, envelope.id);
-      if (ctx_.config.fuzzy.enabled && txn_.snapshot) {  // F-FUZZY
-        std::string_view body = *content;
+      // F-FUZZY and F-SPAM read the same body text: one MIME walk, one worker hop. The classifier
+      // runs always, so spam counts even when it is not blocked.
+      const bool fuzzy_on = ctx_.config.fuzzy.enabled && txn_.snapshot;
+      const scan::SpamClassifier* classifier = ctx_.spam_classifier.get();
+      if (fuzzy_on || classifier) {
+        const std::string_view raw = *content;
         const scan::AttachmentReport* scanned = txn_.attachments ? &*txn_.attachments : nullptr;
-        auto blocks = txn_.snapshot->hash_blocks;
+        auto blocks = fuzzy_on ? txn_.snapshot->hash_blocks : nullptr;
         auto* tracker = ctx_.outbreaks.get();
         auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy);
-        txn_.fuzzy = co_await util::run_blocking(
-            *ctx_.blocking, [body, scanned, blocks, tracker, subject = txn_.user_subject(),
-                             now = txn_.now, options] {
-              return policy::inspect_fuzzy(body, scanned, *blocks, tracker, subject, now, options);
+        const double threshold = static_cast<double>(txn_.domain && txn_.domain->spam_threshold
+                                                         ? *txn_.domain->spam_threshold
+                                                         : ctx_.config.spam.threshold);
+        const scan::MimeTextLimits limits =
+            classifier ? classifier->limits() : scan::MimeTextLimits{};
+        auto [fuzzy, spam] = co_await util::run_blocking(
+            *ctx_.blocking, [raw, scanned, blocks, tracker, subject = txn_.user_subject(),
+                             now = txn_.now, options, classifier, threshold, limits] {
+              const scan::MessageText text = scan::extract_message_text(raw, limits);
+              std::optional<policy::FuzzyResult> f;
+              std::optional<scan::SpamReport> s;
+              if (blocks)
+                f = policy::inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now,
+                                               options);
+              if (classifier) s = classifier->classify_text(raw, text, threshold);
+              return std::pair{std::move(f), std::move(s)};
             });
-      }
-      if (ctx_.spam_classifier) {  // F-SPAM: always, so spam counts even when not blocked
-        const scan::SpamClassifier* classifier = ctx_.spam_classifier.get();
-        const std::string_view scanned = *content;
-        const double threshold = static_cast<double>(
-            txn_.domain && txn_.domain->spam_threshold ? *txn_.domain->spam_threshold
-                                                       : ctx_.config.spam.threshold);
-        txn_.spam = co_await util::run_blocking(*ctx_.blocking, [classifier, scanned, threshold] {
-          return classifier->classify(scanned, threshold);
-        });
+        txn_.fuzzy = std::move(fuzzy);
+        txn_.spam = std::move(spam);
       }
       result = ctx_.policy->evaluate(txn_);
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
@@ -785,8 +793,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       ctx_.policy->count_accepted(txn_);
       if (txn_.settings->archive) {
         auto* policy = ctx_.policy;
-        auto archived = co_await util::run_blocking(
-            *ctx_.blocking, [policy, &envelope, &trace, &message] {
+        auto archived =
+            co_await util::run_blocking(*ctx_.blocking, [policy, &envelope, &trace, &message] {
               return policy->archive(envelope, trace + message);
             });
         if (!archived)

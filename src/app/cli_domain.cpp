@@ -2,10 +2,10 @@
 // Trust: arguments come from the admin's command line; the repository validates every value.
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <optional>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
@@ -128,7 +128,8 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
                           std::string(kSpamThresholdKey));
     }
     if (assignment->first == kSpamThresholdKey) {
-      if (auto t = parse_spam_threshold(assignment->second); !t) return report_error(t.error().message);
+      if (auto t = parse_spam_threshold(assignment->second); !t)
+        return report_error(t.error().message);
     }
     if (assignment->first == kRouteKey && !assignment->second.empty()) {
       auto route = net::parse_fixed_route(assignment->second);

@@ -93,8 +93,8 @@ void configure_logging() {
 
 // F-SPAM: the classifier every session shares. A missing or unreadable model is logged once and
 // the rules judge alone; it never stops the server.
-std::shared_ptr<const scan::SpamClassifier> load_spam_classifier(const config::Config& config,
-                                                                 const std::filesystem::path& data_dir) {
+std::shared_ptr<const scan::SpamClassifier> load_spam_classifier(
+    const config::Config& config, const std::filesystem::path& data_dir) {
   const std::string path =
       config.spam.model.empty() ? (data_dir / "spam.model").string() : config.spam.model;
   scan::MimeTextLimits limits;
@@ -213,12 +213,11 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   asio::io_context delivery_context(1);
   auto delivery_guard = asio::make_work_guard(delivery_context);
   // The policy engine: users' settings, counters, locks, quarantine, archive (issue 4).
-  auto policy_service =
-      policy::PolicyService::open({data_dir, ctx->hostname, config.policy.abuse_contact,
-                                   static_cast<size_t>(config.policy.arf_max_attached_bytes),
-                                   config.policy.notify_admin_on_lock,
-                                   config.nrd.max_age_hours * 3600},
-                                  **log_writer);
+  auto policy_service = policy::PolicyService::open(
+      {data_dir, ctx->hostname, config.policy.abuse_contact,
+       static_cast<size_t>(config.policy.arf_max_attached_bytes),
+       config.policy.notify_admin_on_lock, config.nrd.max_age_hours * 3600},
+      **log_writer);
   if (!policy_service) return report_error(policy_service.error().message);
   auto* policy = policy_service->get();
   if (auto r = policy->reload(*db); !r) return report_error(r.error().message);

@@ -130,8 +130,8 @@ struct IpReputationConfig {
   double threshold = 0;            // summed weight at which MAIL is refused
   int64_t timeout_ms = 0;
   int64_t cache_max_entries = 0;
-  int64_t negative_ttl_s = 0;      // "not listed" kept this long when the zone sends no SOA
-  bool history = false;            // the local history of the client IP adds to the score
+  int64_t negative_ttl_s = 0;  // "not listed" kept this long when the zone sends no SOA
+  bool history = false;        // the local history of the client IP adds to the score
   int64_t history_window_hours = 0;
   int64_t history_min_messages = 0;
   double history_spam_ratio = 0;

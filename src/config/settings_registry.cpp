@@ -314,9 +314,10 @@ const std::array kSettings = {
                 "Similarity of two fingerprints that makes them the same text (block list, "
                 "campaigns).",
                 PW_BIND(fuzzy.match_threshold)},
-    SettingSpec{"fuzzy", "min_shingles", "10", 1, 10000, "shingles",
-                "Texts with fewer distinct 4-word shingles get no fingerprint (too short to judge).",
-                PW_BIND(fuzzy.min_shingles)},
+    SettingSpec{
+        "fuzzy", "min_shingles", "10", 1, 10000, "shingles",
+        "Texts with fewer distinct 4-word shingles get no fingerprint (too short to judge).",
+        PW_BIND(fuzzy.min_shingles)},
     SettingSpec{"fuzzy", "max_text_bytes", "262144", 1024, 16777216, "bytes",
                 "Body text of one message read into its fingerprint; the rest is ignored.",
                 PW_BIND(fuzzy.max_text_bytes)},

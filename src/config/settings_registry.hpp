@@ -13,8 +13,7 @@
 namespace pw::config {
 
 // double*: decimal values (weights, ratios); their bounds are the integer min and max.
-using SettingRef =
-    std::variant<int64_t*, bool*, std::string*, std::vector<std::string>*, double*>;
+using SettingRef = std::variant<int64_t*, bool*, std::string*, std::vector<std::string>*, double*>;
 
 struct SettingSpec {
   std::string_view section;

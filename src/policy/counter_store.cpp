@@ -20,8 +20,9 @@ std::string identity_subject(std::string_view user_name, std::string_view identi
 std::string ip_subject(std::string_view client_ip) { return "ip:" + std::string(client_ip); }
 
 Result<void> CounterStore::load(store::Database& db, int64_t now) {
-  auto stmt = store::query(db, "SELECT subject, kind, bucket, count FROM counters WHERE bucket > ?1",
-                           {now - kCoarseSpan});
+  auto stmt =
+      store::query(db, "SELECT subject, kind, bucket, count FROM counters WHERE bucket > ?1",
+                   {now - kCoarseSpan});
   if (!stmt) return tl::unexpected(stmt.error());
   std::lock_guard lock(mutex_);
   for (;;) {

@@ -39,14 +39,13 @@ class CounterStore {
  public:
   static constexpr int64_t kMinute = 60;
   static constexpr int64_t kHour = 3600;
-  static constexpr int64_t kFineSpan = 2 * kHour;      // minute buckets kept this long
-  static constexpr int64_t kCoarseSpan = 32 * 86400;   // hour buckets kept this long
+  static constexpr int64_t kFineSpan = 2 * kHour;     // minute buckets kept this long
+  static constexpr int64_t kCoarseSpan = 32 * 86400;  // hour buckets kept this long
 
   // Blocking: reads the buckets still inside their span.
   Result<void> load(store::Database& db, int64_t now);
   void add(std::string_view subject, std::string_view kind, int64_t n, int64_t now);
-  int64_t sum(std::string_view subject, std::string_view kind, int64_t window_s,
-              int64_t now) const;
+  int64_t sum(std::string_view subject, std::string_view kind, int64_t window_s, int64_t now) const;
   // Every counter of a subject (kind -> sum over window) for `user show` and `identity list`.
   std::map<std::string, int64_t> sums(std::string_view subject, int64_t window_s,
                                       int64_t now) const;

@@ -104,8 +104,8 @@ ChainResult PolicyService::evaluate(const Transaction& t) {
 void PolicyService::record_decisions(const Transaction& t, const ChainResult& result,
                                      const std::string& message_id) {
   for (const auto& v : result.decisions) {
-    std::string action = v.monitor ? "would_" + std::string(to_string(v.action))
-                                   : std::string(to_string(v.action));
+    std::string action =
+        v.monitor ? "would_" + std::string(to_string(v.action)) : std::string(to_string(v.action));
     if (v.passed() && v.spam) action = "spam_passed";
     spdlog::info(
         "event=policy stage={} check={} action={} client={} sender={} identity={} from=<{}> "
@@ -113,10 +113,11 @@ void PolicyService::record_decisions(const Transaction& t, const ChainResult& re
         to_string(t.stage), v.check, action, t.client_ip, t.sender.name,
         t.identity.empty() ? "-" : t.identity, t.mail_from, v.reply, v.reasons_text());
     std::string rcpt = t.stage == Stage::kRcpt ? t.rcpt : "";
-    writer_.submit([row = std::vector<std::string>{
-                        std::string(to_string(t.stage)), v.check, action,
-                        v.monitor ? "monitor" : "enforce", v.reply, v.reasons_text(), t.client_ip,
-                        t.sender.name, t.sender.domain, t.identity, t.mail_from, rcpt, message_id},
+    writer_.submit([row = std::vector<std::string>{std::string(to_string(t.stage)), v.check, action,
+                                                   v.monitor ? "monitor" : "enforce", v.reply,
+                                                   v.reasons_text(), t.client_ip, t.sender.name,
+                                                   t.sender.domain, t.identity, t.mail_from, rcpt,
+                                                   message_id},
                     at = t.now](store::MessageLog& l) -> Result<void> {
       auto r = store::run(l.database(),
                           "INSERT INTO decisions(at, stage, check_name, action, mode, reply, "
@@ -224,25 +225,26 @@ void PolicyService::lock(const Transaction& t, const std::string& subject, const
   Template tpl = t.snapshot ? t.snapshot->lock_template(s.lock_template) : default_lock_template();
   // The sender hears of it: the user's own address, else the envelope sender of the message.
   std::string to = t.sender.kind == auth::SenderKind::kUser ? t.sender.name : t.mail_from;
-  if (!to.empty()) send_mail("lock", t.sender.domain, to,
-                             fmt::format("Subject: {}\r\n\r\n{}",
-                                         header_safe(render_template(tpl.subject, values)),
-                                         crlf(render_template(tpl.body, values))));
+  if (!to.empty())
+    send_mail(
+        "lock", t.sender.domain, to,
+        fmt::format("Subject: {}\r\n\r\n{}", header_safe(render_template(tpl.subject, values)),
+                    crlf(render_template(tpl.body, values))));
   std::string admin = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
                                                                    : options_.abuse_contact;
   if (options_.notify_admin_on_lock && !admin.empty())
-    send_mail("lock", t.sender.domain, admin,
-              fmt::format("Subject: {}\r\n\r\n{}",
-                          header_safe(fmt::format("postwarden: {} locked", who)),
-                          crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n"
-                                           "Client IP: {}\nEnvelope sender: {}\nUntil: {}\n\n"
-                                           "Unlock: postwarden {} unlock {}\n",
-                                           who, t.sender.domain, checks::utc_time(t.now), reason,
-                                           t.client_ip, t.mail_from, until,
-                                           subject.starts_with("user:") ? "user" : "identity",
-                                           subject.starts_with("user:")
-                                               ? t.sender.name
-                                               : "--user " + t.sender.name + " " + t.identity))));
+    send_mail(
+        "lock", t.sender.domain, admin,
+        fmt::format(
+            "Subject: {}\r\n\r\n{}", header_safe(fmt::format("postwarden: {} locked", who)),
+            crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n"
+                             "Client IP: {}\nEnvelope sender: {}\nUntil: {}\n\n"
+                             "Unlock: postwarden {} unlock {}\n",
+                             who, t.sender.domain, checks::utc_time(t.now), reason, t.client_ip,
+                             t.mail_from, until, subject.starts_with("user:") ? "user" : "identity",
+                             subject.starts_with("user:")
+                                 ? t.sender.name
+                                 : "--user " + t.sender.name + " " + t.identity))));
 }
 
 // `message` starts with "Subject: ...\r\n\r\n" for notices; the rest of the header is ours.
@@ -295,8 +297,8 @@ Result<void> PolicyService::quarantine(const Transaction& t, const queue::Envelo
   std::string contact = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
                                                                      : options_.abuse_contact;
   if (contact.empty()) {
-    spdlog::warn("event=arf_not_sent id={} reason=\"no administrator contact for {}\"",
-                 envelope.id, t.sender.domain);
+    spdlog::warn("event=arf_not_sent id={} reason=\"no administrator contact for {}\"", envelope.id,
+                 t.sender.domain);
     return {};
   }
   report::ArfRequest arf;

@@ -37,8 +37,8 @@ namespace pw::policy {
 struct PolicyOptions {
   std::filesystem::path data_dir;
   std::string hostname;
-  std::string abuse_contact;        // when a domain has no administrator contact
-  size_t arf_max_attached = 0;      // larger originals are attached as headers only
+  std::string abuse_contact;    // when a domain has no administrator contact
+  size_t arf_max_attached = 0;  // larger originals are attached as headers only
   bool notify_admin_on_lock = true;
   int64_t new_domain_max_age_s = 0;  // F-NRD: feed domains younger than this are loaded
 };

@@ -70,8 +70,8 @@ std::string render_template(const std::string& text,
   return out;
 }
 
-Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
-    store::Database& db, int64_t new_domain_max_age_s) {
+Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Database& db,
+                                                                   int64_t new_domain_max_age_s) {
   auto snapshot = std::make_shared<PolicySnapshot>();
   if (new_domain_max_age_s > 0) {
     snapshot->new_domain_max_age_s = new_domain_max_age_s;
@@ -144,7 +144,8 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
       if (!store::column_is_null(stmt->get(), 1))
         m[store::column_text(stmt->get(), 1)] = store::column_text(stmt->get(), 2);
     }
-    for (const auto& [name, values] : stored) snapshot->users.emplace(name, UserSettings::from(values));
+    for (const auto& [name, values] : stored)
+      snapshot->users.emplace(name, UserSettings::from(values));
   }
   {
     auto stmt = store::query(db, "SELECT name, subject, body FROM templates", {});

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/cli.hpp"
+#include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
 #include "dkim/dkim_config.hpp"
 #include "dkim/key_store.hpp"
@@ -232,6 +233,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         dkim::KeyStore(dkim::KeyStore::default_dir(data_dir)));
     ctx->dkim_options = std::make_shared<const dkim::SignerOptions>(
         dkim::signer_options(config.dkim));
+    policy->set_release_signer(make_release_signer([policy] { return policy->snapshot(); },
+                                                   ctx->dkim_keys, ctx->dkim_options));
   }
 
   queue::QueueManager queue_manager(

@@ -43,4 +43,12 @@ SignOutcome sign_message(KeyCache& keys, const SignerOptions& options, const Sig
   return outcome;
 }
 
+SignOutcome sign_whole_message(KeyCache& keys, const SignerOptions& options,
+                               const SigningChoice& choice, std::string_view message, int64_t now) {
+  const Canon body = options.canonicalization.body;
+  BodyHasher hasher(body == Canon::kRelaxed, body == Canon::kSimple);
+  hasher.update(message);
+  return sign_message(keys, options, choice, message, hasher.finish(), now);
+}
+
 }  // namespace pw::dkim

@@ -37,4 +37,9 @@ SignOutcome sign_message(KeyCache& keys, const SignerOptions& options, const Sig
                          std::string_view message, const BodyHasher::Digests& body_hashes,
                          int64_t now);
 
+// For a message that was not streamed through a BodyHasher (a quarantined message released
+// later): hashes the body in one pass, then signs.
+SignOutcome sign_whole_message(KeyCache& keys, const SignerOptions& options,
+                               const SigningChoice& choice, std::string_view message, int64_t now);
+
 }  // namespace pw::dkim

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 
-#include "auth/name_syntax.hpp"
 #include "auth/sasl.hpp"
 
 namespace pw::dkim {

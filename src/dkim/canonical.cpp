@@ -94,44 +94,68 @@ void BodyCanonicalizer::end_line() {
   ++pending_crlf_;
 }
 
-void BodyCanonicalizer::content(char c) {
-  if (pending_crlf_ > 0) {
-    for (; pending_crlf_ > 0; --pending_crlf_) emit("\r\n");
-  }
+void BodyCanonicalizer::content(std::string_view run) {
+  for (; pending_crlf_ > 0; --pending_crlf_) out_ += "\r\n";
   if (wsp_) {
-    if (canon_ == Canon::kRelaxed) emit(" ");
+    if (canon_ == Canon::kRelaxed) out_ += ' ';
     wsp_ = false;
   }
-  out_ += c;
   emitted_ = true;
   line_has_content_ = true;
+  if (run.size() >= kFlushBytes) {  // a long run goes to the sink without a copy
+    flush();
+    sink_(run);
+    return;
+  }
+  out_.append(run);
   if (out_.size() >= kFlushBytes) flush();
 }
 
 void BodyCanonicalizer::update(std::string_view bytes) {
-  for (char c : bytes) {
+  const bool relaxed = canon_ == Canon::kRelaxed;
+  size_t i = 0;
+  const size_t n = bytes.size();
+  while (i < n) {
     if (cr_) {
       cr_ = false;
-      if (c == '\n') {
+      if (bytes[i] == '\n') {
         end_line();
+        ++i;
         continue;
       }
-      content('\r');  // a CR not followed by LF is an ordinary octet
+      content("\r");  // a CR not followed by LF is an ordinary octet
     }
-    if (c == '\r') {
-      cr_ = true;
-    } else if (canon_ == Canon::kRelaxed && is_wsp(c)) {
-      wsp_ = true;
+    // The longest run of octets that need no thought, handled at once.
+    size_t j = i;
+    if (relaxed) {
+      // A single SP between two content octets is kept as it is, so it joins the run.
+      for (; j < n; ++j) {
+        const char c = bytes[j];
+        if (c == '\r' || c == '\t') break;
+        if (c == ' ' && (j == i || j + 1 >= n || bytes[j + 1] == ' ' || bytes[j + 1] == '\t' ||
+                         bytes[j + 1] == '\r'))
+          break;
+      }
     } else {
-      content(c);
+      while (j < n && bytes[j] != '\r') ++j;
     }
+    if (j > i) {
+      content(bytes.substr(i, j - i));
+      i = j;
+      continue;
+    }
+    if (bytes[i] == '\r')
+      cr_ = true;
+    else
+      wsp_ = true;  // relaxed only: WSP runs become one SP before the next content
+    ++i;
   }
 }
 
 void BodyCanonicalizer::finish() {
   if (cr_) {
     cr_ = false;
-    content('\r');
+    content("\r");
   }
   if (line_has_content_) {
     emit("\r\n");  // a last line without CRLF gets one

@@ -43,7 +43,7 @@ class BodyCanonicalizer {
 
  private:
   void end_line();
-  void content(char c);
+  void content(std::string_view run);  // octets that are not line ends (nor WSP in relaxed)
   void emit(std::string_view bytes);
   void flush();
 

@@ -8,7 +8,12 @@
 # Knobs: BENCH_MESSAGES (20000), BENCH_SESSIONS (20), BENCH_SIZE (4096 octets of body),
 #        BENCH_ROUNDS (1; with more, the targets alternate and each one's best round counts),
 #        BENCH_TARGETS ("postwarden postfix"), BENCH_TIMEOUT (seconds per run, 900),
-#        PW_BINARY (<repo>/build/postwarden), BENCH_KEEP=1 keeps the work dir for inspection.
+#        PW_BINARY (<repo>/build/postwarden), BENCH_KEEP=1 keeps the work dir for inspection,
+#        BENCH_DKIM (empty: no signing; rsa or ed25519: both sides DKIM-sign every message --
+#        postwarden with a `dkim keygen` key and a selector on its sender's domain, Postfix with
+#        Debian's opendkim milter -- and the script proves it from the sink's dumps),
+#        BENCH_SINK_DUMP (1 with BENCH_DKIM, else 0: the sink writes every message to a file;
+#        set it to 1 without BENCH_DKIM for an unsigned run with the same sink cost).
 set -euo pipefail
 
 readonly REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +24,10 @@ readonly SIZE="${BENCH_SIZE:-4096}"
 readonly ROUNDS="${BENCH_ROUNDS:-1}"
 readonly TARGETS="${BENCH_TARGETS:-postwarden postfix}"
 readonly RUN_TIMEOUT="${BENCH_TIMEOUT:-900}"
+readonly DKIM="${BENCH_DKIM:-}"
+readonly SINK_DUMP="${BENCH_SINK_DUMP:-$([[ -n "$DKIM" ]] && echo 1 || echo 0)}"
+readonly DKIM_DOMAIN="example.com"  # the sender's domain (SENDER), on both sides
+readonly DKIM_SELECTOR="bench"
 readonly SENDER="sender@example.com"
 readonly RECIPIENT="rcpt@example.net"
 readonly SYSTEM_POSTFIX_CONF="/etc/postfix"
@@ -32,12 +41,18 @@ done
 for target in $TARGETS; do
   [[ "$target" == postwarden || "$target" == postfix ]] || die "unknown target '$target'"
 done
+[[ -z "$DKIM" || "$DKIM" == rsa || "$DKIM" == ed25519 ]] ||
+  die "BENCH_DKIM must be empty, rsa or ed25519, got '$DKIM'"
+[[ "$SINK_DUMP" == 0 || "$SINK_DUMP" == 1 ]] || die "BENCH_SINK_DUMP must be 0 or 1"
+[[ -z "$DKIM" || "$SINK_DUMP" == 1 ]] || die "BENCH_DKIM needs the sink's dumps (BENCH_SINK_DUMP=1)"
 
 WORK="$(mktemp -d /tmp/pw-bench-relay.XXXXXX)"
 # Postfix daemons run as the postfix user and must traverse the path to their queue.
 chmod 755 "$WORK"
 PW_PID=""
 SINK_PID=""
+OD_PID=""
+OD_DIR=""
 PF_CONF=""
 PF_MASTER_PID=""
 PF_ALT_DIRS_ORIGINAL=""
@@ -90,6 +105,8 @@ cleanup() {
     done
     [[ -n "$stray" ]] && kill -KILL $stray 2>/dev/null
   fi
+  [[ -n "$OD_PID" ]] && stop_pid "$OD_PID" 10
+  [[ -n "$OD_DIR" ]] && rm -rf "$OD_DIR"
   [[ -n "$SINK_PID" ]] && stop_pid "$SINK_PID" 5
   if ((PF_MAIN_CF_CREATED)); then
     rm -f "$SYSTEM_POSTFIX_CONF/main.cf"
@@ -132,14 +149,28 @@ ensure_tools() {
     echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get install -y postfix >/dev/null
   fi
+  if [[ -n "$DKIM" ]] && ! { [[ -x /usr/sbin/opendkim ]] &&
+    /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null; }; then
+    log "installing opendkim and python3-dkim (BENCH_DKIM)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y opendkim python3-dkim python3-nacl >/dev/null
+  fi
 }
 
 # --- the sink -----------------------------------------------------------------------------------
-# A fresh smtp-sink per run: `-c` keeps a running count ("... mesg=N") of the messages it got.
-start_sink() {  # start_sink NAME: sets SINK_PORT, SINK_LOG, SINK_PID
+# A fresh smtp-sink per run: `-c` keeps a running count ("... mesg=N") of the messages it got;
+# with BENCH_SINK_DUMP=1, `-d` also writes each one to a file of SINK_DUMP_DIR (it runs as
+# nobody, hence the sticky world-writable directory).
+start_sink() {  # start_sink NAME: sets SINK_PORT, SINK_LOG, SINK_PID, SINK_DUMP_DIR
+  local dump=()
   SINK_PORT="$(free_port)"
   SINK_LOG="$WORK/sink-$1.log"
-  smtp-sink -u nobody -c "127.0.0.1:$SINK_PORT" 1024 >"$SINK_LOG" 2>&1 &
+  SINK_DUMP_DIR="$WORK/sink-$1.dump"
+  if ((SINK_DUMP)); then
+    rm -rf "$SINK_DUMP_DIR"
+    mkdir -m 1777 "$SINK_DUMP_DIR"
+    dump=(-d "$SINK_DUMP_DIR/msg.")
+  fi
+  smtp-sink -u nobody -c "${dump[@]}" "127.0.0.1:$SINK_PORT" 1024 >"$SINK_LOG" 2>&1 &
   SINK_PID=$!
   wait_for_port "$SINK_PORT" "$SINK_PID" 10 || die "smtp-sink did not start on port $SINK_PORT"
 }
@@ -154,6 +185,21 @@ sink_count() {
 stop_sink() {
   stop_pid "$SINK_PID" 5
   SINK_PID=""
+}
+
+# check_signed NAME RECORD: with BENCH_DKIM, every message the sink dumped carries the DKIM
+# signature of DKIM_SELECTOR._domainkey.DKIM_DOMAIN and a sample verifies (with dkimpy) against
+# RECORD; then the dumps go.
+check_signed() {
+  local name="$1" dkim_record="$2" result
+  if [[ -n "$DKIM" ]]; then
+    result="$(/usr/bin/python3 "$REPO/bench/dkim_sink_check.py" "$SINK_DUMP_DIR" "$MESSAGES" \
+      "$DKIM_DOMAIN" "$DKIM_SELECTOR" "$DKIM" "$dkim_record")" || die "$name: DKIM signing not proven"
+    log "$name: $result"
+  elif ((SINK_DUMP)); then
+    ! grep -qil '^DKIM-Signature:' -r "$SINK_DUMP_DIR" || die "$name: signed without BENCH_DKIM"
+  fi
+  rm -rf "$SINK_DUMP_DIR"
 }
 
 # run_relay NAME PORT: smtp-source against 127.0.0.1:PORT, then waits for the sink to have every
@@ -222,6 +268,15 @@ relay_host = "127.0.0.1:$SINK_PORT"
 EOF
   pw domain add example.com >>"$WORK/postwarden-cli.log"
   pw user add --ip 127.0.0.1/32 --owner example.com >>"$WORK/postwarden-cli.log"
+  local dkim_record=""
+  if [[ -n "$DKIM" ]]; then
+    # The sender's domain gets a key and a selector: every message is signed.
+    pw dkim keygen --domain "$DKIM_DOMAIN" --selector "$DKIM_SELECTOR" --algorithm "$DKIM" \
+      --json >"$WORK/postwarden-dkim.json"
+    pw domain set "$DKIM_DOMAIN" "dkim_selector=$DKIM_SELECTOR" >>"$WORK/postwarden-cli.log"
+    dkim_record="$(/usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["record"])' \
+      <"$WORK/postwarden-dkim.json")"
+  fi
   "$PW_BINARY" serve --data-dir "$data" --config "$WORK/postwarden.toml" \
     --listen "127.0.0.1:$port" 2>"$WORK/postwarden-$round.log" &
   PW_PID=$!
@@ -246,6 +301,7 @@ EOF
   stop_pid "$PW_PID" 15
   PW_PID=""
   stop_sink
+  check_signed postwarden "$dkim_record"
   rm -rf "$data"
   record postwarden
 }
@@ -262,6 +318,53 @@ allow_postfix_config_dir() {  # Postfix only runs an instance that the default m
   fi
   postconf -c "$SYSTEM_POSTFIX_CONF" -e \
     "alternate_config_directories = ${PF_ALT_DIRS_ORIGINAL:+$PF_ALT_DIRS_ORIGINAL, }$dir"
+}
+
+# Debian's opendkim milter, signing for DKIM_DOMAIN with its own throwaway key and config, in
+# the foreground on a loopback TCP socket. Sets OD_PID, OD_PORT and OD_RECORD (the TXT record of
+# its key, for the proof at the sink).
+start_opendkim() {  # start_opendkim ROUND
+  local dir algorithm public
+  # opendkim refuses a config or key file below a directory others may write (so not /tmp):
+  # its own directory under /run, removed by the trap.
+  [[ -n "$OD_DIR" ]] && rm -rf "$OD_DIR"
+  OD_DIR="$(mktemp -d /run/pw-bench-opendkim.XXXXXX)"
+  dir="$OD_DIR"
+  if [[ "$DKIM" == rsa ]]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/key.pem" 2>/dev/null
+    public="$(openssl pkey -in "$dir/key.pem" -pubout -outform DER | base64 -w0)"
+    OD_RECORD="v=DKIM1; k=rsa; p=$public"
+    algorithm=rsa-sha256
+  else
+    openssl genpkey -algorithm ed25519 -out "$dir/key.pem" 2>/dev/null
+    # The record holds the raw 32-octet key (RFC 8463), the end of the DER SubjectPublicKeyInfo.
+    public="$(openssl pkey -in "$dir/key.pem" -pubout -outform DER | tail -c 32 | base64 -w0)"
+    OD_RECORD="v=DKIM1; k=ed25519; p=$public"
+    algorithm=ed25519-sha256
+  fi
+  chmod 600 "$dir/key.pem"
+  OD_PORT="$(free_port)"
+  # Sign (mode s) mail from the loopback clients, relaxed/relaxed and From over-signed like
+  # postwarden's defaults; no syslog, no pid file, no privilege drop (root owns the key).
+  cat >"$dir/opendkim.conf" <<EOF
+Mode                    s
+Domain                  $DKIM_DOMAIN
+Selector                $DKIM_SELECTOR
+KeyFile                 $dir/key.pem
+SignatureAlgorithm      $algorithm
+Canonicalization        relaxed/relaxed
+OversignHeaders         From
+InternalHosts           127.0.0.0/8
+Socket                  inet:$OD_PORT@127.0.0.1
+Background              no
+Syslog                  no
+EOF
+  opendkim -f -x "$dir/opendkim.conf" >"$WORK/opendkim-$1.log" 2>&1 &
+  OD_PID=$!
+  wait_for_port "$OD_PORT" "$OD_PID" 20 || {
+    tail -n 20 "$WORK/opendkim-$1.log" >&2
+    die "opendkim did not listen on 127.0.0.1:$OD_PORT within 20 s"
+  }
 }
 
 bench_postfix() {
@@ -299,6 +402,16 @@ local_transport = error:no local delivery
 local_recipient_maps =
 maillog_file = /dev/stdout
 EOF
+  OD_RECORD=""
+  if [[ -n "$DKIM" ]]; then
+    start_opendkim "$round"
+    # The milter on every message; if it cannot be reached, mail waits (never leaves unsigned).
+    cat >>"$conf/main.cf" <<EOF
+smtpd_milters = inet:127.0.0.1:$OD_PORT
+non_smtpd_milters = inet:127.0.0.1:$OD_PORT
+milter_default_action = tempfail
+EOF
+  fi
   # The SMTP listener on our port; no chroot (it would need copies of /etc in the queue dir).
   awk -v listen="127.0.0.1:$port" '
     /^smtp[ \t]+inet[ \t]/ { $1 = listen }
@@ -327,13 +440,19 @@ EOF
   postfix -c "$conf" stop >/dev/null 2>&1 || true
   stop_pid "$PF_MASTER_PID" 20
   PF_MASTER_PID=""
+  if [[ -n "$OD_PID" ]]; then
+    stop_pid "$OD_PID" 10
+    OD_PID=""
+  fi
   stop_sink
+  check_signed postfix "$OD_RECORD"
   rm -rf "$queue"
   record postfix
 }
 
 ensure_tools
 log "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+[[ -n "$DKIM" ]] && log "DKIM signing on both sides: $DKIM, d=$DKIM_DOMAIN s=$DKIM_SELECTOR"
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   for target in $TARGETS; do
     "bench_$target" "$ROUND"

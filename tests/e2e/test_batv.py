@@ -3,7 +3,8 @@ for a domain with batv on leaves with a prvs= tag, recomputed here with Python's
 in the node database; the bounce listener (`serve --listen-inbound`) takes a genuine bounce (null
 sender to the exact tagged address), spools it and delivers it to the original address's route,
 and refuses with 550 5.7.1 every forged one (untagged, wrong hash, expired, unknown key, unknown
-domain, batv off) and any non-null sender, with nothing arriving for them. Keys rotate while the
+domain, batv off) and any non-null sender, with nothing arriving for them; an accepted bounce that
+fails delivery causes no DSN. Keys rotate while the
 gateway runs: the previous key still verifies, new mail gets the new key number.
 """
 import hashlib
@@ -261,3 +262,22 @@ def test_domain_with_batv_off_is_not_tagged(batv_gateway, receivers):
     batv_gateway.send(SENDER, ["bob@dest.test"], message_with("batv off"))
     got = mx1.wait_for(2)
     assert got[-1].mail_from == SENDER
+
+
+def test_an_accepted_bounce_that_fails_delivery_causes_no_dsn(
+        batv_gateway, receivers, inbound_port):
+    route_port = free_port()
+    routed = receivers(ROUTE_ADDR, "reject-rcpt", name="route", port=route_port)
+    sender_mx = receivers(SENDER_MX_ADDR)
+    changed_while_serving(batv_gateway, "domain", "set", SENDER_DOMAIN,
+                          f"route={ROUTE_ADDR}:{route_port}")
+    tagged = make_tag(keys_of(batv_gateway)[0], 0, today() + 1, SENDER)
+    mail, rcpt, data = bounce(inbound_port, tagged)
+    assert data[0] == 250, data
+    queue_id = data[1].decode().rsplit(" ", 1)[1]
+    shown = batv_gateway.wait_status(queue_id, "bounced")
+    assert shown["recipients"][0]["last_reply"].startswith("550 5.1.1")
+    assert batv_gateway.spool_empty(), "the failed bounce leaves the spool"
+    assert "dsn_sent" not in batv_gateway.events(queue_id)
+    assert routed.messages() == [] and sender_mx.messages() == []
+    assert "event=dsn " not in batv_gateway.log_text()

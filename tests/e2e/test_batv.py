@@ -4,8 +4,8 @@ in the node database; the bounce listener (`serve --listen-inbound`) takes a gen
 sender to the exact tagged address), spools it and delivers it to the original address's route,
 and refuses with 550 5.7.1 every forged one (untagged, wrong hash, expired, unknown key, unknown
 domain, batv off) and any non-null sender, with nothing arriving for them; an accepted bounce that
-fails delivery causes no DSN. Keys rotate while the
-gateway runs: the previous key still verifies, new mail gets the new key number.
+fails delivery causes no DSN. Keys rotate while the gateway runs: the previous key still verifies,
+new mail gets the new key number. The listener also comes from `[inbound]` in the config file.
 """
 import hashlib
 import hmac
@@ -281,3 +281,14 @@ def test_an_accepted_bounce_that_fails_delivery_causes_no_dsn(
     assert "dsn_sent" not in batv_gateway.events(queue_id)
     assert routed.messages() == [] and sender_mx.messages() == []
     assert "event=dsn " not in batv_gateway.log_text()
+
+
+def test_listener_from_the_config_file(make_gateway):
+    port = free_port()
+    gateway = make_gateway({"inbound": {"enabled": True, "listen": [f"127.0.0.1:{port}"]}})
+    mail, rcpt, data = bounce(port, "alice@sender.test", mail_from="someone@remote.test")
+    refused(mail, "accepts only delivery status notifications")
+    mail, rcpt, data = bounce(port, "alice@sender.test")
+    refused(rcpt, "did not tag")  # batv is off for sender.test
+    assert f"event=listening address=127.0.0.1:{port} tls=starttls mode=inbound" in (
+        gateway.log_text())

@@ -292,3 +292,16 @@ def test_listener_from_the_config_file(make_gateway):
     refused(rcpt, "did not tag")  # batv is off for sender.test
     assert f"event=listening address=127.0.0.1:{port} tls=starttls mode=inbound" in (
         gateway.log_text())
+
+
+def test_batv_cli_refuses_bad_input_with_one_line(make_gateway):
+    gateway = make_gateway(start=False)
+    for args, message in [
+            (("domain", "set", SENDER_DOMAIN, "batv=maybe"), "batv must be on or off"),
+            (("domain", "set", "missing.test", "batv=on"), "unknown domain missing.test"),
+            (("batv", "rotate", "extra"), "extra")]:
+        result = gateway.cli(*args, check=False)
+        assert result.returncode != 0, args
+        assert message in result.stderr and result.stderr.count("\n") <= 2, result.stderr
+    assert keys_of(gateway) == {}, "a refused change makes no key"
+    assert json.loads(gateway.cli("batv", "list", "--json").stdout) == []

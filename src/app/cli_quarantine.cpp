@@ -15,7 +15,10 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
+#include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
+#include "dkim/dkim_config.hpp"
+#include "policy/policy_snapshot.hpp"
 #include "quarantine/quarantine_store.hpp"
 #include "queue/header_summary.hpp"
 #include "store/node_database.hpp"
@@ -154,6 +157,17 @@ int release_quarantined(const GlobalOptions& options, const QuarantineArgs& args
   if (serve_is_running(options.data_dir)) return release_on_server(store, args);
   auto spool = queue::Spool::open(std::filesystem::path(options.data_dir) / "spool");
   if (!spool) return report_error(spool.error().message);
+  auto config = load_node_config(options);
+  if (!config) return report_error(config.error().message);
+  if (config->dkim.enabled) {  // F-DKIM: signed now, as the gateway would
+    auto snapshot = policy::load_policy_snapshot(*db);
+    if (!snapshot) return report_error(snapshot.error().message);
+    store.set_release_signer(make_release_signer(
+        [s = *snapshot] { return s; },
+        std::make_shared<dkim::KeyCache>(
+            dkim::KeyStore(dkim::KeyStore::default_dir(options.data_dir))),
+        std::make_shared<const dkim::SignerOptions>(dkim::signer_options(config->dkim))));
+  }
   auto queue_id = store.release(args.id, invoking_user(), *spool);
   if (!queue_id) return report_error(queue_id.error().message);
   std::cout << "released " << args.id << " as queue id " << *queue_id

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   pw::app::register_decision_commands(app, action);
   pw::app::register_nrd_commands(app, action);
   pw::app::register_hash_commands(app, action);
+  pw::app::register_dkim_commands(app, action);
   pw::app::register_scan_commands(app, action);
   pw::app::register_batv_commands(app, action);
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "config/settings_registry.hpp"
+#include "dkim/dkim_config.hpp"
 #include "scan/scanner_config.hpp"
 
 namespace pw::config {
@@ -100,6 +101,8 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
   if (config.clamd.on_failure != "tempfail" && config.clamd.on_failure != "accept")
     return fail(
         fmt::format("{}: clamd.on_failure must be \"tempfail\" or \"accept\"", source_name));
+  if (auto r = dkim::normalize_config(config.dkim); !r)  // [dkim]
+    return fail(fmt::format("{}: {}", source_name, r.error().message));
   return config;
 }
 

@@ -359,6 +359,38 @@ const std::array kSettings = {
                 "Bounce listeners (plain, with STARTTLS), as ADDR:PORT; `serve "
                 "--listen-inbound` replaces them and turns the listener on.",
                 PW_BIND(inbound.listen)},
+    // [dkim] (F-DKIM, F-DKIM-SEL)
+    SettingSpec{"dkim", "enabled", "true", 0, 0, "",
+                "Sign outgoing mail of every user whose DKIM selector (the user's, else the "
+                "domain's) has a key made by `postwarden dkim keygen`.",
+                PW_BIND(dkim.enabled)},
+    SettingSpec{"dkim", "canonicalization", R"("relaxed/relaxed")", 0, 0, "",
+                "c= of the signatures: header/body, each \"relaxed\" or \"simple\" "
+                "(RFC 6376 3.4).",
+                PW_BIND(dkim.canonicalization)},
+    SettingSpec{"dkim", "signed_headers",
+                R"(["from", "reply-to", "subject", "date", "to", "cc", "resent-date", )"
+                R"("resent-from", "resent-to", "resent-cc", "in-reply-to", "references", )"
+                R"("list-id", "list-help", "list-unsubscribe", "list-subscribe", "list-post", )"
+                R"("list-owner", "list-archive", "message-id", "mime-version", "content-type", )"
+                R"("content-transfer-encoding", "content-id", "content-description"])",
+                0, 0, "",
+                "Header fields signed (h=), every instance present; RFC 6376 5.4.1's list.",
+                PW_BIND(dkim.signed_headers)},
+    SettingSpec{"dkim", "oversigned_headers", R"(["from"])", 0, 0, "",
+                "Fields signed once more than present, so that one added on the way breaks "
+                "the signature (RFC 6376 5.4.2).",
+                PW_BIND(dkim.oversigned_headers)},
+    SettingSpec{"dkim", "expire_after_s", "0", 0, 31536000, "seconds",
+                "Adds x= (signature expiry) this long after t=; 0 = no x= tag.",
+                PW_BIND(dkim.expire_after_s)},
+    SettingSpec{"dkim", "default_algorithm", R"("rsa")", 0, 0, "",
+                "Key type `dkim keygen` makes without --algorithm: \"rsa\" (rsa-sha256) or "
+                "\"ed25519\" (ed25519-sha256, RFC 8463; not every receiver checks it yet).",
+                PW_BIND(dkim.default_algorithm)},
+    SettingSpec{"dkim", "rsa_bits", "2048", 1024, 4096, "bits",
+                "RSA key size `dkim keygen` makes without --bits.",
+                PW_BIND(dkim.rsa_bits)},
 };
 
 #undef PW_BIND

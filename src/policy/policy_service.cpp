@@ -39,6 +39,11 @@ std::string crlf(std::string_view text) {
 
 }  // namespace
 
+void PolicyService::set_release_signer(
+    std::function<std::string(const queue::Envelope&, std::string_view)> signer) {
+  quarantine_->set_release_signer(std::move(signer));
+}
+
 Result<std::unique_ptr<PolicyService>> PolicyService::open(PolicyOptions options,
                                                            store::LogWriter& writer) {
   std::string path = (options.data_dir / "postwarden.db").string();

@@ -7,6 +7,7 @@
 #pragma once
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -82,6 +83,10 @@ class PolicyService {
 
   CounterStore& counters() { return counters_; }
   LockBook& locks() { return *locks_; }
+  // F-DKIM: released quarantine messages are signed with this (set once, before serving).
+  // (the type is quarantine::ReleaseSigner)
+  void set_release_signer(
+      std::function<std::string(const queue::Envelope&, std::string_view)> signer);
 
  private:
   PolicyService(PolicyOptions options, store::LogWriter& writer, store::Database locks_db,

@@ -89,7 +89,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
     }
   }
   {
-    auto stmt = store::query(db, "SELECT name, admin_contact FROM domains", {});
+    auto stmt = store::query(db, "SELECT name, admin_contact, dkim_selector FROM domains", {});
     if (!stmt) return tl::unexpected(stmt.error());
     for (;;) {
       auto row = store::next_row(db, stmt->get());
@@ -98,6 +98,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
       DomainInfo d;
       d.name = auth::ascii_lowercase(store::column_text(stmt->get(), 0));
       d.admin_contact = store::column_text(stmt->get(), 1);
+      d.dkim_selector = store::column_text(stmt->get(), 2);
       snapshot->domains.emplace(d.name, std::move(d));
     }
   }

@@ -24,6 +24,7 @@ struct DomainInfo {
   std::string admin_contact;
   std::set<std::string> aliases;  // lower-case
   std::optional<int64_t> spam_threshold = std::nullopt;  // F-SPAM; nullopt = [spam] threshold
+  std::string dkim_selector;  // F-DKIM-SEL: the domain's default selector ("" = none)
 };
 
 struct Template {

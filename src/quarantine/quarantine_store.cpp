@@ -305,6 +305,7 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
     if (!original) return fail(file_of(id).string() + ": " + original.error().message);
     std::string_view message = std::string_view(data).substr(newline + 1);
     if (original->rcpt_to.empty()) return fail("quarantined message " + id + " has no recipient");
+    const std::string signature = release_signer_ ? release_signer_(*original, message) : "";
 
     std::string queue_id;
     if (injector) {
@@ -315,7 +316,7 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
       mail.client_ip = original->client_ip;
       mail.mail_from = original->mail_from;
       mail.rcpt_to = original->rcpt_to;
-      mail.message = std::string(message);
+      mail.message = signature + std::string(message);
       auto sent = injector->send(mail);
       if (!sent) return tl::unexpected(sent.error());
       queue_id = *sent;
@@ -323,8 +324,8 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
       queue::Envelope envelope = *original;
       envelope.id = spool.new_id();
       envelope.received_at = store::unix_now();
-      envelope.size = message.size();
-      if (auto stored = spool.store(envelope, {message}); !stored)
+      envelope.size = signature.size() + message.size();
+      if (auto stored = spool.store(envelope, {signature, message}); !stored)
         return tl::unexpected(stored.error());
       queue_id = envelope.id;
     }

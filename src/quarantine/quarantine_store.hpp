@@ -16,6 +16,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
@@ -88,9 +89,17 @@ struct CommandOutcome {
   std::string text;  // one line: "released ID as queue id Q" or the error
 };
 
+// F-DKIM: the DKIM-Signature field a released message gets ("" = sent unsigned), from the
+// original envelope (its user and domain choose the selector) and the held message.
+using ReleaseSigner =
+    std::function<std::string(const queue::Envelope& original, std::string_view message)>;
+
 class QuarantineStore {
  public:
   QuarantineStore(store::Database& db, std::filesystem::path data_dir);
+
+  // Released messages are signed like accepted ones when a signer is set.
+  void set_release_signer(ReleaseSigner signer) { release_signer_ = std::move(signer); }
 
   // Blocking. Writes <data-dir>/quarantine/<id>.eml (tmp file, fdatasync, link into place,
   // directory fsync) and only then inserts the row, so a row never names a missing file.
@@ -136,6 +145,7 @@ class QuarantineStore {
 
   store::Database& db_;
   std::filesystem::path directory_;
+  ReleaseSigner release_signer_;
   std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();
 };
 

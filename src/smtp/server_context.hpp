@@ -30,6 +30,10 @@ class SpamClassifier;
 namespace pw::batv {
 struct BatvSnapshot;
 }
+namespace pw::dkim {
+class KeyCache;
+struct SignerOptions;
+}
 
 namespace boost::asio {
 class thread_pool;
@@ -84,6 +88,10 @@ struct ServerContext {
   std::shared_ptr<policy::OutbreakTracker> outbreaks;
   // F-SPAM: the spam classifier, loaded once at start and shared read-only (null: no scan).
   std::shared_ptr<const scan::SpamClassifier> spam_classifier;
+  // F-DKIM: the signing keys of <data-dir>/dkim and the signer's options (both null: nothing is
+  // signed, as with [dkim] enabled = false).
+  std::shared_ptr<dkim::KeyCache> dkim_keys;
+  std::shared_ptr<const dkim::SignerOptions> dkim_options;
   // Does a domain resolve (MX, else A/AAAA)? nullopt when DNS gives no answer now. Completes on
   // the caller's executor. Used by valid_sender_required (F-FROM).
   std::function<boost::asio::awaitable<std::optional<bool>>(std::string)> domain_resolves;

@@ -18,6 +18,8 @@
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "batv/batv_snapshot.hpp"
+#include "dkim/canonical.hpp"
+#include "dkim/message_signer.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
@@ -557,9 +559,22 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!co_await flush()) co_return Flow::kClose;
 
     DataReader reader(static_cast<uint64_t>(limits_.max_message_size));
+    // F-DKIM: the body hash is computed while the data arrives, so signing needs no second pass.
+    std::optional<dkim::SigningChoice> signing = signing_choice();
+    std::optional<dkim::BodyHasher> body_hasher;
+    if (signing) {
+      const dkim::Canon body = ctx_.dkim_options->canonicalization.body;
+      body_hasher.emplace(body == dkim::Canon::kRelaxed, body == dkim::Canon::kSimple);
+    }
+    size_t hashed = 0;
     for (;;) {
       size_t used = reader.feed(in_);
       in_.erase(0, used);
+      if (body_hasher && !reader.too_big()) {
+        std::string_view data = reader.message();
+        body_hasher->update(data.substr(hashed));
+        hashed = data.size();
+      }
       if (reader.done()) break;
       arm(std::chrono::seconds(limits_.data_timeout_s));
       if (!co_await read_more()) {
@@ -585,7 +600,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     } else if (inbound_) {  // F-BATV: a bounce to a tagged address
       flow = co_await accept_bounce(reader);
     } else {
-      flow = co_await accept_message(reader);
+      dkim::BodyHasher::Digests body_hashes;
+      if (body_hasher) body_hashes = body_hasher->finish();
+      flow = co_await accept_message(reader, signing, body_hashes);
     }
     if (!reader.too_big() && (reader.has_nul() || reader.bare_line_ending()))
       spdlog::info("event=reject reason=malformed_data client={} nul={} bare_line_ending={}",
@@ -677,7 +694,19 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     co_return Flow::kContinue;
   }
 
-  awaitable<Flow> accept_message(DataReader& reader) {
+  // F-DKIM-SEL: the user's selector, else the domain's; nullopt = not signed.
+  std::optional<dkim::SigningChoice> signing_choice() const {
+    if (!ctx_.dkim_keys || !ctx_.dkim_options || !ctx_.policy || !transaction_sender_ ||
+        !txn_.settings)
+      return std::nullopt;
+    return dkim::choose_signing(transaction_sender_->domain, txn_.settings->dkim_selector,
+                                txn_.domain ? std::string_view(txn_.domain->dkim_selector)
+                                            : std::string_view());
+  }
+
+  awaitable<Flow> accept_message(DataReader& reader,
+                                 const std::optional<dkim::SigningChoice>& signing,
+                                 const dkim::BodyHasher::Digests& body_hashes) {
     queue::Envelope envelope;
     envelope.id = ctx_.spool->new_id();
     envelope.received_at = std::time(nullptr);
@@ -792,10 +821,27 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     if (policy_on && result.verdict.spam) co_await count_spam(result.verdict);
 
+    // F-DKIM: signed after the policy checks, before the spool, in the same worker hop.
     auto* spool = ctx_.spool.get();
-    auto stored = co_await util::run_blocking(*ctx_.blocking, [spool, &envelope, &trace, &message] {
-      return spool->store(envelope, {trace, message});
-    });
+    dkim::SignOutcome signed_as;
+    const dkim::SigningChoice* choice = signing ? &*signing : nullptr;
+    auto* keys = ctx_.dkim_keys.get();
+    const dkim::SignerOptions* sign_options = ctx_.dkim_options.get();
+    auto stored = co_await util::run_blocking(
+        *ctx_.blocking, [spool, &envelope, &trace, &message, choice, keys, sign_options,
+                         &body_hashes, &signed_as] {
+          if (choice) {
+            signed_as = dkim::sign_message(*keys, *sign_options, *choice, message, body_hashes,
+                                           envelope.received_at);
+            envelope.size += signed_as.header.size();
+          }
+          return spool->store(envelope, {trace, signed_as.header, message});
+        });
+    if (choice && signed_as.status != dkim::SignOutcome::Status::kSigned)
+      spdlog::warn("event=dkim_unsigned id={} sender={} domain={} selector={} reason={}{}{}",
+                   envelope.id, printable(envelope.sender), choice->domain, choice->selector,
+                   dkim::to_string(signed_as.status), signed_as.error.empty() ? "" : " error=",
+                   printable(signed_as.error));
     if (!stored) {
       spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
                     stored.error().message);
@@ -820,10 +866,14 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
     spdlog::info(
         "event=accepted id={} client={} sender={} kind={} domain={} auth={} from=<{}> rcpts={} "
-        "size={} tls={}",
+        "size={} tls={} dkim={}",
         envelope.id, client_ip_, printable(envelope.sender), envelope.sender_kind, envelope.domain,
         auth_sender_ ? printable(auth_user_) : "-", printable(mail_from_), recipients_.size(),
-        envelope.size, tls_ ? "yes" : "no");
+        envelope.size, tls_ ? "yes" : "no",
+        signed_as.status == dkim::SignOutcome::Status::kSigned
+            ? fmt::format("{}/{}/{}", choice->domain, choice->selector,
+                          dkim::to_string(signed_as.type))
+            : "-");
     send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
     co_return Flow::kContinue;
   }

@@ -28,7 +28,7 @@ class PolicyChainTest : public ::testing::Test {
     db.emplace(std::move(*opened));
     locks.emplace(*db);
     ASSERT_TRUE(locks->reload());
-    DomainInfo example{"example.com", "postmaster@example.com", {"example.net"}};
+    DomainInfo example{"example.com", "postmaster@example.com", {"example.net"}, std::nullopt, ""};
     snapshot.domains.emplace("example.com", example);
     snapshot.alias_to_domain["example.net"] = "example.com";
     use({});

@@ -441,12 +441,13 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     return true;
   };
   ctx->refresh_senders = reload_if_changed;
-  // F-BATV: keys whose tags have all expired are retired (checked hourly); the change bumps the
-  // config generation, so the next reload drops them.
+  // F-BATV: keys whose tags have all expired are retired (checked hourly: tags expire by whole
+  // days); the change bumps the config generation, so the next reload drops them.
+  constexpr int64_t kBatvRetireCheckS = 3600;
   int64_t batv_retire_checked = 0;
   auto retire_batv_keys = [&] {
     const int64_t now = store::unix_now();
-    if (now - batv_retire_checked < 3600) return;
+    if (now - batv_retire_checked < kBatvRetireCheckS) return;
     batv_retire_checked = now;
     std::lock_guard lock(database_mutex);
     auto retired =

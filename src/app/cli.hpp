@@ -32,6 +32,7 @@ void register_archive_commands(CLI::App& app, Action& action);
 void register_identity_commands(CLI::App& app, Action& action);
 void register_nrd_commands(CLI::App& app, Action& action);
 void register_hash_commands(CLI::App& app, Action& action);  // F-FUZZY
+void register_batv_commands(CLI::App& app, Action& action);  // F-BATV
 void register_dkim_commands(CLI::App& app, Action& action);  // F-DKIM
 // `train` and `scan` (F-SPAM).
 void register_scan_commands(CLI::App& app, Action& action);

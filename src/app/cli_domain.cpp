@@ -11,9 +11,11 @@
 #include "app/cli_output.hpp"
 #include "auth/name_syntax.hpp"
 #include "net/mx_route.hpp"
+#include "store/batv_key_repository.hpp"
 #include "store/domain_repository.hpp"
 #include "store/domain_routing.hpp"
 #include "store/node_database.hpp"
+#include "store/statement.hpp"
 
 namespace pw::app {
 namespace {
@@ -22,6 +24,7 @@ constexpr std::string_view kAdminContactKey = "admin_contact";
 constexpr std::string_view kDkimSelectorKey = "dkim_selector";
 constexpr std::string_view kRouteKey = "route";
 constexpr std::string_view kSpamThresholdKey = "spam_threshold";
+constexpr std::string_view kBatvKey = "batv";  // F-BATV: on|off
 // Bounds of a domain's spam threshold: those of [spam] threshold.
 constexpr int64_t kMinSpamThreshold = 1;
 constexpr int64_t kMaxSpamThreshold = 100000;
@@ -36,6 +39,13 @@ Result<std::optional<int64_t>> parse_spam_threshold(const std::string& text) {
     return fail("spam_threshold must be a whole number from " + std::to_string(kMinSpamThreshold) +
                 " to " + std::to_string(kMaxSpamThreshold) + " (or empty for the default)");
   return std::optional<int64_t>(value);
+}
+
+// F-BATV: "on" or "off" (also 1/0, true/false, yes/no).
+Result<bool> parse_batv_switch(const std::string& text) {
+  if (text == "on" || text == "1" || text == "true" || text == "yes") return true;
+  if (text == "off" || text == "0" || text == "false" || text == "no") return false;
+  return fail("batv must be on or off");
 }
 
 struct DomainArgs {
@@ -65,6 +75,11 @@ nlohmann::json domains_spam_threshold(store::Database& db, const std::string& na
   return **threshold;
 }
 
+// F-BATV: is the domain's envelope sender tagged?
+bool batv_on(store::Database& db, const std::string& name) {
+  return store::BatvKeyRepository(db).domain_batv(name).value_or(false);
+}
+
 int list_domains(const GlobalOptions& options, const DomainArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
@@ -84,6 +99,7 @@ int list_domains(const GlobalOptions& options, const DomainArgs& args) {
                      {"aliases", *aliases},
                      {"route", *route},
                      {"spam_threshold", domains_spam_threshold(*db, domain.name)},
+                     {"batv", batv_on(*db, domain.name)},
                      {"users", domain.user_count},
                      {"created", format_time(domain.created_at)}});
     }
@@ -121,11 +137,16 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     auto assignment = parse_assignment(text);
     if (!assignment) return report_error(assignment.error().message);
     if (assignment->first != kAdminContactKey && assignment->first != kDkimSelectorKey &&
-        assignment->first != kRouteKey && assignment->first != kSpamThresholdKey) {
+        assignment->first != kRouteKey && assignment->first != kSpamThresholdKey &&
+        assignment->first != kBatvKey) {
       return report_error("unknown key " + auth::quote_for_message(assignment->first) +
                           "; valid keys: " + std::string(kAdminContactKey) + ", " +
                           std::string(kDkimSelectorKey) + ", " + std::string(kRouteKey) + ", " +
-                          std::string(kSpamThresholdKey));
+                          std::string(kSpamThresholdKey) + ", " + std::string(kBatvKey));
+    }
+    if (assignment->first == kBatvKey) {
+      if (auto b = parse_batv_switch(assignment->second); !b)
+        return report_error(b.error().message);
     }
     if (assignment->first == kSpamThresholdKey) {
       if (auto t = parse_spam_threshold(assignment->second); !t)
@@ -137,6 +158,14 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     }
     changes.push_back(std::move(*assignment));
   }
+  int64_t batv_lifetime_days = 0;  // F-BATV: for the first key, made with the first batv=on
+  for (const auto& change : changes) {
+    if (change.first != kBatvKey) continue;
+    auto config = load_node_config(options);
+    if (!config) return report_error(config.error().message);
+    batv_lifetime_days = config->batv.tag_lifetime_days;
+    break;
+  }
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
   store::DomainRepository domains(*db);
@@ -147,6 +176,12 @@ int set_domain(const GlobalOptions& options, const DomainArgs& args) {
     for (const auto& [key, value] : changes) {
       if (key == kSpamThresholdKey) {
         auto set = domains.set_spam_threshold(domain->name, *parse_spam_threshold(value));
+        if (!set) return tl::unexpected(set.error());
+        continue;
+      }
+      if (key == kBatvKey) {  // F-BATV: the first key is made when it is first turned on
+        auto set = store::BatvKeyRepository(*db).set_domain_batv(
+            domain->name, *parse_batv_switch(value), store::unix_now(), batv_lifetime_days);
         if (!set) return tl::unexpected(set.error());
         continue;
       }
@@ -198,7 +233,7 @@ void register_domain_commands(CLI::App& app, Action& action) {
   auto* set = domain_cmd->add_subcommand(
       "set",
       "Change a domain: admin_contact=, dkim_selector=, route=HOST:PORT, spam_threshold=N, "
-      "aliases");
+      "batv=on|off, aliases");
   set->add_option("name", args->name, "Domain name")->required();
   set->add_option("settings", args->assignments, "key=value pairs (an empty value clears)");
   set->add_option("--alias", args->add_aliases,

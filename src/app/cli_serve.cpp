@@ -23,6 +23,7 @@
 #include "dkim/dkim_config.hpp"
 #include "dkim/key_store.hpp"
 #include "auth/password.hpp"
+#include "batv/batv_snapshot.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
@@ -36,6 +37,7 @@
 #include "scan/spam_classifier.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
+#include "store/batv_key_repository.hpp"
 #include "store/database.hpp"
 #include "store/domain_routing.hpp"
 #include "store/log_writer.hpp"
@@ -67,6 +69,7 @@ namespace fs = std::filesystem;
 struct ServeOptions {
   std::vector<std::string> listen;
   std::vector<std::string> listen_tls;
+  std::vector<std::string> listen_inbound;  // F-BATV: the bounce listener; enables it
   std::string relay_host;
   std::string dns;
   std::string http;
@@ -130,6 +133,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   config::Config& config = ctx->config;
   if (!options.listen.empty()) config.server.listen = options.listen;
   if (!options.listen_tls.empty()) config.server.listen_tls = options.listen_tls;
+  if (!options.listen_inbound.empty()) {  // F-BATV
+    config.inbound.listen = options.listen_inbound;
+    config.inbound.enabled = true;
+  }
   if (!options.relay_host.empty()) config.delivery.relay_host = options.relay_host;
   if (!options.dns.empty()) config.delivery.dns_servers = {options.dns};
   if (config.server.listen.empty() && config.server.listen_tls.empty())
@@ -168,6 +175,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   ctx->directory.store(*directory);
   auto generation = db->config_generation();
   if (!generation) return report_error(generation.error().message);
+  auto batv_snapshot = batv::load_batv_snapshot(*db, config.batv);  // F-BATV
+  if (!batv_snapshot) return report_error(batv_snapshot.error().message);
+  ctx->batv.store(*batv_snapshot);
 
   fs::path cert =
       config.tls.cert_file.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls.cert_file);
@@ -250,6 +260,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     auto routes = store::DomainRouting(*db).routes();
     if (!routes) return report_error(routes.error().message);
     queue_manager.set_routes(std::move(*routes));
+    queue_manager.set_batv(*batv_snapshot);
     if (auto r = queue_manager.start(); !r) return report_error(r.error().message);
   }
   // Delivery starts while the queue is still being read back: the first messages recovered
@@ -322,13 +333,14 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   asio::io_context main_context(1);
 
   std::vector<std::shared_ptr<net::Listener>> listeners;
-  auto open_listeners = [&](const std::vector<std::string>& addresses,
-                            bool implicit_tls) -> Result<void> {
+  auto open_listeners = [&](const std::vector<std::string>& addresses, bool implicit_tls,
+                            smtp::SessionMode mode =
+                                smtp::SessionMode::kSubmission) -> Result<void> {
     for (const auto& address : addresses) {
       auto listener = net::Listener::bind(main_context, address);
       if (!listener) return tl::unexpected(listener.error());
       auto* context = ctx.get();
-      (*listener)->start(loops, [context, implicit_tls](asio::ip::tcp::socket socket) {
+      (*listener)->start(loops, [context, implicit_tls, mode](asio::ip::tcp::socket socket) {
         std::string ip = net::client_ip_of(socket);
         if (ip.empty() || context->stopping) return;
         if (context->guard->is_banned(ip)) {
@@ -352,10 +364,11 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
           case net::ConnectionLimiter::Refusal::kNone:
             break;
         }
-        smtp::start_session(*context, std::move(socket), implicit_tls, std::move(slot));
+        smtp::start_session(*context, std::move(socket), implicit_tls, std::move(slot), mode);
       });
-      spdlog::info("event=listening address={} tls={}", address,
-                   implicit_tls ? "implicit" : "starttls");
+      spdlog::info("event=listening address={} tls={}{}", address,
+                   implicit_tls ? "implicit" : "starttls",
+                   mode == smtp::SessionMode::kInbound ? " mode=inbound" : "");
       listeners.push_back(*listener);
     }
     return {};
@@ -364,6 +377,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     return report_error(r.error().message);
   if (auto r = open_listeners(config.server.listen_tls, true); !r)
     return report_error(r.error().message);
+  if (config.inbound.enabled)  // F-BATV: the bounce listener
+    if (auto r = open_listeners(config.inbound.listen, false, smtp::SessionMode::kInbound); !r)
+      return report_error(r.error().message);
 
   auto* database = &*db;
   // Queue commands left by the CLI (queue flush/delete) while we run.
@@ -414,17 +430,40 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     ctx->directory.store(*fresh);
     if (auto r = policy->reload(*database); !r)
       spdlog::error("event=policy_reload_failed error=\"{}\"", r.error().message);
+    if (auto fresh_batv = batv::load_batv_snapshot(*database, config.batv)) {  // F-BATV
+      ctx->batv.store(*fresh_batv);
+      queue_manager.set_batv(*fresh_batv);
+    } else {
+      spdlog::error("event=batv_reload_failed error=\"{}\"", fresh_batv.error().message);
+    }
     seen_generation = *current;
     spdlog::info("event=senders_reloaded generation={} senders={}", *current, (*fresh)->size());
     return true;
   };
   ctx->refresh_senders = reload_if_changed;
+  // F-BATV: keys whose tags have all expired are retired (checked hourly: tags expire by whole
+  // days); the change bumps the config generation, so the next reload drops them.
+  constexpr int64_t kBatvRetireCheckS = 3600;
+  int64_t batv_retire_checked = 0;
+  auto retire_batv_keys = [&] {
+    const int64_t now = store::unix_now();
+    if (now - batv_retire_checked < kBatvRetireCheckS) return;
+    batv_retire_checked = now;
+    std::lock_guard lock(database_mutex);
+    auto retired =
+        store::BatvKeyRepository(*database).retire_expired(now, config.batv.tag_lifetime_days);
+    if (!retired)
+      spdlog::error("event=batv_retire_failed error=\"{}\"", retired.error().message);
+    else if (*retired > 0)
+      spdlog::info("event=batv_keys_retired count={}", *retired);
+  };
   std::function<void()> schedule_reload = [&] {
     reload_timer.expires_after(std::chrono::milliseconds(config.server.reload_interval_ms));
     reload_timer.async_wait([&](const boost::system::error_code& error) {
       if (error) return;
       asio::post(blocking, [&] {
         reload_if_changed();
+        retire_batv_keys();
         {
           std::lock_guard lock(database_mutex);
           run_queue_commands();
@@ -498,6 +537,9 @@ void register_serve_command(CLI::App& app, Action& action) {
                         "Submission listener ADDR:PORT (STARTTLS); repeatable");
   serve_cmd->add_option("--listen-tls", options->listen_tls,
                         "Implicit-TLS listener ADDR:PORT; repeatable");
+  serve_cmd->add_option("--listen-inbound", options->listen_inbound,
+                        "Bounce listener ADDR:PORT for DSNs to prvs= tagged senders (F-BATV); "
+                        "enables [inbound]; repeatable");
   serve_cmd->add_option("--relay-host", options->relay_host, "Send all outgoing mail to HOST:PORT");
   serve_cmd->add_option("--dns", options->dns, "DNS server HOST:PORT for the resolver");
   serve_cmd->add_option("--http", options->http, "Panel and API listener ADDR:PORT");

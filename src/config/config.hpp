@@ -161,6 +161,18 @@ struct SpamConfig {
   std::string model;      // "" = <data-dir>/spam.model
 };
 
+// F-BATV: bounce address tag validation (draft-levine-smtp-batv) of outgoing envelope senders.
+struct BatvConfig {
+  int64_t tag_lifetime_days = 0;   // a tag verifies until this many days after it was made
+  int64_t max_address_length = 0;  // longer tagged addresses are refused as malformed
+};
+
+// F-BATV: the listener for bounces to tagged addresses (null sender only).
+struct InboundConfig {
+  bool enabled = false;
+  std::vector<std::string> listen;  // ADDR:PORT
+};
+
 // F-DKIM: signing outgoing mail (src/dkim/). Keys live in <data-dir>/dkim/<domain>/<selector>.pem.
 struct DkimConfig {
   bool enabled = true;               // false: nothing is signed, whatever the selectors say
@@ -188,6 +200,8 @@ struct Config {
   NrdConfig nrd;
   FuzzyConfig fuzzy;
   SpamConfig spam;
+  BatvConfig batv;        // F-BATV
+  InboundConfig inbound;  // F-BATV
   DkimConfig dkim;
 };
 

@@ -342,6 +342,23 @@ const std::array kSettings = {
                 "Spam model file made by `postwarden train`; empty = <data-dir>/spam.model. "
                 "Missing: the rules judge alone (event=spam_model_missing).",
                 PW_BIND(spam.model)},
+    // [batv] (F-BATV)
+    SettingSpec{"batv", "tag_lifetime_days", "7", 1, 500, "days",
+                "How long a prvs= tag on an outgoing envelope sender verifies; a bounce to an "
+                "older tag is refused. A rotated key is retired once its tags have expired.",
+                PW_BIND(batv.tag_lifetime_days)},
+    SettingSpec{"batv", "max_address_length", "320", 64, 4096, "octets",
+                "Longest tagged address the bounce listener reads; longer is malformed.",
+                PW_BIND(batv.max_address_length)},
+    // [inbound] (F-BATV)
+    SettingSpec{"inbound", "enabled", "false", 0, 0, "",
+                "Run the bounce listener: null-sender mail to prvs= tagged addresses of domains "
+                "with batv on, delivered to the original address's route.",
+                PW_BIND(inbound.enabled)},
+    SettingSpec{"inbound", "listen", R"(["0.0.0.0:25"])", 0, 0, "",
+                "Bounce listeners (plain, with STARTTLS), as ADDR:PORT; `serve "
+                "--listen-inbound` replaces them and turns the listener on.",
+                PW_BIND(inbound.listen)},
     // [dkim] (F-DKIM, F-DKIM-SEL)
     SettingSpec{"dkim", "enabled", "true", 0, 0, "",
                 "Sign outgoing mail of every user whose DKIM selector (the user's, else the "

@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "batv/batv_snapshot.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
@@ -189,8 +190,26 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   std::multimap<int64_t, std::string> retries;  // next attempt -> message id
   std::mutex routes_mutex;
   std::map<std::string, std::string> routes;
+  // F-BATV: the keys and domains whose envelope senders are tagged (null: none).
+  std::shared_ptr<const batv::BatvSnapshot> batv;
   // Final outcomes, written before the log commits them (opened by recover()).
   std::optional<OutcomeJournal> journal;
+
+  // F-BATV: the envelope sender as written in MAIL FROM, tagged now (so a retry days later
+  // carries a fresh tag) when its domain has batv on. Bounces and DSNs (the null sender) never;
+  // the spool and the log keep the original address.
+  std::string outgoing_sender(const Message& message) {
+    const auto& envelope = message.envelope;
+    if (message.is_bounce || envelope.mail_from.empty() || envelope.sender_kind == "dsn")
+      return envelope.mail_from;
+    std::shared_ptr<const batv::BatvSnapshot> snapshot;
+    {
+      std::lock_guard lock(routes_mutex);
+      snapshot = batv;
+    }
+    if (!snapshot) return envelope.mail_from;
+    return snapshot->tag_sender(envelope.mail_from, now_s());
+  }
 
   // ---- scheduling ---------------------------------------------------------------------------
   std::string destination_key(const std::string& domain, std::string& fixed_route) {
@@ -658,7 +677,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
         continue;
       }
       smtp::Transaction transaction;
-      transaction.mail_from = job.message->envelope.mail_from;
+      transaction.mail_from = outgoing_sender(*job.message);
       for (size_t i : job.indexes)
         transaction.recipients.push_back(job.message->recipients[i].address);
       transaction.message = content->message;
@@ -918,6 +937,11 @@ void QueueManager::remove(std::string message_id, std::function<void(std::string
     if (message->pending == 0) state->finish_message(message);
     done("deleted " + message_id);
   });
+}
+
+void QueueManager::set_batv(std::shared_ptr<const batv::BatvSnapshot> snapshot) {
+  std::lock_guard lock(state_->routes_mutex);
+  state_->batv = std::move(snapshot);
 }
 
 void QueueManager::set_routes(std::map<std::string, std::string> routes) {

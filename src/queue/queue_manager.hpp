@@ -26,6 +26,10 @@ class LogWriter;
 class MessageLog;
 }  // namespace pw::store
 
+namespace pw::batv {
+struct BatvSnapshot;
+}
+
 namespace pw::queue {
 
 struct QueueCounters {
@@ -73,6 +77,8 @@ class QueueManager {
   void remove(std::string message_id, std::function<void(std::string)> done);
   // Per-domain delivery routes: lower-case domain (aliases included) -> "host:port".
   void set_routes(std::map<std::string, std::string> routes);
+  // F-BATV: tag envelope senders of these domains with these keys from now on (null: none).
+  void set_batv(std::shared_ptr<const batv::BatvSnapshot> snapshot);
 
   const QueueCounters& counters() const;
 

@@ -27,6 +27,9 @@ class OutbreakTracker;
 namespace pw::scan {
 class SpamClassifier;
 }
+namespace pw::batv {
+struct BatvSnapshot;
+}
 namespace pw::dkim {
 class KeyCache;
 struct SignerOptions;
@@ -95,6 +98,9 @@ struct ServerContext {
   // F-IPREP: the DNS block lists' answers for a client IP (null: no zones configured). Completes
   // on the caller's executor; never fails (a list that does not answer is an error entry).
   std::function<boost::asio::awaitable<net::DnsblResult>(std::string)> ip_reputation;
+  // F-BATV: the tag keys and the domains with batv on, for the bounce listener (null: none);
+  // replaced when the config generation changes.
+  std::atomic<std::shared_ptr<const batv::BatvSnapshot>> batv;
 };
 
 }  // namespace pw::smtp

@@ -17,6 +17,7 @@
 #include "auth/name_syntax.hpp"
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
+#include "batv/batv_snapshot.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/message_signer.hpp"
 #include "policy/checks/common.hpp"
@@ -63,8 +64,9 @@ enum class Flow { kContinue, kClose };
 class Session final : public StoppableSession, public std::enable_shared_from_this<Session> {
  public:
   Session(ServerContext& context, tcp::socket socket, bool implicit_tls,
-          net::ConnectionLimiter::Slot slot)
-      : ctx_(context),
+          net::ConnectionLimiter::Slot slot, SessionMode mode)
+      : inbound_(mode == SessionMode::kInbound),
+        ctx_(context),
         limits_(context.config.smtp),
         executor_(socket.get_executor()),
         stream_(std::move(socket), *context.tls),
@@ -299,6 +301,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       Flow flow = co_await on_starttls();
       co_return flow;
     }
+    if (command.verb == Verb::kAuth && inbound_) {  // F-BATV: no AUTH on the bounce listener
+      send_error(Reply(502, "5.5.1", "AUTH is not offered on this listener"));
+      co_return Flow::kContinue;
+    }
     if (command.verb == Verb::kAuth) {
       Flow flow = co_await on_auth(command);
       co_return flow;
@@ -346,7 +352,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     co_return Flow::kContinue;
   }
 
-  bool auth_offered() const { return tls_ || !ctx_.config.tls.require_tls_for_auth; }
+  bool auth_offered() const { return !inbound_ && (tls_ || !ctx_.config.tls.require_tls_for_auth); }
 
   void on_hello(const Command& command, bool extended) {
     reset_transaction();
@@ -377,6 +383,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   }
 
   awaitable<void> on_mail(const Command& command) {
+    if (inbound_) {  // F-BATV
+      on_inbound_mail(command);
+      co_return;
+    }
     if (auto refusal = check_mail(command)) {
       send_error(*refusal);
       co_return;
@@ -506,6 +516,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   }
 
   void on_rcpt(const Command& command) {
+    if (inbound_) return on_inbound_rcpt(command);  // F-BATV
     if (!in_transaction_) return send_error(Reply(503, "5.5.1", "Need MAIL command"));
     if (command.path.empty()) return send_error(Reply(501, "5.1.3", "Empty recipient address"));
     if (!mail_params_.smtputf8 && !is_ascii(command.path))
@@ -586,6 +597,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     } else if (reader.bare_line_ending()) {
       send_error(Reply(550, "5.6.0",
                        "Message contains bare CR or LF characters; lines must end with CRLF"));
+    } else if (inbound_) {  // F-BATV: a bounce to a tagged address
+      flow = co_await accept_bounce(reader);
     } else {
       dkim::BodyHasher::Digests body_hashes;
       if (body_hasher) body_hashes = body_hasher->finish();
@@ -1030,6 +1043,116 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     co_return Flow::kContinue;
   }
 
+  // ---- F-BATV: the bounce listener (SessionMode::kInbound) -----------------------------------
+  // Only delivery status notifications come in here: MAIL FROM:<> and recipients whose prvs= tag
+  // this node made and that has not expired. Each recipient is rewritten to its original address
+  // and the message goes to that address's route like any mail; it never causes a DSN itself.
+  static constexpr std::string_view kInboundOnly =
+      "This listener accepts only delivery status notifications (MAIL FROM:<>) to addresses "
+      "tagged by this gateway";
+
+  void on_inbound_mail(const Command& command) {
+    if (auto refusal = check_mail(command)) return send_error(*refusal);
+    if (!command.path.empty()) {
+      spdlog::info("event=batv_refused stage=mail reason=not_null_sender client={} from=<{}>",
+                   client_ip_, printable(command.path));
+      return send_error(Reply(550, "5.7.1", std::string(kInboundOnly)));
+    }
+    if (ctx_.queue && !ctx_.queue->accepting())
+      return send(Reply(452, "4.3.1", "Insufficient system storage: the queue is full; try later"));
+    in_transaction_ = true;
+    mail_from_.clear();
+    mail_params_ = command.mail;
+    send(Reply(250, "2.1.0", "Ok"));
+  }
+
+  void refuse_bounce(const std::string& rcpt, std::string_view reason, std::string text) {
+    spdlog::info("event=batv_refused stage=rcpt reason={} client={} to=<{}>", reason, client_ip_,
+                 printable(rcpt));
+    send_error(Reply(550, "5.7.1", std::move(text)));
+  }
+
+  void on_inbound_rcpt(const Command& command) {
+    if (!in_transaction_) return send_error(Reply(503, "5.5.1", "Need MAIL command"));
+    if (command.path.empty()) return send_error(Reply(501, "5.1.3", "Empty recipient address"));
+    if (!mail_params_.smtputf8 && !is_ascii(command.path))
+      return send_error(Reply(553, "5.6.7", "Non-ASCII address needs SMTPUTF8"));
+    if (auto e = mailbox_syntax_error(command.path, mail_params_.smtputf8))
+      return send_error(Reply(553, "5.1.3", "Bad recipient address syntax: " + *e));
+    if (recipients_.size() >= static_cast<size_t>(limits_.max_recipients))
+      return send_error(Reply(452, "4.5.3", "Too many recipients"));
+    const std::string& rcpt = command.path;
+    auto snapshot = ctx_.batv.load();
+    const std::string domain = batv::domain_of(rcpt);
+    if (!snapshot || !snapshot->node_domains.count(domain))
+      return refuse_bounce(rcpt, "relay", "Relay not permitted!");
+    if (!snapshot->enabled_for(domain))
+      return refuse_bounce(rcpt, "batv_off",
+                           "Bounce to an address this gateway did not tag: " + domain +
+                               " does not tag its envelope senders");
+    auto verification = snapshot->verify(rcpt, std::time(nullptr));
+    using batv::VerifyStatus;
+    if (verification.status == VerifyStatus::kUntagged)
+      return refuse_bounce(rcpt, "untagged",
+                           "Bounce to an address this gateway did not tag (no prvs= tag); "
+                           "refused as backscatter");
+    if (verification.status != VerifyStatus::kValid) {
+      std::string_view why =
+          verification.status == VerifyStatus::kExpired      ? "the tag has expired"
+          : verification.status == VerifyStatus::kBadHash    ? "the tag's hash does not match"
+          : verification.status == VerifyStatus::kUnknownKey ? "the tag names an unknown key"
+                                                             : "the tag is malformed";
+      return refuse_bounce(rcpt, batv::to_string(verification.status),
+                           fmt::format("Bounce address tag not valid: {} ({})", why,
+                                       batv::to_string(verification.status)));
+    }
+    spdlog::info("event=batv_valid client={} to=<{}> original=<{}> key={} days_left={}", client_ip_,
+                 printable(rcpt), printable(verification.original), verification.key,
+                 verification.days_left);
+    recipients_.push_back(verification.original);
+    send(Reply(250, "2.1.5", "Ok"));
+  }
+
+  // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
+  awaitable<Flow> accept_bounce(DataReader& reader) {
+    queue::Envelope envelope;
+    envelope.id = ctx_.spool->new_id();
+    envelope.received_at = std::time(nullptr);
+    envelope.client_ip = client_ip_;
+    envelope.helo = helo_;
+    envelope.tls = tls_;
+    envelope.sender_kind = "inbound";
+    envelope.sender = client_ip_;
+    envelope.domain = batv::domain_of(recipients_.front());
+    envelope.mail_from = "";
+    envelope.rcpt_to = recipients_;
+    envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
+    envelope.smtputf8 = mail_params_.smtputf8;
+    std::string trace = received_header(envelope.id);
+    const std::string& message = reader.message();
+    envelope.size = trace.size() + message.size();
+    auto* spool = ctx_.spool.get();
+    auto stored = co_await util::run_blocking(*ctx_.blocking, [spool, &envelope, &trace, &message] {
+      return spool->store(envelope, {trace, message});
+    });
+    if (!stored) {
+      spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
+                    stored.error().message);
+      send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
+      co_return Flow::kContinue;
+    }
+    ++messages_;
+    auto summary = queue::summarize_headers(message);
+    if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
+    spdlog::info("event=batv_bounce_accepted id={} client={} rcpts={} size={} tls={}", envelope.id,
+                 client_ip_, recipients_.size(), envelope.size, tls_ ? "yes" : "no");
+    send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
+    co_return Flow::kContinue;
+  }
+
+  const bool inbound_;  // SessionMode::kInbound
+  // ---- end of F-BATV -------------------------------------------------------------------------
+
   ServerContext& ctx_;
   const config::SmtpConfig& limits_;
   asio::any_io_executor executor_;
@@ -1074,9 +1197,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
 }  // namespace
 
 void start_session(ServerContext& context, tcp::socket socket, bool implicit_tls,
-                   net::ConnectionLimiter::Slot slot) {
+                   net::ConnectionLimiter::Slot slot, SessionMode mode) {
   auto session =
-      std::make_shared<Session>(context, std::move(socket), implicit_tls, std::move(slot));
+      std::make_shared<Session>(context, std::move(socket), implicit_tls, std::move(slot), mode);
   session->start();
 }
 

@@ -10,9 +10,13 @@ namespace pw::smtp {
 
 struct ServerContext;
 
+// kSubmission: outgoing users (AUTH, policy). kInbound (F-BATV): the bounce listener, which takes
+// only null-sender mail to prvs= tagged addresses that verify, and no AUTH.
+enum class SessionMode { kSubmission, kInbound };
+
 // Starts a session on the socket's executor; it owns the socket and the limiter slot.
 void start_session(ServerContext& context, boost::asio::ip::tcp::socket socket, bool implicit_tls,
-                   net::ConnectionLimiter::Slot slot);
+                   net::ConnectionLimiter::Slot slot, SessionMode mode = SessionMode::kSubmission);
 
 // Refuses a connection at greeting time with `reply_line` (CRLF added) and closes it.
 void refuse_connection(boost::asio::ip::tcp::socket socket, std::string reply_line);

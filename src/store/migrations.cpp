@@ -303,6 +303,26 @@ CREATE TRIGGER hash_blocks_delete_generation AFTER DELETE ON hash_blocks
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// 9: bounce address tag validation (F-BATV): the tag keys by number (0-9, reused after ten
+// rotations), each retired once the tags made with it have expired, and the per-domain switch.
+// A key change bumps the config generation, so running gateways tag and verify with it at once.
+constexpr std::string_view kBatv = R"sql(
+ALTER TABLE domains ADD COLUMN batv INTEGER NOT NULL DEFAULT 0 CHECK(batv IN (0, 1));
+
+CREATE TABLE batv_keys (
+  id INTEGER PRIMARY KEY,
+  number INTEGER NOT NULL CHECK(number BETWEEN 0 AND 9),
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  retired_at INTEGER
+);
+CREATE INDEX batv_keys_number ON batv_keys(number, retired_at);
+CREATE TRIGGER batv_keys_insert_generation AFTER INSERT ON batv_keys
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER batv_keys_update_generation AFTER UPDATE ON batv_keys
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
@@ -312,6 +332,7 @@ constexpr std::array kMigrations = {
     Migration{6, kSpamThreshold},
     Migration{7, kNewDomains},
     Migration{8, kHashBlocks},
+    Migration{9, kBatv},
 };
 
 }  // namespace

@@ -20,10 +20,10 @@
 #include "app/cli.hpp"
 #include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
-#include "dkim/dkim_config.hpp"
-#include "dkim/key_store.hpp"
 #include "auth/password.hpp"
 #include "batv/batv_snapshot.hpp"
+#include "dkim/dkim_config.hpp"
+#include "dkim/key_store.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
@@ -239,10 +239,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       std::make_shared<policy::OutbreakTracker>(static_cast<size_t>(config.fuzzy.max_tracked));
   ctx->spam_classifier = load_spam_classifier(config, data_dir);
   if (config.dkim.enabled) {  // F-DKIM
-    ctx->dkim_keys = std::make_shared<dkim::KeyCache>(
-        dkim::KeyStore(dkim::KeyStore::default_dir(data_dir)));
-    ctx->dkim_options = std::make_shared<const dkim::SignerOptions>(
-        dkim::signer_options(config.dkim));
+    ctx->dkim_keys =
+        std::make_shared<dkim::KeyCache>(dkim::KeyStore(dkim::KeyStore::default_dir(data_dir)));
+    ctx->dkim_options =
+        std::make_shared<const dkim::SignerOptions>(dkim::signer_options(config.dkim));
     policy->set_release_signer(make_release_signer([policy] { return policy->snapshot(); },
                                                    ctx->dkim_keys, ctx->dkim_options));
   }

@@ -175,13 +175,13 @@ struct InboundConfig {
 
 // F-DKIM: signing outgoing mail (src/dkim/). Keys live in <data-dir>/dkim/<domain>/<selector>.pem.
 struct DkimConfig {
-  bool enabled = true;               // false: nothing is signed, whatever the selectors say
-  std::string canonicalization;      // c=, "relaxed/relaxed" | "simple/simple" | mixed
-  std::vector<std::string> signed_headers;     // lower-case field names (h=)
+  bool enabled = true;                      // false: nothing is signed, whatever the selectors say
+  std::string canonicalization;             // c=, "relaxed/relaxed" | "simple/simple" | mixed
+  std::vector<std::string> signed_headers;  // lower-case field names (h=)
   std::vector<std::string> oversigned_headers;  // signed once more than present
-  int64_t expire_after_s = 0;        // x= = t= + this; 0 = no expiry tag
-  std::string default_algorithm;     // keygen without --algorithm: "rsa" | "ed25519"
-  int64_t rsa_bits = 0;              // keygen without --bits
+  int64_t expire_after_s = 0;                   // x= = t= + this; 0 = no expiry tag
+  std::string default_algorithm;                // keygen without --algorithm: "rsa" | "ed25519"
+  int64_t rsa_bits = 0;                         // keygen without --bits
 };
 
 struct Config {

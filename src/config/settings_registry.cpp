@@ -389,8 +389,7 @@ const std::array kSettings = {
                 "\"ed25519\" (ed25519-sha256, RFC 8463; not every receiver checks it yet).",
                 PW_BIND(dkim.default_algorithm)},
     SettingSpec{"dkim", "rsa_bits", "2048", 1024, 4096, "bits",
-                "RSA key size `dkim keygen` makes without --bits.",
-                PW_BIND(dkim.rsa_bits)},
+                "RSA key size `dkim keygen` makes without --bits.", PW_BIND(dkim.rsa_bits)},
 };
 
 #undef PW_BIND

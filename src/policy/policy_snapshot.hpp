@@ -22,7 +22,7 @@ namespace pw::policy {
 struct DomainInfo {
   std::string name;
   std::string admin_contact;
-  std::set<std::string> aliases;  // lower-case
+  std::set<std::string> aliases;                         // lower-case
   std::optional<int64_t> spam_threshold = std::nullopt;  // F-SPAM; nullopt = [spam] threshold
   std::string dkim_selector;  // F-DKIM-SEL: the domain's default selector ("" = none)
 };
@@ -67,6 +67,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
 // The built-in lock template, used until an administrator stores one named "lock".
 Template default_lock_template();
 // "{user}" style placeholders: user, identity, domain, reason, time, unlock_at, contact.
-std::string render_template(const std::string& text, const std::map<std::string, std::string>& values);
+std::string render_template(const std::string& text,
+                            const std::map<std::string, std::string>& values);
 
 }  // namespace pw::policy

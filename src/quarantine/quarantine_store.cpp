@@ -156,14 +156,13 @@ Result<void> QuarantineStore::hold(const HoldRequest& request) {
     if (*existing) return fail("message " + e.id + " is already in the quarantine");
   }
   // The slow part (fsync) runs without the lock: holds of different messages overlap.
-  if (auto written = write_durably(directory_, e.id + std::string(kFileSuffix),
-                                   e.to_json_line(), request.message);
+  if (auto written = write_durably(directory_, e.id + std::string(kFileSuffix), e.to_json_line(),
+                                   request.message);
       !written)
     return written;
   auto summary = queue::summarize_headers(request.message);
   nlohmann::json recipients = e.rcpt_to;
-  std::string rcpt_json =
-      recipients.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string rcpt_json = recipients.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string reasons = request.verdict.reasons_text();
   std::string score = format_score(request.verdict.score);
   std::lock_guard lock(*mutex_);
@@ -276,8 +275,7 @@ Result<void> QuarantineStore::remove(const std::string& id) {
 }
 
 Result<std::string> QuarantineStore::release(const std::string& id, const std::string& by,
-                                             queue::Spool& spool,
-                                             queue::MailInjector* injector) {
+                                             queue::Spool& spool, queue::MailInjector* injector) {
   std::lock_guard lock(*mutex_);
   return release_locked(id, by, spool, injector);
 }
@@ -395,9 +393,9 @@ Result<size_t> QuarantineStore::process_commands(queue::Spool& spool,
     } else {
       result = std::string(kErrorPrefix) + "unknown command " + command.command;
     }
-    auto done = store::run(db_,
-                           "UPDATE quarantine_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
-                           {command.id, store::unix_now(), result});
+    auto done =
+        store::run(db_, "UPDATE quarantine_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
+                   {command.id, store::unix_now(), result});
     if (!done) return tl::unexpected(done.error());
   }
   return pending.size();

@@ -98,7 +98,7 @@ Result<SpoolContent> read_spool_file(const std::filesystem::path& path, bool wit
 
 // The message log's record of a spooled message.
 store::ReceivedMessage received_record(const Envelope& envelope, std::string message_id,
-                                     std::string subject, bool is_bounce) {
+                                       std::string subject, bool is_bounce) {
   store::ReceivedMessage received;
   received.id = envelope.id;
   received.received_at = envelope.received_at;
@@ -431,7 +431,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     r.last_reply = reply;
     r.remote = remote;
     ++counters.bounced;
-    if (on_permanent_failure && !message->is_bounce) on_permanent_failure(message->envelope, r.address);
+    if (on_permanent_failure && !message->is_bounce)
+      on_permanent_failure(message->envelope, r.address);
     spdlog::info("event=bounced id={} to=<{}> relay={} reply=\"{}\"", message->envelope.id,
                  r.address, remote.empty() ? "none" : remote, reply);
     record(message, index, "bounced");
@@ -562,7 +563,6 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     });
     add(make_message(envelope, is_bounce));
   }
-
 
   std::shared_ptr<Message> make_message(const Envelope& envelope, bool is_bounce) {
     auto message = std::make_shared<Message>();
@@ -741,10 +741,10 @@ Result<size_t> replay_journal(const Spool& spool, store::MessageLog& log) {
         auto content = read_spool_file(spool.incoming_dir() / id, true);
         if (!content) continue;  // neither logged nor spooled: nothing is owed for it
         auto summary = summarize_headers(content->message);
-        bool is_bounce = content->envelope.mail_from.empty() &&
-                         content->envelope.sender_kind == "dsn";
-        auto received = received_record(
-            content->envelope, summary.message_id, summary.subject, is_bounce);
+        bool is_bounce =
+            content->envelope.mail_from.empty() && content->envelope.sender_kind == "dsn";
+        auto received =
+            received_record(content->envelope, summary.message_id, summary.subject, is_bounce);
         if (auto r = log.record_received(received); !r) return r;
         row = log.find(id);
         if (!row) return tl::unexpected(row.error());

@@ -2,12 +2,12 @@
 // the blocking-work pool, and the registry used to stop sessions on shutdown.
 #pragma once
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <boost/asio/awaitable.hpp>
 #include <string>
 
 #include "auth/brute_force_guard.hpp"
@@ -23,7 +23,7 @@ class QueueManager;
 namespace pw::policy {
 class PolicyService;
 class OutbreakTracker;
-}
+}  // namespace pw::policy
 namespace pw::scan {
 class SpamClassifier;
 }
@@ -33,7 +33,7 @@ struct BatvSnapshot;
 namespace pw::dkim {
 class KeyCache;
 struct SignerOptions;
-}
+}  // namespace pw::dkim
 
 namespace boost::asio {
 class thread_pool;

@@ -699,9 +699,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!ctx_.dkim_keys || !ctx_.dkim_options || !ctx_.policy || !transaction_sender_ ||
         !txn_.settings)
       return std::nullopt;
-    return dkim::choose_signing(transaction_sender_->domain, txn_.settings->dkim_selector,
-                                txn_.domain ? std::string_view(txn_.domain->dkim_selector)
-                                            : std::string_view());
+    return dkim::choose_signing(
+        transaction_sender_->domain, txn_.settings->dkim_selector,
+        txn_.domain ? std::string_view(txn_.domain->dkim_selector) : std::string_view());
   }
 
   awaitable<Flow> accept_message(DataReader& reader,
@@ -828,8 +828,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     auto* keys = ctx_.dkim_keys.get();
     const dkim::SignerOptions* sign_options = ctx_.dkim_options.get();
     auto stored = co_await util::run_blocking(
-        *ctx_.blocking, [spool, &envelope, &trace, &message, choice, keys, sign_options,
-                         &body_hashes, &signed_as] {
+        *ctx_.blocking,
+        [spool, &envelope, &trace, &message, choice, keys, sign_options, &body_hashes, &signed_as] {
           if (choice) {
             signed_as = dkim::sign_message(*keys, *sign_options, *choice, message, body_hashes,
                                            envelope.received_at);
@@ -840,8 +840,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (choice && signed_as.status != dkim::SignOutcome::Status::kSigned)
       spdlog::warn("event=dkim_unsigned id={} sender={} domain={} selector={} reason={}{}{}",
                    envelope.id, printable(envelope.sender), choice->domain, choice->selector,
-                   dkim::to_string(signed_as.status), signed_as.error.empty() ? "" : " error=",
-                   printable(signed_as.error));
+                   dkim::to_string(signed_as.status),
+                   signed_as.error.empty() ? "" : " error=", printable(signed_as.error));
     if (!stored) {
       spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
                     stored.error().message);

@@ -2,22 +2,18 @@
 #include "batv/batv_snapshot.hpp"
 
 #include "auth/name_syntax.hpp"
+#include "policy/checks/common.hpp"
 #include "store/batv_key_repository.hpp"
 
 namespace pw::batv {
-
-std::string domain_of(std::string_view address) {
-  size_t at = address.rfind('@');
-  if (at == std::string_view::npos) return {};
-  return auth::ascii_lowercase(address.substr(at + 1));
-}
 
 bool BatvSnapshot::enabled_for(std::string_view domain) const {
   return domains.count(auth::ascii_lowercase(domain)) > 0;
 }
 
 std::string BatvSnapshot::tag_sender(std::string_view mail_from, int64_t now) const {
-  if (mail_from.empty() || !enabled_for(domain_of(mail_from))) return std::string(mail_from);
+  if (mail_from.empty() || !enabled_for(policy::checks::domain_of(mail_from)))
+    return std::string(mail_from);
   return tag(mail_from, keys, now, lifetime_days);
 }
 

@@ -36,7 +36,4 @@ struct BatvSnapshot {
 Result<std::shared_ptr<const BatvSnapshot>> load_batv_snapshot(store::Database& db,
                                                                const config::BatvConfig& config);
 
-// The lower-case domain of an address ("" when it has none).
-std::string domain_of(std::string_view address);
-
 }  // namespace pw::batv

@@ -704,23 +704,30 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         txn_.domain ? std::string_view(txn_.domain->dkim_selector) : std::string_view());
   }
 
-  awaitable<Flow> accept_message(DataReader& reader,
-                                 const std::optional<dkim::SigningChoice>& signing,
-                                 const dkim::BodyHasher::Digests& body_hashes) {
+  // The envelope of the message just read: what every accepted message records of its session
+  // and transaction (the caller adds who sent it).
+  queue::Envelope new_envelope() {
     queue::Envelope envelope;
     envelope.id = ctx_.spool->new_id();
     envelope.received_at = std::time(nullptr);
     envelope.client_ip = client_ip_;
     envelope.helo = helo_;
     envelope.tls = tls_;
+    envelope.rcpt_to = recipients_;
+    envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
+    envelope.smtputf8 = mail_params_.smtputf8;
+    return envelope;
+  }
+
+  awaitable<Flow> accept_message(DataReader& reader,
+                                 const std::optional<dkim::SigningChoice>& signing,
+                                 const dkim::BodyHasher::Digests& body_hashes) {
+    queue::Envelope envelope = new_envelope();
     if (auth_sender_) envelope.auth_user = auth_user_;
     envelope.sender_kind = std::string(auth::to_string(transaction_sender_->kind));
     envelope.sender = transaction_sender_->name;
     envelope.domain = transaction_sender_->domain;
     envelope.mail_from = mail_from_;
-    envelope.rcpt_to = recipients_;
-    envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
-    envelope.smtputf8 = mail_params_.smtputf8;
     std::string trace = received_header(envelope.id);
     const std::string* content = &reader.message();
     std::string edited;  // the message without the identity headers to remove
@@ -1083,7 +1090,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       return send_error(Reply(452, "4.5.3", "Too many recipients"));
     const std::string& rcpt = command.path;
     auto snapshot = ctx_.batv.load();
-    const std::string domain = batv::domain_of(rcpt);
+    const std::string domain = policy::checks::domain_of(rcpt);
     if (!snapshot || !snapshot->node_domains.count(domain))
       return refuse_bounce(rcpt, "relay", "Relay not permitted!");
     if (!snapshot->enabled_for(domain))
@@ -1115,19 +1122,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
 
   // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
   awaitable<Flow> accept_bounce(DataReader& reader) {
-    queue::Envelope envelope;
-    envelope.id = ctx_.spool->new_id();
-    envelope.received_at = std::time(nullptr);
-    envelope.client_ip = client_ip_;
-    envelope.helo = helo_;
-    envelope.tls = tls_;
+    queue::Envelope envelope = new_envelope();
     envelope.sender_kind = "inbound";
     envelope.sender = client_ip_;
-    envelope.domain = batv::domain_of(recipients_.front());
+    envelope.domain = policy::checks::domain_of(recipients_.front());
     envelope.mail_from = "";
-    envelope.rcpt_to = recipients_;
-    envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
-    envelope.smtputf8 = mail_params_.smtputf8;
     std::string trace = received_header(envelope.id);
     const std::string& message = reader.message();
     envelope.size = trace.size() + message.size();

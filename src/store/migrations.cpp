@@ -323,6 +323,8 @@ CREATE TRIGGER batv_keys_update_generation AFTER UPDATE ON batv_keys
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// One migration per line.
+// clang-format off
 constexpr std::array kMigrations = {
     Migration{1, kTenancy},
     Migration{2, kMessageLog},
@@ -334,6 +336,7 @@ constexpr std::array kMigrations = {
     Migration{8, kHashBlocks},
     Migration{9, kBatv},
 };
+// clang-format on
 
 }  // namespace
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "../store/temp_dir.hpp"
 #include "scan/spam_classifier.hpp"
 #include "store/database.hpp"
-#include "../store/temp_dir.hpp"
 
 namespace pw::policy {
 namespace {
@@ -117,9 +117,9 @@ class PolicyChainTest : public ::testing::Test {
 TEST_F(PolicyChainTest, RunsTheChecksInTheirDocumentedOrder) {
   // The eight policy checks in this order; checks added later (scanners) may sit between them.
   auto names = chain.names();
-  std::vector<std::string_view> expected = {"locked",          "reauth",         "sender_address",
-                                            "connection_limit", "message_rate",  "recipient_limit",
-                                            "message_size",    "spam"};
+  std::vector<std::string_view> expected = {"locked",           "reauth",       "sender_address",
+                                            "connection_limit", "message_rate", "recipient_limit",
+                                            "message_size",     "spam"};
   size_t next = 0;
   for (auto name : names)
     if (next < expected.size() && name == expected[next]) ++next;
@@ -133,8 +133,8 @@ TEST_F(PolicyChainTest, DefaultSettingsPassPlainMailAtEveryStage) {
 }
 
 TEST_F(PolicyChainTest, ALockedUserIsRefusedAtMailWithTheReason) {
-  ASSERT_TRUE(locks->lock_automatically(kAlice, "6 spam messages in 10 minutes", kNow - 60, 3600,
-                                        3));
+  ASSERT_TRUE(
+      locks->lock_automatically(kAlice, "6 spam messages in 10 minutes", kNow - 60, 3600, 3));
   auto r = run(transaction(Stage::kMail));
   expect_refused(r, Action::kReject, "locked", "550 5.7.1 ", "user_locked");
   EXPECT_NE(r.verdict.reply.find("alice@example.com"), std::string::npos) << r.verdict.reply;
@@ -179,11 +179,11 @@ TEST_F(PolicyChainTest, AnIpUserSendsOnlyForItsOwnDomains) {
   auto r = run(ip_transaction("someone@foreign.example"));
   expect_refused(r, Action::kReject, "reauth", "550 5.7.1 ", "foreign_sender_domain");
   EXPECT_NE(r.verdict.reply.find("foreign.example"), std::string::npos) << r.verdict.reply;
-  for (const char* own : {"a@example.com", "a@EXAMPLE.COM", "a@mail.example.com",
-                          "a@example.net", "a@mx.example.net", ""})
+  for (const char* own : {"a@example.com", "a@EXAMPLE.COM", "a@mail.example.com", "a@example.net",
+                          "a@mx.example.net", ""})
     expect_passed(run(ip_transaction(own)));
-  for (const char* foreign : {"a@badexample.com", "a@example.com.evil.example", "a@net",
-                              "no-domain"})
+  for (const char* foreign :
+       {"a@badexample.com", "a@example.com.evil.example", "a@net", "no-domain"})
     EXPECT_EQ(run(ip_transaction(foreign)).verdict.check, "reauth") << foreign;
 
   use({{"reauth_permitted", "on"}});
@@ -275,7 +275,9 @@ TEST_F(PolicyChainTest, ConnectionLimitsRefuseAtMailWithATemporaryError) {
 }
 
 TEST_F(PolicyChainTest, ConnectionLimitsPerHourAndDay) {
-  use({{"connection_limits", "on"}, {"limit_per_minute", "0"}, {"limit_per_hour", "5"},
+  use({{"connection_limits", "on"},
+       {"limit_per_minute", "0"},
+       {"limit_per_hour", "5"},
        {"limit_per_day", "8"}});
   for (int i = 0; i < 5; ++i) counters.add(kAlice, counter::kConnections, 1, kNow - i * 600);
   expect_refused(run(transaction(Stage::kMail)), Action::kTempfail, "connection_limit",
@@ -283,8 +285,7 @@ TEST_F(PolicyChainTest, ConnectionLimitsPerHourAndDay) {
   counters.add(kAlice, counter::kConnections, 3, kNow - 5 * 3600);
   Transaction later = transaction(Stage::kMail);
   later.now = kNow + 3600;  // the hour has passed, the day has not
-  expect_refused(run(later), Action::kTempfail, "connection_limit", "450 4.7.1 ",
-                 "limit_per_day");
+  expect_refused(run(later), Action::kTempfail, "connection_limit", "450 4.7.1 ", "limit_per_day");
 }
 
 TEST_F(PolicyChainTest, MessagesPerHour) {
@@ -379,8 +380,9 @@ TEST_F(PolicyChainTest, SpamThatIsNotBlockedPassesButIsReported) {
 }
 
 TEST_F(PolicyChainTest, MonitorModeRecordsWhatWouldBlockAndPasses) {
-  use({{"policy_mode", "monitor"}, {"max_message_size", "10"}, {"require_from_domain",
-                                                                 "example.org"}});
+  use({{"policy_mode", "monitor"},
+       {"max_message_size", "10"},
+       {"require_from_domain", "example.org"}});
   Transaction data = transaction(Stage::kData);
   auto r = run(data);
   EXPECT_TRUE(r.verdict.passed()) << r.verdict.check;
@@ -432,8 +434,10 @@ TEST_F(PolicyChainTest, MonitorModeDoesNotSoftenALock) {
 
 TEST_F(PolicyChainTest, TheFirstEnforcedRefusalWins) {
   // A locked user who also breaks the sender rule, a connection limit and the size: "locked".
-  use({{"require_from_domain", "example.org"}, {"connection_limits", "on"},
-       {"limit_per_minute", "1"}, {"max_message_size", "10"}});
+  use({{"require_from_domain", "example.org"},
+       {"connection_limits", "on"},
+       {"limit_per_minute", "1"},
+       {"max_message_size", "10"}});
   counters.add(kAlice, counter::kConnections, 5, kNow);
   ASSERT_TRUE(locks->lock_automatically(kAlice, "spam", kNow, 3600, 3));
   Transaction t = transaction(Stage::kMail);

@@ -1,0 +1,101 @@
+// Route matching for the REST API: literal segments compare exactly, {name} segments take one
+// percent-decoded segment (so a CIDR user "10.0.0.0%2F24" is one segment).
+#include "api/route_table.hpp"
+
+namespace pw::api {
+namespace {
+
+std::vector<std::string_view> split_segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  if (!path.empty() && path.front() == '/') start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) slash = path.size();
+    out.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return std::nullopt;
+    out.push_back(c);
+  }
+  return out;
+}
+
+void RouteTable::add(Route route) { routes_.push_back(std::move(route)); }
+
+std::optional<RouteMatch> RouteTable::match(http::Method method, std::string_view raw_path,
+                                            bool* method_mismatch) const {
+  if (method_mismatch) *method_mismatch = false;
+  auto segments = split_segments(raw_path);
+  for (const auto& route : routes_) {
+    auto pattern = split_segments(route.pattern);
+    if (pattern.size() != segments.size()) continue;
+    RouteMatch found{&route, {}};
+    bool ok = true;
+    for (size_t i = 0; i < pattern.size() && ok; ++i) {
+      std::string_view p = pattern[i];
+      if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
+        auto value = percent_decode(segments[i]);
+        if (!value || value->empty()) {
+          ok = false;
+        } else {
+          found.path_params[std::string(p.substr(1, p.size() - 2))] = std::move(*value);
+        }
+      } else {
+        ok = p == segments[i];
+      }
+    }
+    if (!ok) continue;
+    if (route.method != method) {
+      if (method_mismatch) *method_mismatch = true;
+      continue;
+    }
+    return found;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(http::Method method) {
+  switch (method) {
+    case http::Method::kGet:
+      return "GET";
+    case http::Method::kPost:
+      return "POST";
+    case http::Method::kPut:
+      return "PUT";
+    case http::Method::kPatch:
+      return "PATCH";
+    case http::Method::kDelete:
+      return "DELETE";
+  }
+  return "GET";
+}
+
+}  // namespace pw::api

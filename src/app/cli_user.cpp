@@ -11,21 +11,16 @@
 #include "app/cli_output.hpp"
 #include "auth/ip_address.hpp"
 #include "auth/name_syntax.hpp"
-#include "auth/password.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
-#include "store/domain_repository.hpp"
+#include "service/user_service.hpp"
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
 #include "store/user_repository.hpp"
 
 namespace pw::app {
 namespace {
-
-// Length of a generated password (unless auth.password_min_length asks for more): with 55
-// symbols, 20 characters carry about 115 bits, beyond any online or offline guessing.
-constexpr size_t kGeneratedPasswordLength = 20;
 
 constexpr std::string_view kIpChangeRefused =
     "the IP of a user cannot be changed; remove the user and add a new one";
@@ -51,57 +46,20 @@ struct UserArgs {
   bool rename_requested = false;
 };
 
-struct PasswordRules {
-  size_t min_length = 0;
-  auth::PasswordHashCost cost;
-};
-
-Result<PasswordRules> password_rules(const GlobalOptions& options) {
-  auto config = load_node_config(options);
-  if (!config) return tl::unexpected(config.error());
-  return PasswordRules{static_cast<size_t>(config->auth.password_min_length),
-                       {static_cast<uint64_t>(config->auth.password_hash_ops),
-                        static_cast<uint64_t>(config->auth.password_hash_mem_kib)}};
-}
-
 // One line from stdin without its line ending; an error at end of input.
-Result<std::string> read_password_line() {
+service::Outcome<std::string> read_password_line() {
   std::string line;
   if (!std::getline(std::cin, line) && line.empty()) {
-    return fail("no password on standard input (--password-stdin reads one line)");
+    return service::invalid("no password on standard input (--password-stdin reads one line)");
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
 
-// The new password's hash, and the password itself when it was generated (to print once).
-struct NewPassword {
-  std::string hash;
-  std::string generated;
-};
-
-Result<NewPassword> new_password(const PasswordRules& rules, std::string_view username,
-                                 bool from_stdin) {
-  NewPassword result;
-  std::string password;
-  if (from_stdin) {
-    auto line = read_password_line();
-    if (!line) return tl::unexpected(line.error());
-    password = std::move(*line);
-    if (auto strong = auth::check_password_strength(password, username, rules.min_length);
-        !strong) {
-      return tl::unexpected(strong.error());
-    }
-  } else {
-    auto generated = auth::generate_password(std::max(kGeneratedPasswordLength, rules.min_length));
-    if (!generated) return tl::unexpected(generated.error());
-    password = *generated;
-    result.generated = *generated;
-  }
-  auto hash = auth::hash_password(password, rules.cost);
-  if (!hash) return tl::unexpected(hash.error());
-  result.hash = std::move(*hash);
-  return result;
+Result<service::PasswordRules> password_rules(const GlobalOptions& options) {
+  auto config = load_node_config(options);
+  if (!config) return tl::unexpected(config.error());
+  return service::PasswordRules::from(*config);
 }
 
 nlohmann::json user_json(const store::User& user, bool with_settings) {
@@ -146,59 +104,47 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
     return report_error("an IP user has no password: it is identified by its address");
   }
 
-  std::string username;  // canonical, checked before reading or generating a password
-  if (args.ip_given) {
-    auto range = auth::Cidr::parse(args.ip);
-    if (!range) return report_error(range.error().message);
-  } else {
-    auto name = args.user_given ? auth::canonical_email_address(args.user)
-                                : auth::canonical_domain_name(args.domain);
-    if (!name) return report_error(name.error().message);
-    username = *name;
-  }
-
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  store::UserRepository users(*db);
-  Result<store::User> added;
-  NewPassword password;
-  if (args.ip_given) {
-    added = users.add_ip(args.ip, args.owner);
-  } else {
-    // Refuse an unknown domain or a duplicate before asking for, or making, a password.
-    auto domain = store::DomainRepository(*db).get(username.substr(username.rfind('@') + 1));
-    if (!domain) return report_error(domain.error().message);
-    auto existing = users.find(username);
-    if (!existing) return report_error(existing.error().message);
-    if (*existing) return report_error("user " + username + " already exists");
-    auto rules = password_rules(options);
-    if (!rules) return report_error(rules.error().message);
-    auto made = new_password(*rules, username, args.password_stdin);
-    if (!made) return report_error(made.error().message);
-    password = std::move(*made);
-    added = args.user_given ? users.add_user(username, password.hash)
-                            : users.add_domain(username, password.hash);
+  service::NewUser request;
+  request.kind = args.ip_given     ? auth::SenderKind::kIp
+                 : args.user_given ? auth::SenderKind::kUser
+                                   : auth::SenderKind::kDomain;
+  request.name = args.ip_given ? args.ip : args.user_given ? args.user : args.domain;
+  request.owner = args.owner;
+  if (args.password_stdin) request.password = read_password_line;
+  // The config (password rules) is read only for a user with a password, as before.
+  service::PasswordRules rules;
+  if (!args.ip_given) {
+    auto loaded = password_rules(options);
+    if (!loaded) return report_error(loaded.error().message);
+    rules = *loaded;
   }
+  auto added = service::add_user(*db, service::Actor::cli(), request, rules);
   if (!added) return report_error(added.error().message);
-  std::cout << "added user " << added->name << " (" << auth::to_string(added->kind) << ") in "
-            << added->domain << "\n";
-  if (!password.generated.empty()) std::cout << "password: " << password.generated << "\n";
+  std::cout << "added user " << added->user.name << " (" << auth::to_string(added->user.kind)
+            << ") in " << added->user.domain << "\n";
+  if (!added->generated_password.empty())
+    std::cout << "password: " << added->generated_password << "\n";
   return 0;
 }
 
 int list_users(const GlobalOptions& options, const UserArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto users = store::UserRepository(*db).list(args.domain);
+  service::UserFilter filter;
+  filter.domain = args.domain;
+  auto users = service::list_users(*db, service::Actor::cli(), filter);
   if (!users) return report_error(users.error().message);
   if (args.json) {
     auto out = nlohmann::json::array();
-    for (const auto& user : *users) out.push_back(user_json(user, false));
+    for (const auto& item : *users) out.push_back(user_json(item.user, false));
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> rows;
-  for (const auto& user : *users) {
+  for (const auto& item : *users) {
+    const auto& user = item.user;
     rows.push_back({user.name, std::string(auth::to_string(user.kind)), user.domain,
                     format_time(user.created_at)});
   }
@@ -209,26 +155,22 @@ int list_users(const GlobalOptions& options, const UserArgs& args) {
 int show_user(const GlobalOptions& options, const UserArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto user = store::UserRepository(*db).get(args.name);
-  if (!user) return report_error(user.error().message);
-  const int64_t now = store::unix_now();
-  std::string subject = policy::user_subject(user->name);
-  auto lock = policy::read_lock(*db, subject);
-  if (!lock) return report_error(lock.error().message);
-  auto counters_hour = policy::CounterStore::read_sums(*db, subject, 3600, now);
-  auto counters_day = policy::CounterStore::read_sums(*db, subject, 86400, now);
-  if (!counters_hour || !counters_day) return report_error("cannot read the counters");
-  // A lock whose time is up is shown as lifted (the gateway lifts it at the next message).
-  bool locked = *lock && (*lock)->locked && ((*lock)->unlock_at == 0 || (*lock)->unlock_at > now);
+  auto detail = service::user_detail(*db, service::Actor::cli(), args.name);
+  if (!detail) return report_error(detail.error().message);
+  const auto* user = &detail->user;
+  const auto& lock = detail->lock;
+  const auto* counters_hour = &detail->counters_1h;
+  const auto* counters_day = &detail->counters_24h;
+  bool locked = detail->locked;
   if (args.json) {
     auto out = user_json(*user, true);
     nlohmann::json l = {{"locked", locked}};
-    if (*lock) {
-      l["reason"] = (*lock)->reason;
-      l["locked_at"] = (*lock)->locked_at;
-      l["unlock_at"] = (*lock)->unlock_at;
-      l["automatic_unlocks"] = (*lock)->automatic_unlocks;
-      l["locked_by"] = (*lock)->locked_by;
+    if (lock) {
+      l["reason"] = lock->reason;
+      l["locked_at"] = lock->locked_at;
+      l["unlock_at"] = lock->unlock_at;
+      l["automatic_unlocks"] = lock->automatic_unlocks;
+      l["locked_by"] = lock->locked_by;
     }
     out["lock"] = l;
     out["counters_1h"] = *counters_hour;
@@ -246,13 +188,13 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
             << "created:  " << format_time(user->created_at) << "\n"
             << "updated:  " << format_time(user->updated_at) << "\n"
             << "locked:   "
-            << (locked ? (*lock)->reason + " (since " + format_time((*lock)->locked_at) + ", " +
-                             ((*lock)->unlock_at ? "until " + format_time((*lock)->unlock_at)
-                                                 : std::string("until an administrator unlocks")) +
+            << (locked ? lock->reason + " (since " + format_time(lock->locked_at) + ", " +
+                             (lock->unlock_at ? "until " + format_time(lock->unlock_at)
+                                              : std::string("until an administrator unlocks")) +
                              ")"
                        : std::string("no"))
             << "\n"
-            << "automatic unlocks: " << (*lock ? (*lock)->automatic_unlocks : 0) << "\n"
+            << "automatic unlocks: " << (lock ? lock->automatic_unlocks : 0) << "\n"
             << "counters (last hour / last 24 hours):\n";
   for (const auto& [kind, value] : *counters_hour)
     std::cout << "  " << kind << "=" << value << " / " << counters_day->at(kind) << "\n";
@@ -273,12 +215,8 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
 int remove_user(const GlobalOptions& options, const UserArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  store::UserRepository users(*db);
-  auto user = users.get(args.name);
+  auto user = service::remove_user(*db, service::Actor::cli(), args.name);
   if (!user) return report_error(user.error().message);
-  if (auto removed = users.remove(user->name); !removed) {
-    return report_error(removed.error().message);
-  }
   std::cout << "removed user " << user->name << " (" << auth::to_string(user->kind) << ") from "
             << user->domain << "\n";
   return 0;
@@ -297,8 +235,7 @@ int set_user(const GlobalOptions& options, const UserArgs& args) {
 
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  store::UserRepository users(*db);
-  auto user = users.get(args.name);
+  auto user = service::get_user(*db, service::Actor::cli(), args.name);
   if (!user) return report_error(user.error().message);
   if (args.rename_requested) {
     return report_error(user->kind == auth::SenderKind::kIp
@@ -306,27 +243,16 @@ int set_user(const GlobalOptions& options, const UserArgs& args) {
                             : "the name of a user cannot be changed; remove the user and add a "
                               "new one");
   }
-  if (args.password_stdin && user->kind == auth::SenderKind::kIp) {
-    return report_error(user->name +
-                        " is an IP user: it is identified by its address and has "
-                        "no password");
+  service::PasswordRules rules;
+  if (args.password_stdin && user->kind != auth::SenderKind::kIp) {
+    auto loaded = password_rules(options);
+    if (!loaded) return report_error(loaded.error().message);
+    rules = *loaded;
   }
-
-  NewPassword password;
-  if (args.password_stdin) {
-    auto rules = password_rules(options);
-    if (!rules) return report_error(rules.error().message);
-    auto made = new_password(*rules, user->name, true);
-    if (!made) return report_error(made.error().message);
-    password = std::move(*made);
-  }
-  auto updated = db->transaction([&]() -> Result<void> {
-    if (!settings.empty()) {
-      if (auto set = users.set_settings(user->name, settings); !set) return set;
-    }
-    if (!password.hash.empty()) return users.set_password_hash(user->name, password.hash);
-    return {};
-  });
+  service::PasswordSource password;
+  if (args.password_stdin) password = read_password_line;
+  auto updated =
+      service::change_user(*db, service::Actor::cli(), user->name, settings, password, rules);
   if (!updated) return report_error(updated.error().message);
   std::cout << "updated user " << user->name << "\n";
   return 0;
@@ -339,12 +265,10 @@ int set_user(const GlobalOptions& options, const UserArgs& args) {
 int lock_user(const GlobalOptions& options, const UserArgs& args, bool lock) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto user = store::UserRepository(*db).get(args.name);
+  auto user = lock
+                  ? service::lock_user(*db, service::Actor::cli(), args.name, args.reason)
+                  : service::unlock_user(*db, service::Actor::cli(), args.name, args.reset_unlocks);
   if (!user) return report_error(user.error().message);
-  std::string subject = policy::user_subject(user->name);
-  auto state = lock ? policy::admin_lock(*db, subject, args.reason, store::unix_now())
-                    : policy::admin_unlock(*db, subject, args.reset_unlocks);
-  if (!state) return report_error(state.error().message);
   std::cout << (lock ? "locked user " : "unlocked user ") << user->name
             << (args.reset_unlocks ? " (automatic unlocks reset)" : "") << "\n";
   return 0;
@@ -353,10 +277,8 @@ int lock_user(const GlobalOptions& options, const UserArgs& args, bool lock) {
 int reset_user_counters(const GlobalOptions& options, const UserArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto user = store::UserRepository(*db).get(args.name);
+  auto user = service::reset_user_counters(*db, service::Actor::cli(), args.name);
   if (!user) return report_error(user.error().message);
-  if (auto r = policy::CounterStore::reset_in_database(*db, policy::user_subject(user->name)); !r)
-    return report_error(r.error().message);
   std::cout << "reset the counters of " << user->name
             << " (a running gateway keeps its own until restart)\n";
   return 0;

@@ -199,6 +199,11 @@ void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
     lock(t, t.identity_subject(), "identity " + t.identity, verdict, identity_spam);
 }
 
+std::string PolicyService::abuse_contact(const Transaction& t) const {
+  if (t.snapshot && !t.snapshot->abuse_contact.empty()) return t.snapshot->abuse_contact;
+  return options_.abuse_contact;
+}
+
 void PolicyService::lock(const Transaction& t, const std::string& subject, const std::string& who,
                          const Verdict& verdict, int64_t spam_count) {
   const auto& s = *t.settings;
@@ -235,8 +240,8 @@ void PolicyService::lock(const Transaction& t, const std::string& subject, const
         "lock", t.sender.domain, to,
         fmt::format("Subject: {}\r\n\r\n{}", header_safe(render_template(tpl.subject, values)),
                     crlf(render_template(tpl.body, values))));
-  std::string admin = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
-                                                                   : options_.abuse_contact;
+  std::string admin =
+      t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact : abuse_contact(t);
   if (options_.notify_admin_on_lock && !admin.empty())
     send_mail(
         "lock", t.sender.domain, admin,
@@ -299,8 +304,8 @@ Result<void> PolicyService::quarantine(const Transaction& t, const queue::Envelo
   spdlog::info("event=quarantined id={} sender={} identity={} check={} response={} reasons=\"{}\"",
                envelope.id, t.sender.name, t.identity.empty() ? "-" : t.identity, verdict.check,
                request.response, verdict.reasons_text());
-  std::string contact = t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact
-                                                                     : options_.abuse_contact;
+  std::string contact =
+      t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact : abuse_contact(t);
   if (contact.empty()) {
     spdlog::warn("event=arf_not_sent id={} reason=\"no administrator contact for {}\"", envelope.id,
                  t.sender.domain);

@@ -94,6 +94,8 @@ class PolicyService {
   void lock(const Transaction& t, const std::string& subject, const std::string& who,
             const Verdict& verdict, int64_t spam_count);
   void upsert_identity(const Transaction& t, int64_t messages);
+  // The node's abuse contact: the one stored by an administrator (snapshot), else the config's.
+  std::string abuse_contact(const Transaction& t) const;
   void send_mail(const std::string& kind, const std::string& domain, const std::string& to,
                  const std::string& message);
 

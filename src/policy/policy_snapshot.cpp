@@ -160,6 +160,13 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
     }
   }
   {
+    auto stmt = store::query(db, "SELECT value FROM node_settings WHERE key = 'abuse_contact'", {});
+    if (!stmt) return tl::unexpected(stmt.error());
+    auto row = store::next_row(db, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (*row) snapshot->abuse_contact = store::column_text(stmt->get(), 0);
+  }
+  {
     auto blocks = load_hash_block_list(db);  // F-FUZZY
     if (!blocks) return tl::unexpected(blocks.error());
     snapshot->hash_blocks = std::make_shared<const HashBlockList>(std::move(*blocks));

@@ -51,6 +51,9 @@ class PolicySnapshot {
   std::map<std::string, DomainInfo> domains;  // by domain name
   std::map<std::string, std::string> alias_to_domain;
   std::map<std::string, Template> templates;
+  // F-PANEL: the abuse contact stored by an administrator (node_settings); "" = the config
+  // file's [policy] abuse_contact.
+  std::string abuse_contact;
   std::map<std::string, int64_t, std::less<>> new_domains;  // domain -> registered at (recent)
   int64_t new_domain_max_age_s = 0;
   // F-FUZZY: the admin's hash block list (never null).

@@ -346,6 +346,23 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_account ON api_tokens(account_id);
 )sql";
 
+// 11: node-wide settings an administrator changes at run time (F-PANEL: the abuse contact, over
+// the config file's [policy] abuse_contact). A change bumps the config generation, so a running
+// gateway uses it at once.
+constexpr std::string_view kNodeSettings = R"sql(
+CREATE TABLE node_settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TRIGGER node_settings_insert_generation AFTER INSERT ON node_settings
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER node_settings_update_generation AFTER UPDATE ON node_settings
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER node_settings_delete_generation AFTER DELETE ON node_settings
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+)sql";
+
 // One migration per line.
 // clang-format off
 constexpr std::array kMigrations = {
@@ -359,6 +376,7 @@ constexpr std::array kMigrations = {
     Migration{8, kHashBlocks},
     Migration{9, kBatv},
     Migration{10, kAccounts},
+    Migration{11, kNodeSettings},
 };
 // clang-format on
 

@@ -1,0 +1,117 @@
+#include "service/settings_service.hpp"
+
+#include "auth/name_syntax.hpp"
+#include "policy/policy_snapshot.hpp"
+#include "service/domain_access.hpp"
+#include "store/domain_repository.hpp"
+#include "store/statement.hpp"
+
+namespace pw::service {
+namespace {
+
+constexpr std::string_view kAbuseContactKey = "abuse_contact";
+
+Result<std::string> stored_setting(store::Database& db, std::string_view key) {
+  auto stmt =
+      store::query(db, "SELECT value FROM node_settings WHERE key = ?1", {std::string(key)});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = store::next_row(db, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  return *row ? store::column_text(stmt->get(), 0) : std::string();
+}
+
+}  // namespace
+
+const std::vector<std::string>& template_placeholders() {
+  static const std::vector<std::string> kPlaceholders = {
+      "{user}", "{identity}", "{domain}", "{reason}", "{time}", "{unlock_at}", "{contact}"};
+  return kPlaceholders;
+}
+
+Outcome<void> check_template_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxTemplateName)
+    return invalid("a template name is 1-" + std::to_string(kMaxTemplateName) + " characters");
+  return {};
+}
+
+Outcome<TemplateView> get_template(store::Database& db, const Actor&, const std::string& name) {
+  if (auto ok = check_template_name(name); !ok) return tl::unexpected(ok.error());
+  auto stmt = store::query(db, "SELECT subject, body FROM templates WHERE name = ?1", {name});
+  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto row = store::next_row(db, stmt->get());
+  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+  if (*row)
+    return TemplateView{name, store::column_text(stmt->get(), 0),
+                        store::column_text(stmt->get(), 1), false};
+  // The built-in text stands for any name without a stored template (as the gateway does).
+  auto tpl = policy::default_lock_template();
+  return TemplateView{name, tpl.subject, tpl.body, true};
+}
+
+Outcome<TemplateView> set_template(store::Database& db, const Actor& actor, const std::string& name,
+                                   const std::string& subject, const std::string& body) {
+  if (auto ok = require_admin(actor); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_template_name(name); !ok) return tl::unexpected(ok.error());
+  if (body.empty() || body.size() > kMaxTemplateBody)
+    return invalid("a template body is 1 to " + std::to_string(kMaxTemplateBody) + " bytes");
+  if (subject.empty() || subject.size() > kMaxTemplateSubject ||
+      subject.find_first_of("\r\n") != std::string::npos)
+    return invalid("a template subject is one line of 1 to " + std::to_string(kMaxTemplateSubject) +
+                   " characters");
+  auto r = db.transaction([&]() -> Result<void> {
+    auto put = store::run(db,
+                          "INSERT INTO templates(name, subject, body, updated_at) VALUES (?1, ?2, "
+                          "?3, ?4) ON CONFLICT(name) DO UPDATE SET subject = excluded.subject, "
+                          "body = excluded.body, updated_at = excluded.updated_at",
+                          {name, subject, body, store::unix_now()});
+    if (!put) return tl::unexpected(put.error());
+    // The running gateway reloads its policy snapshot when the generation moves.
+    auto bump =
+        store::run(db, "UPDATE meta SET value = value + 1 WHERE key = 'config_generation'", {});
+    if (!bump) return tl::unexpected(bump.error());
+    return {};
+  });
+  if (!r) return from_error(r.error(), Failure::Kind::kInternal);
+  return TemplateView{name, subject, body, false};
+}
+
+Outcome<NodeSettings> get_node_settings(store::Database& db, const Actor& actor,
+                                        const std::string& config_abuse_contact) {
+  NodeSettings settings;
+  if (actor.is_admin()) {
+    auto stored = stored_setting(db, kAbuseContactKey);
+    if (!stored) return from_error(stored.error(), Failure::Kind::kInternal);
+    settings.stored_abuse_contact = *stored;
+    settings.abuse_contact = stored->empty() ? config_abuse_contact : *stored;
+  } else {
+    auto domain = store::DomainRepository(db).find(actor.domain);
+    if (!domain || !*domain) return forbidden();
+    settings.abuse_contact = (*domain)->admin_contact;
+  }
+  auto tpl = get_template(db, actor, "lock");
+  if (!tpl) return tl::unexpected(tpl.error());
+  settings.lock_template = std::move(*tpl);
+  return settings;
+}
+
+Outcome<std::string> set_abuse_contact(store::Database& db, const Actor& actor,
+                                       const std::string& contact) {
+  if (auto ok = require_admin(actor); !ok) return tl::unexpected(ok.error());
+  if (contact.empty()) {
+    auto r =
+        store::run(db, "DELETE FROM node_settings WHERE key = ?1", {std::string(kAbuseContactKey)});
+    if (!r) return from_error(r.error(), Failure::Kind::kInternal);
+    return std::string();
+  }
+  auto canonical = auth::canonical_email_address(contact);
+  if (!canonical) return invalid("abuse contact: " + canonical.error().message);
+  auto r = store::run(db,
+                      "INSERT INTO node_settings(key, value, updated_at) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
+                      "updated_at = excluded.updated_at",
+                      {std::string(kAbuseContactKey), *canonical, store::unix_now()});
+  if (!r) return from_error(r.error(), Failure::Kind::kInternal);
+  return *canonical;
+}
+
+}  // namespace pw::service

@@ -1,0 +1,261 @@
+#include "service/user_service.hpp"
+
+#include <algorithm>
+
+#include "auth/ip_address.hpp"
+#include "auth/name_syntax.hpp"
+#include "policy/counter_store.hpp"
+#include "service/domain_access.hpp"
+#include "store/domain_repository.hpp"
+#include "store/statement.hpp"
+
+namespace pw::service {
+namespace {
+
+// The domain a user name speaks of, when it says (an e-mail address or a domain name).
+std::optional<std::string> domain_in_name(const std::string& canonical) {
+  if (auth::Cidr::parse(canonical)) return std::nullopt;
+  auto at = canonical.rfind('@');
+  return at == std::string::npos ? canonical : canonical.substr(at + 1);
+}
+
+// A password from the source (checked for strength) or a generated one; and its hash.
+struct MadePassword {
+  std::string hash;
+  std::string generated;
+};
+Outcome<MadePassword> make_password(const PasswordSource& source, const PasswordRules& rules,
+                                    std::string_view username) {
+  MadePassword made;
+  std::string password;
+  if (source) {
+    auto given = source();
+    if (!given) return tl::unexpected(given.error());
+    password = std::move(*given);
+    if (auto strong = auth::check_password_strength(password, username, rules.min_length); !strong)
+      return from_error(strong.error());
+  } else {
+    auto generated = auth::generate_password(std::max(kGeneratedPasswordLength, rules.min_length));
+    if (!generated) return from_error(generated.error(), Failure::Kind::kInternal);
+    password = *generated;
+    made.generated = *generated;
+  }
+  auto hash = auth::hash_password(password, rules.cost);
+  if (!hash) return from_error(hash.error(), Failure::Kind::kInternal);
+  made.hash = std::move(*hash);
+  return made;
+}
+
+}  // namespace
+
+PasswordRules PasswordRules::from(const config::Config& config) {
+  return PasswordRules{static_cast<size_t>(config.auth.password_min_length),
+                       {static_cast<uint64_t>(config.auth.password_hash_ops),
+                        static_cast<uint64_t>(config.auth.password_hash_mem_kib)}};
+}
+
+std::vector<auth::SenderKind> setting_kinds(std::string_view key) {
+  // The store refuses reauth_permitted on other kinds (F-REAUTH: smarthosts only).
+  if (key == "reauth_permitted") return {auth::SenderKind::kIp};
+  return {auth::SenderKind::kIp, auth::SenderKind::kUser, auth::SenderKind::kDomain};
+}
+
+bool lock_in_force(const std::optional<policy::LockState>& lock, int64_t now) {
+  return lock && lock->locked && (lock->unlock_at == 0 || lock->unlock_at > now);
+}
+
+Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std::string& name) {
+  store::UserRepository users(db);
+  auto found = users.find(name);
+  if (!found) return from_error(found.error());
+  if (!*found) {
+    // A domain admin asking about a name of another domain learns nothing of it.
+    if (!actor.is_admin()) {
+      auto canonical = store::canonical_user_name(name);
+      auto domain = canonical ? domain_in_name(*canonical) : std::nullopt;
+      if (domain) {
+        if (auto ok = check_domain_access(db, actor, *domain); !ok)
+          return tl::unexpected(ok.error());
+      }
+    }
+    auto missing = users.get(name);  // the repository's own words for a missing user
+    return refuse(Failure::Kind::kNotFound,
+                  missing ? "unknown user " + name : missing.error().message);
+  }
+  if (!actor.may_access_domain((*found)->domain)) return forbidden();
+  return std::move(**found);
+}
+
+Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
+                            const PasswordRules& rules) {
+  const bool ip = request.kind == auth::SenderKind::kIp;
+  std::string username;  // canonical (user and domain kinds)
+  std::string domain;    // the domain the user belongs to
+  if (ip) {
+    if (request.owner.empty())
+      return invalid("an IP user needs an owner: the domain the address or range belongs to");
+    if (request.password)
+      return invalid("an IP user has no password: it is identified by its address");
+    auto range = auth::Cidr::parse(request.name);
+    if (!range) return from_error(range.error());
+    domain = request.owner;
+  } else {
+    if (!request.owner.empty())
+      return invalid("an owner goes with IP users only; a user's domain is in its name");
+    auto name = request.kind == auth::SenderKind::kUser
+                    ? auth::canonical_email_address(request.name)
+                    : auth::canonical_domain_name(request.name);
+    if (!name) return from_error(name.error());
+    username = *name;
+    domain = username.substr(username.rfind('@') + 1);
+  }
+  if (auto ok = check_domain_access(db, actor, domain); !ok) return tl::unexpected(ok.error());
+
+  store::UserRepository users(db);
+  MadePassword password;
+  if (!ip) {
+    // Refuse an unknown domain or a duplicate before asking for, or making, a password.
+    if (auto known = store::DomainRepository(db).get(domain); !known)
+      return from_error(known.error());
+    auto existing = users.find(username);
+    if (!existing) return from_error(existing.error());
+    if (*existing) return refuse(Failure::Kind::kConflict, "user " + username + " already exists");
+    auto made = make_password(request.password, rules, username);
+    if (!made) return tl::unexpected(made.error());
+    password = std::move(*made);
+  } else if (auto existing = users.find(request.name); existing && *existing) {
+    return refuse(Failure::Kind::kConflict,
+                  (*existing)->name + " already exists (in domain " + (*existing)->domain + ")");
+  }
+  auto added = db.transaction([&]() -> Result<store::User> {
+    auto user = ip ? users.add_ip(request.name, request.owner)
+                : request.kind == auth::SenderKind::kUser
+                    ? users.add_user(username, password.hash)
+                    : users.add_domain(username, password.hash);
+    if (!user || request.settings.empty()) return user;
+    if (auto set = users.set_settings(user->name, request.settings); !set)
+      return tl::unexpected(set.error());
+    return users.get(user->name);
+  });
+  if (!added) return from_error(added.error());
+  return AddedUser{std::move(*added), std::move(password.generated)};
+}
+
+Outcome<std::vector<UserListItem>> list_users(store::Database& db, const Actor& actor,
+                                              const UserFilter& filter) {
+  std::string domain = filter.domain;
+  if (!actor.is_admin()) {
+    if (!domain.empty()) {
+      if (auto ok = check_domain_access(db, actor, domain); !ok) return tl::unexpected(ok.error());
+    }
+    domain = actor.domain;
+  }
+  auto users = store::UserRepository(db).list(domain);
+  if (!users) return from_error(users.error());
+  auto locks = policy::read_locks(db);
+  if (!locks) return from_error(locks.error(), Failure::Kind::kInternal);
+  std::map<std::string, policy::LockState> by_subject;
+  for (auto& lock : *locks) by_subject.emplace(lock.subject, std::move(lock));
+  const int64_t now = store::unix_now();
+  const std::string query = auth::ascii_lowercase(filter.query);
+  std::vector<UserListItem> out;
+  for (auto& user : *users) {
+    if (!actor.may_access_domain(user.domain)) continue;
+    if (filter.kind && user.kind != *filter.kind) continue;
+    if (!query.empty() && auth::ascii_lowercase(user.name).find(query) == std::string::npos)
+      continue;
+    auto it = by_subject.find(policy::user_subject(user.name));
+    bool locked = it != by_subject.end() && lock_in_force(it->second, now);
+    out.push_back(UserListItem{std::move(user), locked});
+  }
+  return out;
+}
+
+Outcome<UserDetail> user_detail(store::Database& db, const Actor& actor, const std::string& name) {
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  UserDetail detail;
+  const int64_t now = store::unix_now();
+  std::string subject = policy::user_subject(user->name);
+  auto lock = policy::read_lock(db, subject);
+  if (!lock) return from_error(lock.error(), Failure::Kind::kInternal);
+  auto hour = policy::CounterStore::read_sums(db, subject, 3600, now);
+  auto day = policy::CounterStore::read_sums(db, subject, 86400, now);
+  if (!hour || !day) return refuse(Failure::Kind::kInternal, "cannot read the counters");
+  detail.user = std::move(*user);
+  detail.lock = *lock;
+  detail.locked = lock_in_force(*lock, now);
+  detail.counters_1h = std::move(*hour);
+  detail.counters_24h = std::move(*day);
+  return detail;
+}
+
+Outcome<store::User> change_user(store::Database& db, const Actor& actor, const std::string& name,
+                                 const std::vector<std::pair<std::string, std::string>>& settings,
+                                 const PasswordSource& password, const PasswordRules& rules) {
+  if (settings.empty() && !password)
+    return invalid("nothing to change: give a new password and/or settings");
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  if (password && user->kind == auth::SenderKind::kIp)
+    return invalid(user->name +
+                   " is an IP user: it is identified by its address and has no "
+                   "password");
+  MadePassword made;
+  if (password) {
+    auto m = make_password(password, rules, user->name);
+    if (!m) return tl::unexpected(m.error());
+    made = std::move(*m);
+  }
+  store::UserRepository users(db);
+  auto updated = db.transaction([&]() -> Result<void> {
+    if (!settings.empty()) {
+      if (auto set = users.set_settings(user->name, settings); !set) return set;
+    }
+    if (!made.hash.empty()) return users.set_password_hash(user->name, made.hash);
+    return {};
+  });
+  if (!updated) return from_error(updated.error());
+  auto fresh = users.get(user->name);
+  if (!fresh) return from_error(fresh.error(), Failure::Kind::kInternal);
+  return std::move(*fresh);
+}
+
+Outcome<store::User> remove_user(store::Database& db, const Actor& actor, const std::string& name) {
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  if (auto removed = store::UserRepository(db).remove(user->name); !removed)
+    return from_error(removed.error());
+  return user;
+}
+
+// F-LOCK: the running gateway sees the change at its next reload (the locks table bumps the
+// config generation).
+Outcome<store::User> lock_user(store::Database& db, const Actor& actor, const std::string& name,
+                               const std::string& reason) {
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  auto state = policy::admin_lock(db, policy::user_subject(user->name), reason, store::unix_now());
+  if (!state) return from_error(state.error());
+  return user;
+}
+
+Outcome<store::User> unlock_user(store::Database& db, const Actor& actor, const std::string& name,
+                                 bool reset_unlocks) {
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  auto state = policy::admin_unlock(db, policy::user_subject(user->name), reset_unlocks);
+  if (!state) return from_error(state.error());
+  return user;
+}
+
+Outcome<store::User> reset_user_counters(store::Database& db, const Actor& actor,
+                                         const std::string& name) {
+  auto user = get_user(db, actor, name);
+  if (!user) return tl::unexpected(user.error());
+  if (auto r = policy::CounterStore::reset_in_database(db, policy::user_subject(user->name)); !r)
+    return from_error(r.error());
+  return user;
+}
+
+}  // namespace pw::service

@@ -20,6 +20,7 @@
 #include "app/cli_output.hpp"
 #include "archive/archive_store.hpp"
 #include "auth/name_syntax.hpp"
+#include "service/archive_service.hpp"
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
 
@@ -86,9 +87,9 @@ int search_archive(const GlobalOptions& options, const ArchiveArgs& args) {
   if (!filter) return report_error(filter.error().message);
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  archive::ArchiveStore store(*db, options.data_dir);
-  auto rows = store.search(*filter);
-  if (!rows) return report_error(rows.error().message);
+  auto page = service::search_archive(service::Actor::cli(), *db, options.data_dir, *filter);
+  if (!page) return report_error(page.error().message);
+  const auto* rows = &page->items;
   if (args.json) {
     auto out = nlohmann::json::array();
     for (const auto& row : *rows) out.push_back(to_json(row));
@@ -112,16 +113,16 @@ int export_archive(const GlobalOptions& options, const ArchiveArgs& args) {
       static_cast<size_t>(config->smtp.max_message_size) + kTraceHeaderAllowance;
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  archive::ArchiveStore store(*db, options.data_dir);
   // Created 0600 before the stream opens it: an export holds other people's mail.
   int fd = ::open(args.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return report_error("cannot create " + args.out + ": " + std::strerror(errno));
   ::close(fd);
   std::ofstream out(args.out, std::ios::binary | std::ios::trunc);
   if (!out) return report_error("cannot write " + args.out);
-  auto count = store.export_mbox(*filter, out, max_size);
+  auto count =
+      service::export_archive(service::Actor::cli(), *db, options.data_dir, *filter, out, max_size);
   out.close();
-  if (count && !out) count = fail("writing " + args.out + " failed");
+  if (count && !out) count = service::invalid("writing " + args.out + " failed");
   if (!count) {
     std::error_code ignored;
     std::filesystem::remove(args.out, ignored);  // a partial export must not pass for a whole one

@@ -8,8 +8,8 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
+#include "service/log_service.hpp"
 #include "store/node_database.hpp"
-#include "store/statement.hpp"
 
 namespace pw::app {
 namespace {
@@ -25,37 +25,20 @@ int list_decisions(const GlobalOptions& options, const DecisionArgs& args) {
   if (args.limit < 1 || args.limit > 100000) return report_error("--limit is 1 to 100000");
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto stmt = store::query(
-      *db,
-      "SELECT at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
-      "user_domain, identity, mail_from, rcpt FROM decisions WHERE (?1 = '' OR message_id = ?1) "
-      "AND (?2 = '' OR sender = ?2 COLLATE NOCASE OR mail_from = ?2 COLLATE NOCASE) AND (?3 = '' "
-      "OR identity = ?3) AND (?4 = '' OR check_name = ?4) AND (?5 = '' OR action = ?5) AND at >= "
-      "?6 ORDER BY id DESC LIMIT ?7",
-      {args.message_id, args.sender, args.identity, args.check, args.action, args.since,
-       args.limit});
-  if (!stmt) return report_error(stmt.error().message);
+  auto decisions = service::list_decisions(service::Actor::cli(), *db,
+                                           {args.message_id, args.sender, args.identity, args.check,
+                                            args.action, args.since, args.limit});
+  if (!decisions) return report_error(decisions.error().message);
   nlohmann::json out = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows;
-  for (;;) {
-    auto row = store::next_row(*db, stmt->get());
-    if (!row) return report_error(row.error().message);
-    if (!*row) break;
-    auto text = [&](int c) { return store::column_text(stmt->get(), c); };
-    nlohmann::json j = {{"at", format_time(store::column_int(stmt->get(), 0))},
-                        {"message_id", text(1)},
-                        {"stage", text(2)},
-                        {"check", text(3)},
-                        {"action", text(4)},
-                        {"mode", text(5)},
-                        {"reply", text(6)},
-                        {"reasons", text(7)},
-                        {"client_ip", text(8)},
-                        {"sender", text(9)},
-                        {"domain", text(10)},
-                        {"identity", text(11)},
-                        {"mail_from", text(12)},
-                        {"rcpt", text(13)}};
+  for (const auto& d : *decisions) {
+    nlohmann::json j = {{"at", format_time(d.at)},  {"message_id", d.message_id},
+                        {"stage", d.stage},         {"check", d.check},
+                        {"action", d.action},       {"mode", d.mode},
+                        {"reply", d.reply},         {"reasons", d.reasons_text},
+                        {"client_ip", d.client_ip}, {"sender", d.sender},
+                        {"domain", d.user_domain},  {"identity", d.identity},
+                        {"mail_from", d.mail_from}, {"rcpt", d.rcpt}};
     rows.push_back(
         {j["at"], j["stage"], j["check"], j["action"], j["sender"], j["message_id"], j["reasons"]});
     out.push_back(std::move(j));

@@ -12,6 +12,7 @@
 #include "dkim/key_store.hpp"
 #include "dkim/private_key.hpp"
 #include "net/dns_resolver.hpp"
+#include "service/dkim_service.hpp"
 
 namespace pw::app {
 namespace {
@@ -60,31 +61,28 @@ void print_record(const dkim::KeyInfo& info, bool json) {
 int keygen(const GlobalOptions& options, const DkimArgs& args) {
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
-  auto store = key_store(options);
-  if (!store) return report_error(store.error().message);
-  auto type = dkim::parse_key_type(args.algorithm.empty() ? config->dkim.default_algorithm
-                                                          : args.algorithm);
-  if (!type) return report_error(type.error().message);
-  int bits = args.bits ? args.bits : static_cast<int>(config->dkim.rsa_bits);
-  auto info = store->generate(args.domain, args.selector, *type, bits, args.force);
+  if (auto store = key_store(options); !store) return report_error(store.error().message);
+  auto info = service::generate_dkim_key(
+      service::Actor::cli(), nullptr, options.data_dir, *config,
+      {args.domain, args.selector, args.algorithm, args.bits, args.force});
   if (!info) return report_error(info.error().message);
   print_record(*info, args.json);
   return 0;
 }
 
 int show(const GlobalOptions& options, const DkimArgs& args) {
-  auto store = key_store(options);
-  if (!store) return report_error(store.error().message);
-  auto info = store->info(args.domain, args.selector);
+  if (auto store = key_store(options); !store) return report_error(store.error().message);
+  auto info = service::show_dkim_key(service::Actor::cli(), nullptr, options.data_dir, args.domain,
+                                     args.selector);
   if (!info) return report_error(info.error().message);
   print_record(*info, args.json);
   return 0;
 }
 
 int list(const GlobalOptions& options, const DkimArgs& args) {
-  auto store = key_store(options);
-  if (!store) return report_error(store.error().message);
-  auto keys = store->list();
+  if (auto store = key_store(options); !store) return report_error(store.error().message);
+  auto keys =
+      service::list_dkim_keys(service::Actor::cli(), nullptr, options.data_dir, std::nullopt);
   if (!keys) return report_error(keys.error().message);
   if (args.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -102,9 +100,10 @@ int list(const GlobalOptions& options, const DkimArgs& args) {
 }
 
 int remove(const GlobalOptions& options, const DkimArgs& args) {
-  auto store = key_store(options);
-  if (!store) return report_error(store.error().message);
-  if (auto r = store->remove(args.domain, args.selector); !r)
+  if (auto store = key_store(options); !store) return report_error(store.error().message);
+  if (auto r = service::remove_dkim_key(service::Actor::cli(), nullptr, options.data_dir,
+                                        args.domain, args.selector);
+      !r)
     return report_error(r.error().message);
   std::cout << "removed the key of selector " << args.selector << " of " << args.domain
             << "; mail of users with this selector now goes out unsigned\n";
@@ -115,9 +114,9 @@ int remove(const GlobalOptions& options, const DkimArgs& args) {
 int check(const GlobalOptions& options, const DkimArgs& args) {
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
-  auto store = key_store(options);
-  if (!store) return report_error(store.error().message);
-  auto info = store->info(args.domain, args.selector);
+  if (auto store = key_store(options); !store) return report_error(store.error().message);
+  auto info = service::show_dkim_key(service::Actor::cli(), nullptr, options.data_dir, args.domain,
+                                     args.selector);
   if (!info) return report_error(info.error().message);
 
   net::DnsOptions dns;

@@ -13,13 +13,10 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "policy/fuzzy_inspection.hpp"
 #include "scan/attachment_scanner.hpp"
-#include "scan/fuzzy_body_text.hpp"
-#include "scan/fuzzy_fingerprint.hpp"
+#include "service/hash_service.hpp"
 #include "store/hash_block_repository.hpp"
 #include "store/node_database.hpp"
-#include "util/sha256.hpp"
 
 namespace pw::app {
 namespace {
@@ -61,24 +58,6 @@ scan::AttachmentLimits attachment_limits(const config::Config& config) {
   return limits;
 }
 
-// The fingerprint of a message file's body text, or why there is none.
-Result<std::string> message_fingerprint(const std::string& message, const config::Config& config) {
-  const auto options = policy::FuzzyOptions::from(config.fuzzy);
-  const std::string text = scan::fuzzy_body_text(message, options.max_text_bytes);
-  if (text.empty()) return fail("the message has no text body to fingerprint");
-  auto fp = scan::fuzzy_fingerprint(text, options.min_shingles);
-  if (!fp)
-    return fail("the message's text is too short to fingerprint (fewer than " +
-                std::to_string(options.min_shingles) + " distinct shingles, [fuzzy] min_shingles)");
-  return fp->to_string();
-}
-
-struct Candidate {
-  std::string kind;
-  std::string value;
-  std::string what;  // for the output: "attachment report.pdf"
-};
-
 int add_hash(const GlobalOptions& options, const HashArgs& args) {
   const int sources =
       !args.sha256.empty() + !args.fuzzy.empty() + !args.file.empty() + !args.message.empty();
@@ -89,54 +68,31 @@ int add_hash(const GlobalOptions& options, const HashArgs& args) {
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
 
-  std::vector<Candidate> candidates;
+  service::HashAddRequest request;
+  request.note = args.note;
+  request.attachments = args.attachments;
   if (!args.sha256.empty()) {
-    candidates.push_back({std::string(store::kHashKindSha256), args.sha256, ""});
+    request.sha256 = args.sha256;
   } else if (!args.fuzzy.empty()) {
-    candidates.push_back({std::string(store::kHashKindFuzzy), args.fuzzy, ""});
+    request.fuzzy = args.fuzzy;
   } else if (!args.file.empty()) {
     auto bytes = read_bounded(args.file, config->smtp.max_message_size);
     if (!bytes) return report_error(bytes.error().message);
-    candidates.push_back({std::string(store::kHashKindSha256), util::sha256_hex(*bytes),
-                          "file " + std::filesystem::path(args.file).filename().string()});
+    request.file = std::move(*bytes);
+    request.file_name = std::filesystem::path(args.file).filename().string();
   } else {
     auto message = read_bounded(args.message, config->smtp.max_message_size);
     if (!message) return report_error(message.error().message);
-    auto fp = message_fingerprint(*message, *config);
-    if (!fp) return report_error(fp.error().message);
-    candidates.push_back({std::string(store::kHashKindFuzzy), *fp, "body text"});
-    if (args.attachments) {
-      auto report = scan::scan_attachments(*message, attachment_limits(*config));
-      if (report.limit_hit)
-        return report_error("the attachments could not all be read: " + report.limit_reason);
-      for (const auto& hash : report.hashes)
-        candidates.push_back(
-            {std::string(store::kHashKindSha256), hash.sha256, "attachment " + hash.file});
-    }
+    request.message = std::move(*message);
   }
-  for (const auto& c : candidates) {
-    if (auto ok = store::validate_hash_block(c.kind, c.value); !ok)
-      return report_error(ok.error().message);
-  }
-
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  store::HashBlockRepository repository(*db);
-  auto added = db->transaction([&]() -> Result<std::vector<store::HashBlock>> {
-    std::vector<store::HashBlock> out;
-    for (const auto& c : candidates) {
-      auto block = repository.add(c.kind, c.value, args.note);
-      if (!block) return tl::unexpected(block.error());
-      out.push_back(std::move(*block));
-    }
-    return out;
-  });
+  auto added = service::add_hashes(service::Actor::cli(), *db, *config, request);
   if (!added) return report_error(added.error().message);
-  for (std::size_t i = 0; i < added->size(); ++i) {
-    const auto& block = (*added)[i];
+  for (const auto& entry : *added) {
+    const auto& block = entry.block;
     std::cout << "added hash block list entry " << block.id << " (" << block.kind
-              << (candidates[i].what.empty() ? "" : ", " + candidates[i].what) << ") "
-              << block.value << "\n";
+              << (entry.what.empty() ? "" : ", " + entry.what) << ") " << block.value << "\n";
   }
   return 0;
 }
@@ -144,7 +100,7 @@ int add_hash(const GlobalOptions& options, const HashArgs& args) {
 int list_hashes(const GlobalOptions& options, const HashArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto blocks = store::HashBlockRepository(*db).list();
+  auto blocks = service::list_hashes(service::Actor::cli(), *db);
   if (!blocks) return report_error(blocks.error().message);
   if (args.json) {
     auto out = nlohmann::json::array();
@@ -167,7 +123,7 @@ int list_hashes(const GlobalOptions& options, const HashArgs& args) {
 int remove_hash(const GlobalOptions& options, const HashArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto removed = store::HashBlockRepository(*db).remove(args.id);
+  auto removed = service::remove_hash(service::Actor::cli(), *db, args.id);
   if (!removed) return report_error(removed.error().message);
   std::cout << "removed hash block list entry " << removed->id << " (" << removed->kind << ")\n";
   return 0;
@@ -178,7 +134,7 @@ int fingerprint_message(const GlobalOptions& options, const HashArgs& args) {
   if (!config) return report_error(config.error().message);
   auto message = read_bounded(args.message, config->smtp.max_message_size);
   if (!message) return report_error(message.error().message);
-  auto fp = message_fingerprint(*message, *config);
+  auto fp = service::message_fingerprint(*message, *config);
   if (!fp) return report_error(fp.error().message);
   auto report = scan::scan_attachments(*message, attachment_limits(*config));
   if (args.json) {

@@ -15,12 +15,10 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
-#include "dkim/dkim_config.hpp"
-#include "policy/policy_snapshot.hpp"
 #include "quarantine/quarantine_store.hpp"
 #include "queue/header_summary.hpp"
+#include "service/quarantine_service.hpp"
 #include "store/node_database.hpp"
 
 namespace pw::app {
@@ -28,7 +26,6 @@ namespace {
 
 // How long `quarantine release` waits for the running gateway to carry it out.
 constexpr auto kCommandWait = std::chrono::seconds(10);
-constexpr auto kCommandPoll = std::chrono::milliseconds(100);
 
 struct QuarantineArgs {
   std::string id;
@@ -59,38 +56,31 @@ int list_quarantine(const GlobalOptions& options, const QuarantineArgs& args) {
   filter.limit = args.limit;
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  quarantine::QuarantineStore store(*db, options.data_dir);
-  auto rows = store.list(filter);
-  if (!rows) return report_error(rows.error().message);
+  auto page = service::list_quarantine(service::Actor::cli(), *db, options.data_dir, filter);
+  if (!page) return report_error(page.error().message);
+  const auto& rows = page->items;
   if (args.json) {
     auto out = nlohmann::json::array();
-    for (const auto& row : *rows) out.push_back(quarantine::to_json(row));
+    for (const auto& row : rows) out.push_back(quarantine::to_json(row));
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   std::vector<std::vector<std::string>> table;
-  for (const auto& row : *rows)
+  for (const auto& row : rows)
     table.push_back({row.id, format_time(row.held_at), row.status, row.sender,
                      "<" + row.mail_from + ">", joined(row.rcpt_to), row.check_name, row.subject});
   print_table(std::cout, {"ID", "HELD", "STATUS", "USER", "FROM", "TO", "CHECK", "SUBJECT"}, table);
-  std::cout << rows->size() << " message(s)\n";
+  std::cout << rows.size() << " message(s)\n";
   return 0;
 }
 
 int show_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  quarantine::QuarantineStore store(*db, options.data_dir);
-  auto row = store.find(args.id);
-  if (!row) return report_error(row.error().message);
-  if (!*row) return report_error("no quarantined message " + args.id);
-  const auto& q = **row;
-  std::string message;
-  if (q.status != "deleted") {
-    auto held = store.read(args.id);
-    if (!held) return report_error(held.error().message);
-    message = std::move(held->message);
-  }
+  auto detail = service::show_quarantined(service::Actor::cli(), *db, options.data_dir, args.id);
+  if (!detail) return report_error(detail.error().message);
+  const auto& q = detail->row;
+  const std::string& message = detail->message;
   if (args.raw) {
     if (q.status == "deleted")
       return report_error("quarantined message " + args.id + " was deleted");
@@ -125,61 +115,36 @@ int show_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
   return 0;
 }
 
-// Hands the release to the running gateway and waits for its answer.
-int release_on_server(quarantine::QuarantineStore& store, const QuarantineArgs& args) {
-  auto command_id = store.request_release(args.id, invoking_user());
-  if (!command_id) return report_error(command_id.error().message);
-  auto deadline = std::chrono::steady_clock::now() + kCommandWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto result = store.command_result(*command_id);
-    if (!result) return report_error(result.error().message);
-    if (*result) {
-      if (!(*result)->ok) return report_error((*result)->text);
-      std::cout << (*result)->text << "\n";
-      return 0;
-    }
-    std::this_thread::sleep_for(kCommandPoll);
-  }
-  return report_error(
-      "the running gateway did not answer within 10 s; the release stays queued for it");
-}
-
 int release_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  quarantine::QuarantineStore store(*db, options.data_dir);
-  // Errors the admin can fix are reported at once, not after a round trip to the gateway.
-  auto row = store.find(args.id);
-  if (!row) return report_error(row.error().message);
-  if (!*row) return report_error("no quarantined message " + args.id);
-  if ((*row)->status != "held")
-    return report_error("quarantined message " + args.id + " is " + (*row)->status + ", not held");
-  if (serve_is_running(options.data_dir)) return release_on_server(store, args);
-  auto spool = queue::Spool::open(std::filesystem::path(options.data_dir) / "spool");
-  if (!spool) return report_error(spool.error().message);
-  auto config = load_node_config(options);
-  if (!config) return report_error(config.error().message);
-  if (config->dkim.enabled) {  // F-DKIM: signed now, as the gateway would
-    auto snapshot = policy::load_policy_snapshot(*db);
-    if (!snapshot) return report_error(snapshot.error().message);
-    store.set_release_signer(make_release_signer(
-        [s = *snapshot] { return s; },
-        std::make_shared<dkim::KeyCache>(
-            dkim::KeyStore(dkim::KeyStore::default_dir(options.data_dir))),
-        std::make_shared<const dkim::SignerOptions>(dkim::signer_options(config->dkim))));
+  service::ReleaseVia via;
+  via.other_gateway_running = serve_is_running(options.data_dir);
+  via.wait = kCommandWait;
+  Result<config::Config> config = config::Config{};
+  if (!via.other_gateway_running) {
+    // Errors the admin can fix come first: the release checks the id before it needs the config.
+    auto row = quarantine::QuarantineStore(*db, options.data_dir).find(args.id);
+    if (row && *row && (*row)->status == "held") {
+      config = load_node_config(options);
+      if (!config) return report_error(config.error().message);
+    }
+    via.config = &*config;
   }
-  auto queue_id = store.release(args.id, invoking_user(), *spool);
-  if (!queue_id) return report_error(queue_id.error().message);
-  std::cout << "released " << args.id << " as queue id " << *queue_id
-            << "; no gateway is running: it is delivered when it starts\n";
+  auto released = service::release_quarantined(service::Actor::cli(), *db, options.data_dir,
+                                               args.id, invoking_user(), via);
+  if (!released) return report_error(released.error().message);
+  std::cout << released->text << "\n";
   return 0;
 }
 
 int delete_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  quarantine::QuarantineStore store(*db, options.data_dir);
-  if (auto removed = store.remove(args.id); !removed) return report_error(removed.error().message);
+  if (auto removed =
+          service::delete_quarantined(service::Actor::cli(), *db, options.data_dir, args.id);
+      !removed)
+    return report_error(removed.error().message);
   std::cout << "deleted " << args.id << "\n";
   return 0;
 }

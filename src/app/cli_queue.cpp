@@ -15,6 +15,8 @@
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
 #include "app/serve_lock.hpp"
+#include "service/log_service.hpp"
+#include "service/queue_service.hpp"
 #include "store/message_log.hpp"
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
@@ -24,7 +26,6 @@ namespace {
 
 // How long a queue command waits for the running gateway to carry it out.
 constexpr auto kCommandWait = std::chrono::seconds(15);
-constexpr auto kCommandPoll = std::chrono::milliseconds(100);
 
 struct QueueArgs {
   std::string id;
@@ -51,7 +52,7 @@ std::string recipients_text(const store::MessageRow& row) {
 int list_queue(const GlobalOptions& options, const QueueArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto pending = store::MessageLog(*db).pending();
+  auto pending = service::list_queue(service::Actor::cli(), *db, std::nullopt, std::nullopt);
   if (!pending) return report_error(pending.error().message);
   if (args.json) {
     auto out = nlohmann::json::array();
@@ -77,20 +78,17 @@ int list_queue(const GlobalOptions& options, const QueueArgs& args) {
 int show_message(const GlobalOptions& options, const QueueArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  store::MessageLog log(*db);
-  auto row = log.find(args.id);
-  if (!row) return report_error(row.error().message);
-  if (!*row) return report_error("no message " + args.id);
-  auto events = log.events(args.id);
-  if (!events) return report_error(events.error().message);
+  auto detail = service::show_log_message(service::Actor::cli(), *db, args.id);
+  if (!detail) return report_error(detail.error().message);
+  const auto* events = &detail->events;
   if (args.json) {
-    auto out = store::to_json(**row);
+    auto out = store::to_json(detail->message);
     out["events"] = nlohmann::json::array();
     for (const auto& e : *events) out["events"].push_back(store::to_json(e));
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  const auto& m = **row;
+  const auto& m = detail->message;
   std::cout << "id:          " << m.id << "\n"
             << "received:    " << format_time(m.received_at) << " from " << m.client_ip << " (helo "
             << m.helo << (m.tls ? ", TLS" : "") << ")\n"
@@ -115,65 +113,27 @@ int show_message(const GlobalOptions& options, const QueueArgs& args) {
   return 0;
 }
 
-// Hands a command to the running gateway and waits for its answer.
-int run_on_server(store::Database& db, const std::string& command, const std::string& id) {
-  store::MessageLog log(db);
-  auto command_id = log.add_command(command, id);
-  if (!command_id) return report_error(command_id.error().message);
-  auto deadline = std::chrono::steady_clock::now() + kCommandWait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto result = log.command_result(*command_id);
-    if (!result) return report_error(result.error().message);
-    if (*result) {
-      if ((*result)->starts_with("no queued message")) return report_error(**result);
-      std::cout << **result << "\n";
-      return 0;
-    }
-    std::this_thread::sleep_for(kCommandPoll);
-  }
-  return report_error("the running gateway did not answer within 15 s; the command stays queued");
-}
-
 int flush_queue(const GlobalOptions& options, const QueueArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  if (serve_is_running(options.data_dir)) return run_on_server(*db, "flush", args.id);
-  auto changed =
-      args.id.empty()
-          ? store::run(*db, "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred'")
-          : store::run(*db,
-                       "UPDATE recipients SET next_attempt_at = 0 WHERE status = "
-                       "'deferred' AND message_id = ?1",
-                       {args.id});
-  if (!changed) return report_error(changed.error().message);
-  std::cout << "flushed " << *changed
-            << " recipient(s); no gateway is running: they are tried when it starts\n";
+  service::QueueVia via;
+  via.other_gateway_running = serve_is_running(options.data_dir);
+  via.wait = kCommandWait;
+  auto line = service::flush_queue(service::Actor::cli(), *db, options.data_dir, args.id, via);
+  if (!line) return report_error(line.error().message);
+  std::cout << *line << "\n";
   return 0;
 }
 
 int delete_message(const GlobalOptions& options, const QueueArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  if (serve_is_running(options.data_dir)) return run_on_server(*db, "delete", args.id);
-  store::MessageLog log(*db);
-  auto row = log.find(args.id);
-  if (!row) return report_error(row.error().message);
-  if (!*row) return report_error("no queued message " + args.id);
-  auto done = db->transaction([&]() -> Result<void> {
-    for (const auto& r : (*row)->recipients) {
-      if (store::is_final(r.status)) continue;
-      auto x =
-          log.record_recipient({args.id, r.rcpt, store::DeliveryStatus::kDeleted, r.attempts,
-                                r.next_attempt_at, "deleted by the administrator", "", "deleted"});
-      if (!x) return x;
-    }
-    return {};
-  });
-  if (!done) return report_error(done.error().message);
-  std::error_code ignored;
-  std::filesystem::remove(std::filesystem::path(options.data_dir) / "spool" / "incoming" / args.id,
-                          ignored);
-  std::cout << "deleted " << args.id << "\n";
+  service::QueueVia via;
+  via.other_gateway_running = serve_is_running(options.data_dir);
+  via.wait = kCommandWait;
+  auto line = service::delete_queued(service::Actor::cli(), *db, options.data_dir, args.id, via);
+  if (!line) return report_error(line.error().message);
+  std::cout << *line << "\n";
   return 0;
 }
 
@@ -188,12 +148,9 @@ int search_log(const GlobalOptions& options, const SearchArgs& args) {
   set(filter.user, args.user);
   set(filter.client_ip, args.client_ip);
   set(filter.identity, args.identity);
-  if (!args.status.empty()) {
-    if (!store::parse_delivery_status(args.status))
-      return report_error("bad status \"" + args.status +
-                          "\": use queued, deferred, delivered, bounced, expired or deleted");
-    filter.status = args.status;
-  }
+  if (!args.status.empty()) filter.status = args.status;
+  if (auto ok = service::check_log_status(filter.status); !ok)
+    return report_error(ok.error().message);
   if (!args.since.empty()) {
     auto t = parse_time(args.since);
     if (!t) return report_error("--since: " + t.error().message);
@@ -210,8 +167,9 @@ int search_log(const GlobalOptions& options, const SearchArgs& args) {
   filter.offset = args.offset;
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto rows = store::MessageLog(*db).search(filter);
-  if (!rows) return report_error(rows.error().message);
+  auto page = service::search_log(service::Actor::cli(), *db, filter);
+  if (!page) return report_error(page.error().message);
+  const auto* rows = &page->items;
   if (args.json) {
     auto out = nlohmann::json::array();
     for (const auto& row : *rows) out.push_back(store::to_json(row));

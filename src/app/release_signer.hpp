@@ -1,19 +1,10 @@
-// Wiring of F-DKIM into quarantine releases: a released message is signed like an accepted one,
-// with the selector of its user (else of its domain) read from a policy snapshot, so mail held
-// and released later leaves signed too.
+// The release signer moved to the service layer (service/release_signer.hpp), where the REST API
+// uses it too; the gateway's wiring keeps its name here.
 #pragma once
-#include <functional>
-#include <memory>
-
-#include "dkim/key_store.hpp"
-#include "dkim/signer.hpp"
-#include "policy/policy_snapshot.hpp"
-#include "quarantine/quarantine_store.hpp"
+#include "service/release_signer.hpp"
 
 namespace pw::app {
 
-quarantine::ReleaseSigner make_release_signer(
-    std::function<std::shared_ptr<const policy::PolicySnapshot>()> snapshot,
-    std::shared_ptr<dkim::KeyCache> keys, std::shared_ptr<const dkim::SignerOptions> options);
+using service::make_release_signer;
 
 }  // namespace pw::app

@@ -380,6 +380,11 @@ Result<std::vector<ArchivedRow>> ArchiveStore::search(const ArchiveFilter& filte
   if (filter.offset < 0) return fail("archive search: offset must not be negative");
   FilterQuery q;
   if (auto r = q.build(filter); !r) return tl::unexpected(r.error());
+  if (filter.before) {
+    std::string t = q.bind(filter.before->first);
+    q.sql() += " AND (archived_at < ?" + t + " OR (archived_at = ?" + t + " AND id < ?" +
+               q.bind(filter.before->second) + "))";
+  }
   q.sql() += " ORDER BY archived_at DESC, id DESC LIMIT ?" + q.bind(filter.limit);
   q.sql() += " OFFSET ?" + q.bind(filter.offset);
   return collect(db_, q);

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "queue/spool.hpp"
@@ -56,6 +57,8 @@ struct ArchiveFilter {
   std::optional<std::string> subject;    // substring of the subject, any ASCII case
   int64_t limit = 100;                   // search() only; export_mbox() writes every match
   int64_t offset = 0;                    // search() only
+  // search() only, keyset paging: rows with (archived_at, id) < before, newest first.
+  std::optional<std::pair<int64_t, std::string>> before;
 };
 
 class ArchiveStore {

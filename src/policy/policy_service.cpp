@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include "archive/archive_store.hpp"
 #include "auth/name_syntax.hpp"
 #include "policy/checks/common.hpp"
@@ -118,19 +120,25 @@ void PolicyService::record_decisions(const Transaction& t, const ChainResult& re
         to_string(t.stage), v.check, action, t.client_ip, t.sender.name,
         t.identity.empty() ? "-" : t.identity, t.mail_from, v.reply, v.reasons_text());
     std::string rcpt = t.stage == Stage::kRcpt ? t.rcpt : "";
-    writer_.submit([row = std::vector<std::string>{std::string(to_string(t.stage)), v.check, action,
-                                                   v.monitor ? "monitor" : "enforce", v.reply,
-                                                   v.reasons_text(), t.client_ip, t.sender.name,
-                                                   t.sender.domain, t.identity, t.mail_from, rcpt,
-                                                   message_id},
+    // The reasons one by one, for the panel's decision trail (F-LOG "why was this blocked?").
+    nlohmann::json reasons = nlohmann::json::array();
+    for (const auto& reason : v.reasons)
+      reasons.push_back({{"rule", reason.rule}, {"text", reason.text}, {"score", reason.score}});
+    writer_.submit([row =
+                        std::vector<std::string>{
+                            std::string(to_string(t.stage)), v.check, action,
+                            v.monitor ? "monitor" : "enforce", v.reply, v.reasons_text(),
+                            t.client_ip, t.sender.name, t.sender.domain, t.identity, t.mail_from,
+                            rcpt, message_id,
+                            reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
                     at = t.now](store::MessageLog& l) -> Result<void> {
       auto r = store::run(l.database(),
                           "INSERT INTO decisions(at, stage, check_name, action, mode, reply, "
                           "reasons, client_ip, sender, user_domain, identity, mail_from, rcpt, "
-                          "message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                          "?13, ?14)",
+                          "message_id, reasons_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                          "?10, ?11, ?12, ?13, ?14, ?15)",
                           {at, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                           row[8], row[9], row[10], row[11], row[12]});
+                           row[8], row[9], row[10], row[11], row[12], row[13]});
       if (!r) return tl::unexpected(r.error());
       return {};
     });

@@ -207,6 +207,25 @@ Result<std::vector<QuarantinedRow>> QuarantineStore::list(const QuarantineFilter
   }
   if (filter.since) add(" AND held_at >= ", *filter.since);
   if (filter.until) add(" AND held_at < ", *filter.until);
+  if (filter.text) {
+    add(" AND (instr(lower(subject || ' ' || mail_from || ' ' || rcpt_to || ' ' || sender || ' ' "
+        "|| id), lower(",
+        std::string_view(*filter.text), ")) > 0)");
+  }
+  if (filter.visible_to) {
+    // The envelope sender's domain is the text after its last '@': compared as a suffix.
+    add(" AND (user_domain = lower(", std::string_view(*filter.visible_to), ")");
+    add(" OR lower(substr(mail_from, -length(", std::string_view(*filter.visible_to), ") - 1))");
+    add(" = '@' || lower(", std::string_view(*filter.visible_to), ")");
+    add(" OR EXISTS (SELECT 1 FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE "
+        "d.name = ",
+        std::string_view(*filter.visible_to),
+        " AND lower(substr(mail_from, -length(a.alias) - 1)) = '@' || lower(a.alias)))");
+  }
+  if (filter.before) {
+    add(" AND (held_at, id) < (", filter.before->first);
+    add(", ", std::string_view(filter.before->second), ")");
+  }
   add(" ORDER BY held_at DESC, id DESC LIMIT ", filter.limit);
   add(" OFFSET ", filter.offset);
   std::lock_guard lock(*mutex_);

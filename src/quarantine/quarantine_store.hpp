@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "policy/verdict.hpp"
@@ -76,6 +77,13 @@ struct QuarantineFilter {
   std::optional<int64_t> until;       // held_at < until
   int64_t limit = 100;
   int64_t offset = 0;
+  // Words to find in the subject, envelope sender, recipients, user or id (any ASCII case).
+  std::optional<std::string> text;
+  // F-PANEL: only messages whose user is of this (main) domain or whose envelope sender is of it
+  // or one of its aliases.
+  std::optional<std::string> visible_to;
+  // Keyset pagination: only messages with (held_at, id) < before, newest first.
+  std::optional<std::pair<int64_t, std::string>> before;
 };
 
 struct HeldMessage {

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <nlohmann/json.hpp>
@@ -113,12 +114,12 @@ Result<void> MessageLog::record_received(const ReceivedMessage& m) {
       main_domain_sql(9) + ", ?10, " + main_domain_sql(11) +
       ", ?12, ?13, ?14, 'queued', ?15, ?16, ?17)";
   std::string sender_domain = address_domain(m.mail_from);
-  auto r = run(db_, insert,
-               {m.id, m.received_at, m.client_ip, m.helo, int64_t{m.tls},
-                m.auth_user ? SqlValue(std::string_view(*m.auth_user)) : SqlValue(nullptr),
-                m.sender_kind, m.sender, m.user_domain, m.mail_from, sender_domain,
-                static_cast<int64_t>(m.size), m.message_id, m.subject, int64_t{m.is_bounce}, now,
-                m.identity});
+  auto r = run(
+      db_, insert,
+      {m.id, m.received_at, m.client_ip, m.helo, int64_t{m.tls},
+       m.auth_user ? SqlValue(std::string_view(*m.auth_user)) : SqlValue(nullptr), m.sender_kind,
+       m.sender, m.user_domain, m.mail_from, sender_domain, static_cast<int64_t>(m.size),
+       m.message_id, m.subject, int64_t{m.is_bounce}, now, m.identity});
   if (!r) return tl::unexpected(r.error());
   if (*r == 0) return {};  // already logged (a recovery that re-ingests a spool file)
   std::string rcpt_insert =
@@ -191,44 +192,75 @@ Result<void> MessageLog::load_recipients(MessageRow& row) {
 }
 
 Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
-  std::string sql = "SELECT " + std::string(kMessageColumns) + " FROM messages WHERE 1";
   std::deque<std::string> texts;  // owns the bound strings; a deque never moves them
   std::vector<SqlValue> params;
   auto bind_text = [&](const std::string& value) {
     texts.push_back(value);
     params.emplace_back(std::string_view(texts.back()));
-    return static_cast<int>(params.size());
+    return "?" + std::to_string(params.size());
   };
-  if (f.sender)
-    sql += " AND mail_from = ?" + std::to_string(bind_text(*f.sender)) + " COLLATE NOCASE";
+  auto bind_int = [&](int64_t value) {
+    params.emplace_back(value);
+    return "?" + std::to_string(params.size());
+  };
+  // Every condition but the domain's, shared by both branches below.
+  std::string where;
+  if (f.sender) where += " AND mail_from = " + bind_text(*f.sender) + " COLLATE NOCASE";
   if (f.recipient)
-    sql += " AND id IN (SELECT message_id FROM recipients WHERE rcpt = ?" +
-           std::to_string(bind_text(*f.recipient)) + " COLLATE NOCASE)";
-  if (f.domain) {
-    int p = bind_text(*f.domain);
-    std::string main = main_domain_sql(p);
-    sql += " AND (sender_domain = " + main + " OR user_domain = " + main + ")";
-  }
+    where +=
+        " AND id IN (SELECT message_id FROM recipients WHERE rcpt = " + bind_text(*f.recipient) +
+        " COLLATE NOCASE)";
   if (f.user) {
-    int p = bind_text(*f.user);
-    sql += " AND (sender = ?" + std::to_string(p) + " COLLATE NOCASE OR auth_user = ?" +
-           std::to_string(p) + " COLLATE NOCASE)";
+    std::string p = bind_text(*f.user);
+    where += " AND (sender = " + p + " COLLATE NOCASE OR auth_user = " + p + " COLLATE NOCASE)";
   }
-  if (f.client_ip) sql += " AND client_ip = ?" + std::to_string(bind_text(*f.client_ip));
-  if (f.identity) sql += " AND identity = ?" + std::to_string(bind_text(*f.identity));
-  if (f.status) sql += " AND status = ?" + std::to_string(bind_text(*f.status));
-  if (f.since) {
-    params.emplace_back(*f.since);
-    sql += " AND received_at >= ?" + std::to_string(params.size());
+  if (f.client_ip) where += " AND client_ip = " + bind_text(*f.client_ip);
+  if (f.identity) where += " AND identity = " + bind_text(*f.identity);
+  if (f.status) where += " AND status = " + bind_text(*f.status);
+  if (f.since) where += " AND received_at >= " + bind_int(*f.since);
+  // One upper bound on received_at, the tighter of `until` and the cursor, so the index range
+  // starts where the page does (two bounds would leave SQLite to pick one).
+  std::optional<int64_t> upper;
+  if (f.until) upper = *f.until - 1;
+  if (f.before) upper = upper ? std::min(*upper, f.before->first) : f.before->first;
+  if (upper) where += " AND received_at <= " + bind_int(*upper);
+  if (f.before) {
+    // The row value breaks ties in time by id.
+    where += " AND (received_at, id) < (" + bind_int(f.before->first) + ", " +
+             bind_text(f.before->second) + ")";
   }
-  if (f.until) {
-    params.emplace_back(*f.until);
-    sql += " AND received_at < ?" + std::to_string(params.size());
+  const std::string order = " ORDER BY received_at DESC, id DESC";
+  // Each index below ends in (received_at, id): read backwards it yields a page in order and
+  // stops after it. The planner is told which one, since without statistics (no ANALYZE on a
+  // gateway's database) it may pick a shorter index and sort every match. A recipient filter
+  // is left to the planner: it may start from the recipients' index instead.
+  auto index = [&](std::string_view domain_column) -> std::string {
+    if (f.recipient) return "";
+    std::string name =
+        domain_column.empty() ? "messages" : "messages_" + std::string(domain_column);
+    if (f.status) name += "_status";
+    if (domain_column.empty() && !f.status) name = "messages_received";
+    return " INDEXED BY " + name;
+  };
+  const std::string columns(kMessageColumns);
+  std::string sql;
+  if (f.domain) {
+    // "The user's domain or the sending domain": one branch per indexed column, each reading its
+    // index newest first and stopping after limit + offset rows, then merged. A single OR over
+    // both columns would have to sort every message of the domain first.
+    auto main = main_domain(*f.domain);
+    if (!main) return tl::unexpected(main.error());
+    std::string domain = bind_text(*main);
+    std::string branch_limit = bind_int(f.limit + f.offset);
+    sql = "SELECT " + columns + " FROM (SELECT " + columns + " FROM messages" +
+          index("sender_domain") + " WHERE sender_domain = " + domain + where + order + " LIMIT " +
+          branch_limit + ") UNION SELECT " + columns + " FROM (SELECT " + columns +
+          " FROM messages" + index("user_domain") + " WHERE user_domain = " + domain + where +
+          order + " LIMIT " + branch_limit + ")";
+  } else {
+    sql = "SELECT " + columns + " FROM messages" + index("") + " WHERE 1" + where;
   }
-  params.emplace_back(f.limit);
-  sql += " ORDER BY received_at DESC, id DESC LIMIT ?" + std::to_string(params.size());
-  params.emplace_back(f.offset);
-  sql += " OFFSET ?" + std::to_string(params.size());
+  sql += order + " LIMIT " + bind_int(f.limit) + " OFFSET " + bind_int(f.offset);
 
   auto stmt = query(db_, sql, std::span<const SqlValue>(params));
   if (!stmt) return tl::unexpected(stmt.error());
@@ -242,6 +274,14 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
   for (auto& row : rows)
     if (auto r = load_recipients(row); !r) return tl::unexpected(r.error());
   return rows;
+}
+
+Result<std::string> MessageLog::main_domain(std::string_view domain) {
+  auto stmt = query(db_, "SELECT " + main_domain_sql(1), {domain});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto more = next_row(db_, stmt->get());
+  if (!more) return tl::unexpected(more.error());
+  return *more ? column_text(stmt->get(), 0) : std::string(domain);
 }
 
 Result<std::optional<MessageRow>> MessageLog::find(std::string_view message_id) {

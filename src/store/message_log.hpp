@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/database.hpp"
@@ -104,6 +105,9 @@ struct SearchFilter {
   std::optional<int64_t> until;       // received_at < until
   int64_t limit = 100;
   int64_t offset = 0;
+  // Keyset pagination: only messages after this one in newest-first order, i.e. with
+  // (received_at, id) < before. Used instead of offset, which costs a scan of the skipped rows.
+  std::optional<std::pair<int64_t, std::string>> before;
 };
 
 struct QueueCommand {
@@ -128,6 +132,8 @@ class MessageLog {
   Result<bool> known(std::string_view message_id);
 
   Result<std::vector<MessageRow>> search(const SearchFilter& filter);
+  // The main domain of an alias (F-ALIAS), else the name itself, lower-cased.
+  Result<std::string> main_domain(std::string_view domain);
   Result<std::optional<MessageRow>> find(std::string_view message_id);
   Result<std::vector<EventRow>> events(std::string_view message_id);
   // Messages with at least one recipient still queued or deferred, oldest first.

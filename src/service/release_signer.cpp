@@ -1,12 +1,12 @@
 // See release_signer.hpp.
-#include "app/release_signer.hpp"
+#include "service/release_signer.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include "dkim/message_signer.hpp"
 #include "store/statement.hpp"
 
-namespace pw::app {
+namespace pw::service {
 
 quarantine::ReleaseSigner make_release_signer(
     std::function<std::shared_ptr<const policy::PolicySnapshot>()> snapshot,
@@ -29,4 +29,4 @@ quarantine::ReleaseSigner make_release_signer(
   };
 }
 
-}  // namespace pw::app
+}  // namespace pw::service

@@ -1,0 +1,261 @@
+// See log_service.hpp.
+#include "service/log_service.hpp"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "service/scope.hpp"
+#include "store/statement.hpp"
+
+namespace pw::service {
+namespace {
+
+constexpr std::string_view kDecisionColumns =
+    "id, at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
+    "user_domain, identity, mail_from, rcpt, reasons_json";
+
+// The number that starts at text[at] ("41", "7.5"), if one does.
+std::optional<double> number_at(std::string_view text, size_t at) {
+  if (at >= text.size() || text[at] < '0' || text[at] > '9') return std::nullopt;
+  size_t end = at;
+  while (end < text.size() && ((text[end] >= '0' && text[end] <= '9') || text[end] == '.')) ++end;
+  if (text[end - 1] == '.') --end;
+  return std::strtod(std::string(text.substr(at, end - at)).c_str(), nullptr);
+}
+
+std::optional<double> number_after(std::string_view text, std::string_view word) {
+  size_t at = text.find(word);
+  if (at == std::string_view::npos) return std::nullopt;
+  return number_at(text, at + word.size());
+}
+
+// What the checks' reason texts measure: "<counter> ... (limit <n>)", "... (threshold <n>)",
+// "score <x> at or over the threshold <n>".
+void measure(DecisionReason& reason) {
+  const std::string_view text = reason.text;
+  reason.limit = number_after(text, "(limit ");
+  if (!reason.limit) reason.limit = number_after(text, "threshold ");
+  if (auto score = number_after(text, "score "); score && !reason.score) reason.score = score;
+  if (reason.limit && !number_after(text, "score ")) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] >= '0' && text[i] <= '9' && (i == 0 || text[i - 1] == ' ')) {
+        reason.counter = number_at(text, i);
+        break;
+      }
+    }
+  }
+}
+
+Decision read_decision(sqlite3_stmt* stmt) {
+  auto text = [&](int c) { return store::column_text(stmt, c); };
+  Decision d;
+  d.id = store::column_int(stmt, 0);
+  d.at = store::column_int(stmt, 1);
+  d.message_id = text(2);
+  d.stage = text(3);
+  d.check = text(4);
+  d.action = text(5);
+  d.mode = text(6);
+  d.reply = text(7);
+  d.reasons_text = text(8);
+  d.client_ip = text(9);
+  d.sender = text(10);
+  d.user_domain = text(11);
+  d.identity = text(12);
+  d.mail_from = text(13);
+  d.rcpt = text(14);
+  d.reasons = parse_reasons(text(15), d.reasons_text);
+  return d;
+}
+
+Outcome<std::vector<Decision>> read_decisions(store::Database& db, store::StatementPtr stmt) {
+  std::vector<Decision> out;
+  for (;;) {
+    auto row = store::next_row(db, stmt.get());
+    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+    if (!*row) break;
+    out.push_back(read_decision(stmt.get()));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<DecisionReason> parse_reasons(std::string_view reasons_json,
+                                          std::string_view reasons_text) {
+  std::vector<DecisionReason> out;
+  if (!reasons_json.empty()) {
+    auto parsed = nlohmann::json::parse(reasons_json, nullptr, false);
+    if (parsed.is_array()) {
+      for (const auto& item : parsed) {
+        if (!item.is_object()) continue;
+        DecisionReason reason;
+        reason.rule = item.value("rule", "");
+        reason.text = item.value("text", "");
+        if (double score = item.value("score", 0.0); score != 0) reason.score = score;
+        measure(reason);
+        out.push_back(std::move(reason));
+      }
+      return out;
+    }
+  }
+  size_t start = 0;
+  while (start < reasons_text.size()) {
+    size_t end = reasons_text.find("; ", start);
+    if (end == std::string_view::npos) end = reasons_text.size();
+    std::string_view part = reasons_text.substr(start, end - start);
+    DecisionReason reason;
+    size_t colon = part.find(": ");
+    reason.rule = std::string(part.substr(0, colon));
+    if (colon != std::string_view::npos) reason.text = std::string(part.substr(colon + 2));
+    measure(reason);
+    out.push_back(std::move(reason));
+    start = end + 2;
+  }
+  return out;
+}
+
+Outcome<std::vector<Decision>> list_decisions(const Actor& actor, store::Database& db,
+                                              const DecisionQuery& q) {
+  if (q.limit < 1 || q.limit > kMaxSearchRows) return invalid("--limit is 1 to 100000");
+  std::string scope;
+  if (!actor.is_admin()) {
+    if (actor.domain.empty()) return forbidden();
+    scope = actor.domain;
+  }
+  auto stmt = store::query(
+      db,
+      "SELECT " + std::string(kDecisionColumns) +
+          " FROM decisions WHERE (?1 = '' OR message_id = ?1) AND (?2 = '' OR sender = ?2 COLLATE "
+          "NOCASE OR mail_from = ?2 COLLATE NOCASE) AND (?3 = '' OR identity = ?3) AND (?4 = '' OR "
+          "check_name = ?4) AND (?5 = '' OR action = ?5) AND at >= ?6 AND (?8 = '' OR "
+          "user_domain = ?8 COLLATE NOCASE OR lower(substr(mail_from, -length(?8) - 1)) = '@' || "
+          "lower(?8)) ORDER BY id DESC LIMIT ?7",
+      {q.message_id, q.sender, q.identity, q.check, q.action, q.since, q.limit, scope});
+  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  return read_decisions(db, std::move(*stmt));
+}
+
+Outcome<std::vector<Decision>> decisions_of(store::Database& db, const std::string& message_id) {
+  if (message_id.empty()) return std::vector<Decision>();
+  auto stmt = store::query(db,
+                           "SELECT " + std::string(kDecisionColumns) +
+                               " FROM decisions WHERE message_id = ?1 ORDER BY id",
+                           {message_id});
+  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  return read_decisions(db, std::move(*stmt));
+}
+
+Outcome<void> check_log_status(const std::optional<std::string>& status) {
+  if (status && !store::parse_delivery_status(*status))
+    return invalid("bad status \"" + *status +
+                   "\": use queued, deferred, delivered, bounced, expired or deleted");
+  return {};
+}
+
+Outcome<LogPage> search_log(const Actor& actor, store::Database& db, store::SearchFilter filter) {
+  if (auto ok = check_log_status(filter.status); !ok) return tl::unexpected(ok.error());
+  if (filter.limit < 1 || filter.limit > kMaxSearchRows)
+    return invalid("limit must be 1.." + std::to_string(kMaxSearchRows));
+  if (filter.offset < 0) return invalid("offset must not be negative");
+  auto scope = list_scope(actor, db, filter.domain);
+  if (!scope) return tl::unexpected(scope.error());
+  filter.domain = *scope;
+  const int64_t limit = filter.limit;
+  filter.limit = limit + 1;  // one more tells whether there is a next page
+  auto rows = store::MessageLog(db).search(filter);
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
+  LogPage page;
+  page.items = std::move(*rows);
+  if (static_cast<int64_t>(page.items.size()) > limit) {
+    page.items.resize(static_cast<size_t>(limit));
+    page.next = Cursor{page.items.back().received_at, page.items.back().id};
+  }
+  return page;
+}
+
+Outcome<LogDetail> show_log_message(const Actor& actor, store::Database& db,
+                                    const std::string& id) {
+  store::MessageLog log(db);
+  auto row = log.find(id);
+  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+  if (!*row) return not_found("no message " + id);
+  if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
+      !allowed)
+    return tl::unexpected(allowed.error());
+  auto events = log.events(id);
+  if (!events) return from_error(events.error(), Failure::Kind::kInternal);
+  auto decisions = decisions_of(db, id);
+  if (!decisions) return tl::unexpected(decisions.error());
+  return LogDetail{std::move(**row), std::move(*events), std::move(*decisions)};
+}
+
+nlohmann::json decision_json(const Decision& d) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : d.reasons) {
+    nlohmann::json reason = {{"rule", r.rule},
+                             {"text", r.text.empty() ? r.rule : r.rule + ": " + r.text}};
+    if (r.counter) reason["counter"] = *r.counter;
+    if (r.limit) reason["limit"] = *r.limit;
+    if (r.score) reason["score"] = *r.score;
+    reasons.push_back(std::move(reason));
+  }
+  return {{"time", iso_time(d.at)}, {"stage", d.stage}, {"check", d.check}, {"action", d.action},
+          {"mode", d.mode},         {"reply", d.reply}, {"rcpt", d.rcpt},   {"reasons", reasons}};
+}
+
+nlohmann::json log_item_json(const store::MessageRow& row) {
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : row.recipients)
+    recipients.push_back({{"address", r.rcpt}, {"status", store::to_string(r.status)}});
+  nlohmann::json item = {{"id", row.id},
+                         {"time", iso_time(row.received_at)},
+                         {"sender", row.mail_from},
+                         {"recipients", recipients},
+                         {"user", row.sender},
+                         {"identity", row.identity},
+                         {"domain", row.user_domain},
+                         {"sender_domain", row.sender_domain},
+                         {"client_ip", row.client_ip},
+                         {"size", row.size},
+                         {"status", row.status}};
+  if (!row.subject.empty()) item["subject"] = row.subject;
+  return item;
+}
+
+nlohmann::json log_detail_json(const LogDetail& detail) {
+  nlohmann::json out = log_item_json(detail.message);
+  const auto& m = detail.message;
+  out["helo"] = m.helo;
+  out["tls"] = m.tls;
+  out["auth_user"] = m.auth_user ? nlohmann::json(*m.auth_user) : nlohmann::json();
+  out["message_id"] = m.message_id;
+  nlohmann::json recipients = nlohmann::json::array();
+  for (const auto& r : m.recipients) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& e : detail.events)
+      if (e.rcpt == r.rcpt)
+        history.push_back({{"time", iso_time(e.at)},
+                           {"status", e.event},
+                           {"reply", e.detail},
+                           {"remote", e.remote}});
+    recipients.push_back({{"address", r.rcpt},
+                          {"status", store::to_string(r.status)},
+                          {"attempts", r.attempts},
+                          {"remote_host", r.remote_host},
+                          {"last_reply", r.last_reply},
+                          {"history", history}});
+  }
+  out["recipients"] = recipients;
+  nlohmann::json events = nlohmann::json::array();
+  for (const auto& e : detail.events)
+    if (e.rcpt.empty())
+      events.push_back({{"time", iso_time(e.at)}, {"event", e.event}, {"detail", e.detail}});
+  out["events"] = events;
+  nlohmann::json decisions = nlohmann::json::array();
+  for (const auto& d : detail.decisions) decisions.push_back(decision_json(d));
+  out["decisions"] = decisions;
+  return out;
+}
+
+}  // namespace pw::service

@@ -1,0 +1,160 @@
+// See queue_service.hpp.
+#include "service/queue_service.hpp"
+
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "queue/queue_manager.hpp"
+#include "service/scope.hpp"
+#include "store/statement.hpp"
+
+namespace pw::service {
+namespace {
+
+constexpr auto kCommandPoll = std::chrono::milliseconds(100);
+constexpr std::string_view kNoQueuedMessage = "no queued message";
+
+std::string seconds_text(std::chrono::milliseconds wait) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count());
+}
+
+Outcome<std::string> answer(std::string line) {
+  if (line.starts_with(kNoQueuedMessage)) return not_found(std::move(line));
+  return line;
+}
+
+// The running gateway's queue, in this process: its answer comes on the queue's loop.
+Outcome<std::string> on_queue(const QueueVia& via, bool flush, const std::string& id) {
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto future = promise->get_future();
+  auto done = [promise](std::string line) { promise->set_value(std::move(line)); };
+  if (flush)
+    via.queue->flush(id, done);
+  else
+    via.queue->remove(id, done);
+  if (future.wait_for(via.wait) != std::future_status::ready)
+    return refuse(Failure::Kind::kInternal,
+                  "the gateway's queue did not answer within " + seconds_text(via.wait) + " s");
+  return answer(future.get());
+}
+
+// A gateway in another process: the command goes through the queue_commands table.
+Outcome<std::string> on_other_gateway(store::Database& db, const QueueVia& via,
+                                      const std::string& command, const std::string& id) {
+  store::MessageLog log(db);
+  auto command_id = log.add_command(command, id);
+  if (!command_id) return from_error(command_id.error(), Failure::Kind::kInternal);
+  auto deadline = std::chrono::steady_clock::now() + via.wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto result = log.command_result(*command_id);
+    if (!result) return from_error(result.error(), Failure::Kind::kInternal);
+    if (*result) return answer(**result);
+    std::this_thread::sleep_for(kCommandPoll);
+  }
+  return refuse(Failure::Kind::kInternal, "the running gateway did not answer within " +
+                                              seconds_text(via.wait) +
+                                              " s; the command stays queued");
+}
+
+// The message when the actor may act on it. An administrator may name a message the log does
+// not know (the gateway answers for it); a domain admin may not (404).
+Outcome<std::optional<store::MessageRow>> visible_message(const Actor& actor, store::Database& db,
+                                                          const std::string& id) {
+  auto row = store::MessageLog(db).find(id);
+  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+  if (!*row) {
+    if (actor.is_admin()) return std::optional<store::MessageRow>();
+    return not_found(std::string(kNoQueuedMessage) + " " + id);
+  }
+  if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
+      !allowed)
+    return tl::unexpected(allowed.error());
+  return std::move(*row);
+}
+
+}  // namespace
+
+Outcome<std::vector<store::MessageRow>> list_queue(const Actor& actor, store::Database& db,
+                                                   const std::optional<std::string>& domain,
+                                                   const std::optional<std::string>& status) {
+  if (status && *status != "queued" && *status != "deferred")
+    return invalid("bad status \"" + *status + "\": use queued or deferred");
+  auto scope = list_scope(actor, db, domain);
+  if (!scope) return tl::unexpected(scope.error());
+  auto pending = store::MessageLog(db).pending();
+  if (!pending) return from_error(pending.error(), Failure::Kind::kInternal);
+  if (!*scope && !status) return std::move(*pending);
+  std::vector<store::MessageRow> out;
+  for (auto& row : *pending) {
+    if (*scope && row.user_domain != **scope && row.sender_domain != **scope) continue;
+    if (status) {
+      bool any = false;
+      for (const auto& r : row.recipients) any = any || store::to_string(r.status) == *status;
+      if (!any) continue;
+    }
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+Outcome<store::MessageRow> show_queued(const Actor& actor, store::Database& db,
+                                       const std::string& id) {
+  auto row = store::MessageLog(db).find(id);
+  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+  if (!*row) return not_found("no message " + id);
+  if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
+      !allowed)
+    return tl::unexpected(allowed.error());
+  return std::move(**row);
+}
+
+Outcome<std::string> flush_queue(const Actor& actor, store::Database& db,
+                                 const std::filesystem::path&, const std::string& id,
+                                 const QueueVia& via) {
+  if (id.empty()) {
+    if (auto admin = require_admin(actor); !admin)
+      return forbidden("only an administrator may flush the whole queue");
+  } else if (auto row = visible_message(actor, db, id); !row) {
+    return tl::unexpected(row.error());
+  }
+  if (via.queue) return on_queue(via, true, id);
+  if (via.other_gateway_running) return on_other_gateway(db, via, "flush", id);
+  auto changed =
+      id.empty()
+          ? store::run(db, "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred'")
+          : store::run(db,
+                       "UPDATE recipients SET next_attempt_at = 0 WHERE status = "
+                       "'deferred' AND message_id = ?1",
+                       {id});
+  if (!changed) return from_error(changed.error(), Failure::Kind::kInternal);
+  return "flushed " + std::to_string(*changed) +
+         " recipient(s); no gateway is running: they are tried when it starts";
+}
+
+Outcome<std::string> delete_queued(const Actor& actor, store::Database& db,
+                                   const std::filesystem::path& data_dir, const std::string& id,
+                                   const QueueVia& via) {
+  auto row = visible_message(actor, db, id);
+  if (!row) return tl::unexpected(row.error());
+  if (via.queue) return on_queue(via, false, id);
+  if (via.other_gateway_running) return on_other_gateway(db, via, "delete", id);
+  if (!*row) return not_found(std::string(kNoQueuedMessage) + " " + id);
+  store::MessageLog log(db);
+  auto done = db.transaction([&]() -> Result<void> {
+    for (const auto& r : (*row)->recipients) {
+      if (store::is_final(r.status)) continue;
+      auto x =
+          log.record_recipient({id, r.rcpt, store::DeliveryStatus::kDeleted, r.attempts,
+                                r.next_attempt_at, "deleted by the administrator", "", "deleted"});
+      if (!x) return x;
+    }
+    return {};
+  });
+  if (!done) return from_error(done.error(), Failure::Kind::kInternal);
+  std::error_code ignored;
+  std::filesystem::remove(data_dir / "spool" / "incoming" / id, ignored);
+  return "deleted " + id;
+}
+
+}  // namespace pw::service

@@ -1,0 +1,33 @@
+// What a domain admin may see (F-PANEL, F-LOG): its own domain and that domain's aliases, and a
+// message when the message's user belongs to that domain or the message was sent from it. Every
+// area's service asks here, so the rule is written once.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "service/actor.hpp"
+#include "service/outcome.hpp"
+#include "store/database.hpp"
+
+namespace pw::service {
+
+// The main domain of `name` when it is an alias (F-ALIAS), else `name`; lower-case.
+Outcome<std::string> main_domain(store::Database& db, std::string_view name);
+
+// The domain a list is limited to. An admin gets the requested domain (alias resolved) or
+// nullopt (every domain); a domain admin gets its own domain, and 403 when it asked for another.
+Outcome<std::optional<std::string>> list_scope(const Actor& actor, store::Database& db,
+                                               const std::optional<std::string>& requested);
+
+// May `actor` see a message of the user's domain `user_domain` sent as `mail_from`? 403 when not.
+Outcome<void> require_message_access(const Actor& actor, store::Database& db,
+                                     std::string_view user_domain, std::string_view mail_from);
+
+// May `actor` see or change domain `name` (alias resolved)? 403 when not.
+Outcome<void> require_domain_access(const Actor& actor, store::Database& db, std::string_view name);
+
+// 403 unless `actor` is an admin.
+Outcome<void> require_admin(const Actor& actor);
+
+}  // namespace pw::service

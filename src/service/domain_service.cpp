@@ -4,7 +4,7 @@
 
 #include "auth/name_syntax.hpp"
 #include "net/mx_route.hpp"
-#include "service/domain_access.hpp"
+#include "service/scope.hpp"
 #include "store/batv_key_repository.hpp"
 #include "store/domain_routing.hpp"
 #include "store/statement.hpp"
@@ -117,7 +117,7 @@ Outcome<std::vector<DomainView>> list_domains(store::Database& db, const Actor& 
 }
 
 Outcome<DomainView> get_domain(store::Database& db, const Actor& actor, const std::string& name) {
-  if (auto ok = check_domain_access(db, actor, name); !ok) return tl::unexpected(ok.error());
+  if (auto ok = require_domain_access(actor, db, name); !ok) return tl::unexpected(ok.error());
   auto domain = stored_domain(db, name);
   if (!domain) return tl::unexpected(domain.error());
   return view_of(db, std::move(*domain));
@@ -140,7 +140,7 @@ Outcome<store::Domain> change_domain(store::Database& db, const Actor& actor,
                                      int64_t batv_lifetime_days) {
   if (change.empty())
     return invalid("nothing to change: give key=value pairs, --alias or --remove-alias");
-  if (auto ok = check_domain_access(db, actor, name); !ok) return tl::unexpected(ok.error());
+  if (auto ok = require_domain_access(actor, db, name); !ok) return tl::unexpected(ok.error());
   if (change.route || change.batv || !change.add_aliases.empty() ||
       !change.remove_aliases.empty()) {
     if (auto ok = require_admin(actor); !ok)

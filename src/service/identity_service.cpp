@@ -1,7 +1,7 @@
 #include "service/identity_service.hpp"
 
 #include "policy/counter_store.hpp"
-#include "service/domain_access.hpp"
+#include "service/scope.hpp"
 #include "service/user_service.hpp"
 #include "store/statement.hpp"
 
@@ -21,7 +21,7 @@ Outcome<std::vector<IdentityView>> list_identities(store::Database& db, const Ac
   std::string domain = filter.domain;
   if (!actor.is_admin()) {
     if (!domain.empty()) {
-      if (auto ok = check_domain_access(db, actor, domain); !ok) return tl::unexpected(ok.error());
+      if (auto ok = require_domain_access(actor, db, domain); !ok) return tl::unexpected(ok.error());
     }
     if (!filter.user.empty()) {
       if (auto user = get_user(db, actor, filter.user); !user) {

@@ -7,10 +7,25 @@
 
 namespace pw::service {
 
+Result<std::optional<std::string>> main_domain_of(store::Database& db, std::string_view name) {
+  auto canonical = auth::canonical_domain_name(name);
+  if (!canonical) return std::optional<std::string>();
+  auto stmt = store::query(db,
+                           "SELECT name FROM domains WHERE name = ?1 COLLATE NOCASE UNION ALL "
+                           "SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = "
+                           "a.domain_id WHERE a.alias = ?1 COLLATE NOCASE LIMIT 1",
+                           {*canonical});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = store::next_row(db, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(store::column_text(stmt->get(), 0));
+}
+
 Outcome<std::string> main_domain(store::Database& db, std::string_view name) {
-  auto resolved = store::MessageLog(db).main_domain(name);
+  auto resolved = main_domain_of(db, name);
   if (!resolved) return from_error(resolved.error(), Failure::Kind::kInternal);
-  return *resolved;
+  return *resolved ? **resolved : auth::ascii_lowercase(name);
 }
 
 Outcome<std::optional<std::string>> list_scope(const Actor& actor, store::Database& db,
@@ -42,9 +57,9 @@ Outcome<void> require_message_access(const Actor& actor, store::Database& db,
 Outcome<void> require_domain_access(const Actor& actor, store::Database& db,
                                     std::string_view name) {
   if (actor.is_admin()) return {};
-  auto main = main_domain(db, name);
-  if (!main) return tl::unexpected(main.error());
-  if (!actor.may_access_domain(*main)) return forbidden();
+  auto main = main_domain_of(db, name);
+  if (!main) return from_error(main.error(), Failure::Kind::kInternal);
+  if (!*main || !actor.may_access_domain(**main)) return forbidden();
   return {};
 }
 

@@ -12,6 +12,10 @@
 
 namespace pw::service {
 
+// The lower-case main domain `name` is or is an alias of; nullopt when it is neither (or not a
+// domain name at all).
+Result<std::optional<std::string>> main_domain_of(store::Database& db, std::string_view name);
+
 // The main domain of `name` when it is an alias (F-ALIAS), else `name`; lower-case.
 Outcome<std::string> main_domain(store::Database& db, std::string_view name);
 
@@ -24,7 +28,8 @@ Outcome<std::optional<std::string>> list_scope(const Actor& actor, store::Databa
 Outcome<void> require_message_access(const Actor& actor, store::Database& db,
                                      std::string_view user_domain, std::string_view mail_from);
 
-// May `actor` see or change domain `name` (alias resolved)? 403 when not.
+// May `actor` see or change domain `name` (alias resolved)? 403 when not: a domain admin asking
+// about any other name, known to this node or not, learns nothing of other domains.
 Outcome<void> require_domain_access(const Actor& actor, store::Database& db, std::string_view name);
 
 // 403 unless `actor` is an admin.

@@ -2,7 +2,7 @@
 
 #include "auth/name_syntax.hpp"
 #include "policy/policy_snapshot.hpp"
-#include "service/domain_access.hpp"
+#include "service/scope.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 

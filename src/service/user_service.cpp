@@ -5,7 +5,7 @@
 #include "auth/ip_address.hpp"
 #include "auth/name_syntax.hpp"
 #include "policy/counter_store.hpp"
-#include "service/domain_access.hpp"
+#include "service/scope.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 
@@ -74,7 +74,7 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
       auto canonical = store::canonical_user_name(name);
       auto domain = canonical ? domain_in_name(*canonical) : std::nullopt;
       if (domain) {
-        if (auto ok = check_domain_access(db, actor, *domain); !ok)
+        if (auto ok = require_domain_access(actor, db, *domain); !ok)
           return tl::unexpected(ok.error());
       }
     }
@@ -109,7 +109,7 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
     username = *name;
     domain = username.substr(username.rfind('@') + 1);
   }
-  if (auto ok = check_domain_access(db, actor, domain); !ok) return tl::unexpected(ok.error());
+  if (auto ok = require_domain_access(actor, db, domain); !ok) return tl::unexpected(ok.error());
 
   store::UserRepository users(db);
   MadePassword password;
@@ -146,7 +146,7 @@ Outcome<std::vector<UserListItem>> list_users(store::Database& db, const Actor& 
   std::string domain = filter.domain;
   if (!actor.is_admin()) {
     if (!domain.empty()) {
-      if (auto ok = check_domain_access(db, actor, domain); !ok) return tl::unexpected(ok.error());
+      if (auto ok = require_domain_access(actor, db, domain); !ok) return tl::unexpected(ok.error());
     }
     domain = actor.domain;
   }

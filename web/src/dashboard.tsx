@@ -87,7 +87,9 @@ export function DashboardPage({ me }: { me: Me }) {
                   {s.locks.users.map((l) => (
                     <tr key={"u" + l.user}>
                       <td data-label="Locked">
-                        <a href={`#/users/${encodeURIComponent(l.user)}`}>{l.user}</a> (user)
+                        <span>
+                          <a href={`#/users/${encodeURIComponent(l.user)}`}>{l.user}</a> (user)
+                        </span>
                       </td>
                       <td data-label="Since">{fmtTime(l.since)}</td>
                       <td data-label="Until">{fmtTime(l.until)}</td>
@@ -97,7 +99,9 @@ export function DashboardPage({ me }: { me: Me }) {
                   {s.locks.identities.map((l, i) => (
                     <tr key={"i" + i}>
                       <td data-label="Locked">
-                        <a href="#/identities">{l.identity}</a> ({l.user ? `identity of ${l.user}` : "identity"})
+                        <span>
+                          <a href="#/identities">{l.identity}</a> ({l.user ? `identity of ${l.user}` : "identity"})
+                        </span>
                       </td>
                       <td data-label="Since">{fmtTime(l.since)}</td>
                       <td data-label="Until">{fmtTime(l.until)}</td>
@@ -129,9 +133,11 @@ function Top({ rows, head, testid }: { rows: [string, number][]; head: [string, 
         {rows.map(([name, n]) => (
           <tr key={name}>
             <td data-label={head[0]}>{name}</td>
-            <td data-label={head[1]} class="bar-cell">
-              <span class="bar" style={{ width: `${Math.max(4, (n / max) * 100)}%` }} />
-              <span>{n}</span>
+            <td data-label={head[1]}>
+              <div class="bar-cell">
+                <span class="bar" style={{ width: `${Math.max(4, (n / max) * 100)}%` }} />
+                <span>{n}</span>
+              </div>
             </td>
           </tr>
         ))}
@@ -207,8 +213,10 @@ function Chart({ buckets, period }: { buckets: Bucket[]; period: "hour" | "day" 
   );
 }
 
+/** The axis top: four equal whole-number steps of 1, 2 or 5 times a power of ten. */
 function niceMax(v: number): number {
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return Math.max(4, m * p);
-  return v;
+  const raw = Math.max(1, v / 4);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw) return 4 * m * p;
+  return 4 * raw;
 }

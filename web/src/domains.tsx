@@ -67,7 +67,7 @@ export function DomainsPage({ me }: { me: Me }) {
                     <button type="button" class="small" data-testid="edit-domain" onClick={() => setEditing(editing === d.name ? null : d.name)}>
                       {editing === d.name ? "Close" : "Edit"}
                     </button>
-                    {admin ? <ConfirmButton label="Delete" danger testid="delete-domain" onConfirm={() => run(() => del(`/domains/${seg(d.name)}`), `${d.name} deleted.`)} /> : null}
+                    {admin ? <ConfirmButton label="Delete" danger small testid="delete-domain" onConfirm={() => run(() => del(`/domains/${seg(d.name)}`), `${d.name} deleted.`)} /> : null}
                   </td>
                 </tr>,
                 editing === d.name ? (
@@ -294,7 +294,7 @@ function Accounts({ domains }: { domains: string[] }) {
                 <td data-label="Role">{a.role}</td>
                 <td data-label="Domain">{a.domain ?? "—"}</td>
                 <td data-label="Actions">
-                  <ConfirmButton label="Delete" danger onConfirm={() => run(() => del(`/accounts/${seg(a.username)}`), `Account ${a.username} deleted.`)} />
+                  <ConfirmButton label="Delete" danger small onConfirm={() => run(() => del(`/accounts/${seg(a.username)}`), `Account ${a.username} deleted.`)} />
                 </td>
               </tr>
             ))}

@@ -240,14 +240,20 @@ function DkimKeys({ me }: { me: Me }) {
                   </td>
                   <td data-label="Created">{fmtTime(k.created)}</td>
                   <td data-label="DNS record" class="dns">
-                    <code class="wrap">{k.dns_name}</code> <CopyButton text={k.dns_name} label="Copy name" />
-                    <br />
-                    <code class="wrap">{k.dns_value}</code> <CopyButton text={k.dns_value} label="Copy value" testid="copy-dns-value" />
+                    <div>
+                      <div>
+                        <code class="wrap">{k.dns_name}</code> <CopyButton text={k.dns_name} label="Copy name" />
+                      </div>
+                      <div>
+                        <code class="wrap">{k.dns_value}</code> <CopyButton text={k.dns_value} label="Copy value" testid="copy-dns-value" />
+                      </div>
+                    </div>
                   </td>
                   <td data-label="Actions" class="actions">
                     <ConfirmButton
                       label="Delete"
                       danger
+                      small
                       onConfirm={async () => {
                         setError(null);
                         try {

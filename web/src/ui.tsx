@@ -93,12 +93,14 @@ export function ConfirmButton(props: {
   confirm?: string;
   onConfirm: () => void;
   danger?: boolean;
+  small?: boolean;
   testid?: string;
 }) {
+  const cls = (props.danger ? "danger" : "") + (props.small ? " small" : "");
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
-      <button type="button" class={props.danger ? "danger" : ""} data-testid={props.testid} onClick={() => setAsking(true)}>
+      <button type="button" class={cls} data-testid={props.testid} onClick={() => setAsking(true)}>
         {props.label}
       </button>
     );
@@ -107,7 +109,7 @@ export function ConfirmButton(props: {
     <span class="confirm">
       <button
         type="button"
-        class="danger"
+        class={"danger" + (props.small ? " small" : "")}
         data-testid={props.testid ? props.testid + "-confirm" : undefined}
         onClick={() => {
           setAsking(false);
@@ -116,7 +118,7 @@ export function ConfirmButton(props: {
       >
         {props.confirm ?? `Yes, ${props.label.toLowerCase()}`}
       </button>
-      <button type="button" onClick={() => setAsking(false)}>
+      <button type="button" class={props.small ? "small" : ""} onClick={() => setAsking(false)}>
         Cancel
       </button>
     </span>

@@ -61,7 +61,7 @@ export function UsersPage({ me }: { me: Me }) {
       <AddUser key={kind} kind={kind} me={me} domains={domains.data ?? []} onAdded={(msg) => { setNotice(msg); users.reload(); }} />
       <OkNote text={notice} />
       <ErrorNote error={error} />
-      <h2>{KIND_TITLES[kind]} users</h2>
+      <h2>Users: {KIND_TITLES[kind].toLowerCase()}</h2>
       <div class="filters">
         {me.role === "admin" ? (
           <label>
@@ -119,7 +119,7 @@ export function UsersPage({ me }: { me: Me }) {
                         Lock
                       </button>
                     )}
-                    <ConfirmButton label="Delete" danger testid="delete-user" onConfirm={() => act(() => del(`/users/${seg(u.name)}`), `${u.name} deleted.`)} />
+                    <ConfirmButton label="Delete" danger small testid="delete-user" onConfirm={() => act(() => del(`/users/${seg(u.name)}`), `${u.name} deleted.`)} />
                   </td>
                 </tr>
               ))}

@@ -67,8 +67,9 @@ function AbuseContact({ me }: { me: Me }) {
 }
 
 function LockTemplate({ me }: { me: Me }) {
-  const tpl = useLoad(() => get<{ name: string; text: string; placeholders: string[] }>("/templates/lock"), []);
+  const tpl = useLoad(() => get<{ name: string; subject?: string; text: string; placeholders: string[] }>("/templates/lock"), []);
   const [text, setText] = useState<string | null>(null);
+  const [subject, setSubject] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const shown = text ?? tpl.data?.text ?? "";
@@ -82,7 +83,9 @@ function LockTemplate({ me }: { me: Me }) {
         setNotice(null);
         setError(null);
         try {
-          await put("/templates/lock", { text: shown });
+          const body: Record<string, string> = { text: shown };
+          if (subject !== null) body.subject = subject;
+          await put("/templates/lock", body);
           setNotice("Lock template saved.");
         } catch (err) {
           setError(errorText(err));
@@ -95,7 +98,13 @@ function LockTemplate({ me }: { me: Me }) {
       <ErrorNote error={tpl.error} />
       {tpl.data ? (
         <>
-          <textarea rows={8} value={shown} readOnly={!admin} data-testid="lock-template-text" onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
+          {tpl.data.subject !== undefined ? (
+            <label>
+              Subject
+              <input value={subject ?? tpl.data.subject} readOnly={!admin} data-testid="lock-template-subject" onInput={(e) => setSubject((e.currentTarget as HTMLInputElement).value)} />
+            </label>
+          ) : null}
+          <textarea rows={8} aria-label="Lock template text" value={shown} readOnly={!admin} data-testid="lock-template-text" onInput={(e) => setText((e.currentTarget as HTMLTextAreaElement).value)} />
           {tpl.data.placeholders?.length ? (
             <p class="help">
               Placeholders:{" "}

@@ -134,7 +134,7 @@ export function UsersPage({ me }: { me: Me }) {
 function AddUser(props: { kind: Kind; me: Me; domains: Domain[]; onAdded: (msg: string) => void }) {
   const { kind, me } = props;
   const ownDomain = me.role === "domain" ? me.domain ?? "" : "";
-  const [name, setName] = useState("");
+  const [name, setName] = useState(kind === "domain" ? ownDomain : "");
   const [owner, setOwner] = useState(ownDomain);
   const [password, setPassword] = useState("");
   const [configuring, setConfiguring] = useState(false);
@@ -440,12 +440,21 @@ export function UserPage({ name }: { name: string; me: Me }) {
   );
 }
 
+/** A counter value: a number, or {"messages": 3, "spam": 0} shown as "messages 3 · spam 0". */
+function counterText(v: unknown): string {
+  if (v === null || v === undefined) return "—";
+  if (typeof v !== "object") return String(v);
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${k.replace(/_/g, " ")} ${typeof x === "object" ? JSON.stringify(x) : String(x)}`)
+    .join(" · ");
+}
+
 function Counters({ counters }: { counters: Record<string, unknown> }) {
   const entries = Object.entries(counters ?? {});
   if (entries.length === 0) return <p class="muted">No counters yet.</p>;
   return (
     <dl class="facts">
-      {entries.map(([k, v]) => [<dt>{k.replace(/_/g, " ")}</dt>, <dd>{typeof v === "object" ? JSON.stringify(v) : String(v)}</dd>])}
+      {entries.map(([k, v]) => [<dt>{k.replace(/_/g, " ")}</dt>, <dd>{counterText(v)}</dd>])}
     </dl>
   );
 }

@@ -6,10 +6,17 @@
 import { PHONE, DESKTOP, SCREENSHOTS, check, expectNotice, input, login, open, screenshots, settled, step, withBrowser } from "./lib.mjs";
 
 const cfg = input();
-/** Clicks Search and waits until the filtered list (its query containing `param`) answered and shows. */
-async function searchAnswered(page, param, click) {
-  await Promise.all([page.waitForResponse((r) => r.url().includes("/api/v1/log?") && r.url().includes(param)), click()]);
-  await settled(page);
+const SEARCH_TRIES = 10; // the log is written by a batching writer: search again, 1 s apart
+
+/** Clicks Search until the filtered list (its query containing `param`) shows `row`. */
+async function searchUntil(page, param, click, row) {
+  for (let i = 1; ; i++) {
+    await Promise.all([page.waitForResponse((r) => r.url().includes("/api/v1/log?") && r.url().includes(param)), click()]);
+    await settled(page);
+    if ((await row.count()) > 0 || i === SEARCH_TRIES) break;
+    await page.waitForTimeout(1000);
+  }
+  await row.first().waitFor({ timeout: 1000 });
 }
 const idFromUrl = (url, prefix) => decodeURIComponent(new URL(url).hash.slice(prefix.length + 2));
 
@@ -20,9 +27,8 @@ await withBrowser(async (page) => {
   await step("log search finds the normal message by its sender", async () => {
     await open(page, cfg.base, "/log", "Log search");
     await page.getByTestId("log-sender").fill(cfg.email_user);
-    await searchAnswered(page, "sender=", () => page.getByTestId("log-search").click());
     const row = page.getByTestId("log-row").filter({ hasText: cfg.normal_subject });
-    await row.first().waitFor();
+    await searchUntil(page, "sender=", () => page.getByTestId("log-search").click(), row);
     const other = await page.getByTestId("log-row").filter({ hasNotText: cfg.email_user }).count();
     check(other === 0, `${other} rows of other senders under the sender filter`);
     await screenshots(page, "log-search");
@@ -40,9 +46,8 @@ await withBrowser(async (page) => {
   await step("log search by status finds the quarantined message and says why", async () => {
     await open(page, cfg.base, "/log", "Log search");
     await page.getByTestId("log-status").selectOption("quarantined");
-    await searchAnswered(page, "status=quarantined", () => page.getByTestId("log-search").click());
     const row = page.getByTestId("log-row").filter({ hasText: cfg.spam_subject });
-    await row.first().waitFor();
+    await searchUntil(page, "status=quarantined", () => page.getByTestId("log-search").click(), row);
     const statuses = await page.getByTestId("log-row").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status")));
     check(statuses.every((s) => s === "quarantined"), `status filter returned ${JSON.stringify(statuses)}`);
     await row.first().click();

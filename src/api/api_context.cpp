@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "http/login_limiter.hpp"
+#include "http/session_store.hpp"
 #include "store/node_database.hpp"
 
 namespace pw::api {
@@ -12,8 +14,18 @@ thread_local std::map<std::string, std::unique_ptr<store::Database>> t_connectio
 
 }  // namespace
 
+// Account names and client IPs the login rate limit remembers at once.
+constexpr size_t kLoginLimiterKeys = 100000;
+
 ApiContext::ApiContext(std::string data_dir, config::Config config)
-    : data_dir_(std::move(data_dir)), config_(std::move(config)) {}
+    : data_dir_(std::move(data_dir)), config_(std::move(config)) {
+  const auto& h = config_.http;
+  sessions_ = std::make_unique<http::SessionStore>(http::SessionLimits{
+      std::chrono::minutes(h.session_idle_minutes), std::chrono::hours(h.session_max_hours),
+      static_cast<size_t>(h.max_login_sessions)});
+  login_limiter_ = std::make_unique<http::LoginLimiter>(
+      static_cast<size_t>(h.login_attempts_per_minute), kLoginLimiterKeys);
+}
 
 ApiContext::~ApiContext() = default;
 

@@ -16,6 +16,10 @@ class QueueManager;
 namespace pw::smtp {
 struct ServerContext;
 }
+namespace pw::http {
+class SessionStore;
+class LoginLimiter;
+}  // namespace pw::http
 
 namespace pw::api {
 
@@ -31,6 +35,10 @@ class ApiContext {
   // (SQLite connections are not shared between threads). Handlers run on the worker pool.
   Result<store::Database*> database();
 
+  // F-PANEL: the panel's login sessions and the login rate limit, made from [http].
+  http::SessionStore& sessions() { return *sessions_; }
+  http::LoginLimiter& login_limiter() { return *login_limiter_; }
+
   // Inside `serve`: the running gateway (null in unit tests and outside serve).
   queue::QueueManager* queue = nullptr;
   smtp::ServerContext* server = nullptr;
@@ -38,6 +46,8 @@ class ApiContext {
  private:
   std::string data_dir_;
   config::Config config_;
+  std::unique_ptr<http::SessionStore> sessions_;
+  std::unique_ptr<http::LoginLimiter> login_limiter_;
 };
 
 }  // namespace pw::api

@@ -34,6 +34,9 @@ void register_nrd_commands(CLI::App& app, Action& action);
 void register_hash_commands(CLI::App& app, Action& action);  // F-FUZZY
 void register_batv_commands(CLI::App& app, Action& action);  // F-BATV
 void register_dkim_commands(CLI::App& app, Action& action);  // F-DKIM
+
+// `admin add|list|remove`: panel accounts (F-PANEL).
+void register_admin_commands(CLI::App& app, Action& action);
 // `train` and `scan` (F-SPAM).
 void register_scan_commands(CLI::App& app, Action& action);
 // Adds `log decisions` to the `log` group: call after register_log_commands.

@@ -17,6 +17,7 @@
 #include <set>
 #include <thread>
 
+#include "api/api_context.hpp"
 #include "app/cli.hpp"
 #include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
@@ -24,6 +25,7 @@
 #include "batv/batv_snapshot.hpp"
 #include "dkim/dkim_config.hpp"
 #include "dkim/key_store.hpp"
+#include "http/server.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
@@ -124,8 +126,6 @@ std::shared_ptr<const scan::SpamClassifier> load_spam_classifier(
 
 int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (global.data_dir.empty()) return report_error("serve needs --data-dir DIR");
-  if (!options.http.empty())
-    return report_error("--http: the panel and API are not part of this build yet");
   auto loaded = load_node_config(global);
   if (!loaded) return report_error(loaded.error().message);
   auto ctx = std::make_unique<smtp::ServerContext>();
@@ -139,6 +139,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   }
   if (!options.relay_host.empty()) config.delivery.relay_host = options.relay_host;
   if (!options.dns.empty()) config.delivery.dns_servers = {options.dns};
+  if (!options.http.empty()) config.http.listen = options.http;  // F-PANEL
   if (config.server.listen.empty() && config.server.listen_tls.empty())
     return report_error("no listener configured");
   ctx->hostname = config.server.hostname.empty() ? system_hostname() : config.server.hostname;
@@ -380,6 +381,24 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   if (config.inbound.enabled)  // F-BATV: the bounce listener
     if (auto r = open_listeners(config.inbound.listen, false, smtp::SessionMode::kInbound); !r)
       return report_error(r.error().message);
+  // F-PANEL: the REST API, the panel and /metrics over HTTPS with the same certificate.
+  std::shared_ptr<http::HttpServer> http_server;
+  if (!config.http.listen.empty()) {
+    auto api_context = std::make_shared<api::ApiContext>(data_dir.string(), config);
+    api_context->queue = &queue_manager;
+    api_context->server = ctx.get();
+    auto made = http::HttpServer::create(api_context, ctx->tls, blocking);
+    if (!made) return report_error(made.error().message);
+    http_server = *made;
+    auto listener = net::Listener::bind(main_context, config.http.listen);
+    if (!listener) return report_error(listener.error().message);
+    (*listener)->start(loops, [server = http_server](asio::ip::tcp::socket socket) {
+      server->accept(std::move(socket));
+    });
+    spdlog::info("event=listening address={} protocol=https web_root={}", config.http.listen,
+                 http::web_root_of(config.http.web_root).string());
+    listeners.push_back(*listener);
+  }
 
   auto* database = &*db;
   // Queue commands left by the CLI (queue flush/delete) while we run.
@@ -498,6 +517,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     queue_manager.stop();
     reload_timer.cancel();
     for (auto& listener : listeners) listener->close();
+    if (http_server) http_server->stop();
     shutdown_started = std::chrono::steady_clock::now();
     wait_for_sessions();
   });

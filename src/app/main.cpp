@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   pw::app::register_dkim_commands(app, action);
   pw::app::register_scan_commands(app, action);
   pw::app::register_batv_commands(app, action);
+  pw::app::register_admin_commands(app, action);
 
   try {
     app.parse(argc, argv);

@@ -184,6 +184,22 @@ struct DkimConfig {
   int64_t rsa_bits = 0;                         // keygen without --bits
 };
 
+// F-PANEL: the HTTPS server of the REST API, the panel and /metrics (src/http/).
+struct HttpConfig {
+  std::string listen;                      // ADDR:PORT; "" = off
+  std::string web_root;                    // "" = the source tree's web/dist (PW_WEB_ROOT)
+  int64_t max_body_bytes = 0;              // larger request bodies get 413
+  int64_t max_header_bytes = 0;            // request line and headers together
+  int64_t read_timeout_s = 0;              // TLS handshake, one request, an idle keep-alive
+  int64_t max_connections = 0;             // open at once; more are closed at accept
+  int64_t max_static_bytes = 0;            // largest panel file served
+  int64_t session_idle_minutes = 0;        // a login session unused this long ends
+  int64_t session_max_hours = 0;           // a login session ends this long after login
+  int64_t max_login_sessions = 0;          // kept in memory; the oldest go first
+  int64_t login_attempts_per_minute = 0;   // per client IP and per account name; then 429
+  std::vector<std::string> metrics_allow;  // CIDRs allowed to read /metrics
+};
+
 struct Config {
   ServerConfig server;
   SmtpConfig smtp;
@@ -203,6 +219,7 @@ struct Config {
   BatvConfig batv;        // F-BATV
   InboundConfig inbound;  // F-BATV
   DkimConfig dkim;
+  HttpConfig http;  // F-PANEL
 };
 
 // The defaults of every setting.

@@ -20,6 +20,7 @@
 #include "batv/batv_snapshot.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/message_signer.hpp"
+#include "http/metrics.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
@@ -675,6 +676,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (verdict.spam) co_await count_spam(verdict);
       ++messages_;
+      http::metrics().count_message(http::MessageResult::kQuarantined);
       if (txn_.settings->quarantine_response == "accepted") {
         send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
       } else {
@@ -687,9 +689,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (verdict.spam) co_await count_spam(verdict);
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
+      http::metrics().count_message(http::MessageResult::kDiscarded);
       send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
       co_return Flow::kContinue;
     }
+    http::metrics().count_message(http::MessageResult::kRejected);
     send_error(policy_reply(verdict));
     co_return Flow::kContinue;
   }
@@ -733,6 +737,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     std::string edited;  // the message without the identity headers to remove
     policy::ChainResult result;
     const bool policy_on = ctx_.policy && transaction_sender_ && txn_.settings;
+    const auto scan_started = Clock::now();
     if (policy_on) {
       txn_.stage = policy::Stage::kData;
       txn_.now = envelope.received_at;
@@ -815,6 +820,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         txn_.spam = std::move(spam);
       }
       result = ctx_.policy->evaluate(txn_);
+      http::metrics().observe_scan(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scan_started)
+              .count()));
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;
@@ -855,6 +863,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
       co_return Flow::kContinue;
     }
+    http::metrics().count_message(http::MessageResult::kAccepted);
     if (policy_on) {
       ctx_.policy->count_accepted(txn_);
       if (txn_.settings->archive) {

@@ -323,6 +323,29 @@ CREATE TRIGGER batv_keys_update_generation AFTER UPDATE ON batv_keys
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// 10: panel accounts (F-PANEL): administrators of the node and of one domain each (the domain's
+// accounts go with it), argon2id password hashes, and API tokens kept as SHA-256 digests only.
+constexpr std::string_view kAccounts = R"sql(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN ('admin', 'domain')),
+  domain_id INTEGER REFERENCES domains(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  CHECK((role = 'admin') = (domain_id IS NULL))
+);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  token_sha256 TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);
+CREATE INDEX api_tokens_account ON api_tokens(account_id);
+)sql";
+
 // One migration per line.
 // clang-format off
 constexpr std::array kMigrations = {
@@ -335,6 +358,7 @@ constexpr std::array kMigrations = {
     Migration{7, kNewDomains},
     Migration{8, kHashBlocks},
     Migration{9, kBatv},
+    Migration{10, kAccounts},
 };
 // clang-format on
 

@@ -1,0 +1,362 @@
+// The HTTPS server (F-PANEL): one coroutine per connection on its event loop, TLS first, then
+// HTTP/1.1 requests with keep-alive, each read under a deadline and within the [http] limits.
+// SECURITY: talks to browsers and scripts on the network.
+// Trust: every byte from the socket; requests are parsed by Beast with header and body limits,
+// the target by parse_request_target.
+#include "http/server.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <list>
+#include <mutex>
+
+#include "api/api_context.hpp"
+#include "api/api_response.hpp"
+#include "api/api_routes.hpp"
+#include "auth/ip_address.hpp"
+#include "http/api_dispatch.hpp"
+#include "http/metrics.hpp"
+#include "http/metrics_page.hpp"
+#include "http/request_target.hpp"
+#include "http/static_files.hpp"
+#include "net/listener.hpp"
+#include "util/blocking.hpp"
+
+#ifndef PW_WEB_ROOT
+#define PW_WEB_ROOT "web/dist"
+#endif
+
+namespace pw::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::awaitable;
+using asio::use_awaitable;
+
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+using BeastRequest = bhttp::request<bhttp::string_body>;
+using BeastResponse = bhttp::response<bhttp::string_body>;
+
+// After a 413 the client may still be sending its body: read and drop this much at most, for
+// at most kDrainTime, so that it reads the answer instead of a reset.
+constexpr size_t kDrainBytes = 16 * 1024 * 1024;
+constexpr std::chrono::seconds kDrainTime{2};
+// Time a closing TLS shutdown may take.
+constexpr std::chrono::seconds kShutdownTime{1};
+
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'";
+
+std::optional<Method> method_of(bhttp::verb verb) {
+  if (verb == bhttp::verb::get) return Method::kGet;
+  if (verb == bhttp::verb::post) return Method::kPost;
+  if (verb == bhttp::verb::put) return Method::kPut;
+  if (verb == bhttp::verb::patch) return Method::kPatch;
+  if (verb == bhttp::verb::delete_) return Method::kDelete;
+  return std::nullopt;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class ServerImpl;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket socket,
+             std::string client_ip);
+  ~Connection();
+  void start();
+  void close_now();  // from any thread
+
+ private:
+  awaitable<void> run();
+  awaitable<BeastResponse> answer(const BeastRequest& request);
+  awaitable<void> drain();
+  std::shared_ptr<ServerImpl> server_;
+  asio::any_io_executor executor_;
+  Stream stream_;
+  std::string client_ip_;
+  std::list<std::weak_ptr<Connection>>::iterator handle_;
+};
+
+class ServerImpl final : public HttpServer, public std::enable_shared_from_this<ServerImpl> {
+ public:
+  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<asio::ssl::context> tls,
+             asio::thread_pool& blocking, std::vector<auth::Cidr> metrics_allow)
+      : api_(std::move(api)),
+        tls_(std::move(tls)),
+        blocking_(blocking),
+        config_(api_->config().http),
+        web_root_(web_root_of(config_.web_root)),
+        metrics_allow_(std::move(metrics_allow)),
+        routes_(api::all_routes()) {}
+
+  void accept(Socket socket) override {
+    std::string ip = net::client_ip_of(socket);
+    if (ip.empty() || stopping_) return;
+    if (connections_.fetch_add(1) >= static_cast<size_t>(config_.max_connections)) {
+      connections_.fetch_sub(1);
+      spdlog::info("event=http_refused reason=max_connections client={}", ip);
+      return;
+    }
+    auto connection = std::make_shared<Connection>(shared_from_this(), std::move(socket), ip);
+    connection->start();
+  }
+
+  void stop() override {
+    stopping_ = true;
+    std::vector<std::shared_ptr<Connection>> live;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& weak : live_)
+        if (auto c = weak.lock()) live.push_back(std::move(c));
+    }
+    for (auto& c : live) c->close_now();
+  }
+
+  size_t connections() const override { return connections_.load(); }
+
+  std::list<std::weak_ptr<Connection>>::iterator add(std::weak_ptr<Connection> c) {
+    std::lock_guard lock(mutex_);
+    return live_.insert(live_.end(), std::move(c));
+  }
+  void remove(std::list<std::weak_ptr<Connection>>::iterator it) {
+    std::lock_guard lock(mutex_);
+    live_.erase(it);
+    connections_.fetch_sub(1);
+  }
+
+  bool metrics_allowed(const std::string& ip) const {
+    auto address = auth::IpAddress::parse(ip);
+    if (!address) return false;
+    for (const auto& range : metrics_allow_)
+      if (range.contains(*address)) return true;
+    return false;
+  }
+
+  std::shared_ptr<api::ApiContext> api_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  asio::thread_pool& blocking_;
+  config::HttpConfig config_;
+  std::filesystem::path web_root_;
+  std::vector<auth::Cidr> metrics_allow_;
+  api::RouteTable routes_;
+  std::atomic<bool> stopping_{false};
+
+ private:
+  std::atomic<size_t> connections_{0};
+  std::mutex mutex_;
+  std::list<std::weak_ptr<Connection>> live_;
+};
+
+Connection::Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket socket,
+                       std::string client_ip)
+    : server_(std::move(server)),
+      executor_(socket.get_executor()),
+      stream_(beast::tcp_stream(std::move(socket)), *server_->tls_),
+      client_ip_(std::move(client_ip)) {}
+
+Connection::~Connection() { server_->remove(handle_); }
+
+void Connection::start() {
+  handle_ = server_->add(weak_from_this());
+  asio::co_spawn(executor_, run(), [self = shared_from_this()](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("event=http_error client={} error=\"{}\"", self->client_ip_, ex.what());
+      }
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(self->stream_).socket().close(ignored);
+  });
+}
+
+void Connection::close_now() {
+  asio::post(executor_, [self = shared_from_this()] {
+    beast::error_code ignored;
+    beast::get_lowest_layer(self->stream_)
+        .socket()
+        .shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(self->stream_).cancel();
+  });
+}
+
+awaitable<void> Connection::drain() {
+  auto& lowest = beast::get_lowest_layer(stream_);
+  beast::error_code ec;
+  lowest.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  lowest.expires_after(kDrainTime);
+  std::vector<char> sink(64 * 1024);
+  size_t drained = 0;
+  while (drained < kDrainBytes) {
+    size_t n = co_await lowest.async_read_some(asio::buffer(sink),
+                                               asio::redirect_error(use_awaitable, ec));
+    if (ec || n == 0) break;
+    drained += n;
+  }
+}
+
+awaitable<void> Connection::run() {
+  auto self = shared_from_this();
+  const auto read_timeout = std::chrono::seconds(server_->config_.read_timeout_s);
+  auto& lowest = beast::get_lowest_layer(stream_);
+  beast::error_code ec;
+  lowest.expires_after(read_timeout);
+  co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                   asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    spdlog::debug("event=http_tls_failed client={} error=\"{}\"", client_ip_, ec.message());
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  for (;;) {
+    if (server_->stopping_) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<uint32_t>(server_->config_.max_header_bytes));
+    parser.body_limit(static_cast<uint64_t>(server_->config_.max_body_bytes));
+    lowest.expires_after(read_timeout);
+    co_await bhttp::async_read(stream_, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == bhttp::error::body_limit) {
+      BeastResponse response{bhttp::status::payload_too_large, 11};
+      auto error = api::error_response(413, "request body larger than [http] max_body_bytes");
+      response.set(bhttp::field::content_type, error.content_type);
+      response.set(bhttp::field::connection, "close");
+      response.set("X-Content-Type-Options", "nosniff");
+      response.body() = error.body;
+      response.prepare_payload();
+      metrics().count_http(413);
+      lowest.expires_after(read_timeout);
+      co_await bhttp::async_write(stream_, response, asio::redirect_error(use_awaitable, ec));
+      if (!ec) co_await drain();
+      co_return;
+    }
+    if (ec) break;  // closed, timed out, malformed, headers over the limit
+    BeastRequest request = parser.release();
+    BeastResponse response = co_await answer(request);
+    const bool keep_alive = request.keep_alive() && !server_->stopping_;
+    response.keep_alive(keep_alive);
+    lowest.expires_after(read_timeout);
+    co_await bhttp::async_write(stream_, response, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  if (ec != bhttp::error::end_of_stream && ec != asio::ssl::error::stream_truncated) {
+    lowest.expires_after(kShutdownTime);
+    co_await stream_.async_shutdown(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
+awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
+  Response out;
+  const bool head = request.method() == bhttp::verb::head;
+  auto target =
+      parse_request_target(std::string_view(request.target().data(), request.target().size()));
+  bool api_route = false;
+  if (!target) {
+    out = api::error_response(400, "malformed request target");
+  } else if (target->raw_path == "/api" || target->raw_path.rfind("/api/", 0) == 0) {
+    api_route = true;
+    auto method = method_of(request.method());
+    if (!method) {
+      out = api::error_response(405, "method not allowed");
+    } else {
+      Request parsed;
+      parsed.method = *method;
+      parsed.path = target->path;
+      parsed.query = std::move(target->query);
+      parsed.body = request.body();  // bounded by the parser's body_limit
+      parsed.client_ip = client_ip_;
+      for (const auto& field : request) {
+        const auto name_text = field.name_string();
+        const auto value_text = field.value();
+        std::string name = lower(std::string_view(name_text.data(), name_text.size()));
+        std::string value(value_text.data(), value_text.size());
+        auto [it, inserted] = parsed.headers.emplace(name, value);
+        if (!inserted) it->second += (name == "cookie" ? "; " : ", ") + value;
+      }
+      auto* server = server_.get();
+      std::string raw_path = target->raw_path;
+      out = co_await util::run_blocking(
+          server->blocking_, [server, raw_path = std::move(raw_path), parsed = std::move(parsed)] {
+            return dispatch_api(server->routes_, *server->api_, raw_path, parsed);
+          });
+    }
+  } else if (target->path == "/metrics") {
+    if (request.method() != bhttp::verb::get && !head) {
+      out = api::error_response(405, "method not allowed");
+    } else if (!server_->metrics_allowed(client_ip_)) {
+      out = api::error_response(403, "/metrics is not open to this address ([http] metrics_allow)");
+    } else {
+      auto* api = server_->api_.get();
+      out.body = co_await util::run_blocking(server_->blocking_,
+                                             [api] { return render_metrics_page(*api); });
+      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      out.headers.emplace_back("Cache-Control", "no-store");
+    }
+  } else if (request.method() != bhttp::verb::get && !head) {
+    out = api::error_response(405, "the panel's files take GET and HEAD only");
+  } else {
+    std::filesystem::path root = server_->web_root_;
+    std::string path = target->path;
+    const int64_t max_bytes = server_->config_.max_static_bytes;
+    out = co_await util::run_blocking(server_->blocking_, [root, path, max_bytes] {
+      return serve_static(root, path, max_bytes);
+    });
+  }
+
+  metrics().count_http(out.status);
+  BeastResponse response{static_cast<bhttp::status>(out.status), request.version()};
+  response.set(bhttp::field::server, "postwarden");
+  if (!out.content_type.empty()) response.set(bhttp::field::content_type, out.content_type);
+  response.set("Content-Security-Policy", kContentSecurityPolicy);
+  response.set(bhttp::field::x_frame_options, "DENY");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set(bhttp::field::strict_transport_security, "max-age=31536000");
+  if (api_route) response.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : out.headers) response.insert(name, value);
+  const size_t length = out.body.size();
+  if (!head) response.body() = std::move(out.body);
+  if (out.status != 204 && out.status != 304) response.content_length(length);
+  if (out.status >= 400)
+    spdlog::info("event=http_request client={} method={} target=\"{}\" status={}", client_ip_,
+                 std::string(request.method_string().data(), request.method_string().size()),
+                 target ? target->raw_path.substr(0, 200) : std::string("-"), out.status);
+  co_return response;
+}
+
+}  // namespace
+
+std::filesystem::path web_root_of(const std::string& configured) {
+  return configured.empty() ? std::filesystem::path(PW_WEB_ROOT)
+                            : std::filesystem::path(configured);
+}
+
+Result<std::shared_ptr<HttpServer>> HttpServer::create(std::shared_ptr<api::ApiContext> api,
+                                                       std::shared_ptr<asio::ssl::context> tls,
+                                                       asio::thread_pool& blocking) {
+  std::vector<auth::Cidr> allow;
+  for (const auto& text : api->config().http.metrics_allow) {
+    auto range = auth::Cidr::parse(text);
+    if (!range) return fail("[http] metrics_allow: " + range.error().message);
+    allow.push_back(*range);
+  }
+  return std::shared_ptr<HttpServer>(
+      std::make_shared<ServerImpl>(std::move(api), std::move(tls), blocking, std::move(allow)));
+}
+
+}  // namespace pw::http

@@ -1,0 +1,45 @@
+// The HTTPS server of the gateway (F-PANEL): the REST API under /api/v1, /metrics, and the
+// panel's static files, on the gateway's event loops with its TLS certificate.
+// SECURITY: talks to browsers and scripts on the network. Every read has a deadline and a size
+// limit ([http]); API handlers run on the worker pool, never on an event loop.
+#pragma once
+#include <boost/asio/ip/tcp.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "util/result.hpp"
+
+namespace boost::asio {
+class thread_pool;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace pw::api {
+class ApiContext;
+}
+
+namespace pw::http {
+
+class HttpServer {
+ public:
+  using Socket = boost::asio::ip::tcp::socket;
+  // `web_root`: the panel's files; the configured one, else the compile-time default.
+  static Result<std::shared_ptr<HttpServer>> create(std::shared_ptr<api::ApiContext> api,
+                                                    std::shared_ptr<boost::asio::ssl::context> tls,
+                                                    boost::asio::thread_pool& blocking);
+  virtual ~HttpServer() = default;
+
+  // Serves one accepted connection on the socket's own executor (an event loop).
+  virtual void accept(Socket socket) = 0;
+  // Stops taking requests and closes every connection (thread-safe).
+  virtual void stop() = 0;
+  virtual size_t connections() const = 0;
+};
+
+// [http] web_root, else the source tree's web/dist (PW_WEB_ROOT at compile time).
+std::filesystem::path web_root_of(const std::string& configured);
+
+}  // namespace pw::http

@@ -1,0 +1,58 @@
+// Panel login sessions (F-PANEL): random 256-bit ids held in memory only, each with its CSRF
+// token, ended after an idle time and after an absolute time, at most a bounded number at once
+// (the oldest logins go first). Thread-safe.
+// Trust: ids come from client cookies; an unknown, expired or malformed id finds nothing.
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace pw::http {
+
+struct SessionLimits {
+  std::chrono::seconds idle{30 * 60};
+  std::chrono::seconds absolute{12 * 3600};
+  size_t max_sessions = 10000;
+};
+
+struct LoginSession {
+  std::string id;          // 64 hex digits: the pw_session cookie
+  std::string csrf_token;  // 64 hex digits: the X-CSRF-Token the session's changes must carry
+  std::string username;    // the panel account
+};
+
+class SessionStore {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit SessionStore(SessionLimits limits) : limits_(limits) {}
+
+  LoginSession create(const std::string& username, Clock::time_point now = Clock::now());
+  // The live session with this id (its idle time starts again), nullopt otherwise.
+  std::optional<LoginSession> find(const std::string& id, Clock::time_point now = Clock::now());
+  void remove(const std::string& id);
+  // Ends every session of an account (removed, or its password changed) but `keep_id`.
+  void remove_account(const std::string& username, const std::string& keep_id = "");
+  size_t size() const;
+
+ private:
+  struct Entry {
+    LoginSession session;
+    Clock::time_point created;
+    Clock::time_point last_used;
+    std::list<std::string>::iterator order;
+  };
+  void erase_locked(std::unordered_map<std::string, Entry>::iterator it);
+  SessionLimits limits_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> sessions_;
+  std::list<std::string> order_;  // by login time, oldest first
+};
+
+// 256 bits from the system's CSPRNG as 64 lower-case hex digits.
+std::string random_token_hex();
+
+}  // namespace pw::http

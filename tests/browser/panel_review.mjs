@@ -106,6 +106,20 @@ await withBrowser(async (page) => {
     await screenshots(page, "identities");
   });
 
+  await step("settings: a DKIM key and the DNS record to publish", async () => {
+    await open(page, cfg.base, "/settings", "Settings");
+    await settled(page);
+    await page.getByTestId("dkim-domain").selectOption(cfg.domain);
+    await page.getByTestId("dkim-selector").fill("panel1");
+    await page.getByTestId("dkim-algorithm").selectOption("ed25519");
+    await expectNotice(page, () => page.getByTestId("dkim-generate-button").click(), "Key panel1 generated");
+    const name = await page.getByTestId("dkim-dns-name").innerText();
+    check(name === `panel1._domainkey.${cfg.domain}`, `DNS name ${JSON.stringify(name)}`);
+    const value = await page.getByTestId("dkim-dns-value").innerText();
+    check(value.startsWith("v=DKIM1;"), `DNS value ${JSON.stringify(value)}`);
+    await page.getByTestId("dkim-row").filter({ hasText: "panel1" }).waitFor();
+    await screenshots(page, "settings-dkim");
+  });
   await step("the phone menu collapses and opens", async () => {
     await page.setViewportSize(PHONE);
     const nav = page.locator("#nav");

@@ -20,6 +20,8 @@ PACKAGES=(
   clamav clamav-daemon
   # fuzzing (libFuzzer)
   clang-14 libclang-rt-14-dev
+  # the web panel's browser tests (tests/e2e/test_panel_browser.py): playwright-core drives it
+  chromium
 )
 # npm is not installed from Debian (it conflicts with the machine's Node.js, which brings npm):
 # scripts/spam_corpus.sh needs it for the SpamAssassin corpus (F-SPAM).
@@ -41,6 +43,21 @@ fi
 JOBS="${PW_JOBS:-2}"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$JOBS"
+
+# The web panel (F-PANEL): dependencies from web/package-lock.json (incl. playwright-core for the
+# browser tests; no browser is downloaded, the tests use Debian's chromium), then web/dist when
+# it is missing or older than its sources. Needs the machine's Node.js and npm.
+if ! command -v npm >/dev/null; then
+  echo "setup: npm not found (it comes with Node.js): the web panel is not built" >&2
+else
+  if [[ ! -f web/node_modules/.package-lock.json || web/package-lock.json -nt web/node_modules/.package-lock.json ]]; then
+    (cd web && npm ci --no-audit --no-fund --prefer-offline)
+  fi
+  if [[ ! -f web/dist/index.html ]] ||
+    [[ -n "$(find web/src web/index.html web/build.mjs web/package.json web/tsconfig.json -newer web/dist/index.html -print -quit)" ]]; then
+    (cd web && npm run build)
+  fi
+fi
 
 # The spam model (F-SPAM), trained on the corpus' train/ folders only; made again when missing
 # or older than the binary (the tokenizer may have changed). PW_SKIP_SPAM_MODEL=1 skips it.

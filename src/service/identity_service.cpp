@@ -21,7 +21,8 @@ Outcome<std::vector<IdentityView>> list_identities(store::Database& db, const Ac
   std::string domain = filter.domain;
   if (!actor.is_admin()) {
     if (!domain.empty()) {
-      if (auto ok = require_domain_access(actor, db, domain); !ok) return tl::unexpected(ok.error());
+      if (auto ok = require_domain_access(actor, db, domain); !ok)
+        return tl::unexpected(ok.error());
     }
     if (!filter.user.empty()) {
       if (auto user = get_user(db, actor, filter.user); !user) {

@@ -2,6 +2,7 @@
 #include "service/log_service.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "service/scope.hpp"
@@ -9,6 +10,9 @@
 
 namespace pw::service {
 namespace {
+
+// The id a refused message without a queue id gets in the log: this prefix and its decision's id.
+const std::string kDecisionIdPrefix = "decision-";
 
 constexpr std::string_view kDecisionColumns =
     "id, at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
@@ -79,6 +83,76 @@ Outcome<std::vector<Decision>> read_decisions(store::Database& db, store::Statem
   return out;
 }
 
+// The log row of a refused or held message: it was never queued, so it has no row in
+// `messages`; the decision that stopped it stands for it.
+store::MessageRow row_of_decision(const Decision& d, std::string status) {
+  store::MessageRow row;
+  row.id = d.message_id.empty() ? kDecisionIdPrefix + std::to_string(d.id) : d.message_id;
+  row.received_at = d.at;
+  row.client_ip = d.client_ip;
+  row.sender = d.sender;
+  row.user_domain = d.user_domain;
+  row.mail_from = d.mail_from;
+  row.sender_domain = store::address_domain(d.mail_from);
+  row.identity = d.identity;
+  row.status = std::move(status);
+  if (!d.rcpt.empty()) {
+    store::RecipientRow rcpt;
+    rcpt.rcpt = d.rcpt;
+    rcpt.rcpt_domain = store::address_domain(d.rcpt);
+    row.recipients.push_back(std::move(rcpt));
+  }
+  return row;
+}
+
+std::string status_of_action(std::string_view action) {
+  if (action == "quarantine") return "quarantined";
+  if (action == "reject") return "rejected";
+  return std::string(action);
+}
+
+// Refused (status "rejected") or held ("quarantined") messages from the decisions, newest first,
+// with the same filters and keyset cursor as the message log.
+Outcome<LogPage> search_decisions(store::Database& db, const store::SearchFilter& f,
+                                  std::string_view action, int64_t limit) {
+  int64_t before_at = f.before ? f.before->first : std::numeric_limits<int64_t>::max();
+  int64_t before_id = std::numeric_limits<int64_t>::max();
+  if (f.before) {
+    const std::string& id = f.before->second;
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos || id.size() > 18)
+      return invalid("bad cursor");
+    before_id = std::stoll(id);
+  }
+  const std::string any;
+  auto stmt = store::query(
+      db,
+      "SELECT " + std::string(kDecisionColumns) +
+          " FROM decisions INDEXED BY decisions_action WHERE action = ?1 AND at >= ?2 AND at < "
+          "?3 AND (at < ?4 OR (at = ?4 AND id < ?5)) AND (?6 = '' OR mail_from = ?6 COLLATE "
+          "NOCASE) AND (?7 = '' OR rcpt = ?7 COLLATE NOCASE) AND (?8 = '' OR user_domain = ?8 "
+          "COLLATE NOCASE OR lower(substr(mail_from, -length(?8) - 1)) = '@' || lower(?8)) AND "
+          "(?9 = '' OR sender = ?9 COLLATE NOCASE) AND (?10 = '' OR client_ip = ?10) AND (?11 = '' "
+          "OR identity = ?11) ORDER BY at DESC, id DESC LIMIT ?12",
+      {action, f.since.value_or(0), f.until.value_or(std::numeric_limits<int64_t>::max()),
+       before_at, before_id, std::string_view(f.sender.value_or(any)),
+       std::string_view(f.recipient.value_or(any)), std::string_view(f.domain.value_or(any)),
+       std::string_view(f.user.value_or(any)), std::string_view(f.client_ip.value_or(any)),
+       std::string_view(f.identity.value_or(any)), limit + 1});
+  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto decisions = read_decisions(db, std::move(*stmt));
+  if (!decisions) return tl::unexpected(decisions.error());
+  LogPage page;
+  for (const auto& d : *decisions) {
+    if (static_cast<int64_t>(page.items.size()) == limit) {
+      const auto& last = (*decisions)[page.items.size() - 1];
+      page.next = Cursor{last.at, std::to_string(last.id)};
+      break;
+    }
+    page.items.push_back(row_of_decision(d, status_of_action(action)));
+  }
+  return page;
+}
+
 }  // namespace
 
 std::vector<DecisionReason> parse_reasons(std::string_view reasons_json,
@@ -147,10 +221,17 @@ Outcome<std::vector<Decision>> decisions_of(store::Database& db, const std::stri
 }
 
 Outcome<void> check_log_status(const std::optional<std::string>& status) {
-  if (status && !store::parse_delivery_status(*status))
+  if (status && !store::parse_delivery_status(*status) && !decision_action_of(*status))
     return invalid("bad status \"" + *status +
-                   "\": use queued, deferred, delivered, bounced, expired or deleted");
+                   "\": use queued, deferred, delivered, bounced, expired, deleted, rejected or "
+                   "quarantined");
   return {};
+}
+
+std::optional<std::string_view> decision_action_of(std::string_view status) {
+  if (status == "rejected") return "reject";
+  if (status == "quarantined") return "quarantine";
+  return std::nullopt;
 }
 
 Outcome<LogPage> search_log(const Actor& actor, store::Database& db, store::SearchFilter filter) {
@@ -161,6 +242,8 @@ Outcome<LogPage> search_log(const Actor& actor, store::Database& db, store::Sear
   auto scope = list_scope(actor, db, filter.domain);
   if (!scope) return tl::unexpected(scope.error());
   filter.domain = *scope;
+  if (auto action = filter.status ? decision_action_of(*filter.status) : std::nullopt)
+    return search_decisions(db, filter, *action, filter.limit);
   const int64_t limit = filter.limit;
   filter.limit = limit + 1;  // one more tells whether there is a next page
   auto rows = store::MessageLog(db).search(filter);
@@ -174,12 +257,41 @@ Outcome<LogPage> search_log(const Actor& actor, store::Database& db, store::Sear
   return page;
 }
 
+// A refused or held message: its decisions (by queue/quarantine id, or the one decision its
+// "decision-N" id names) stand for the message row.
+Outcome<LogDetail> show_refused_message(const Actor& actor, store::Database& db,
+                                        const std::string& id) {
+  Outcome<std::vector<Decision>> decisions = std::vector<Decision>();
+  if (id.starts_with(kDecisionIdPrefix)) {
+    std::string number = id.substr(kDecisionIdPrefix.size());
+    if (!number.empty() && number.size() <= 18 &&
+        number.find_first_not_of("0123456789") == std::string::npos) {
+      auto stmt = store::query(
+          db, "SELECT " + std::string(kDecisionColumns) + " FROM decisions WHERE id = ?1",
+          {static_cast<int64_t>(std::stoll(number))});
+      if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+      decisions = read_decisions(db, std::move(*stmt));
+    }
+  } else {
+    decisions = decisions_of(db, id);
+  }
+  if (!decisions) return tl::unexpected(decisions.error());
+  if (decisions->empty()) return not_found("no message " + id);
+  const Decision& stopped = decisions->back();
+  if (auto allowed = require_message_access(actor, db, stopped.user_domain, stopped.mail_from);
+      !allowed)
+    return tl::unexpected(allowed.error());
+  store::MessageRow row = row_of_decision(stopped, status_of_action(stopped.action));
+  row.id = id;
+  return LogDetail{std::move(row), {}, std::move(*decisions)};
+}
+
 Outcome<LogDetail> show_log_message(const Actor& actor, store::Database& db,
                                     const std::string& id) {
   store::MessageLog log(db);
   auto row = log.find(id);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  if (!*row) return not_found("no message " + id);
+  if (!*row) return show_refused_message(actor, db, id);
   if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
       !allowed)
     return tl::unexpected(allowed.error());
@@ -204,10 +316,16 @@ nlohmann::json decision_json(const Decision& d) {
           {"mode", d.mode},         {"reply", d.reply}, {"rcpt", d.rcpt},   {"reasons", reasons}};
 }
 
+// A recipient of refused or held mail has the message's status, not a delivery status.
+std::string recipient_status(const store::MessageRow& row, const store::RecipientRow& r) {
+  if (decision_action_of(row.status)) return row.status;
+  return std::string(store::to_string(r.status));
+}
+
 nlohmann::json log_item_json(const store::MessageRow& row) {
   nlohmann::json recipients = nlohmann::json::array();
   for (const auto& r : row.recipients)
-    recipients.push_back({{"address", r.rcpt}, {"status", store::to_string(r.status)}});
+    recipients.push_back({{"address", r.rcpt}, {"status", recipient_status(row, r)}});
   nlohmann::json item = {{"id", row.id},
                          {"time", iso_time(row.received_at)},
                          {"sender", row.mail_from},
@@ -240,7 +358,7 @@ nlohmann::json log_detail_json(const LogDetail& detail) {
                            {"reply", e.detail},
                            {"remote", e.remote}});
     recipients.push_back({{"address", r.rcpt},
-                          {"status", store::to_string(r.status)},
+                          {"status", recipient_status(m, r)},
                           {"attempts", r.attempts},
                           {"remote_host", r.remote_host},
                           {"last_reply", r.last_reply},

@@ -62,8 +62,11 @@ struct LogPage {
   std::optional<Cursor> next;  // null on the last page
 };
 // 400 unless `status` is one a message can have (queued, deferred, delivered, bounced, expired,
-// deleted).
+// deleted), or rejected / quarantined: mail the policy refused or held, which was never queued
+// and is searched through the decision that stopped it.
 Outcome<void> check_log_status(const std::optional<std::string>& status);
+// The decision action a refused/held status stands for ("rejected" -> "reject"); nullopt else.
+std::optional<std::string_view> decision_action_of(std::string_view status);
 // Checks the status and limit, limits a domain admin to its domain (403 for another one).
 Outcome<LogPage> search_log(const Actor& actor, store::Database& db, store::SearchFilter filter);
 

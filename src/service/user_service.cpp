@@ -146,7 +146,8 @@ Outcome<std::vector<UserListItem>> list_users(store::Database& db, const Actor& 
   std::string domain = filter.domain;
   if (!actor.is_admin()) {
     if (!domain.empty()) {
-      if (auto ok = require_domain_access(actor, db, domain); !ok) return tl::unexpected(ok.error());
+      if (auto ok = require_domain_access(actor, db, domain); !ok)
+        return tl::unexpected(ok.error());
     }
     domain = actor.domain;
   }

@@ -74,6 +74,48 @@ TEST_F(LogRoutesTest, DetailExplainsTheDecisions) {
   EXPECT_EQ(call(kAdmin, Method::kGet, "/api/v1/log/nosuch").status, 404);
 }
 
+// Refused and held mail was never queued: it is found by status rejected / quarantined through
+// the decision that stopped it, paged like the log, limited to the domain, and explained.
+TEST_F(LogRoutesTest, RefusedAndHeldMailIsFoundByItsStatus) {
+  decide("Qheld", "quarantine", "example.com", "spam: score 100 (threshold 50)", 1700000300);
+  decide("", "reject", "example.com", "relay: not permitted", 1700000400);
+  decide("", "reject", "other.test", "relay: not permitted", 1700000500);
+  decide("Mown", "would_reject", "example.com", "monitor only", 1700000600);
+
+  auto held = call(kOwnAdmin, Method::kGet, "/api/v1/log", {{"status", "quarantined"}});
+  ASSERT_EQ(held.status, 200) << held.body;
+  EXPECT_EQ(ids(held.json), std::set<std::string>{"Qheld"});
+  EXPECT_EQ(held.json["items"][0]["status"], "quarantined");
+
+  auto refused =
+      call(kAdmin, Method::kGet, "/api/v1/log", {{"status", "rejected"}, {"limit", "1"}});
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  ASSERT_EQ(refused.json["items"].size(), 1u);
+  EXPECT_EQ(refused.json["items"][0]["domain"], "other.test");  // newest first
+  ASSERT_TRUE(refused.json["next_cursor"].is_string());
+  auto second = call(kAdmin, Method::kGet, "/api/v1/log",
+                     {{"status", "rejected"},
+                      {"limit", "1"},
+                      {"cursor", refused.json["next_cursor"].get<std::string>()}});
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(second.json["items"].size(), 1u);
+  EXPECT_EQ(second.json["items"][0]["domain"], "example.com");
+  EXPECT_TRUE(second.json["next_cursor"].is_null());
+
+  auto own = call(kOwnAdmin, Method::kGet, "/api/v1/log", {{"status", "rejected"}});
+  ASSERT_EQ(own.json["items"].size(), 1u);
+  const std::string refused_id = own.json["items"][0]["id"];
+  auto detail = call(kOwnAdmin, Method::kGet, "/api/v1/log/" + refused_id);
+  ASSERT_EQ(detail.status, 200) << detail.body;
+  EXPECT_EQ(detail.json["status"], "rejected");
+  EXPECT_EQ(detail.json["decisions"][0]["action"], "reject");
+  EXPECT_EQ(call(kOtherAdmin, Method::kGet, "/api/v1/log/" + refused_id).status, 403);
+  auto held_detail = call(kOwnAdmin, Method::kGet, "/api/v1/log/Qheld");
+  ASSERT_EQ(held_detail.status, 200) << held_detail.body;
+  EXPECT_EQ(held_detail.json["decisions"][0]["reasons"][0]["rule"], "spam");
+  EXPECT_EQ(call(kOtherAdmin, Method::kGet, "/api/v1/log/Qheld").status, 403);
+}
+
 // Keyset pagination: 60 messages in 6 groups sharing one second each, paged by 7.
 TEST_F(LogRoutesTest, PaginationReturnsEveryRowExactlyOnce) {
   std::vector<store::ReceivedMessage> batch;

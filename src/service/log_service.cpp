@@ -105,6 +105,30 @@ store::MessageRow row_of_decision(const Decision& d, std::string status) {
   return row;
 }
 
+// What the quarantine kept of a held message (subject, size, recipients), for its log row; the
+// decisions do not keep them. Nothing is added for a message not in the quarantine.
+Outcome<void> add_held_message_facts(store::Database& db, store::MessageRow& row) {
+  auto stmt = store::query(db, "SELECT subject, size, rcpt_to FROM quarantine WHERE id = ?1",
+                           {std::string_view(row.id)});
+  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto more = store::next_row(db, stmt->get());
+  if (!more) return from_error(more.error(), Failure::Kind::kInternal);
+  if (!*more) return {};
+  row.subject = store::column_text(stmt->get(), 0);
+  row.size = static_cast<uint64_t>(store::column_int(stmt->get(), 1));
+  auto rcpts = nlohmann::json::parse(store::column_text(stmt->get(), 2), nullptr, false);
+  if (row.recipients.empty() && rcpts.is_array()) {
+    for (const auto& r : rcpts) {
+      if (!r.is_string()) continue;
+      store::RecipientRow rcpt;
+      rcpt.rcpt = r.get<std::string>();
+      rcpt.rcpt_domain = store::address_domain(rcpt.rcpt);
+      row.recipients.push_back(std::move(rcpt));
+    }
+  }
+  return {};
+}
+
 std::string status_of_action(std::string_view action) {
   if (action == "quarantine") return "quarantined";
   if (action == "reject") return "rejected";
@@ -149,6 +173,10 @@ Outcome<LogPage> search_decisions(store::Database& db, const store::SearchFilter
       break;
     }
     page.items.push_back(row_of_decision(d, status_of_action(action)));
+    if (!d.message_id.empty()) {
+      if (auto ok = add_held_message_facts(db, page.items.back()); !ok)
+        return tl::unexpected(ok.error());
+    }
   }
   return page;
 }
@@ -283,6 +311,7 @@ Outcome<LogDetail> show_refused_message(const Actor& actor, store::Database& db,
     return tl::unexpected(allowed.error());
   store::MessageRow row = row_of_decision(stopped, status_of_action(stopped.action));
   row.id = id;
+  if (auto ok = add_held_message_facts(db, row); !ok) return tl::unexpected(ok.error());
   return LogDetail{std::move(row), {}, std::move(*decisions)};
 }
 

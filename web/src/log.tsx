@@ -27,10 +27,12 @@ function toIso(local: string): string {
 
 export function LogPage() {
   const [filters, setFilters] = useState<Filters>({});
-  const pager = usePager([JSON.stringify(filters)]);
+  // Each Search asks again, even with the same filters: new mail may have been logged since.
+  const [searches, setSearches] = useState(0);
+  const pager = usePager([JSON.stringify(filters), searches]);
   const list = useLoad(
     () => get<Page<LogEntry>>("/log" + qs({ ...filters, from: toIso(filters.from ?? ""), to: toIso(filters.to ?? ""), limit: 50, cursor: pager.cursor })),
-    [JSON.stringify(filters), pager.cursor],
+    [JSON.stringify(filters), pager.cursor, searches],
   );
   return (
     <section>
@@ -44,6 +46,7 @@ export function LogPage() {
           const next: Filters = {};
           for (const [k, v] of f.entries()) if (String(v).trim() !== "") next[k] = String(v).trim();
           setFilters(next);
+          setSearches((n) => n + 1);
         }}
       >
         {TEXT_FILTERS.map(([k, label]) => (

@@ -154,7 +154,12 @@ export function StatusBadge({ status }: { status: string }) {
 }
 
 export function DecisionTrail({ decisions }: { decisions: Decision[] }) {
-  if (!decisions || decisions.length === 0) return <p class="muted">No decisions recorded.</p>;
+  if (!decisions || decisions.length === 0)
+    return (
+      <p class="muted" data-testid="no-decisions">
+        Every check passed: no check refused, held or flagged this message.
+      </p>
+    );
   return (
     <ol class="trail" data-testid="decision-trail">
       {decisions.map((d, i) => (

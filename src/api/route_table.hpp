@@ -29,8 +29,8 @@ struct RouteDoc {
   std::string tag;      // OpenAPI tag: "domains", "users", ...
   std::string summary;  // one line
   nlohmann::json query_parameters = nlohmann::json::array();  // [{name, description, type}]
-  nlohmann::json request_example;   // null: no body
-  nlohmann::json response_example;  // an example of the 2xx body
+  nlohmann::json request_example;                             // null: no body
+  nlohmann::json response_example;                            // an example of the 2xx body
 };
 
 struct Route {

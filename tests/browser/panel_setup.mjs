@@ -45,7 +45,41 @@ await withBrowser(async (page) => {
     await screenshots(page, "domains");
   });
 
-  // One user of each kind, each with "Add & configure": the settings form, then Save.
+  // Every setting of the seeds, from the definitions the form itself is built from: a value
+  // other than the default for each (the same template name for lock_template, which has one).
+  const defs = await page.evaluate(async () => (await (await fetch("/api/v1/user-settings")).json()).items);
+  check(defs.length >= 30, `only ${defs.length} setting definitions`);
+  const everySetting = {};
+  const everyValue = {};
+  for (const d of defs) {
+    let how = "fill";
+    let value;
+    if (d.type === "bool") {
+      how = "check";
+      value = !["true", "on", "yes", "1"].includes(String(d.default));
+    } else if (d.type === "int") {
+      const def = Number(d.default);
+      value = String(def + 1 <= Number(d.max) ? def + 1 : def - 1);
+    } else if (d.type === "choice") {
+      how = "select";
+      value = d.choices.find((c) => c !== d.default);
+    } else if (d.type === "domain") {
+      value = cfg.domain;
+    } else if (d.type === "identity_rules") {
+      value = '[{"header":"X-Client-ID","remove":true}]';
+    } else if (d.key === "lock_template") {
+      value = "lock";
+    } else if (d.key === "dkim_selector") {
+      value = "panel2026";
+    } else {
+      value = `every setting from the panel (${d.key})`;
+    }
+    everySetting[d.key] = [how, value];
+    everyValue[d.key] = typeof value === "boolean" ? String(value) : value;
+  }
+
+  // One user of each kind, each with "Add & configure": the settings form, then Save. A fourth
+  // (an IP user: every setting applies to IP users) gets every setting at once.
   const users = [
     {
       tab: "ip",
@@ -84,6 +118,14 @@ await withBrowser(async (page) => {
         limit_per_minute: ["fill", "30"],
         archive: ["check", true],
       },
+    },
+    {
+      tab: "ip",
+      name: cfg.every_user,
+      fill: async () => {
+        await page.getByTestId("add-owner").selectOption(cfg.domain);
+      },
+      settings: everySetting,
     },
   ];
   await open(page, cfg.base, "/users", "Manage users");
@@ -159,5 +201,5 @@ await withBrowser(async (page) => {
     await expectNotice(page, () => page.getByTestId("abuse-contact-save").click(), "Abuse contact saved");
     await screenshots(page, "settings");
   });
-  return { added: users.map((u) => u.name) };
+  return { added: users.map((u) => u.name), every_setting: everyValue };
 });

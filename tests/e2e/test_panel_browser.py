@@ -47,6 +47,7 @@ OTHER_DOMAIN = "other.test"
 ADMIN, ADMIN_PASSWORD = "admin", "Hunter-Gate-7731!x"
 OTHER_ADMIN, OTHER_PASSWORD = "otheradmin", "Blue-River-4420!q"
 IP_USER, IP_ADDR = "127.0.0.2/32", "127.0.0.2"
+EVERY_USER = "127.0.0.50/32"  # an IP user given every setting in the panel; it sends nothing
 EMAIL_USER, EMAIL_PASSWORD = f"alice@{DOMAIN}", "Green-Lamp-9182!z"
 DOMAIN_PASSWORD = "Quiet-Stone-5521!k"
 RECIPIENT = "bob@dest.test"
@@ -163,8 +164,18 @@ def test_panel_in_a_real_browser(make_gateway, receivers, mx_port):
     cfg = {"base": base, "admin": ADMIN, "password": ADMIN_PASSWORD, "domain": DOMAIN,
            "other_domain": OTHER_DOMAIN, "ip_user": IP_USER, "email_user": EMAIL_USER,
            "email_password": EMAIL_PASSWORD, "domain_password": DOMAIN_PASSWORD,
-           "other_admin": OTHER_ADMIN, "other_password": OTHER_PASSWORD}
-    run_script("panel_setup.mjs", cfg)
+           "other_admin": OTHER_ADMIN, "other_password": OTHER_PASSWORD, "every_user": EVERY_USER}
+    setup = run_script("panel_setup.mjs", cfg)
+
+    # Every setting set in one Add & configure form was stored as it was set.
+    every = settings_of(gw, EVERY_USER)
+    wanted = setup["every_setting"]
+    assert len(wanted) >= 30 and set(wanted) == set(every), sorted(set(wanted) ^ set(every))
+    for key, value in wanted.items():
+        if key == "identity_headers":
+            assert json.loads(every[key]) == json.loads(value.lower()), (key, every[key], value)
+        else:
+            assert every[key] == str(value).lower(), (key, every[key], value)
 
     # What the panel's forms set is what the gateway stored.
     ip = settings_of(gw, IP_USER)
@@ -178,7 +189,7 @@ def test_panel_in_a_real_browser(make_gateway, receivers, mx_port):
     assert dom["archive"] in TRUE
     users = json.loads(gw.cli("user", "list", "--json").stdout)
     names = sorted(u.get("name") for u in users)
-    assert names == sorted([IP_USER, EMAIL_USER, DOMAIN]), names  # the throwaway one is gone
+    assert names == sorted([IP_USER, EMAIL_USER, DOMAIN, EVERY_USER]), names  # throwaway gone
 
     # Mail through the gateway as the users the panel made: the password is the panel's.
     code, reply = submit(gw.port, "127.0.0.1", EMAIL_USER,

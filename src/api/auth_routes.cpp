@@ -1,34 +1,27 @@
 // Login, logout, the caller's own account, API tokens, panel accounts and the OpenAPI document
 // (F-PANEL; docs/API.md "Authentication and roles").
 // Trust: bodies come from the network; the account service checks every value.
-#include <ctime>
 
 #include "api/api_context.hpp"
 #include "api/api_response.hpp"
 #include "api/api_routes.hpp"
 #include "api/openapi.hpp"
+#include "api/route_support.hpp"
 #include "http/api_dispatch.hpp"
 #include "http/login_limiter.hpp"
 #include "http/request_target.hpp"
 #include "http/session_store.hpp"
 #include "service/account_service.hpp"
+#include "service/paging.hpp"
 
 namespace pw::api {
 namespace {
 
 using nlohmann::json;
 using service::AccountService;
+using service::iso_time;
 
 constexpr std::string_view kCookieAttributes = "; HttpOnly; Secure; SameSite=Strict; Path=/";
-
-std::string iso_time(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 json account_json(const service::Account& account) {
   return {{"username", account.username},
@@ -95,9 +88,7 @@ http::Response login(ApiContext& ctx, const service::Actor&, const http::Request
 
 http::Response logout(ApiContext& ctx, const service::Actor&, const http::Request& request) {
   if (auto id = session_cookie(request)) ctx.sessions().remove(*id);
-  http::Response response;
-  response.status = 204;
-  response.content_type.clear();
+  http::Response response = no_content();
   response.headers.emplace_back("Set-Cookie", std::string(http::kSessionCookie) + "=" +
                                                   std::string(kCookieAttributes) + "; Max-Age=0");
   return response;
@@ -149,10 +140,7 @@ http::Response revoke_token(ApiContext& ctx, const service::Actor& actor,
   PW_DATABASE(ctx);
   auto revoked = accounts.revoke_token(actor, id);
   if (!revoked) return failure_response(revoked.error());
-  http::Response response;
-  response.status = 204;
-  response.content_type.clear();
-  return response;
+  return no_content();
 }
 
 http::Response list_accounts(ApiContext& ctx, const service::Actor& actor, const http::Request&) {
@@ -199,10 +187,7 @@ http::Response remove_account(ApiContext& ctx, const service::Actor& actor,
   auto removed = accounts.remove(actor, username);
   if (!removed) return failure_response(removed.error());
   if (auto name = service::canonical_account_name(username)) ctx.sessions().remove_account(*name);
-  http::Response response;
-  response.status = 204;
-  response.content_type.clear();
-  return response;
+  return no_content();
 }
 
 http::Response set_account_password(ApiContext& ctx, const service::Actor& actor,
@@ -219,10 +204,7 @@ http::Response set_account_password(ApiContext& ctx, const service::Actor& actor
   auto name = service::canonical_account_name(username);
   auto own = session_cookie(request);
   if (name) ctx.sessions().remove_account(*name, own && actor.name == *name ? *own : "");
-  http::Response response;
-  response.status = 204;
-  response.content_type.clear();
-  return response;
+  return no_content();
 }
 
 http::Response openapi(ApiContext&, const service::Actor&, const http::Request&) {

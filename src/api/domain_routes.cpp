@@ -21,7 +21,7 @@ const json kDomainExample = {{"name", "example.com"},   {"admin_contact", "postm
                              {"user_count", 3}};
 
 http::Response list(ApiContext& ctx, const service::Actor& actor, const http::Request&) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto domains = service::list_domains(**db, actor);
   if (!domains) return failure_response(domains.error());
@@ -40,7 +40,7 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
   if (!contact) return failure_response(contact.error());
   if (!selector) return failure_response(selector.error());
   if (!*name) return error_response(400, "name is required");
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto added =
       service::add_domain(**db, actor, **name, contact->value_or(""), selector->value_or(""));
@@ -51,7 +51,7 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
 }
 
 http::Response get(ApiContext& ctx, const service::Actor& actor, const http::Request& request) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto view = service::get_domain(**db, actor, path_param(request, "domain"));
   if (!view) return failure_response(view.error());
@@ -83,7 +83,7 @@ http::Response patch(ApiContext& ctx, const service::Actor& actor, const http::R
     if (key == "spam_threshold") change.spam_threshold = *text;
   }
   if (change.empty()) return error_response(400, "nothing to change");
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto domain = path_param(request, "domain");
   auto updated =
@@ -96,7 +96,7 @@ http::Response patch(ApiContext& ctx, const service::Actor& actor, const http::R
 
 http::Response remove(ApiContext& ctx, const service::Actor& actor, const http::Request& request) {
   auto force = query_param(request, "force");
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto removed = service::remove_domain(**db, actor, path_param(request, "domain"),
                                         force && (*force == "true" || *force == "1"));
@@ -114,7 +114,7 @@ http::Response add_alias(ApiContext& ctx, const service::Actor& actor,
   if (!*alias) return error_response(400, "alias is required");
   service::DomainChange change;
   change.add_aliases = {**alias};
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto updated = service::change_domain(**db, actor, path_param(request, "domain"), change, 0);
   if (!updated) return failure_response(updated.error());
@@ -127,7 +127,7 @@ http::Response remove_alias(ApiContext& ctx, const service::Actor& actor,
                             const http::Request& request) {
   service::DomainChange change;
   change.remove_aliases = {path_param(request, "alias")};
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto updated = service::change_domain(**db, actor, path_param(request, "domain"), change, 0);
   if (!updated) return failure_response(updated.error());

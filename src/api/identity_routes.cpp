@@ -42,7 +42,7 @@ http::Response list(ApiContext& ctx, const service::Actor& actor, const http::Re
       return error_response(400, "locked must be true or false");
     filter.locked_only = *locked == "true";
   }
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto identities = service::list_identities(**db, actor, filter);
   if (!identities) return failure_response(identities.error());
@@ -84,7 +84,7 @@ http::Response lock(ApiContext& ctx, const service::Actor& actor, const http::Re
   if (!target) return failure_response(target.error());
   auto reason = optional_string(*body, "reason");
   if (!reason) return failure_response(reason.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto user = service::lock_identity(**db, actor, target->user, target->identity,
                                      reason->value_or("locked by " + actor.name));
@@ -99,7 +99,7 @@ http::Response unlock(ApiContext& ctx, const service::Actor& actor, const http::
   if (!target) return failure_response(target.error());
   auto reset = optional_bool(*body, "reset_unlocks", false);
   if (!reset) return failure_response(reset.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto user = service::unlock_identity(**db, actor, target->user, target->identity, *reset);
   if (!user) return failure_response(user.error());

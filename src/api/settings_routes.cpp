@@ -42,7 +42,7 @@ http::Response settings_answer(store::Database& db, ApiContext& ctx, const servi
 }
 
 http::Response get_settings(ApiContext& ctx, const service::Actor& actor, const http::Request&) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   return settings_answer(**db, ctx, actor);
 }
@@ -77,7 +77,7 @@ http::Response put_settings(ApiContext& ctx, const service::Actor& actor,
   }
   auto contact = optional_string(*body, "abuse_contact", true);
   if (!contact) return failure_response(contact.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   if (!actor.is_admin()) return failure_response(service::forbidden().value());
   // Both or neither.
@@ -98,7 +98,7 @@ http::Response put_settings(ApiContext& ctx, const service::Actor& actor,
 
 http::Response get_template(ApiContext& ctx, const service::Actor& actor,
                             const http::Request& request) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto tpl = service::get_template(**db, actor, path_param(request, "name"));
   if (!tpl) return failure_response(tpl.error());
@@ -109,7 +109,7 @@ http::Response put_template(ApiContext& ctx, const service::Actor& actor,
                             const http::Request& request) {
   auto body = json_body(request);
   if (!body) return failure_response(body.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto tpl = template_change(**db, actor, path_param(request, "name"), *body);
   if (!tpl) return failure_response(tpl.error());

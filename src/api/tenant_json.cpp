@@ -1,17 +1,12 @@
 #include "api/tenant_json.hpp"
 
-#include <ctime>
+#include "service/paging.hpp"
 
 namespace pw::api {
 
 nlohmann::json iso_time(int64_t unix_seconds) {
   if (unix_seconds <= 0) return nullptr;
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(text);
+  return service::iso_time(unix_seconds);
 }
 
 nlohmann::json domain_json(const service::DomainView& view) {
@@ -130,12 +125,6 @@ service::Outcome<bool> optional_bool(const nlohmann::json& body, const std::stri
 std::string path_param(const http::Request& request, const std::string& name) {
   auto it = request.path_params.find(name);
   return it == request.path_params.end() ? std::string() : it->second;
-}
-
-service::Outcome<store::Database*> api_database(ApiContext& ctx) {
-  auto db = ctx.database();
-  if (!db) return service::from_error(db.error(), service::Failure::Kind::kInternal);
-  return *db;
 }
 
 }  // namespace pw::api

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/api_context.hpp"
+#include "api/route_support.hpp"
 #include "http/message.hpp"
 #include "service/domain_service.hpp"
 #include "service/identity_service.hpp"
@@ -43,8 +44,5 @@ service::Outcome<bool> optional_bool(const nlohmann::json& body, const std::stri
 
 // The request's path parameter (always present for a matched route).
 std::string path_param(const http::Request& request, const std::string& name);
-
-// ctx.database() as an outcome (kInternal when the database cannot be opened).
-service::Outcome<store::Database*> api_database(ApiContext& ctx);
 
 }  // namespace pw::api

@@ -94,7 +94,7 @@ http::Response list(ApiContext& ctx, const service::Actor& actor, const http::Re
     filter.kind = auth::parse_sender_kind(*kind);
     if (!filter.kind) return error_response(400, "kind must be ip, user or domain");
   }
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto users = service::list_users(**db, actor, filter);
   if (!users) return failure_response(users.error());
@@ -134,7 +134,7 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
   auto settings = settings_pairs(body->value("settings", json(nullptr)));
   if (!settings) return failure_response(settings.error());
   user.settings = std::move(*settings);
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto added = service::add_user(**db, actor, user, service::PasswordRules::from(ctx.config()));
   if (!added) return failure_response(added.error());
@@ -146,7 +146,7 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
 }
 
 http::Response get(ApiContext& ctx, const service::Actor& actor, const http::Request& request) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto detail = service::user_detail(**db, actor, path_param(request, "name"));
   if (!detail) return failure_response(detail.error());
@@ -164,7 +164,7 @@ http::Response patch(ApiContext& ctx, const service::Actor& actor, const http::R
   if (!settings) return failure_response(settings.error());
   auto password = password_source(*body);
   if (!password) return failure_response(password.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto updated = service::change_user(**db, actor, path_param(request, "name"), *settings,
                                       *password, service::PasswordRules::from(ctx.config()));
@@ -175,7 +175,7 @@ http::Response patch(ApiContext& ctx, const service::Actor& actor, const http::R
 }
 
 http::Response remove(ApiContext& ctx, const service::Actor& actor, const http::Request& request) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto removed = service::remove_user(**db, actor, path_param(request, "name"));
   if (!removed) return failure_response(removed.error());
@@ -188,7 +188,7 @@ http::Response remove(ApiContext& ctx, const service::Actor& actor, const http::
 http::Response detail_after(ApiContext& ctx, const service::Actor& actor,
                             const service::Outcome<store::User>& changed) {
   if (!changed) return failure_response(changed.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   auto detail = service::user_detail(**db, actor, changed->name);
   if (!detail) return failure_response(detail.error());
@@ -200,7 +200,7 @@ http::Response lock(ApiContext& ctx, const service::Actor& actor, const http::Re
   if (!body) return failure_response(body.error());
   auto reason = optional_string(*body, "reason");
   if (!reason) return failure_response(reason.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   return detail_after(ctx, actor,
                       service::lock_user(**db, actor, path_param(request, "name"),
@@ -212,7 +212,7 @@ http::Response unlock(ApiContext& ctx, const service::Actor& actor, const http::
   if (!body) return failure_response(body.error());
   auto reset = optional_bool(*body, "reset_unlocks", false);
   if (!reset) return failure_response(reset.error());
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   return detail_after(ctx, actor,
                       service::unlock_user(**db, actor, path_param(request, "name"), *reset));
@@ -220,7 +220,7 @@ http::Response unlock(ApiContext& ctx, const service::Actor& actor, const http::
 
 http::Response reset_counters(ApiContext& ctx, const service::Actor& actor,
                               const http::Request& request) {
-  auto db = api_database(ctx);
+  auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
   return detail_after(ctx, actor,
                       service::reset_user_counters(**db, actor, path_param(request, "name")));

@@ -13,6 +13,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
+#include "scan/attachment_limits.hpp"
 #include "scan/attachment_scanner.hpp"
 #include "service/hash_service.hpp"
 #include "store/hash_block_repository.hpp"
@@ -44,18 +45,6 @@ Result<std::string> read_bounded(const std::string& path, int64_t max_bytes) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) return fail("cannot read " + path);
   return bytes;
-}
-
-scan::AttachmentLimits attachment_limits(const config::Config& config) {
-  const auto& c = config.scan;
-  scan::AttachmentLimits limits;
-  limits.max_parts = static_cast<size_t>(c.max_parts);
-  limits.max_depth = static_cast<size_t>(c.max_depth);
-  limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
-  limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
-  limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
-  limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
-  return limits;
 }
 
 int add_hash(const GlobalOptions& options, const HashArgs& args) {
@@ -136,7 +125,7 @@ int fingerprint_message(const GlobalOptions& options, const HashArgs& args) {
   if (!message) return report_error(message.error().message);
   auto fp = service::message_fingerprint(*message, *config);
   if (!fp) return report_error(fp.error().message);
-  auto report = scan::scan_attachments(*message, attachment_limits(*config));
+  auto report = scan::scan_attachments(*message, scan::attachment_limits(config->scan));
   if (args.json) {
     auto hashes = nlohmann::json::array();
     for (const auto& h : report.hashes)

@@ -2,6 +2,7 @@
 #include "service/hash_service.hpp"
 
 #include "policy/fuzzy_inspection.hpp"
+#include "scan/attachment_limits.hpp"
 #include "scan/attachment_scanner.hpp"
 #include "scan/fuzzy_body_text.hpp"
 #include "scan/fuzzy_fingerprint.hpp"
@@ -10,18 +11,6 @@
 
 namespace pw::service {
 namespace {
-
-scan::AttachmentLimits attachment_limits(const config::Config& config) {
-  const auto& c = config.scan;
-  scan::AttachmentLimits limits;
-  limits.max_parts = static_cast<size_t>(c.max_parts);
-  limits.max_depth = static_cast<size_t>(c.max_depth);
-  limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
-  limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
-  limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
-  limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
-  return limits;
-}
 
 Outcome<void> admin_only(const Actor& actor) {
   if (!actor.is_admin()) return forbidden("only an administrator may manage the hash block list");
@@ -81,7 +70,7 @@ Outcome<std::vector<AddedHash>> add_hashes(const Actor& actor, store::Database& 
     if (!fp) return tl::unexpected(fp.error());
     candidate(store::kHashKindFuzzy, *fp, "body text");
     if (r.attachments) {
-      auto report = scan::scan_attachments(*r.message, attachment_limits(config));
+      auto report = scan::scan_attachments(*r.message, scan::attachment_limits(config.scan));
       if (report.limit_hit)
         return invalid("the attachments could not all be read: " + report.limit_reason);
       for (const auto& hash : report.hashes)

@@ -27,6 +27,7 @@
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
 #include "queue/queue_manager.hpp"
+#include "scan/attachment_limits.hpp"
 #include "scan/clamd_client.hpp"
 #include "scan/external_scans.hpp"
 #include "scan/spam_classifier.hpp"
@@ -765,14 +766,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           ctx_.config.fuzzy.enabled && txn_.snapshot && txn_.snapshot->hash_blocks->has_sha256();
       if (txn_.settings->block_macros || txn_.settings->block_pua || hash_blocks) {
         std::string_view scanned = *content;
-        const auto& c = ctx_.config.scan;
-        scan::AttachmentLimits limits;
-        limits.max_parts = static_cast<size_t>(c.max_parts);
-        limits.max_depth = static_cast<size_t>(c.max_depth);
-        limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
-        limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
-        limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
-        limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
+        scan::AttachmentLimits limits = scan::attachment_limits(ctx_.config.scan);
         txn_.attachments = co_await util::run_blocking(
             *ctx_.blocking, [scanned, limits] { return scan::scan_attachments(scanned, limits); });
       }

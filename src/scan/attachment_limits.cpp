@@ -1,0 +1,16 @@
+#include "scan/attachment_limits.hpp"
+
+namespace pw::scan {
+
+AttachmentLimits attachment_limits(const config::ScanConfig& c) {
+  AttachmentLimits limits;
+  limits.max_parts = static_cast<size_t>(c.max_parts);
+  limits.max_depth = static_cast<size_t>(c.max_depth);
+  limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+  limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
+  limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
+  limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
+  return limits;
+}
+
+}  // namespace pw::scan

@@ -1,29 +1,15 @@
 // Domains: the customer domains (admins add, edit and delete them; a domain admin sees and edits
 // only its own: contact, DKIM selector and spam threshold), their aliases, and panel accounts.
 import { useState } from "preact/hooks";
-import { del, errorText, get, patch, post, seg } from "./api";
+import { del, get, patch, post, seg } from "./api";
 import type { Account, Domain, Me, Page } from "./types";
-import { ConfirmButton, ErrorNote, Loading, OkNote, TableWrap, fmtTime, useLoad } from "./ui";
+import { ConfirmButton, ErrorNote, Loading, OkNote, TableWrap, fmtTime, useAction, useLoad } from "./ui";
 
 export function DomainsPage({ me }: { me: Me }) {
   const list = useLoad(() => get<Page<Domain>>("/domains").then((r) => r.items), []);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { notice, error, run } = useAction(() => list.reload());
   const [editing, setEditing] = useState<string | null>(null);
   const admin = me.role === "admin";
-  const run = async (what: () => Promise<unknown>, ok: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await what();
-      setNotice(ok);
-      list.reload();
-      return true;
-    } catch (e) {
-      setError(errorText(e));
-      return false;
-    }
-  };
   return (
     <section>
       <h1>Domains</h1>
@@ -213,21 +199,7 @@ function Accounts({ domains }: { domains: string[] }) {
   const [password, setPassword] = useState("");
   const [role, setRole] = useState<"admin" | "domain">("domain");
   const [domain, setDomain] = useState("");
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const run = async (what: () => Promise<unknown>, ok: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await what();
-      setNotice(ok);
-      list.reload();
-      return true;
-    } catch (e) {
-      setError(errorText(e));
-      return false;
-    }
-  };
+  const { notice, error, run } = useAction(() => list.reload());
   return (
     <div class="card" data-testid="accounts">
       <h2>Panel accounts</h2>

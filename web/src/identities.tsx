@@ -1,31 +1,19 @@
 // Outgoing > Manage identities: who sent through each user (sender address or header identity),
 // their 24-hour counts, and lock/unlock.
 import { useState } from "preact/hooks";
-import { errorText, get, post, qs } from "./api";
+import { get, post, qs } from "./api";
 import type { Identity, Page } from "./types";
-import { ErrorNote, Loading, OkNote, TableWrap, fmtTime, useLoad } from "./ui";
+import { ErrorNote, Loading, OkNote, TableWrap, fmtTime, useAction, useLoad } from "./ui";
 
 export function IdentitiesPage() {
   const [user, setUser] = useState("");
   const [domain, setDomain] = useState("");
   const [lockedOnly, setLockedOnly] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { notice, error, run: act } = useAction(() => list.reload());
   const list = useLoad(
     () => get<Page<Identity>>("/identities" + qs({ user, domain, locked: lockedOnly ? "true" : "", limit: 500 })),
     [user, domain, lockedOnly],
   );
-  const act = async (what: () => Promise<unknown>, ok: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await what();
-      setNotice(ok);
-      list.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
   return (
     <section>
       <h1>Manage identities</h1>

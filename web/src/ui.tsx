@@ -43,6 +43,28 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { data, error, loading, reload };
 }
 
+/** An action's outcome as a notice or an error: `run` clears both, runs it, shows `ok` or the
+ * error, then calls `after` and reloads what the screen shows; true when it worked. */
+export function useAction(reload: () => void) {
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (what: () => Promise<unknown>, ok: string, after?: () => void): Promise<boolean> => {
+    setError(null);
+    setNotice(null);
+    try {
+      await what();
+      setNotice(ok);
+      after?.();
+      reload();
+      return true;
+    } catch (e) {
+      setError(errorText(e));
+      return false;
+    }
+  };
+  return { notice, error, setNotice, setError, run };
+}
+
 export function ErrorNote({ error }: { error: string | null }) {
   if (!error) return null;
   return (

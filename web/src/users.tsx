@@ -5,7 +5,7 @@ import { del, errorText, get, patch, post, qs, seg } from "./api";
 import { navigate } from "./router";
 import { SettingsForm, defsForKind } from "./settingsForm";
 import type { Domain, Kind, Me, Page, SettingDef, User, UserDetail } from "./types";
-import { ConfirmButton, ErrorNote, Loading, OkNote, TableWrap, fmtTime, useLoad } from "./ui";
+import { ConfirmButton, ErrorNote, Loading, OkNote, TableWrap, fmtTime, useAction, useLoad } from "./ui";
 
 const KIND_TITLES: Record<Kind, string> = {
   ip: "Authenticating IP or range",
@@ -19,22 +19,10 @@ export function UsersPage({ me }: { me: Me }) {
   const [kind, setKind] = useState<Kind>("ip");
   const [filterDomain, setFilterDomain] = useState(me.role === "domain" ? me.domain ?? "" : "");
   const [q, setQ] = useState("");
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { notice, error, setNotice, setError, run: act } = useAction(() => users.reload());
   const domains = useLoad(() => get<Page<Domain>>("/domains").then((r) => r.items), []);
   const users = useLoad(() => get<Page<User>>("/users" + qs({ kind, domain: filterDomain, q, limit: 500 })), [kind, filterDomain, q]);
 
-  const act = async (what: () => Promise<unknown>, ok: string) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await what();
-      setNotice(ok);
-      users.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
 
   return (
     <section>
@@ -281,21 +269,8 @@ export function UserPage({ name }: { name: string; me: Me }) {
   const [password2, setPassword2] = useState("");
   const [reason, setReason] = useState("");
   const [resetUnlocks, setResetUnlocks] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { notice, error, setNotice, setError, run: act } = useAction(() => user.reload());
 
-  const act = async (what: () => Promise<unknown>, ok: string, after?: () => void) => {
-    setError(null);
-    setNotice(null);
-    try {
-      await what();
-      setNotice(ok);
-      after?.();
-      user.reload();
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
 
   if (user.loading && !user.data) return <Loading on />;
   if (user.error && !user.data) return <ErrorNote error={user.error} />;

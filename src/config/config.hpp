@@ -157,8 +157,12 @@ struct FuzzyConfig {
 
 // F-SPAM: the native classifier's threshold and model file.
 struct SpamConfig {
-  int64_t threshold = 0;  // points; a domain's spam_threshold overrides it
-  std::string model;      // "" = <data-dir>/spam.model
+  int64_t threshold = 0;         // points; a domain's spam_threshold overrides it
+  int64_t unsure_threshold = 0;  // points; below threshold and at or above this: unsure
+  int64_t min_known_tokens = 0;  // known tokens before the model alone may say spam
+  int64_t learn_weight = 0;      // training messages one admin decision counts as
+  int64_t max_learned = 0;       // decisions kept as examples
+  std::string model;             // "" = <data-dir>/spam.model
 };
 
 // F-BATV: bounce address tag validation (draft-levine-smtp-batv) of outgoing envelope senders.

@@ -334,10 +334,27 @@ const std::array kSettings = {
                 "Campaign-and-user entries the outbreak tracker keeps in memory; oldest go first.",
                 PW_BIND(fuzzy.max_tracked)},
     // [spam]
-    SettingSpec{"spam", "threshold", "50", 1, 100000, "points",
-                "Spam score at or above which a message is spam (the model adds 100 x its "
-                "probability, each rule its points); a domain's spam_threshold overrides it.",
+    SettingSpec{"spam", "threshold", "99", 1, 100000, "points",
+                "Score at or above which a message is spam: held when the user blocks spam, and "
+                "counted towards the automatic lock. The score is 100 x the model's calibrated "
+                "spam probability (GTUBE 1000); a domain's spam_threshold overrides it.",
                 PW_BIND(spam.threshold)},
+    SettingSpec{"spam", "unsure_threshold", "50", 1, 100000, "points",
+                "Score at or above which a message below the spam threshold is unsure: "
+                "delivered, logged with its score and counted apart, never held or locked on.",
+                PW_BIND(spam.unsure_threshold)},
+    SettingSpec{"spam", "min_known_tokens", "20", 0, 100000, "tokens",
+                "Tokens of a message the model must know (have an opinion on) before the model "
+                "alone may call it spam; with fewer it is unsure at most.",
+                PW_BIND(spam.min_known_tokens)},
+    SettingSpec{"spam", "learn_weight", "50", 1, 10000, "messages",
+                "How many training messages one administrator's decision (a release: ham; "
+                "confirm as spam: spam) counts as in the node's model.",
+                PW_BIND(spam.learn_weight)},
+    SettingSpec{"spam", "max_learned", "5000", 1, 1000000, "messages",
+                "Decisions the node keeps as training examples (their tokens, on disk); the "
+                "oldest go first.",
+                PW_BIND(spam.max_learned)},
     SettingSpec{"spam", "model", R"("")", 0, 0, "",
                 "Spam model file made by `postwarden train`; empty = <data-dir>/spam.model. "
                 "Missing: the rules judge alone (event=spam_model_missing).",

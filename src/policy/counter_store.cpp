@@ -65,7 +65,7 @@ std::map<std::string, int64_t> CounterStore::sums(std::string_view subject, int6
                                                   int64_t now) const {
   std::map<std::string, int64_t> out;
   for (auto kind : {counter::kConnections, counter::kMessages, counter::kRecipients,
-                    counter::kInvalidRecipients, counter::kSpam})
+                    counter::kInvalidRecipients, counter::kSpam, counter::kUnsure})
     out[std::string(kind)] = sum(subject, kind, window_s, now);
   return out;
 }

@@ -28,6 +28,7 @@ inline constexpr std::string_view kMessages = "messages";
 inline constexpr std::string_view kRecipients = "recipients";
 inline constexpr std::string_view kInvalidRecipients = "invalid_recipients";
 inline constexpr std::string_view kSpam = "spam";
+inline constexpr std::string_view kUnsure = "unsure";  // F-SPAM: never counts towards a lock
 }  // namespace counter
 
 std::string user_subject(std::string_view user_name);

@@ -34,8 +34,13 @@ ChainResult PolicyChain::run(const Transaction& t, CheckContext& c) const {
   bool monitor = t.settings && t.settings->policy_mode == "monitor";
   for (const auto& check : checks_) {
     Verdict v = check->evaluate(t, c);
-    if (v.passed() && !v.spam) continue;
+    if (v.passed() && !v.spam && !v.unsure) continue;
     if (v.check.empty()) v.check = std::string(check->name());
+    if (v.passed() && v.unsure) {  // F-SPAM unsure: delivered, logged with its score
+      result.decisions.push_back(v);
+      result.verdict.unsure = true;
+      continue;
+    }
     if (v.passed()) {  // spam seen but not blocked (block_spam off): logged, counted
       result.decisions.push_back(v);
       if (!result.verdict.spam) {

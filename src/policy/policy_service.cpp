@@ -114,6 +114,7 @@ void PolicyService::record_decisions(const Transaction& t, const ChainResult& re
     std::string action =
         v.monitor ? "would_" + std::string(to_string(v.action)) : std::string(to_string(v.action));
     if (v.passed() && v.spam) action = "spam_passed";
+    if (v.passed() && v.unsure && !v.spam) action = "unsure";
     spdlog::info(
         "event=policy stage={} check={} action={} client={} sender={} identity={} from=<{}> "
         "reply=\"{}\" reasons=\"{}\"",
@@ -166,6 +167,12 @@ void PolicyService::count_accepted(const Transaction& t) {
   counters_.add(t.identity_subject(), counter::kMessages, 1, t.now);
   counters_.add(t.identity_subject(), counter::kRecipients, n, t.now);
   upsert_identity(t, 1);
+}
+
+// F-SPAM: unsure mail has its own counter; it never counts towards a lock.
+void PolicyService::count_unsure(const Transaction& t) {
+  counters_.add(t.user_subject(), counter::kUnsure, 1, t.now);
+  if (!t.identity.empty()) counters_.add(t.identity_subject(), counter::kUnsure, 1, t.now);
 }
 
 void PolicyService::count_ip_message(const Transaction& t, bool spam) {

@@ -67,6 +67,7 @@ class PolicyService {
   // F-IPREP: every message judged at the end of DATA counts for its client IP, and a spam
   // verdict counts as spam too (the IP's local history, summed by the ip_reputation check).
   void count_ip_message(const Transaction& t, bool spam);
+  void count_unsure(const Transaction& t);
   // From the queue: a permanent failure at delivery counts as an invalid recipient of the user.
   void count_delivery_failure(const std::string& user_name);
 

@@ -25,7 +25,8 @@ struct Verdict {
   std::string reply;  // the SMTP reply for tempfail/reject: "550 5.7.1 ..."
   std::vector<Reason> reasons;
   double score = 0;
-  bool spam = false;     // counts towards automatic locks (F-LOCK)
+  bool spam = false;     // confident spam: counts towards automatic locks (F-LOCK)
+  bool unsure = false;   // the classifier is unsure: passed, logged and counted apart
   bool monitor = false;  // the check is in monitor mode: logged as "would block", not enforced
 
   bool passed() const { return action == Action::kPass; }

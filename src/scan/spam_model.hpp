@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "scan/spam_calibration.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
@@ -27,16 +28,30 @@ Result<ModelKind> parse_model_kind(std::string_view name);
 using FeatureSet = std::vector<std::uint32_t>;  // sorted, unique (TokenSet::features)
 
 struct ModelScore {
-  double probability = 0.5;
+  double probability = 0.5;  // calibrated (spam_calibration.hpp); the raw score without one
+  double raw = 0.5;          // the combination of the clues before calibration
+  std::size_t known = 0;     // tokens the model has an opinion on (Fisher: f(w) off 0.5)
   // The features that weighed most, towards the side of the verdict first: (feature, weight);
   // weight is the token's spam probability (Fisher) or its coefficient (logistic).
   std::vector<std::pair<std::uint32_t, double>> clues;
 };
 
+// Folds of the cross-validation that calibrates a model as it is trained.
+inline constexpr int kCalibrationFolds = 10;
+
 class SpamModel {
  public:
+  // Trains on every message and calibrates on out-of-fold scores of `folds`-fold
+  // cross-validation over the same messages (folds < 2: not calibrated).
+  // `out_of_fold`, when given, receives each message's (raw score, is spam) from the fold that
+  // did not train on it (for reporting what the cut-offs do on the training folders).
   static SpamModel train(ModelKind kind, const std::vector<FeatureSet>& spam,
-                         const std::vector<FeatureSet>& ham);
+                         const std::vector<FeatureSet>& ham, int folds = kCalibrationFolds,
+                         std::vector<std::pair<double, bool>>* out_of_fold = nullptr);
+  // Learning from the administrator's decisions (F-SPAM): each message counts `weight` times.
+  // Fisher only (its counts are additive); a logistic model is unchanged (returns false).
+  bool learn(const std::vector<FeatureSet>& spam, const std::vector<FeatureSet>& ham,
+             std::uint32_t weight);
   static Result<SpamModel> parse(std::string_view bytes);
   static Result<SpamModel> load(const std::string& path);
   std::string serialise() const;
@@ -50,6 +65,11 @@ class SpamModel {
   std::uint32_t spam_messages() const { return spam_messages_; }
   std::uint32_t ham_messages() const { return ham_messages_; }
   std::size_t used_features() const;
+  const Calibration& calibration() const { return calibration_; }
+  // The newest administrator's decision (store id) already folded into this model by
+  // `train --from-decisions`: a gateway learns only the decisions after it.
+  std::uint64_t learned_through() const { return learned_through_; }
+  void set_learned_through(std::uint64_t id) { learned_through_ = id; }
 
  private:
   SpamModel() = default;
@@ -66,6 +86,10 @@ class SpamModel {
   std::vector<float> token_probability_;
   void prepare();
   float bias_ = 0;
+  Calibration calibration_;
+  std::uint64_t learned_through_ = 0;
+  static SpamModel train_raw(ModelKind kind, const std::vector<FeatureSet>& spam,
+                             const std::vector<FeatureSet>& ham);
 };
 
 }  // namespace pw::scan

@@ -1,7 +1,10 @@
-// Heuristic spam rules, each with its score beside it (rspamd's symbols, scores kept with the
-// rule). Scores are points on the classifier's 0-100 scale; they were chosen by how often each
-// rule fires on the training folders' spam and ham (see bench/classifier_eval.sh), never on the
-// held-out messages. Trust: bounded MessageText; every loop is over its bounded fields.
+// Heuristic spam rules (rspamd's symbols). With a model, each rule that fires is a feature of
+// the model ("rule:NAME"): its weight is learned from the training folders like any token's, and
+// the calibrated probability covers it. The points beside each rule are its fallback when no
+// model is loaded (they can make a message unsure, never spam); GTUBE alone is spam by itself.
+// No rule looks at Date or Message-ID: the submission server adds them when missing (RFC 6409
+// 8.2, 8.3), so their absence is no evidence. Trust: bounded MessageText; every loop is over its
+// bounded fields.
 #include "scan/spam_rules.hpp"
 
 #include <fmt/format.h>
@@ -19,10 +22,6 @@ namespace {
 constexpr std::string_view kGtube =
     "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 constexpr double kGtubeScore = 1000;
-
-// RFC 5322 3.6 requires Date; mail user agents add both. Mail without them comes from scripts.
-constexpr double kMissingDateScore = 10;
-constexpr double kMissingMessageIdScore = 10;
 
 constexpr std::size_t kCapsMinLetters = 10;
 constexpr double kCapsMinShare = 0.7;
@@ -96,8 +95,6 @@ bool is_shortener(std::string_view host) {
 
 std::vector<std::string_view> spam_rule_names() {
   return {"GTUBE",
-          "MISSING_DATE",
-          "MISSING_MESSAGE_ID",
           "SUBJECT_ALL_CAPS",
           "URL_SHORTENER",
           "HTML_ONLY_HIDDEN_TEXT",
@@ -111,9 +108,6 @@ std::vector<SpamReason> apply_spam_rules(std::string_view raw, const MessageText
   std::vector<SpamReason> out;
   if (raw.find(kGtube) != std::string_view::npos)
     out.push_back({"GTUBE", "the message contains the GTUBE test string", kGtubeScore});
-  if (t.parsed && !t.has_date) out.push_back({"MISSING_DATE", "no Date header", kMissingDateScore});
-  if (t.parsed && !t.has_message_id)
-    out.push_back({"MISSING_MESSAGE_ID", "no Message-ID header", kMissingMessageIdScore});
   if (subject_mostly_capitals(t.subject))
     out.push_back({"SUBJECT_ALL_CAPS", "subject mostly in capitals", kSubjectCapsScore});
 

@@ -1,6 +1,6 @@
-// Heuristic spam rules (F-SPAM): each rule has a name, fires with a one-line text saying what it
-// saw, and adds its score (points on the classifier's scale, see spam_classifier.hpp). The
-// scores sit next to the rules in spam_rules.cpp. Trust: works on bounded MessageText and on the
+// Heuristic spam rules (F-SPAM): each rule has a name and fires with a one-line text saying what
+// it saw. With a model a rule is one of its features; `score` is the rule's fallback points for
+// a node without a model (see spam_classifier.hpp). Trust: works on bounded MessageText and on the
 // raw message (GTUBE is a byte search).
 #pragma once
 #include <string>
@@ -12,9 +12,9 @@
 namespace pw::scan {
 
 struct SpamReason {
-  std::string rule;  // "MISSING_DATE", "BAYES", ...
+  std::string rule;  // "GTUBE", "BAYES", ...
   std::string text;  // what it saw, one line
-  double score = 0;  // points added to the message's score
+  double score = 0;  // points it added to the message's score
 };
 
 // The rules that fire on this message, in a fixed order.

@@ -95,14 +95,53 @@ class Collector {
   TokenSet out_;
 };
 
+// A UTF-8 sequence at text[i] that is punctuation, a space or a symbol rather than part of a
+// word: Latin-1 punctuation and signs (U+0080..U+00BF but the ordinal and micro signs, × and ÷),
+// general punctuation and spaces (U+2000..U+206F: dashes, quotes, bullets, ellipsis, thin
+// spaces), currency signs, letter-like symbols to dingbats and arrows (U+20A0..U+2BFF), CJK
+// punctuation, variation selectors, the byte order mark and emoji (U+1F000 and up). Its length
+// in bytes, 0 when it is part of a word (letters of every script stay words).
+std::size_t separator_length(std::string_view text, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(text[i]);
+  auto cont = [&](std::size_t k) {
+    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) & 0x3F : 0;
+  };
+  if (b0 == 0xC2 || b0 == 0xC3) {
+    const std::uint32_t cp = ((b0 & 0x1F) << 6) | cont(1);
+    const bool sign = (cp >= 0x80 && cp <= 0xBF && cp != 0xAA && cp != 0xB5 && cp != 0xBA) ||
+                      cp == 0xD7 || cp == 0xF7;
+    return sign ? 2 : 0;
+  }
+  if (b0 >= 0xE0 && b0 < 0xF0) {
+    const std::uint32_t cp = ((b0 & 0x0F) << 12) | (cont(1) << 6) | cont(2);
+    const bool sign = (cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) ||
+                      (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF;
+    return sign ? 3 : 0;
+  }
+  if (b0 >= 0xF0 && b0 < 0xF8) {
+    const std::uint32_t cp = ((b0 & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
+    return cp >= 0x1F000 ? 4 : 0;
+  }
+  return 0;
+}
+
 // Calls `on_word(word)` for each lower-cased word of `text` (a shared buffer).
 template <class F>
 void for_each_word(std::string_view text, F&& on_word) {
   std::string word;
+  auto in_word = [&](std::size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    return word_byte(c) && (c < 0x80 || separator_length(text, i) == 0);
+  };
   for (std::size_t i = 0; i < text.size();) {
-    while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && !in_word(i)) {
+      const std::size_t skip = static_cast<unsigned char>(text[i]) >= 0x80
+                                   ? std::max<std::size_t>(separator_length(text, i), 1)
+                                   : 1;
+      i += skip;
+    }
     const std::size_t start = i;
-    while (i < text.size() && word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    while (i < text.size() && in_word(i)) ++i;
     if (i == start) break;
     std::string_view raw = text.substr(start, i - start);
     while (!raw.empty() && raw.back() == '\'') raw.remove_suffix(1);

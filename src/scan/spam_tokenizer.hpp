@@ -16,7 +16,7 @@
 namespace pw::scan {
 
 // Bumped whenever a token or the hash changes: a model trained on other tokens is refused.
-inline constexpr std::uint32_t kTokenizerVersion = 1;
+inline constexpr std::uint32_t kTokenizerVersion = 2;  // 2: UTF-8 punctuation separates
 inline constexpr std::uint32_t kFeatureBits = 20;
 inline constexpr std::uint32_t kFeatureCount = 1u << kFeatureBits;
 // Tokens taken from one message (words beyond it are not read): bounds the work per message.

@@ -786,28 +786,34 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       // F-FUZZY and F-SPAM read the same body text: one MIME walk, one worker hop. The classifier
       // runs always, so spam counts even when it is not blocked.
       const bool fuzzy_on = ctx_.config.fuzzy.enabled && txn_.snapshot;
-      const scan::SpamClassifier* classifier = ctx_.spam_classifier.get();
+      // This scan keeps the classifier it loaded, even if learning replaces it meanwhile.
+      const auto classifier_ref = ctx_.spam_classifier.load();
+      const scan::SpamClassifier* classifier = classifier_ref.get();
       if (fuzzy_on || classifier) {
         const std::string_view raw = *content;
         const scan::AttachmentReport* scanned = txn_.attachments ? &*txn_.attachments : nullptr;
         auto blocks = fuzzy_on ? txn_.snapshot->hash_blocks : nullptr;
         auto* tracker = ctx_.outbreaks.get();
         auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy);
-        const double threshold = static_cast<double>(txn_.domain && txn_.domain->spam_threshold
-                                                         ? *txn_.domain->spam_threshold
-                                                         : ctx_.config.spam.threshold);
+        const auto& spam_config = ctx_.config.spam;
+        const scan::SpamCutoffs cutoffs{
+            static_cast<double>(txn_.domain && txn_.domain->spam_threshold
+                                    ? *txn_.domain->spam_threshold
+                                    : spam_config.threshold),
+            static_cast<double>(spam_config.unsure_threshold),
+            static_cast<std::size_t>(spam_config.min_known_tokens)};
         const scan::MimeTextLimits limits =
             classifier ? classifier->limits() : scan::MimeTextLimits{};
         auto [fuzzy, spam] = co_await util::run_blocking(
             *ctx_.blocking, [raw, scanned, blocks, tracker, subject = txn_.user_subject(),
-                             now = txn_.now, options, classifier, threshold, limits] {
+                             now = txn_.now, options, classifier, cutoffs, limits] {
               const scan::MessageText text = scan::extract_message_text(raw, limits);
               std::optional<policy::FuzzyResult> f;
               std::optional<scan::SpamReport> s;
               if (blocks)
                 f = policy::inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now,
                                                options);
-              if (classifier) s = classifier->classify_text(raw, text, threshold);
+              if (classifier) s = classifier->classify_text(raw, text, cutoffs);
               return std::pair{std::move(f), std::move(s)};
             });
         txn_.fuzzy = std::move(fuzzy);
@@ -818,6 +824,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scan_started)
               .count()));
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
+      if (result.verdict.unsure && !result.verdict.spam) ctx_.policy->count_unsure(txn_);
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;
     }

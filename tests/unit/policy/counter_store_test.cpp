@@ -86,7 +86,8 @@ TEST_F(CounterStoreTest, LongWindowsUseHourBuckets) {
   EXPECT_EQ(counters.sum(kUser, counter::kRecipients, 7 * 86400, kDay0 + 86400 + 5 * 3600), 10);
   EXPECT_EQ(counters.sum(kUser, counter::kRecipients, 30 * 86400, kDay0 + 29 * 86400), 10);
   auto all = counters.sums(kUser, 86400, kDay0 + 86399);
-  EXPECT_EQ(all.size(), 5u);
+  EXPECT_EQ(all.size(), 6u);
+  EXPECT_EQ(all["unsure"], 0);
   EXPECT_EQ(all["recipients"], 10);
   EXPECT_EQ(all["connections"], 0);
   EXPECT_EQ(all["spam"], 0);

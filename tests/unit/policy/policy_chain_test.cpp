@@ -78,7 +78,7 @@ class PolicyChainTest : public ::testing::Test {
     if (t.stage != Stage::kData || t.spam) return chain.run(t, context);
     // As the session does at end of DATA: the spam classifier (rules alone here) fills t.spam.
     Transaction scanned = t;
-    scanned.spam = scan::SpamClassifier(std::nullopt, {}).classify(t.message, 50);
+    scanned.spam = scan::SpamClassifier(std::nullopt, {}).classify(t.message, {});
     return chain.run(scanned, context);
   }
 
@@ -363,6 +363,30 @@ TEST_F(PolicyChainTest, GtubeIsQuarantinedAsSpam) {
   Transaction mail = transaction(Stage::kMail);
   mail.message = message;
   expect_passed(run(mail));
+}
+
+// F-SPAM: unsure mail is delivered: a passed decision with its score, never spam, never held,
+// whatever block_spam says.
+TEST_F(PolicyChainTest, UnsureMailPassesWithALoggedDecisionAndIsNotSpam) {
+  Transaction t = transaction(Stage::kData);
+  scan::SpamReport report;
+  report.score = 80;
+  report.threshold = 99;
+  report.unsure_threshold = 50;
+  report.verdict = scan::SpamVerdict::kUnsure;
+  report.unsure = true;
+  report.reasons.push_back({"BAYES", "fisher model: spam probability 0.800", 80});
+  t.spam = report;
+  auto r = run(t);
+  EXPECT_TRUE(r.verdict.passed());
+  EXPECT_FALSE(r.verdict.spam);
+  EXPECT_TRUE(r.verdict.unsure);
+  ASSERT_EQ(r.decisions.size(), 1u);
+  EXPECT_EQ(r.decisions[0].check, "spam");
+  EXPECT_TRUE(r.decisions[0].unsure);
+  EXPECT_FALSE(r.decisions[0].spam);
+  EXPECT_TRUE(r.decisions[0].reply.empty());
+  EXPECT_EQ(r.decisions[0].reasons.back().rule, "spam_unsure");
 }
 
 TEST_F(PolicyChainTest, SpamThatIsNotBlockedPassesButIsReported) {

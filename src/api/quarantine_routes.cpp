@@ -7,6 +7,7 @@
 #include "api/route_support.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/mail_injector.hpp"
+#include "service/learning_service.hpp"
 #include "service/quarantine_service.hpp"
 #include "service/release_signer.hpp"
 #include "smtp/server_context.hpp"
@@ -75,13 +76,23 @@ http::Response release(ApiContext& context, const service::Actor& actor,
       via.signer = service::make_release_signer([policy] { return policy->snapshot(); },
                                                 server->dkim_keys, server->dkim_options);
     }
-  } else {
-    via.config = &context.config();
   }
+  via.config = &context.config();  // the spool's signer without a gateway; learning always
   auto released = service::release_quarantined(actor, **db, context.data_dir(), id_of(request),
                                                "api:" + actor.name, via);
   return answer(released, [](const service::Released& r) {
     return nlohmann::json{{"released", true}, {"queue_id", r.queue_id}, {"text", r.text}};
+  });
+}
+
+http::Response confirm_spam(ApiContext& context, const service::Actor& actor,
+                            const http::Request& request) {
+  auto db = database_of(context);
+  if (!db) return failure_response(db.error());
+  auto learned = service::confirm_spam(actor, **db, context.data_dir(), id_of(request),
+                                       "api:" + actor.name, context.config());
+  return answer(learned, [](const service::Learned& l) {
+    return nlohmann::json{{"id", l.id}, {"learned", l.label}, {"text", l.text}};
   });
 }
 
@@ -160,6 +171,17 @@ void add_quarantine_routes(RouteTable& table) {
                       {{"released", true},
                        {"queue_id", "R9z8y7x6"},
                        {"text", "released Q1a2b3c4d as queue id R9z8y7x6"}}}});
+  table.add(
+      {http::Method::kPost, "/api/v1/quarantine/{id}/confirm-spam", Access::kAdminOnly,
+       confirm_spam,
+       RouteDoc{"quarantine",
+                "Confirm a quarantined message as spam: the node's model learns from it "
+                "(administrators only; a release teaches it ham)",
+                nlohmann::json::array(),
+                nullptr,
+                {{"id", "Q1a2b3c4d"},
+                 {"learned", "spam"},
+                 {"text", "confirmed Q1a2b3c4d as spam: the node's model learns from it"}}}});
   table.add({http::Method::kDelete, "/api/v1/quarantine/{id}", Access::kLoggedIn, remove,
              RouteDoc{"quarantine", "Delete a quarantined message", nlohmann::json::array(),
                       nullptr, nullptr}});

@@ -18,6 +18,7 @@
 #include "app/serve_lock.hpp"
 #include "quarantine/quarantine_store.hpp"
 #include "queue/header_summary.hpp"
+#include "service/learning_service.hpp"
 #include "service/quarantine_service.hpp"
 #include "store/node_database.hpp"
 
@@ -122,19 +123,31 @@ int release_quarantined(const GlobalOptions& options, const QuarantineArgs& args
   via.other_gateway_running = serve_is_running(options.data_dir);
   via.wait = kCommandWait;
   Result<config::Config> config = config::Config{};
-  if (!via.other_gateway_running) {
-    // Errors the admin can fix come first: the release checks the id before it needs the config.
-    auto row = quarantine::QuarantineStore(*db, options.data_dir).find(args.id);
-    if (row && *row && (*row)->status == "held") {
-      config = load_node_config(options);
-      if (!config) return report_error(config.error().message);
-    }
+  // Errors the admin can fix come first: the release checks the id before it needs the config
+  // (for the spool's signer without a gateway, and for learning from the release).
+  auto row = quarantine::QuarantineStore(*db, options.data_dir).find(args.id);
+  if (row && *row && (*row)->status == "held") {
+    config = load_node_config(options);
+    if (!config) return report_error(config.error().message);
     via.config = &*config;
   }
   auto released = service::release_quarantined(service::Actor::cli(), *db, options.data_dir,
                                                args.id, invoking_user(), via);
   if (!released) return report_error(released.error().message);
   std::cout << released->text << "\n";
+  return 0;
+}
+
+// F-SPAM: "confirm as spam" teaches the node's model; the message stays where it is.
+int confirm_spam(const GlobalOptions& options, const QuarantineArgs& args) {
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return report_error(db.error().message);
+  auto config = load_node_config(options);
+  if (!config) return report_error(config.error().message);
+  auto learned = service::confirm_spam(service::Actor::cli(), *db, options.data_dir, args.id,
+                                       invoking_user(), *config);
+  if (!learned) return report_error(learned.error().message);
+  std::cout << learned->text << "\n";
   return 0;
 }
 
@@ -175,6 +188,12 @@ void register_quarantine_commands(CLI::App& app, Action& action) {
   release->add_option("id", args->id, "Quarantine id")->required();
   release->callback([&action, args] {
     action = [args](const GlobalOptions& o) { return release_quarantined(o, *args); };
+  });
+  auto* confirm = quarantine->add_subcommand(
+      "confirm-spam", "Confirm a quarantined message as spam: the node's model learns from it");
+  confirm->add_option("id", args->id, "Quarantine id")->required();
+  confirm->callback([&action, args] {
+    action = [args](const GlobalOptions& o) { return confirm_spam(o, *args); };
   });
   auto* remove = quarantine->add_subcommand("delete", "Delete a quarantined message");
   remove->add_option("id", args->id, "Quarantine id")->required();

@@ -21,11 +21,14 @@
 #include <vector>
 
 #include "app/cli.hpp"
+#include "app/spam_model_loader.hpp"
 #include "scan/mime_text.hpp"
 #include "scan/spam_classifier.hpp"
 #include "scan/spam_model.hpp"
 #include "scan/spam_rules.hpp"
 #include "scan/spam_tokenizer.hpp"
+#include "store/node_database.hpp"
+#include "store/spam_example_repository.hpp"
 
 namespace pw::app {
 namespace {
@@ -34,8 +37,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 struct TrainArgs {
-  std::string spam_dir;
-  std::string ham_dir;
+  std::vector<std::string> spam_dirs;
+  std::vector<std::string> ham_dirs;
+  bool from_decisions = false;
+  std::string base;  // --from-decisions without folders: the model to start from
   std::string out;
   std::string algorithm = "fisher";
   int cross_validate = 0;
@@ -69,22 +74,11 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 scan::MimeTextLimits limits_from(const config::Config& config) {
-  scan::MimeTextLimits limits;
-  limits.max_parts = static_cast<std::size_t>(config.scan.max_parts);
-  limits.max_depth = static_cast<std::size_t>(config.scan.max_depth);
-  limits.max_decoded_bytes = static_cast<std::uint64_t>(config.scan.max_decoded_bytes);
-  return limits;
+  return mime_text_limits(config.scan);
 }
 
-// What training keeps of one message: its features, and the points of the rules (which do not
-// depend on the model), for cross-validating the combined score.
-struct Example {
-  scan::FeatureSet features;
-  double rule_points = 0;
-};
-
-Result<std::vector<Example>> read_folder(const std::string& dir,
-                                         const scan::MimeTextLimits& limits) {
+Result<std::vector<scan::FeatureSet>> read_folder(const std::string& dir,
+                                                  const scan::MimeTextLimits& limits) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return fail(dir + " is not a directory");
   std::vector<fs::path> files;
@@ -92,99 +86,141 @@ Result<std::vector<Example>> read_folder(const std::string& dir,
     if (entry.is_regular_file()) files.push_back(entry.path());
   if (ec) return fail("cannot list " + dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
-  std::vector<Example> out;
+  std::vector<scan::FeatureSet> out;
   out.reserve(files.size());
   for (const auto& path : files) {
     auto bytes = read_file(path.string());
     if (!bytes) return tl::unexpected(bytes.error());
-    const auto text = scan::extract_message_text(*bytes, limits);
-    Example e;
-    e.features = scan::tokenize(text).features;
-    for (const auto& r : scan::apply_spam_rules(*bytes, text)) e.rule_points += r.score;
-    out.push_back(std::move(e));
+    out.push_back(scan::message_features(*bytes, scan::extract_message_text(*bytes, limits)));
   }
   if (out.empty()) return fail(dir + " holds no files");
   return out;
 }
 
-struct Confusion {
-  std::size_t tp = 0, fp = 0, fn = 0, tn = 0;
-  void add(bool spam, bool said_spam) {
-    if (spam)
-      (said_spam ? tp : fn)++;
-    else
-      (said_spam ? fp : tn)++;
+Result<std::vector<scan::FeatureSet>> read_folders(const std::vector<std::string>& dirs,
+                                                   const scan::MimeTextLimits& limits) {
+  std::vector<scan::FeatureSet> out;
+  for (const auto& dir : dirs) {
+    auto one = read_folder(dir, limits);
+    if (!one) return tl::unexpected(one.error());
+    for (auto& f : *one) out.push_back(std::move(f));
   }
-  std::string text() const {
-    const double precision = tp + fp ? static_cast<double>(tp) / (tp + fp) : 0;
-    const double recall = tp + fn ? static_cast<double>(tp) / (tp + fn) : 0;
-    const double fpr = fp + tn ? static_cast<double>(fp) / (fp + tn) : 0;
-    return fmt::format("precision {:.4f} recall {:.4f} fpr {:.4f} (tp {} fp {} fn {} tn {})",
-                       precision, recall, fpr, tp, fp, fn, tn);
-  }
-};
+  return out;
+}
 
-// K-fold cross-validation over the training folders only: message i of each class is in fold
-// i mod K. Prints, per algorithm, the model alone (p >= 0.5) and model + rules (>= threshold).
-void cross_validate(const std::vector<Example>& spam, const std::vector<Example>& ham, int folds,
-                    double threshold) {
-  for (auto kind : {scan::ModelKind::kFisher, scan::ModelKind::kLogistic}) {
-    Confusion alone;
-    Confusion combined;
-    const auto start = Clock::now();
-    for (int k = 0; k < folds; ++k) {
-      std::vector<scan::FeatureSet> train_spam, train_ham;
-      for (std::size_t i = 0; i < spam.size(); ++i)
-        if (static_cast<int>(i % folds) != k) train_spam.push_back(spam[i].features);
-      for (std::size_t i = 0; i < ham.size(); ++i)
-        if (static_cast<int>(i % folds) != k) train_ham.push_back(ham[i].features);
-      const auto model = scan::SpamModel::train(kind, train_spam, train_ham);
-      auto judge = [&](const std::vector<Example>& set, bool is_spam) {
-        for (std::size_t i = 0; i < set.size(); ++i) {
-          if (static_cast<int>(i % folds) != k) continue;
-          const double p = model.score(set[i].features).probability;
-          alone.add(is_spam, p >= 0.5);
-          combined.add(is_spam, scan::kModelPoints * p + set[i].rule_points >= threshold);
-        }
-      };
-      judge(spam, true);
-      judge(ham, false);
+scan::SpamCutoffs cutoffs_from(const config::Config& config) {
+  return {static_cast<double>(config.spam.threshold),
+          static_cast<double>(config.spam.unsure_threshold),
+          static_cast<std::size_t>(config.spam.min_known_tokens)};
+}
+
+// What the configured cut-offs do on the training folders, by the cross-validation that
+// calibrated the model (each message scored by a model that did not train on it). The known
+// token rule is not applied here (it needs the message, not only its score).
+void print_cross_validation(const scan::SpamModel& model,
+                            const std::vector<std::pair<double, bool>>& out_of_fold,
+                            const scan::SpamCutoffs& cutoffs, int folds) {
+  std::size_t spam = 0, ham = 0, spam_caught = 0, spam_unsure = 0, ham_spam = 0, ham_unsure = 0;
+  for (const auto& [raw, is_spam] : out_of_fold) {
+    const double points = scan::kModelPoints * model.calibration().apply(raw);
+    const bool said_spam = points >= cutoffs.threshold;
+    const bool said_unsure = !said_spam && points >= cutoffs.unsure_threshold;
+    if (is_spam) {
+      ++spam;
+      spam_caught += said_spam;
+      spam_unsure += said_unsure;
+    } else {
+      ++ham;
+      ham_spam += said_spam;
+      ham_unsure += said_unsure;
     }
-    std::cout << fmt::format("cv {} {}-fold model alone:   {}\n", to_string(kind), folds,
-                             alone.text());
-    std::cout << fmt::format("cv {} {}-fold model + rules: {} ({:.1f} s)\n", to_string(kind), folds,
-                             combined.text(), seconds_since(start));
   }
+  auto share = [](std::size_t n, std::size_t of) { return of ? static_cast<double>(n) / of : 0.0; };
+  std::cout << fmt::format(
+      "cross-validation ({} folds, threshold {:.0f}, unsure {:.0f}): spam recall {:.4f} "
+      "(unsure {:.4f}), ham fpr {:.4f} (unsure {:.4f}); {} spam, {} ham\n",
+      folds, cutoffs.threshold, cutoffs.unsure_threshold,
+      share(spam_caught, spam), share(spam_unsure, spam), share(ham_spam, ham),
+      share(ham_unsure, ham), spam, ham);
+  std::cout << "calibration (raw score up to: probability):";
+  for (const auto& step : model.calibration().steps())
+    std::cout << fmt::format(" {:.4g}:{:.4f}", step.upper, step.probability);
+  std::cout << "\n";
+}
+
+Result<scan::SpamModel> train_on_folders(const config::Config& config, const TrainArgs& args) {
+  auto kind = scan::parse_model_kind(args.algorithm);
+  if (!kind) return tl::unexpected(kind.error());
+  const auto limits = limits_from(config);
+  const auto start = Clock::now();
+  auto spam = read_folders(args.spam_dirs, limits);
+  if (!spam) return tl::unexpected(spam.error());
+  auto ham = read_folders(args.ham_dirs, limits);
+  if (!ham) return tl::unexpected(ham.error());
+  std::cout << fmt::format("spam messages: {}\nham messages: {}\nread and tokenized in {:.2f} s\n",
+                           spam->size(), ham->size(), seconds_since(start));
+  const auto train_start = Clock::now();
+  std::vector<std::pair<double, bool>> out_of_fold;
+  const int folds = args.cross_validate > 1 ? args.cross_validate : scan::kCalibrationFolds;
+  auto model = scan::SpamModel::train(*kind, *spam, *ham, folds, &out_of_fold);
+  print_cross_validation(model, out_of_fold, cutoffs_from(config), folds);
+  std::cout << fmt::format("algorithm: {}\ntrained and calibrated in {:.2f} s\n", to_string(*kind),
+                           seconds_since(train_start));
+  return model;
+}
+
+// F-SPAM: the administrator's decisions after the ones `model` holds, each counted
+// [spam] learn_weight times; the model then records the newest one it holds.
+Result<void> fold_in_decisions(const GlobalOptions& options, const config::Config& config,
+                               scan::SpamModel& model) {
+  if (options.data_dir.empty()) return fail("--from-decisions needs --data-dir DIR");
+  auto db = store::open_node_database(options.data_dir);
+  if (!db) return tl::unexpected(db.error());
+  auto examples = store::SpamExampleRepository(*db).all(
+      scan::kTokenizerVersion, scan::kFeatureCount, static_cast<int64_t>(model.learned_through()));
+  if (!examples) return tl::unexpected(examples.error());
+  std::vector<scan::FeatureSet> spam, ham;
+  std::uint64_t newest = model.learned_through();
+  for (auto& e : *examples) {
+    (e.spam ? spam : ham).push_back(std::move(e.features));
+    newest = std::max<std::uint64_t>(newest, static_cast<std::uint64_t>(e.id));
+  }
+  if (!model.learn(spam, ham, static_cast<std::uint32_t>(config.spam.learn_weight)))
+    return fail("only a fisher model learns from decisions");
+  model.set_learned_through(newest);
+  std::cout << fmt::format("decisions folded in: {} spam, {} ham (each counted {} times)\n",
+                           spam.size(), ham.size(), config.spam.learn_weight);
+  return {};
 }
 
 int train(const GlobalOptions& options, const TrainArgs& args) {
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
-  auto kind = scan::parse_model_kind(args.algorithm);
-  if (!kind) return report_error(kind.error().message);
-  const auto limits = limits_from(*config);
-  const auto start = Clock::now();
-  auto spam = read_folder(args.spam_dir, limits);
-  if (!spam) return report_error(spam.error().message);
-  auto ham = read_folder(args.ham_dir, limits);
-  if (!ham) return report_error(ham.error().message);
-  const double read_s = seconds_since(start);
-  std::cout << fmt::format("spam messages: {}\nham messages: {}\nread and tokenized in {:.2f} s\n",
-                           spam->size(), ham->size(), read_s);
-  if (args.cross_validate > 1)
-    cross_validate(*spam, *ham, args.cross_validate, static_cast<double>(config->spam.threshold));
-
-  const auto train_start = Clock::now();
-  std::vector<scan::FeatureSet> spam_sets, ham_sets;
-  for (auto& e : *spam) spam_sets.push_back(std::move(e.features));
-  for (auto& e : *ham) ham_sets.push_back(std::move(e.features));
-  const auto model = scan::SpamModel::train(*kind, spam_sets, ham_sets);
-  if (auto saved = model.save(args.out); !saved) return report_error(saved.error().message);
+  const bool folders = !args.spam_dirs.empty() || !args.ham_dirs.empty();
+  if (folders && (args.spam_dirs.empty() || args.ham_dirs.empty()))
+    return report_error("train needs both --spam DIR and --ham DIR");
+  if (!folders && !args.from_decisions)
+    return report_error("train needs --spam DIR and --ham DIR, or --from-decisions");
+  Result<scan::SpamModel> model = fail("no model");
+  if (folders) {
+    model = train_on_folders(*config, args);
+  } else {
+    std::string base = args.base;
+    if (base.empty())
+      base = config->spam.model.empty() ? (fs::path(options.data_dir) / "spam.model").string()
+                                        : config->spam.model;
+    model = scan::SpamModel::load(base);
+  }
+  if (!model) return report_error(model.error().message);
+  if (args.from_decisions) {
+    if (auto folded = fold_in_decisions(options, *config, *model); !folded)
+      return report_error(folded.error().message);
+  }
+  if (auto saved = model->save(args.out); !saved) return report_error(saved.error().message);
   std::error_code ec;
   const auto size = fs::file_size(args.out, ec);
-  std::cout << fmt::format(
-      "algorithm: {}\nfeatures: {}\ntrained in {:.2f} s\nmodel: {} ({} bytes)\n", to_string(*kind),
-      model.used_features(), seconds_since(train_start), args.out, ec ? 0 : size);
+  std::cout << fmt::format("features: {}\nmodel: {} ({} bytes)\n", model->used_features(),
+                           args.out, ec ? 0 : size);
   return 0;
 }
 
@@ -193,9 +229,11 @@ nlohmann::json report_json(const std::string& file, const scan::SpamReport& r) {
   for (const auto& reason : r.reasons)
     reasons.push_back({{"rule", reason.rule}, {"text", reason.text}, {"score", reason.score}});
   nlohmann::json out = {{"file", file},
-                        {"verdict", r.spam ? "spam" : "ham"},
+                        {"verdict", to_string(r.verdict)},
                         {"score", r.score},
                         {"threshold", r.threshold},
+                        {"unsure_threshold", r.unsure_threshold},
+                        {"known_tokens", r.known_tokens},
                         {"reasons", reasons}};
   out["model_probability"] =
       r.model_probability ? nlohmann::json(*r.model_probability) : nlohmann::json(nullptr);
@@ -225,7 +263,7 @@ int scan_files(const GlobalOptions& options, const ScanArgs& args) {
     }
   }
   const scan::SpamClassifier classifier(std::move(model), limits_from(*config));
-  const double threshold = static_cast<double>(config->spam.threshold);
+  const scan::SpamCutoffs cutoffs = cutoffs_from(*config);
 
   int status = 0;
   auto all = nlohmann::json::array();
@@ -238,15 +276,16 @@ int scan_files(const GlobalOptions& options, const ScanArgs& args) {
       continue;
     }
     const double start = thread_cpu_seconds();
-    const auto report = classifier.classify(*bytes, threshold);
+    const auto report = classifier.classify(*bytes, cutoffs);
     busy_s += thread_cpu_seconds() - start;
     ++scanned;
     if (args.json) {
       all.push_back(report_json(file, report));
       continue;
     }
-    std::cout << fmt::format("{}: {} score {:.1f} threshold {:.0f}\n", file,
-                             report.spam ? "spam" : "ham", report.score, report.threshold);
+    std::cout << fmt::format("{}: {} score {:.1f} threshold {:.0f} unsure {:.0f}\n", file,
+                             to_string(report.verdict), report.score, report.threshold,
+                             report.unsure_threshold);
     for (const auto& r : report.reasons)
       std::cout << fmt::format("  {} {:+.1f} {}\n", r.rule, r.score, r.text);
   }
@@ -263,15 +302,21 @@ int scan_files(const GlobalOptions& options, const ScanArgs& args) {
 void register_scan_commands(CLI::App& app, Action& action) {
   auto train_args = std::make_shared<TrainArgs>();
   auto* train_cmd = app.add_subcommand("train", "Train the spam model from spam and ham folders");
-  train_cmd->add_option("--spam", train_args->spam_dir, "Folder of spam messages, one per file")
-      ->required();
-  train_cmd->add_option("--ham", train_args->ham_dir, "Folder of ham messages, one per file")
-      ->required();
+  train_cmd->add_option("--spam", train_args->spam_dirs,
+                        "Folder of spam messages, one per file (may be given more than once)");
+  train_cmd->add_option("--ham", train_args->ham_dirs,
+                        "Folder of ham messages, one per file (may be given more than once)");
+  train_cmd->add_flag("--from-decisions", train_args->from_decisions,
+                      "Fold in the administrator's releases (ham) and confirmed spam of the "
+                      "node's database");
+  train_cmd->add_option("--base", train_args->base,
+                        "With --from-decisions and no folders: the model to start from "
+                        "(default: [spam] model or <data-dir>/spam.model)");
   train_cmd->add_option("--out", train_args->out, "Model file to write")->required();
   train_cmd->add_option("--algorithm", train_args->algorithm, "fisher (default) or logistic");
   train_cmd
       ->add_option("--cross-validate", train_args->cross_validate,
-                   "Also compare the algorithms by K-fold cross-validation on these folders")
+                   "Folds of the cross-validation that calibrates the model (default 10)")
       ->check(CLI::Range(2, 20));
   train_cmd->callback([&action, train_args] {
     action = [train_args](const GlobalOptions& options) { return train(options, *train_args); };

@@ -36,6 +36,7 @@
 #include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/clamd_client.hpp"
+#include "app/spam_model_loader.hpp"
 #include "scan/spam_classifier.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
@@ -97,31 +98,6 @@ void configure_logging() {
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   logger->flush_on(spdlog::level::info);
   spdlog::set_default_logger(logger);
-}
-
-// F-SPAM: the classifier every session shares. A missing or unreadable model is logged once and
-// the rules judge alone; it never stops the server.
-std::shared_ptr<const scan::SpamClassifier> load_spam_classifier(
-    const config::Config& config, const std::filesystem::path& data_dir) {
-  const std::string path =
-      config.spam.model.empty() ? (data_dir / "spam.model").string() : config.spam.model;
-  scan::MimeTextLimits limits;
-  limits.max_parts = static_cast<size_t>(config.scan.max_parts);
-  limits.max_depth = static_cast<size_t>(config.scan.max_depth);
-  limits.max_decoded_bytes = static_cast<uint64_t>(config.scan.max_decoded_bytes);
-  std::optional<scan::SpamModel> model;
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    spdlog::warn("event=spam_model_missing path={} effect=rules_only", path);
-  } else if (auto loaded = scan::SpamModel::load(path); !loaded) {
-    spdlog::error("event=spam_model_error path={} error=\"{}\" effect=rules_only", path,
-                  loaded.error().message);
-  } else {
-    spdlog::info("event=spam_model_loaded path={} algorithm={} spam={} ham={}", path,
-                 scan::to_string(loaded->kind()), loaded->spam_messages(), loaded->ham_messages());
-    model = std::move(*loaded);
-  }
-  return std::make_shared<const scan::SpamClassifier>(std::move(model), limits);
 }
 
 int serve(const GlobalOptions& global, const ServeOptions& options) {
@@ -238,7 +214,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   ctx->policy = policy;
   ctx->outbreaks =
       std::make_shared<policy::OutbreakTracker>(static_cast<size_t>(config.fuzzy.max_tracked));
-  ctx->spam_classifier = load_spam_classifier(config, data_dir);
+  SpamModelLoader spam_models(config, data_dir);  // F-SPAM, with the admin's decisions
+  ctx->spam_classifier.store(spam_models.refresh(*db));
   if (config.dkim.enabled) {  // F-DKIM
     ctx->dkim_keys =
         std::make_shared<dkim::KeyCache>(dkim::KeyStore(dkim::KeyStore::default_dir(data_dir)));
@@ -449,6 +426,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     ctx->directory.store(*fresh);
     if (auto r = policy->reload(*database); !r)
       spdlog::error("event=policy_reload_failed error=\"{}\"", r.error().message);
+    if (auto fresh = spam_models.refresh(*database)) ctx->spam_classifier.store(fresh);
     if (auto fresh_batv = batv::load_batv_snapshot(*database, config.batv)) {  // F-BATV
       ctx->batv.store(*fresh_batv);
       queue_manager.set_batv(*fresh_batv);

@@ -1,6 +1,8 @@
 // See quarantine_service.hpp.
 #include "service/quarantine_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -10,6 +12,7 @@
 #include "queue/mail_injector.hpp"
 #include "queue/spool.hpp"
 #include "scan/mime_text.hpp"
+#include "service/learning_service.hpp"
 #include "service/release_signer.hpp"
 #include "service/scope.hpp"
 
@@ -102,9 +105,35 @@ Outcome<void> delete_quarantined(const Actor& actor, store::Database& db,
   return {};
 }
 
+namespace {
+
+Outcome<Released> release_now(const Actor& actor, store::Database& db,
+                              const std::filesystem::path& data_dir, const std::string& id,
+                              const std::string& released_by, const ReleaseVia& via);
+
+}  // namespace
+
+// F-SPAM: a release is a ham example for the node's model (after the release: it stands even if
+// learning fails, which is logged).
 Outcome<Released> release_quarantined(const Actor& actor, store::Database& db,
                                       const std::filesystem::path& data_dir, const std::string& id,
                                       const std::string& released_by, const ReleaseVia& via) {
+  auto released = release_now(actor, db, data_dir, id, released_by, via);
+  if (released && via.config) {
+    if (auto learned = learn_from_release(db, data_dir, id, released_by, *via.config); !learned)
+      spdlog::error("event=learn_failed id={} label=ham error=\"{}\"", id,
+                    learned.error().message);
+    else
+      spdlog::info("event=learned id={} label=ham by={}", id, released_by);
+  }
+  return released;
+}
+
+namespace {
+
+Outcome<Released> release_now(const Actor& actor, store::Database& db,
+                              const std::filesystem::path& data_dir, const std::string& id,
+                              const std::string& released_by, const ReleaseVia& via) {
   if (auto admin = require_admin(actor); !admin)
     return forbidden("only an administrator may release quarantined messages");
   quarantine::QuarantineStore store(db, data_dir);
@@ -155,6 +184,8 @@ Outcome<Released> release_quarantined(const Actor& actor, store::Database& db,
   return Released{*queue_id, "released " + id + " as queue id " + *queue_id +
                                  "; no gateway is running: it is delivered when it starts"};
 }
+
+}  // namespace
 
 std::vector<std::pair<std::string, std::string>> header_fields(std::string_view message) {
   std::vector<std::pair<std::string, std::string>> fields;

@@ -60,6 +60,8 @@ struct ReleaseVia {
   bool other_gateway_running = false;
   std::chrono::milliseconds wait{10000};
   // No gateway at all: written to the spool (signed when [dkim] is on), sent at the next start.
+  // Also the [scan] limits and [spam] bounds of learning from the release (F-SPAM): set by
+  // every caller; without it the release teaches nothing.
   const config::Config* config = nullptr;
 };
 

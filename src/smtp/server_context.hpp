@@ -86,8 +86,10 @@ struct ServerContext {
   policy::PolicyService* policy = nullptr;
   // F-FUZZY: who sent which campaign recently (null: no outbreak detection).
   std::shared_ptr<policy::OutbreakTracker> outbreaks;
-  // F-SPAM: the spam classifier, loaded once at start and shared read-only (null: no scan).
-  std::shared_ptr<const scan::SpamClassifier> spam_classifier;
+  // F-SPAM: the spam classifier, shared read-only; replaced whole when the administrator's
+  // decisions change (app/spam_model_loader). A session keeps the one it loaded for its scan.
+  // Null: no scan.
+  std::atomic<std::shared_ptr<const scan::SpamClassifier>> spam_classifier;
   // F-DKIM: the signing keys of <data-dir>/dkim and the signer's options (both null: nothing is
   // signed, as with [dkim] enabled = false).
   std::shared_ptr<dkim::KeyCache> dkim_keys;

@@ -384,6 +384,26 @@ CREATE INDEX decisions_action ON decisions(action, at);
 ALTER TABLE decisions ADD COLUMN reasons_json TEXT NOT NULL DEFAULT '';
 )sql";
 
+// 13: the administrator's spam decisions (F-SPAM learning): a release is a ham example, "confirm
+// as spam" a spam example; one row per quarantined message (a later decision replaces it), with
+// the message's model features (varint deltas, hex) and the tokenizer version they were made
+// with. A change bumps the config generation, so running gateways rebuild their model.
+constexpr std::string_view kSpamExamples = R"sql(
+CREATE TABLE spam_examples (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  source TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL CHECK(label IN ('spam', 'ham')),
+  tokenizer INTEGER NOT NULL,
+  features TEXT NOT NULL,
+  decided_by TEXT NOT NULL,
+  decided_at INTEGER NOT NULL
+);
+CREATE TRIGGER spam_examples_insert_generation AFTER INSERT ON spam_examples
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+CREATE TRIGGER spam_examples_delete_generation AFTER DELETE ON spam_examples
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+)sql";
+
 // One migration per line.
 // clang-format off
 constexpr std::array kMigrations = {
@@ -399,6 +419,7 @@ constexpr std::array kMigrations = {
     Migration{10, kAccounts},
     Migration{11, kNodeSettings},
     Migration{12, kLogSearch},
+    Migration{13, kSpamExamples},
 };
 // clang-format on
 

@@ -1,5 +1,6 @@
 // Quarantine: the held outgoing messages, one message's headers, text and decision trail,
-// release (admins only: the gateway's reputation is at stake) and delete.
+// release (admins only: the gateway's reputation is at stake), confirm as spam (admins only: the
+// spam model is the node's; a release teaches it ham, a confirmation spam) and delete.
 import { useState } from "preact/hooks";
 import { del, errorText, get, post, qs, seg } from "./api";
 import { navigate } from "./router";
@@ -100,6 +101,15 @@ export function QuarantineItemPage({ id, me }: { id: string; me: Me }) {
       setError(errorText(e));
     }
   };
+  const confirmSpam = async () => {
+    setError(null);
+    try {
+      await post<{ learned: string }>(`/quarantine/${seg(id)}/confirm-spam`, {});
+      setNotice("Confirmed as spam: the gateway's spam model learns from this message. It stays held.");
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
   const remove = async () => {
     setError(null);
     try {
@@ -141,7 +151,15 @@ export function QuarantineItemPage({ id, me }: { id: string; me: Me }) {
       {!gone ? (
         <div class="buttons">
           {me.role === "admin" ? (
-            <ConfirmButton label="Release" confirm="Yes, release and deliver" testid="release" onConfirm={release} />
+            <>
+              <ConfirmButton label="Release" confirm="Yes, release and deliver" testid="release" onConfirm={release} />
+              <ConfirmButton
+                label="Confirm as spam"
+                confirm="Yes, it is spam: learn from it"
+                testid="confirm-spam"
+                onConfirm={confirmSpam}
+              />
+            </>
           ) : (
             <span class="muted">Only the gateway's administrators can release outgoing messages.</span>
           )}

@@ -40,6 +40,7 @@ struct TrainArgs {
   std::vector<std::string> spam_dirs;
   std::vector<std::string> ham_dirs;
   bool from_decisions = false;
+  int extra_weight = 1;  // each message of the second and later folders counts this many times
   std::string base;  // --from-decisions without folders: the model to start from
   std::string out;
   std::string algorithm = "fisher";
@@ -97,13 +98,21 @@ Result<std::vector<scan::FeatureSet>> read_folder(const std::string& dir,
   return out;
 }
 
-Result<std::vector<scan::FeatureSet>> read_folders(const std::vector<std::string>& dirs,
-                                                   const scan::MimeTextLimits& limits) {
-  std::vector<scan::FeatureSet> out;
-  for (const auto& dir : dirs) {
-    auto one = read_folder(dir, limits);
+struct Folders {
+  std::vector<scan::FeatureSet> sets;
+  std::vector<std::uint32_t> weights;  // per message: 1 in the first folder, `extra` after
+};
+
+Result<Folders> read_folders(const std::vector<std::string>& dirs,
+                             const scan::MimeTextLimits& limits, std::uint32_t extra) {
+  Folders out;
+  for (std::size_t d = 0; d < dirs.size(); ++d) {
+    auto one = read_folder(dirs[d], limits);
     if (!one) return tl::unexpected(one.error());
-    for (auto& f : *one) out.push_back(std::move(f));
+    for (auto& f : *one) {
+      out.sets.push_back(std::move(f));
+      out.weights.push_back(d == 0 ? 1 : extra);
+    }
   }
   return out;
 }
@@ -153,16 +162,18 @@ Result<scan::SpamModel> train_on_folders(const config::Config& config, const Tra
   if (!kind) return tl::unexpected(kind.error());
   const auto limits = limits_from(config);
   const auto start = Clock::now();
-  auto spam = read_folders(args.spam_dirs, limits);
+  const auto extra = static_cast<std::uint32_t>(args.extra_weight);
+  auto spam = read_folders(args.spam_dirs, limits, extra);
   if (!spam) return tl::unexpected(spam.error());
-  auto ham = read_folders(args.ham_dirs, limits);
+  auto ham = read_folders(args.ham_dirs, limits, extra);
   if (!ham) return tl::unexpected(ham.error());
   std::cout << fmt::format("spam messages: {}\nham messages: {}\nread and tokenized in {:.2f} s\n",
-                           spam->size(), ham->size(), seconds_since(start));
+                           spam->sets.size(), ham->sets.size(), seconds_since(start));
   const auto train_start = Clock::now();
   std::vector<std::pair<double, bool>> out_of_fold;
   const int folds = args.cross_validate > 1 ? args.cross_validate : scan::kCalibrationFolds;
-  auto model = scan::SpamModel::train(*kind, *spam, *ham, folds, &out_of_fold);
+  auto model = scan::SpamModel::train(*kind, spam->sets, ham->sets, folds, &out_of_fold,
+                                      spam->weights, ham->weights);
   print_cross_validation(model, out_of_fold, cutoffs_from(config), folds);
   std::cout << fmt::format("algorithm: {}\ntrained and calibrated in {:.2f} s\n", to_string(*kind),
                            seconds_since(train_start));
@@ -306,6 +317,11 @@ void register_scan_commands(CLI::App& app, Action& action) {
                         "Folder of spam messages, one per file (may be given more than once)");
   train_cmd->add_option("--ham", train_args->ham_dirs,
                         "Folder of ham messages, one per file (may be given more than once)");
+  train_cmd
+      ->add_option("--extra-weight", train_args->extra_weight,
+                   "Each message of the second and later --spam/--ham folders counts this many "
+                   "times (today's mail beside an old corpus; default 1)")
+      ->check(CLI::Range(1, 1000));
   train_cmd->add_flag("--from-decisions", train_args->from_decisions,
                       "Fold in the administrator's releases (ham) and confirmed spam of the "
                       "node's database");

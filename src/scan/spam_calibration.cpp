@@ -17,16 +17,23 @@ struct Block {
 
 }  // namespace
 
-Calibration Calibration::fit(std::vector<std::pair<double, bool>> scored) {
+Calibration Calibration::fit(const std::vector<std::pair<double, bool>>& scored) {
+  std::vector<Scored> weighted;
+  weighted.reserve(scored.size());
+  for (const auto& [raw, spam] : scored) weighted.push_back({raw, spam, 1});
+  return fit(std::move(weighted));
+}
+
+Calibration Calibration::fit(std::vector<Scored> scored) {
   std::sort(scored.begin(), scored.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+            [](const Scored& a, const Scored& b) { return a.raw < b.raw; });
   std::vector<Block> blocks;
   for (std::size_t i = 0; i < scored.size();) {
-    Block b{scored[i].first, scored[i].first, 0, 0};
+    Block b{scored[i].raw, scored[i].raw, 0, 0};
     // Equal raw scores are one block: a step function cannot tell them apart.
-    for (; i < scored.size() && scored[i].first == b.upper; ++i) {
-      b.spam += scored[i].second ? 1 : 0;
-      b.total += 1;
+    for (; i < scored.size() && scored[i].raw == b.upper; ++i) {
+      b.spam += scored[i].spam ? scored[i].weight : 0;
+      b.total += scored[i].weight;
     }
     blocks.push_back(b);
     while (blocks.size() >= 2 && blocks[blocks.size() - 2].ratio() >= blocks.back().ratio()) {

@@ -7,7 +7,7 @@
 // ((spam + 1) / (n + 2)): a step of 3 spam and 0 ham is 0.8, not 1; a probability near 1 needs
 // many training messages behind it.
 //
-//   auto cal = Calibration::fit(scored);   // scored: (raw score, is spam) per message
+//   auto cal = Calibration::fit(scored);   // scored: (raw score, is spam[, weight]) per message
 //   double p = cal.apply(raw);             // identity when empty (no calibration)
 #pragma once
 #include <cstddef>
@@ -24,7 +24,13 @@ class Calibration {
   };
 
   Calibration() = default;
-  static Calibration fit(std::vector<std::pair<double, bool>> scored);
+  struct Scored {
+    double raw = 0;
+    bool spam = false;
+    double weight = 1;  // how many messages this one counts as
+  };
+  static Calibration fit(std::vector<Scored> scored);
+  static Calibration fit(const std::vector<std::pair<double, bool>>& scored);
   static Calibration from_steps(std::vector<Step> steps) { return Calibration(std::move(steps)); }
 
   double apply(double raw) const;

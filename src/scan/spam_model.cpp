@@ -152,25 +152,41 @@ Result<ModelKind> parse_model_kind(std::string_view name) {
 
 SpamModel SpamModel::train(ModelKind kind, const std::vector<FeatureSet>& spam,
                            const std::vector<FeatureSet>& ham, int folds,
-                           std::vector<std::pair<double, bool>>* out_of_fold) {
-  SpamModel model = train_raw(kind, spam, ham);
+                           std::vector<std::pair<double, bool>>* out_of_fold,
+                           const std::vector<std::uint32_t>& spam_weights,
+                           const std::vector<std::uint32_t>& ham_weights) {
+  auto weighted = [](const std::vector<FeatureSet>& sets, const std::vector<std::uint32_t>& w) {
+    std::vector<WeightedSet> out;
+    out.reserve(sets.size());
+    for (std::size_t i = 0; i < sets.size(); ++i)
+      out.push_back({&sets[i], i < w.size() ? std::max<std::uint32_t>(w[i], 1) : 1});
+    return out;
+  };
+  const auto all_spam = weighted(spam, spam_weights);
+  const auto all_ham = weighted(ham, ham_weights);
+  SpamModel model = train_raw(kind, all_spam, all_ham);
   if (folds < 2) return model;
-  std::vector<std::pair<double, bool>> scored;
+  std::vector<Calibration::Scored> scored;
   scored.reserve(spam.size() + ham.size());
   for (int k = 0; k < folds; ++k) {
     auto in_fold = [&](std::size_t i) { return static_cast<int>(i % folds) == k; };
-    std::vector<FeatureSet> fold_spam, fold_ham;
-    for (std::size_t i = 0; i < spam.size(); ++i)
-      if (!in_fold(i)) fold_spam.push_back(spam[i]);
-    for (std::size_t i = 0; i < ham.size(); ++i)
-      if (!in_fold(i)) fold_ham.push_back(ham[i]);
+    std::vector<WeightedSet> fold_spam, fold_ham;
+    for (std::size_t i = 0; i < all_spam.size(); ++i)
+      if (!in_fold(i)) fold_spam.push_back(all_spam[i]);
+    for (std::size_t i = 0; i < all_ham.size(); ++i)
+      if (!in_fold(i)) fold_ham.push_back(all_ham[i]);
     const SpamModel partial = train_raw(kind, fold_spam, fold_ham);
-    for (std::size_t i = 0; i < spam.size(); ++i)
-      if (in_fold(i)) scored.emplace_back(partial.score(spam[i]).raw, true);
-    for (std::size_t i = 0; i < ham.size(); ++i)
-      if (in_fold(i)) scored.emplace_back(partial.score(ham[i]).raw, false);
+    for (std::size_t i = 0; i < all_spam.size(); ++i)
+      if (in_fold(i))
+        scored.push_back({partial.score(spam[i]).raw, true, double(all_spam[i].weight)});
+    for (std::size_t i = 0; i < all_ham.size(); ++i)
+      if (in_fold(i))
+        scored.push_back({partial.score(ham[i]).raw, false, double(all_ham[i].weight)});
   }
-  if (out_of_fold) *out_of_fold = scored;
+  if (out_of_fold) {
+    out_of_fold->clear();
+    for (const auto& s : scored) out_of_fold->emplace_back(s.raw, s.spam);
+  }
   model.calibration_ = Calibration::fit(std::move(scored));
   return model;
 }
@@ -192,38 +208,43 @@ bool SpamModel::learn(const std::vector<FeatureSet>& spam, const std::vector<Fea
   return true;
 }
 
-SpamModel SpamModel::train_raw(ModelKind kind, const std::vector<FeatureSet>& spam,
-                               const std::vector<FeatureSet>& ham) {
+SpamModel SpamModel::train_raw(ModelKind kind, const std::vector<WeightedSet>& spam,
+                               const std::vector<WeightedSet>& ham) {
   SpamModel m;
   m.kind_ = kind;
-  m.spam_messages_ = static_cast<std::uint32_t>(spam.size());
-  m.ham_messages_ = static_cast<std::uint32_t>(ham.size());
+  for (const auto& e : spam) m.spam_messages_ += e.weight;
+  for (const auto& e : ham) m.ham_messages_ += e.weight;
   if (kind == ModelKind::kFisher) {
     m.spam_counts_.assign(kFeatureCount, 0);
     m.ham_counts_.assign(kFeatureCount, 0);
-    for (const auto& set : spam)
-      for (auto f : set) ++m.spam_counts_[f];
-    for (const auto& set : ham)
-      for (auto f : set) ++m.ham_counts_[f];
+    for (const auto& e : spam)
+      for (auto f : *e.features) m.spam_counts_[f] += e.weight;
+    for (const auto& e : ham)
+      for (auto f : *e.features) m.ham_counts_[f] += e.weight;
     m.prepare();
     return m;
   }
   m.weights_.assign(kFeatureCount, 0.0f);
-  std::vector<std::pair<const FeatureSet*, double>> examples;
-  for (const auto& set : spam) examples.emplace_back(&set, 1.0);
-  for (const auto& set : ham) examples.emplace_back(&set, 0.0);
+  struct Labelled {
+    const FeatureSet* set;
+    double label;
+    double weight;
+  };
+  std::vector<Labelled> examples;
+  for (const auto& e : spam) examples.push_back({e.features, 1.0, double(e.weight)});
+  for (const auto& e : ham) examples.push_back({e.features, 0.0, double(e.weight)});
   std::mt19937 random(kShuffleSeed);
   double bias = 0;
   for (int epoch = 0; epoch < kLogisticEpochs; ++epoch) {
     std::shuffle(examples.begin(), examples.end(), random);
     const double rate = kLogisticRate / (1.0 + epoch);
-    for (const auto& [set, label] : examples) {
+    for (const auto& [set, label, weight] : examples) {
       if (set->empty()) continue;
       const double x = 1.0 / std::sqrt(static_cast<double>(set->size()));
       double z = bias;
       for (auto f : *set) z += m.weights_[f] * x;
       const double p = 1.0 / (1.0 + std::exp(-z));
-      const double g = label - p;
+      const double g = (label - p) * weight;
       bias += rate * g;
       for (auto f : *set)
         m.weights_[f] += static_cast<float>(rate * (g * x - kLogisticL2 * m.weights_[f]));

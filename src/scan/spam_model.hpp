@@ -45,9 +45,12 @@ class SpamModel {
   // cross-validation over the same messages (folds < 2: not calibrated).
   // `out_of_fold`, when given, receives each message's (raw score, is spam) from the fold that
   // did not train on it (for reporting what the cut-offs do on the training folders).
+  // `spam_weights` and `ham_weights` (empty: 1 each) say how many messages each one counts as.
   static SpamModel train(ModelKind kind, const std::vector<FeatureSet>& spam,
                          const std::vector<FeatureSet>& ham, int folds = kCalibrationFolds,
-                         std::vector<std::pair<double, bool>>* out_of_fold = nullptr);
+                         std::vector<std::pair<double, bool>>* out_of_fold = nullptr,
+                         const std::vector<std::uint32_t>& spam_weights = {},
+                         const std::vector<std::uint32_t>& ham_weights = {});
   // Learning from the administrator's decisions (F-SPAM): each message counts `weight` times.
   // Fisher only (its counts are additive); a logistic model is unchanged (returns false).
   bool learn(const std::vector<FeatureSet>& spam, const std::vector<FeatureSet>& ham,
@@ -88,8 +91,12 @@ class SpamModel {
   float bias_ = 0;
   Calibration calibration_;
   std::uint64_t learned_through_ = 0;
-  static SpamModel train_raw(ModelKind kind, const std::vector<FeatureSet>& spam,
-                             const std::vector<FeatureSet>& ham);
+  struct WeightedSet {
+    const FeatureSet* features;
+    std::uint32_t weight;
+  };
+  static SpamModel train_raw(ModelKind kind, const std::vector<WeightedSet>& spam,
+                             const std::vector<WeightedSet>& ham);
 };
 
 }  // namespace pw::scan

@@ -54,17 +54,28 @@ def test_scan_json_judges_the_held_out_corpus(corpus):
     ham_files = sorted((corpus / "test" / "ham").iterdir())
     spam, ham = verdicts(spam_files), verdicts(ham_files)
     for v in spam + ham:
-        assert set(v) >= {"file", "verdict", "score", "threshold", "reasons", "model_probability"}
-        assert v["verdict"] in ("spam", "ham")
-        assert (v["verdict"] == "spam") == (v["score"] >= v["threshold"])
+        assert set(v) >= {"file", "verdict", "score", "threshold", "unsure_threshold",
+                          "known_tokens", "reasons", "model_probability"}
+        assert v["verdict"] in ("spam", "unsure", "ham")
+        # Spam needs the threshold and enough known tokens; unsure is the band below it (or
+        # spam by score on too few known tokens); ham is below both.
+        rules = [r["rule"] for r in v["reasons"]]
+        if v["verdict"] == "spam":
+            assert v["score"] >= v["threshold"]
+        elif v["verdict"] == "unsure":
+            assert v["score"] >= v["unsure_threshold"]
+            assert v["score"] < v["threshold"] or "FEW_KNOWN_TOKENS" in rules
+        else:
+            assert v["score"] < v["unsure_threshold"]
         assert v["reasons"][0]["rule"] == "BAYES"
         assert "spam probability" in v["reasons"][0]["text"]
         for r in v["reasons"]:
             assert set(r) == {"rule", "text", "score"}
     recall = sum(v["verdict"] == "spam" for v in spam) / len(spam)
     false_positives = sum(v["verdict"] == "spam" for v in ham) / len(ham)
-    assert recall >= 0.9, f"held-out recall {recall:.3f}"
-    assert false_positives <= 0.01, f"held-out false-positive rate {false_positives:.3f}"
+    # Measured: recall 0.90 (6 of 100 unsure), no ham called spam (bench/README.md).
+    assert recall >= 0.85, f"held-out recall {recall:.3f}"
+    assert false_positives <= 0.002, f"held-out false-positive rate {false_positives:.3f}"
     # A typical held-out spam and ham file, each judged alone, in text form.
     text = scan("--model", str(SPAM_MODEL), str(spam_files[0])).stdout
     assert text.startswith(f"{spam_files[0]}: spam score "), text

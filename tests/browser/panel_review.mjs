@@ -1,6 +1,6 @@
 // Browser test, part 2 (after pytest sent mail through the gateway): the admin finds the normal
 // message in Log search and opens its decision trail, finds the quarantined GTUBE message,
-// views it and releases it, looks at the dashboard and identities, and uses the phone menu.
+// views it, confirms it as spam and releases it, looks at the dashboard and identities, and uses the phone menu.
 // Input: {"base", "admin", "password", "email_user", "ip_user", "normal_subject",
 // "spam_subject", "gtube"}. Prints "RESULT {log_id, spam_log_id, quarantine_id, ...}".
 import { PHONE, DESKTOP, SCREENSHOTS, check, expectNotice, input, login, open, screenshots, settled, step, withBrowser } from "./lib.mjs";
@@ -76,6 +76,11 @@ await withBrowser(async (page) => {
     check(text.includes(cfg.gtube), "the message text lacks the GTUBE string");
     check((await page.getByTestId("decision").count()) >= 1, "no decision trail for the quarantined message");
     await screenshots(page, "quarantine-item");
+  });
+
+  await step("the admin confirms it as spam (the model learns), then releases it", async () => {
+    await page.getByTestId("confirm-spam").click();
+    await expectNotice(page, () => page.getByTestId("confirm-spam-confirm").click(), "Confirmed as spam");
   });
 
   await step("the admin releases it", async () => {

@@ -33,6 +33,7 @@
 #include "scan/spam_classifier.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/policy_reply.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
 #include "util/blocking.hpp"
@@ -493,30 +494,6 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     return input;
   }
 
-  // "550 5.7.1 text" as a reply; a verdict without one gets a generic refusal.
-  static Reply policy_reply(const policy::Verdict& v) {
-    std::string_view text = v.reply;
-    if (text.size() < 5 || !std::isdigit(static_cast<unsigned char>(text[0])))
-      return v.action == policy::Action::kTempfail
-                 ? Reply(451, "4.7.1", "Temporarily refused by policy; try again later")
-                 : Reply(550, "5.7.1", "Refused by policy");
-    int code = std::stoi(std::string(text.substr(0, 3)));
-    text.remove_prefix(4);
-    std::string enhanced;
-    auto space = text.find(' ');
-    if (space != std::string_view::npos && text.size() > 4 &&
-        std::isdigit(static_cast<unsigned char>(text[0])) && text[1] == '.') {
-      enhanced = std::string(text.substr(0, space));
-      text.remove_prefix(space + 1);
-    }
-    std::string line;
-    for (char c : text.substr(0, 400)) {  // one reply line: printable ASCII and spaces
-      auto u = static_cast<unsigned char>(c);
-      line.push_back(u >= 32 && u <= 126 ? c : '?');
-    }
-    return Reply(code, enhanced, line);
-  }
-
   void on_rcpt(const Command& command) {
     if (inbound_) return on_inbound_rcpt(command);  // F-BATV
     if (!in_transaction_) return send_error(Reply(503, "5.5.1", "Need MAIL command"));
@@ -681,9 +658,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (txn_.settings->quarantine_response == "accepted") {
         send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
       } else {
-        Reply refusal = policy_reply(verdict);
-        send(Reply(refusal.code, refusal.enhanced,
-                   refusal.lines.front() + " (quarantine id " + envelope.id + ")"));
+        send(policy_reply(verdict, " (quarantine id " + envelope.id + ")"));
       }
       co_return Flow::kContinue;
     }

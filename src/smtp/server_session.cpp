@@ -26,6 +26,7 @@
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
+#include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/attachment_limits.hpp"
 #include "scan/clamd_client.hpp"
@@ -36,6 +37,7 @@
 #include "smtp/policy_reply.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
+#include "smtp/submission_headers.hpp"
 #include "util/blocking.hpp"
 #include "util/rfc5322_date.hpp"
 
@@ -699,6 +701,38 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     return envelope;
   }
 
+  // F-IDENT: the identity from the header rules; the headers they name are removed.
+  void read_header_identity(const std::string& id, const std::string*& content,
+                            std::string& edited) {
+    if (identity_method_.kind != policy::IdentityKind::kHeader) return;
+    auto found = policy::extract_identity(identity_method_, identity_input(*content));
+    if (found.usable)
+      txn_.identity = found.identity;
+    else
+      spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", id,
+                   printable(txn_.sender.name), printable(found.fallback_reason));
+    if (!found.headers_to_remove.empty()) {
+      edited = policy::remove_headers(*content, found.headers_to_remove);
+      content = &edited;
+    }
+  }
+
+  // RFC 6409 8.2, 8.3: Date and Message-ID for a message whose header section lacks them.
+  SubmissionHeaders complete_headers(const queue::Envelope& envelope, const std::string*& content,
+                                     std::string& edited) {
+    const SubmissionHeaders missing = missing_submission_headers(*content);
+    if (!missing.any()) return missing;
+    // Built before `edited` is replaced: `content` may point at it.
+    std::string completed =
+        add_submission_headers(*content, missing, util::rfc5322_date(envelope.received_at),
+                               queue::generated_message_id(envelope.id, ctx_.hostname));
+    edited = std::move(completed);
+    content = &edited;
+    spdlog::info("event=headers_added id={} sender={} added=\"{}\"", envelope.id,
+                 printable(envelope.sender), missing.names());
+    return missing;
+  }
+
   awaitable<Flow> accept_message(DataReader& reader,
                                  const std::optional<dkim::SigningChoice>& signing,
                                  const dkim::BodyHasher::Digests& body_hashes) {
@@ -714,22 +748,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     policy::ChainResult result;
     const bool policy_on = ctx_.policy && transaction_sender_ && txn_.settings;
     const auto scan_started = Clock::now();
+    if (policy_on) read_header_identity(envelope.id, content, edited);
+    // Before the scans (they judge the message as it leaves) and before DKIM signs its header.
+    const SubmissionHeaders added = complete_headers(envelope, content, edited);
     if (policy_on) {
       txn_.stage = policy::Stage::kData;
       txn_.now = envelope.received_at;
       txn_.recipients = recipients_;
-      if (identity_method_.kind == policy::IdentityKind::kHeader) {
-        auto id = policy::extract_identity(identity_method_, identity_input(*content));
-        if (id.usable)
-          txn_.identity = id.identity;
-        else
-          spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", envelope.id,
-                       printable(txn_.sender.name), printable(id.fallback_reason));
-        if (!id.headers_to_remove.empty()) {
-          edited = policy::remove_headers(*content, id.headers_to_remove);
-          content = &edited;
-        }
-      }
       txn_.message = *content;
       txn_.size = trace.size() + content->size();
       txn_.header_from = policy::header_from_address(*content);
@@ -793,6 +818,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scan_started)
               .count()));
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
+      if (added.any())  // in the trail first: the checks saw the message with the fields
+        result.decisions.insert(result.decisions.begin(), submission_headers_decision(added));
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;
     }

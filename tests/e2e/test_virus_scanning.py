@@ -12,6 +12,7 @@ import time
 
 from clamd_fixture import EICAR, EICAR_NAME, MARKER, MARKER_NAME, clamd, silent_clamd
 from delivery_fixtures import MX1_ADDR, SENDER_MX_ADDR, dns, make_gateway, mx_port, receivers
+from smtp_wire import rfc5322_now
 
 __all__ = ["clamd", "silent_clamd", "dns", "make_gateway", "mx_port", "receivers"]
 
@@ -25,6 +26,7 @@ def mime(subject: str, attachment: bytes | None = None, text: str = "Hello, see 
          filename: str = "report.com") -> bytes:
     """A multipart message; the attachment base64 encoded, as a mail client sends it."""
     lines = [f"From: <{SENDER}>", f"To: <{RCPT}>", f"Subject: {subject}",
+             f"Date: {rfc5322_now()}",
              f"Message-ID: <{subject.replace(' ', '-')}.{time.monotonic_ns()}@e2e.test>",
              "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="part-boundary"', "",
              "--part-boundary", "Content-Type: text/plain; charset=us-ascii", "", text]

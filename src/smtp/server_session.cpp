@@ -627,12 +627,15 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     txn_.virus = std::move(result);
   }
 
-  // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop.
-  awaitable<void> count_spam(const policy::Verdict& verdict) {
+  // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop. The
+  // lock names the message by its queue id (F-LOCK-WHY).
+  awaitable<void> count_spam(const policy::Verdict& verdict, const std::string& id,
+                             policy::SpamOutcome outcome) {
     auto* policy = ctx_.policy;
     const policy::Transaction* txn = &txn_;
-    co_await util::run_blocking(*ctx_.blocking, [policy, txn, &verdict] {
-      policy->count_spam(*txn, verdict);
+    policy::SpamMessage message{id, txn_.now, verdict.check, outcome, {}};
+    co_await util::run_blocking(*ctx_.blocking, [policy, txn, &verdict, &message] {
+      policy->count_spam(*txn, verdict, message);
       return true;
     });
   }
@@ -654,7 +657,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         send(Reply(451, "4.3.0", "Temporary failure holding the message; try again later"));
         co_return Flow::kContinue;
       }
-      if (verdict.spam) co_await count_spam(verdict);
+      if (verdict.spam) co_await count_spam(verdict, envelope.id, policy::SpamOutcome::kHeld);
       ++messages_;
       http::metrics().count_message(http::MessageResult::kQuarantined);
       if (txn_.settings->quarantine_response == "accepted") {
@@ -664,7 +667,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       co_return Flow::kContinue;
     }
-    if (verdict.spam) co_await count_spam(verdict);
+    if (verdict.spam)
+      co_await count_spam(verdict, envelope.id,
+                          verdict.action == policy::Action::kDiscard
+                              ? policy::SpamOutcome::kDiscarded
+                              : policy::SpamOutcome::kRefused);
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
       http::metrics().count_message(http::MessageResult::kDiscarded);
@@ -830,7 +837,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       Flow flow = co_await act_on_verdict(result.verdict, envelope, trace, message);
       co_return flow;
     }
-    if (policy_on && result.verdict.spam) co_await count_spam(result.verdict);
+    if (policy_on && result.verdict.spam)
+      co_await count_spam(result.verdict, envelope.id, policy::SpamOutcome::kSent);
 
     // F-DKIM: signed after the policy checks, before the spool, in the same worker hop.
     auto* spool = ctx_.spool.get();

@@ -212,8 +212,11 @@ def test_repeated_viruses_lock_the_user_and_the_reason_says_virus(make_gateway, 
         lock = json.loads(gw.cli("user", "show", IP_USER, "--json").stdout).get("lock", {})
         assert lock.get("locked", False) == (n == 3), f"after message {n}: {lock}"
     assert lock["locked_by"] == "automatic"
-    assert lock["reason"].startswith("3 spam or virus messages in 10 minutes (more than 2); "
-                                     f"last: virus (virus: {EICAR_NAME}"), lock["reason"]
+    assert lock["reason"].startswith(
+        "3 spam or virus messages in 10 minutes (more than 2), "
+        f"found by the virus check (virus: {EICAR_NAME}"), lock["reason"]
+    # F-LOCK-WHY: the lock names the held messages by their quarantine ids.
+    assert all(row["id"] in lock["reason"] for row in quarantined(gw)), lock["reason"]
     # Locked: even clean mail is refused now.
     code, text = send(gw, mime("clean after the lock", b"harmless"))
     assert code == 550 and "locked" in text, (code, text)

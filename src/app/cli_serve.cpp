@@ -206,7 +206,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   auto policy_service = policy::PolicyService::open(
       {data_dir, ctx->hostname, config.policy.abuse_contact,
        static_cast<size_t>(config.policy.arf_max_attached_bytes),
-       config.policy.notify_admin_on_lock, config.nrd.max_age_hours * 3600},
+       config.policy.notify_admin_on_lock, config.nrd.max_age_hours * 3600,
+       static_cast<size_t>(config.policy.lock_message_ids),
+       static_cast<size_t>(config.policy.lock_evidence_subjects)},
       **log_writer);
   if (!policy_service) return report_error(policy_service.error().message);
   auto* policy = policy_service->get();

@@ -185,6 +185,14 @@ const std::array kSettings = {
     SettingSpec{"policy", "notify_admin_on_lock", "true", 0, 0, "",
                 "Mail the domain's administrator contact when a user or identity is locked.",
                 PW_BIND(policy.notify_admin_on_lock)},
+    SettingSpec{"policy", "lock_message_ids", "20", 1, 50, "ids",
+                "Queue (quarantine) ids of the spam messages that caused a lock named at most in "
+                "its reason, reply and mail: the latest lock_spam_threshold + 1, up to this many.",
+                PW_BIND(policy.lock_message_ids)},
+    SettingSpec{"policy", "lock_evidence_subjects", "10000", 100, 10000000, "subjects",
+                "Users and identities whose latest spam message ids are kept in memory for lock "
+                "reasons; the least recently counted go first.",
+                PW_BIND(policy.lock_evidence_subjects)},
     // [scan]
     SettingSpec{"scan", "max_parts", "500", 1, 100000, "parts",
                 "MIME parts of one message the attachment scan looks at; more: not proven clean.",

@@ -9,6 +9,7 @@
 #include "archive/archive_store.hpp"
 #include "auth/name_syntax.hpp"
 #include "policy/checks/common.hpp"
+#include "policy/lock_reason.hpp"
 #include "quarantine/quarantine_store.hpp"
 #include "queue/mail_injector.hpp"
 #include "report/arf_report.hpp"
@@ -29,6 +30,9 @@ std::string header_safe(std::string_view text, size_t max = 200) {
   }
   return out;
 }
+
+// Longest virus name a lock reason quotes.
+constexpr size_t kMaxVirusName = 100;
 
 std::string crlf(std::string_view text) {
   std::string out;
@@ -66,6 +70,7 @@ PolicyService::PolicyService(PolicyOptions options, store::LogWriter& writer,
       writer_(writer),
       locks_db_(std::move(locks_db)),
       actions_db_(std::move(actions_db)),
+      evidence_(options_.lock_evidence_subjects, options_.lock_message_ids),
       locks_(std::make_unique<LockBook>(locks_db_)),
       quarantine_(std::make_unique<quarantine::QuarantineStore>(actions_db_, options_.data_dir)),
       archive_(std::make_unique<archive::ArchiveStore>(actions_db_, options_.data_dir)) {}
@@ -196,11 +201,15 @@ void PolicyService::upsert_identity(const Transaction& t, int64_t messages) {
   });
 }
 
-void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
+void PolicyService::count_spam(const Transaction& t, const Verdict& verdict, SpamMessage message) {
+  // F-LOCK-WHY: a virus is named by its signature; other checks' reasons stay in the trail.
+  if (verdict.check == "virus" && !verdict.reasons.empty())
+    message.detail = "virus: " + header_safe(verdict.reasons.front().text, kMaxVirusName);
   const auto& s = *t.settings;
   const int64_t window = s.lock_window_minutes * 60;
   const bool may_lock = s.policy_mode != "monitor";  // monitor mode counts, never locks
   counters_.add(t.user_subject(), counter::kSpam, 1, t.now);
+  evidence_.record(t.user_subject(), message);
   int64_t user_spam = counters_.sum(t.user_subject(), counter::kSpam, window, t.now);
   if (may_lock && s.automatic_lock && user_spam > s.lock_spam_threshold &&
       !locks_->active(t.user_subject(), t.now))
@@ -208,6 +217,7 @@ void PolicyService::count_spam(const Transaction& t, const Verdict& verdict) {
   if (t.identity.empty()) return;
   upsert_identity(t, 0);
   counters_.add(t.identity_subject(), counter::kSpam, 1, t.now);
+  evidence_.record(t.identity_subject(), message);
   int64_t identity_spam = counters_.sum(t.identity_subject(), counter::kSpam, window, t.now);
   if (may_lock && s.lock_identities && identity_spam > s.lock_spam_threshold &&
       !locks_->active(t.identity_subject(), t.now))
@@ -219,33 +229,48 @@ std::string PolicyService::abuse_contact(const Transaction& t) const {
   return options_.abuse_contact;
 }
 
+// F-LOCK-WHY: the reason names the messages (ids, checks), never the checks' detailed reasons.
 void PolicyService::lock(const Transaction& t, const std::string& subject, const std::string& who,
                          const Verdict& verdict, int64_t spam_count) {
   const auto& s = *t.settings;
-  // F-LOCK-WHY: viruses count with spam; the reason says so when a virus made the lock.
-  std::string_view counted = verdict.check == "virus" ? "spam or virus" : "spam";
-  std::string reason = fmt::format("{} {} messages in {} minutes (more than {}); last: {} ({})",
-                                   spam_count, counted, s.lock_window_minutes,
-                                   s.lock_spam_threshold, verdict.check, verdict.reasons_text());
+  LockEvidence evidence{
+      spam_count, s.lock_window_minutes, s.lock_spam_threshold, verdict.check, {}};
+  const auto named =
+      std::min<int64_t>(s.lock_spam_threshold + 1, static_cast<int64_t>(options_.lock_message_ids));
+  evidence.messages = evidence_.recent(subject, t.now - s.lock_window_minutes * 60,
+                                       static_cast<size_t>(std::max<int64_t>(named, 1)));
+  std::string reason = lock_reason(evidence);
   auto locked = locks_->lock_automatically(subject, reason, t.now, s.lock_timeout_minutes * 60,
                                            s.max_unlocks_by_timeout);
   if (!locked) {
     spdlog::error("event=lock_failed subject={} error=\"{}\"", subject, locked.error().message);
     return;
   }
-  std::string until = locked->unlock_at ? checks::utc_time(locked->unlock_at)
-                                        : std::string("an administrator unlocks it");
   spdlog::info("event=locked subject={} automatic_unlocks={} until=\"{}\" reason=\"{}\"", subject,
-               locked->automatic_unlocks, until, reason);
+               locked->automatic_unlocks,
+               locked->unlock_at ? checks::utc_time(locked->unlock_at)
+                                 : std::string("an administrator unlocks it"),
+               reason);
+  mail_lock_notices(t, subject, who, reason, lock_messages(evidence), *locked);
+}
+
+// The lock template to the sender, a notice to the domain's administrator.
+void PolicyService::mail_lock_notices(const Transaction& t, const std::string& subject,
+                                      const std::string& who, const std::string& reason,
+                                      const std::string& messages, const LockState& locked) {
+  const auto& s = *t.settings;
+  std::string until = locked.unlock_at ? checks::utc_time(locked.unlock_at)
+                                       : std::string("an administrator unlocks it");
   std::string contact = checks::contact(t);
   std::map<std::string, std::string> values = {
       {"user", t.sender.name},
       {"identity", t.identity.empty() ? "none" : t.identity},
       {"domain", t.sender.domain},
       {"reason", reason},
+      {"messages", messages},
       {"time", checks::utc_time(t.now)},
-      {"unlock_at", locked->unlock_at ? "The lock lifts by itself at " + until + "."
-                                      : "Only an administrator can unlock it."},
+      {"unlock_at", locked.unlock_at ? "The lock lifts by itself at " + until + "."
+                                     : "Only an administrator can unlock it."},
       {"contact", contact}};
   Template tpl = t.snapshot ? t.snapshot->lock_template(s.lock_template) : default_lock_template();
   // The sender hears of it: the user's own address, else the envelope sender of the message.
@@ -257,19 +282,18 @@ void PolicyService::lock(const Transaction& t, const std::string& subject, const
                     crlf(render_template(tpl.body, values))));
   std::string admin =
       t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact : abuse_contact(t);
-  if (options_.notify_admin_on_lock && !admin.empty())
-    send_mail(
-        "lock", t.sender.domain, admin,
-        fmt::format(
-            "Subject: {}\r\n\r\n{}", header_safe(fmt::format("postwarden: {} locked", who)),
-            crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n"
-                             "Client IP: {}\nEnvelope sender: {}\nUntil: {}\n\n"
-                             "Unlock: postwarden {} unlock {}\n",
-                             who, t.sender.domain, checks::utc_time(t.now), reason, t.client_ip,
-                             t.mail_from, until, subject.starts_with("user:") ? "user" : "identity",
-                             subject.starts_with("user:")
-                                 ? t.sender.name
-                                 : "--user " + t.sender.name + " " + t.identity))));
+  if (!options_.notify_admin_on_lock || admin.empty()) return;
+  const bool user = subject.starts_with("user:");
+  send_mail(
+      "lock", t.sender.domain, admin,
+      fmt::format(
+          "Subject: {}\r\n\r\n{}", header_safe(fmt::format("postwarden: {} locked", who)),
+          crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n\n"
+                           "Messages:\n{}\nClient IP: {}\nEnvelope sender: {}\n"
+                           "Until: {}\n\nUnlock: postwarden {} unlock {}\n",
+                           who, t.sender.domain, checks::utc_time(t.now), reason, messages,
+                           t.client_ip, t.mail_from, until, user ? "user" : "identity",
+                           user ? t.sender.name : "--user " + t.sender.name + " " + t.identity))));
 }
 
 // `message` starts with "Subject: ...\r\n\r\n" for notices; the rest of the header is ours.

@@ -17,6 +17,7 @@
 #include "policy/lock_book.hpp"
 #include "policy/policy_chain.hpp"
 #include "policy/policy_snapshot.hpp"
+#include "policy/spam_evidence.hpp"
 #include "queue/spool.hpp"
 #include "store/database.hpp"
 
@@ -41,7 +42,9 @@ struct PolicyOptions {
   std::string abuse_contact;    // when a domain has no administrator contact
   size_t arf_max_attached = 0;  // larger originals are attached as headers only
   bool notify_admin_on_lock = true;
-  int64_t new_domain_max_age_s = 0;  // F-NRD: feed domains younger than this are loaded
+  int64_t new_domain_max_age_s = 0;   // F-NRD: feed domains younger than this are loaded
+  size_t lock_message_ids = 0;        // F-LOCK-WHY: ids a lock names at most ([policy])
+  size_t lock_evidence_subjects = 0;  // subjects whose latest spam ids are kept ([policy])
 };
 
 class PolicyService {
@@ -73,7 +76,8 @@ class PolicyService {
 
   // Blocking: a spam verdict counts for the user (and identity); over the threshold within the
   // window it locks them and mails the lock template to the sender and a notice to the admin.
-  void count_spam(const Transaction& t, const Verdict& verdict);
+  // `message` (its queue id, check and outcome) is remembered so that the lock can name it.
+  void count_spam(const Transaction& t, const Verdict& verdict, SpamMessage message);
   // Blocking: holds the message and mails the ARF report to the domain's contact.
   Result<void> quarantine(const Transaction& t, const queue::Envelope& envelope,
                           std::string_view message, const Verdict& verdict);
@@ -94,6 +98,9 @@ class PolicyService {
                 store::Database actions_db);
   void lock(const Transaction& t, const std::string& subject, const std::string& who,
             const Verdict& verdict, int64_t spam_count);
+  void mail_lock_notices(const Transaction& t, const std::string& subject, const std::string& who,
+                         const std::string& reason, const std::string& messages,
+                         const LockState& locked);
   void upsert_identity(const Transaction& t, int64_t messages);
   // The node's abuse contact: the one stored by an administrator (snapshot), else the config's.
   std::string abuse_contact(const Transaction& t) const;
@@ -106,6 +113,7 @@ class PolicyService {
   store::Database actions_db_;  // quarantine, archive, counters flush: under actions_mutex_
   std::mutex actions_mutex_;
   CounterStore counters_;
+  SpamEvidence evidence_;
   std::unique_ptr<LockBook> locks_;
   std::unique_ptr<quarantine::QuarantineStore> quarantine_;
   std::unique_ptr<archive::ArchiveStore> archive_;

@@ -44,6 +44,8 @@ Template default_lock_template() {
           "Sending mail as {user} (identity: {identity}) through {domain}'s outgoing mail\n"
           "service was locked at {time}.\n\n"
           "Reason: {reason}\n\n"
+          "The messages that caused it (queue ids; held ones are in quarantine):\n"
+          "{messages}\n"
           "{unlock_at}\n\n"
           "If you did not send these messages, your account or computer may be compromised:\n"
           "change your password and check your devices. For help, write to {contact}.\n"};

@@ -69,7 +69,8 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(
 
 // The built-in lock template, used until an administrator stores one named "lock".
 Template default_lock_template();
-// "{user}" style placeholders: user, identity, domain, reason, time, unlock_at, contact.
+// "{user}" style placeholders: user, identity, domain, reason, messages, time, unlock_at,
+// contact.
 std::string render_template(const std::string& text,
                             const std::map<std::string, std::string>& values);
 

@@ -23,8 +23,9 @@ Result<std::string> stored_setting(store::Database& db, std::string_view key) {
 }  // namespace
 
 const std::vector<std::string>& template_placeholders() {
-  static const std::vector<std::string> kPlaceholders = {
-      "{user}", "{identity}", "{domain}", "{reason}", "{time}", "{unlock_at}", "{contact}"};
+  static const std::vector<std::string> kPlaceholders = {"{user}",      "{identity}", "{domain}",
+                                                         "{reason}",    "{messages}", "{time}",
+                                                         "{unlock_at}", "{contact}"};
   return kPlaceholders;
 }
 

@@ -26,6 +26,7 @@
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/header_summary.hpp"
+#include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/attachment_limits.hpp"
 #include "scan/clamd_client.hpp"
@@ -33,8 +34,10 @@
 #include "scan/spam_classifier.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/policy_reply.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
+#include "smtp/submission_headers.hpp"
 #include "util/blocking.hpp"
 #include "util/rfc5322_date.hpp"
 
@@ -493,30 +496,6 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     return input;
   }
 
-  // "550 5.7.1 text" as a reply; a verdict without one gets a generic refusal.
-  static Reply policy_reply(const policy::Verdict& v) {
-    std::string_view text = v.reply;
-    if (text.size() < 5 || !std::isdigit(static_cast<unsigned char>(text[0])))
-      return v.action == policy::Action::kTempfail
-                 ? Reply(451, "4.7.1", "Temporarily refused by policy; try again later")
-                 : Reply(550, "5.7.1", "Refused by policy");
-    int code = std::stoi(std::string(text.substr(0, 3)));
-    text.remove_prefix(4);
-    std::string enhanced;
-    auto space = text.find(' ');
-    if (space != std::string_view::npos && text.size() > 4 &&
-        std::isdigit(static_cast<unsigned char>(text[0])) && text[1] == '.') {
-      enhanced = std::string(text.substr(0, space));
-      text.remove_prefix(space + 1);
-    }
-    std::string line;
-    for (char c : text.substr(0, 400)) {  // one reply line: printable ASCII and spaces
-      auto u = static_cast<unsigned char>(c);
-      line.push_back(u >= 32 && u <= 126 ? c : '?');
-    }
-    return Reply(code, enhanced, line);
-  }
-
   void on_rcpt(const Command& command) {
     if (inbound_) return on_inbound_rcpt(command);  // F-BATV
     if (!in_transaction_) return send_error(Reply(503, "5.5.1", "Need MAIL command"));
@@ -648,12 +627,15 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     txn_.virus = std::move(result);
   }
 
-  // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop.
-  awaitable<void> count_spam(const policy::Verdict& verdict) {
+  // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop. The
+  // lock names the message by its queue id (F-LOCK-WHY).
+  awaitable<void> count_spam(const policy::Verdict& verdict, const std::string& id,
+                             policy::SpamOutcome outcome) {
     auto* policy = ctx_.policy;
     const policy::Transaction* txn = &txn_;
-    co_await util::run_blocking(*ctx_.blocking, [policy, txn, &verdict] {
-      policy->count_spam(*txn, verdict);
+    policy::SpamMessage message{id, txn_.now, verdict.check, outcome, {}};
+    co_await util::run_blocking(*ctx_.blocking, [policy, txn, &verdict, &message] {
+      policy->count_spam(*txn, verdict, message);
       return true;
     });
   }
@@ -675,19 +657,21 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         send(Reply(451, "4.3.0", "Temporary failure holding the message; try again later"));
         co_return Flow::kContinue;
       }
-      if (verdict.spam) co_await count_spam(verdict);
+      if (verdict.spam) co_await count_spam(verdict, envelope.id, policy::SpamOutcome::kHeld);
       ++messages_;
       http::metrics().count_message(http::MessageResult::kQuarantined);
       if (txn_.settings->quarantine_response == "accepted") {
         send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
       } else {
-        Reply refusal = policy_reply(verdict);
-        send(Reply(refusal.code, refusal.enhanced,
-                   refusal.lines.front() + " (quarantine id " + envelope.id + ")"));
+        send(policy_reply(verdict, " (quarantine id " + envelope.id + ")"));
       }
       co_return Flow::kContinue;
     }
-    if (verdict.spam) co_await count_spam(verdict);
+    if (verdict.spam)
+      co_await count_spam(verdict, envelope.id,
+                          verdict.action == policy::Action::kDiscard
+                              ? policy::SpamOutcome::kDiscarded
+                              : policy::SpamOutcome::kRefused);
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
       http::metrics().count_message(http::MessageResult::kDiscarded);
@@ -724,6 +708,38 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     return envelope;
   }
 
+  // F-IDENT: the identity from the header rules; the headers they name are removed.
+  void read_header_identity(const std::string& id, const std::string*& content,
+                            std::string& edited) {
+    if (identity_method_.kind != policy::IdentityKind::kHeader) return;
+    auto found = policy::extract_identity(identity_method_, identity_input(*content));
+    if (found.usable)
+      txn_.identity = found.identity;
+    else
+      spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", id,
+                   printable(txn_.sender.name), printable(found.fallback_reason));
+    if (!found.headers_to_remove.empty()) {
+      edited = policy::remove_headers(*content, found.headers_to_remove);
+      content = &edited;
+    }
+  }
+
+  // RFC 6409 8.2, 8.3: Date and Message-ID for a message whose header section lacks them.
+  SubmissionHeaders complete_headers(const queue::Envelope& envelope, const std::string*& content,
+                                     std::string& edited) {
+    const SubmissionHeaders missing = missing_submission_headers(*content);
+    if (!missing.any()) return missing;
+    // Built before `edited` is replaced: `content` may point at it.
+    std::string completed =
+        add_submission_headers(*content, missing, util::rfc5322_date(envelope.received_at),
+                               queue::generated_message_id(envelope.id, ctx_.hostname));
+    edited = std::move(completed);
+    content = &edited;
+    spdlog::info("event=headers_added id={} sender={} added=\"{}\"", envelope.id,
+                 printable(envelope.sender), missing.names());
+    return missing;
+  }
+
   awaitable<Flow> accept_message(DataReader& reader,
                                  const std::optional<dkim::SigningChoice>& signing,
                                  const dkim::BodyHasher::Digests& body_hashes) {
@@ -739,22 +755,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     policy::ChainResult result;
     const bool policy_on = ctx_.policy && transaction_sender_ && txn_.settings;
     const auto scan_started = Clock::now();
+    if (policy_on) read_header_identity(envelope.id, content, edited);
+    // Before the scans (they judge the message as it leaves) and before DKIM signs its header.
+    const SubmissionHeaders added = complete_headers(envelope, content, edited);
     if (policy_on) {
       txn_.stage = policy::Stage::kData;
       txn_.now = envelope.received_at;
       txn_.recipients = recipients_;
-      if (identity_method_.kind == policy::IdentityKind::kHeader) {
-        auto id = policy::extract_identity(identity_method_, identity_input(*content));
-        if (id.usable)
-          txn_.identity = id.identity;
-        else
-          spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", envelope.id,
-                       printable(txn_.sender.name), printable(id.fallback_reason));
-        if (!id.headers_to_remove.empty()) {
-          edited = policy::remove_headers(*content, id.headers_to_remove);
-          content = &edited;
-        }
-      }
       txn_.message = *content;
       txn_.size = trace.size() + content->size();
       txn_.header_from = policy::header_from_address(*content);
@@ -825,6 +832,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
               .count()));
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
       if (result.verdict.unsure && !result.verdict.spam) ctx_.policy->count_unsure(txn_);
+      if (added.any())  // in the trail first: the checks saw the message with the fields
+        result.decisions.insert(result.decisions.begin(), submission_headers_decision(added));
       ctx_.policy->record_decisions(txn_, result, envelope.id);
       envelope.identity = txn_.identity;
     }
@@ -835,7 +844,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       Flow flow = co_await act_on_verdict(result.verdict, envelope, trace, message);
       co_return flow;
     }
-    if (policy_on && result.verdict.spam) co_await count_spam(result.verdict);
+    if (policy_on && result.verdict.spam)
+      co_await count_spam(result.verdict, envelope.id, policy::SpamOutcome::kSent);
 
     // F-DKIM: signed after the policy checks, before the spool, in the same worker hop.
     auto* spool = ctx_.spool.get();

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import pytest
 
 from conftest import BASE_CONFIG, REPO, Node, free_port, merge_config, wait_until
+from smtp_wire import rfc5322_now
 
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: python3-aiosmtpd is installed for it
 RECEIVER_SCRIPT = REPO / "tests" / "peers" / "smtp_receiver.py"
@@ -415,8 +416,9 @@ def delivery_config(dns_server: str, smtp_port: int) -> dict:
 
 def message_with(subject: str, body_lines: list[str] | None = None, sender: str = SENDER,
                  to: str = "bob@dest.test", extra_headers: list[str] | None = None) -> bytes:
-    """A valid message with CRLF line ends (Gateway.send dot-stuffs it on the wire)."""
-    lines = [f"From: <{sender}>", f"To: <{to}>", f"Subject: {subject}",
+    """A valid message with CRLF line ends (Gateway.send dot-stuffs it on the wire), with Date
+    and Message-ID as a mail user agent writes them."""
+    lines = [f"From: <{sender}>", f"To: <{to}>", f"Subject: {subject}", f"Date: {rfc5322_now()}",
              f"Message-ID: <{re.sub(r'[^A-Za-z0-9]', '-', subject)}.{time.monotonic_ns()}@e2e.test>",
              "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii",
              *(extra_headers or []), "", *(body_lines or ["Hello from the delivery tests."])]

@@ -6,6 +6,7 @@ server that hangs fails the test instead of hanging it.
 from __future__ import annotations
 
 import base64
+import email.utils
 import re
 import socket
 import ssl
@@ -300,13 +301,20 @@ class SmtpWire:
         self.close()
 
 
+def rfc5322_now() -> str:
+    """The Date field value for now (RFC 5322 3.3)."""
+    return email.utils.formatdate(localtime=True)
+
+
 def message(subject: str = "e2e", body: str = "Hello from the end-to-end tests.",
             sender: str = "alice@example.com", to: str = "bob@example.net") -> bytes:
-    """A small, valid RFC 5322 message with CRLF line ends (no line starts with a dot)."""
+    """A small, valid RFC 5322 message with CRLF line ends (no line starts with a dot). It has
+    Date and Message-ID, as a mail user agent writes them, so the gateway adds neither."""
     lines = [
         f"From: <{sender}>",
         f"To: <{to}>",
         f"Subject: {subject}",
+        f"Date: {rfc5322_now()}",
         "Message-ID: <%s.%d@e2e.test>" % (subject.replace(" ", "-"), time.monotonic_ns()),
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=us-ascii",

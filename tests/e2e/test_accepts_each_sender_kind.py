@@ -6,12 +6,13 @@ import re
 import smtplib
 import socket
 import subprocess
+import time
 
 import pytest
 
 from conftest import (AUTH_CLIENT_ADDR, DOMAIN, DOMAIN_PASSWORD, HOSTNAME, IP_SENDER,
                       IP_SENDER_ADDR, RECIPIENT, USER, USER_PASSWORD)
-from smtp_wire import SmtpWire, client_tls_context, message
+from smtp_wire import SmtpWire, client_tls_context, message, rfc5322_now
 
 SENDERS = {
     # kind: (login name = auth_user = sender, password, MAIL FROM)
@@ -196,6 +197,7 @@ def test_auth_plain_with_challenge_and_spool_keeps_message_bytes(node):
     wire.expect(f"RCPT TO:<{RECIPIENT}>", 250, "2.1.5")
     wire.expect("RCPT TO:<carol@example.net>", 250, "2.1.5")
     body = ("From: <alice@example.com>\r\nTo: <bob@example.net>\r\nSubject: bytes\r\n"
+            f"Date: {rfc5322_now()}\r\nMessage-ID: <bytes.{time.monotonic_ns()}@e2e.test>\r\n"
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
             "Grüße aus Köln\r\n").encode()
     stuffed = body + b"..leading dot\r\n...\r\nend\r\n"

@@ -7,10 +7,12 @@ the messages that usually break signers: multipart with an attachment, 8-bit UTF
 (BODY=8BITMIME), a long folded Subject and other folded headers, trailing blank lines, an empty
 body, trailing spaces and tabs, lines that start with a dot (dot-stuffed on the wire).
 
-Also: the user's selector wins over the domain's, a selector without a key sends unsigned (and
-the message is still delivered), `dkim check` says ok for the published record and fails for a
-wrong or missing one, and a received message changed by one octet fails both verifiers -- the
-same harness, run first on messages that dkimpy signs itself, shows it can fail.
+Also: Date and Message-ID that the gateway adds to a message without them (RFC 6409 8.2, 8.3)
+are signed and verify; the user's selector wins over the domain's, a selector without a key
+sends unsigned (and the message is still delivered), `dkim check` says ok for the published
+record and fails for a wrong or missing one, and a received message changed by one octet fails
+both verifiers -- the same harness, run first on messages that dkimpy signs itself, shows it can
+fail.
 
 See dkim_verifiers.py for how OpenDKIM is pointed at the test's DNS server.
 """
@@ -26,8 +28,8 @@ import time
 import dkim
 import pytest
 
-from delivery_fixtures import (MX1_ADDR, SENDER, SENDER_DOMAIN, ZONE, make_gateway, mx_port,
-                               receivers, stuffed)
+from delivery_fixtures import (GATEWAY_HOSTNAME, MX1_ADDR, SENDER, SENDER_DOMAIN, ZONE,
+                               make_gateway, mx_port, receivers, stuffed)
 from dkim_verifiers import (DkimDns, dkim_signature_values, dkimpy_verify, opendkim_testkey,
                            opendkim_testmsg, openssl_key, signature_tags, tamper_body,
                            tamper_header)
@@ -244,6 +246,44 @@ def test_every_message_verifies_with_dkimpy_and_opendkim(make_gateway, receivers
     check = gateway.cli("dkim", "check", "--domain", SENDER_DOMAIN, "--selector", selector,
                         "--dns", dns.server, check=False)
     assert check.returncode == 0, f"dkim check: {check.stderr.strip()}"
+
+
+def without_date_and_message_id(message: bytes) -> bytes:
+    head, body = message.split(b"\r\n\r\n", 1)
+    kept = [line for line in head.split(b"\r\n")
+            if not re.match(rb"(?i)(date|message-id):", line)]
+    return b"\r\n".join(kept) + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("algorithm,canon", [("rsa", "relaxed/relaxed"),
+                                             ("ed25519", "simple/simple")])
+def test_date_and_message_id_added_by_the_gateway_are_signed_and_verify(make_gateway, receivers,
+                                                                        dns, algorithm, canon):
+    """RFC 6409 8.2, 8.3: the gateway adds Date and Message-ID to a message without them before
+    it signs, so both are in h= and the signature (body hash taken while DATA streamed) holds."""
+    gateway = make_gateway({"dkim": {"canonicalization": canon}}, start=False)
+    selector = f"add{algorithm[:3]}"
+    key = keygen(gateway, SENDER_DOMAIN, selector, algorithm)
+    gateway.cli("domain", "set", SENDER_DOMAIN, f"dkim_selector={selector}")
+    dns.start({key["name"]: key["record"]})
+    gateway.start()
+    mx1 = receivers(MX1_ADDR)
+
+    sent = {}
+    for name, message, params in messages(SENDER):
+        bare = without_date_and_message_id(message)
+        assert not re.search(rb"(?im)^(date|message-id):", bare.split(b"\r\n\r\n")[0]), name
+        sent[send(gateway, bare, params)] = (name, bare)
+    received = {message_id(m.raw): m for m in mx1.wait_for(len(sent), timeout=30)}
+    for queue_id, (name, bare) in sent.items():
+        what = f"{name} without Date and Message-ID ({algorithm}, {canon})"
+        raw = received[f"{queue_id}@{GATEWAY_HOSTNAME}"].raw
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert len(re.findall(rb"(?im)^date:", head)) == 1, f"{what}: not one Date:\n{raw!r}"
+        assert len(re.findall(rb"(?im)^message-id:", head)) == 1, f"{what}: not one Message-ID"
+        assert raw.endswith(bare.split(b"\r\n\r\n", 1)[1]), f"{what}: the body changed"
+        assert_tags(signature_tags(raw), SENDER_DOMAIN, selector, algorithm, canon)
+        assert_verifies(raw, dns, what)
 
 
 def test_user_selector_wins_and_a_selector_without_key_sends_unsigned(make_gateway, receivers,

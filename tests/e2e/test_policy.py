@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import mailbox
+import re
 import time
 
 from conftest import wait_until
@@ -195,6 +196,59 @@ def test_six_gtube_messages_lock_the_user_at_the_sixth_and_mail_the_lock_templat
     gw.cli("user", "unlock", IP_USER)
     time.sleep(1.5)
     assert attempt(gw, SENDER, [RCPT], ham()).code == 250
+
+
+def test_lock_names_the_quarantine_ids_and_the_contact_never_the_classifier_tokens(
+        make_gateway, receivers):
+    """F-LOCK-WHY: the lock's reason, its 550 at MAIL and the lock mail name the messages that
+    caused it by the quarantine ids the client was told, and whom to ask; the classifier's
+    tokens stay in the decision trail. 21 messages: the reply at MAIL needs more than one line,
+    and every line stays within RFC 5321's 512 octets."""
+    receivers(MX1_ADDR)
+    notices = receivers(SENDER_MX_ADDR)
+    gw = make_gateway({"policy": {"lock_message_ids": 25}}, start=False)
+    gw.install_spam_model()  # the model's reasons name tokens: they must not leak
+    gw.cli("domain", "set", "sender.test", f"admin_contact={ADMIN}")
+    gw.cli("user", "set", IP_USER, "lock_spam_threshold=20", "lock_window_minutes=10")
+    gw.start()
+    ids = []
+    for n in range(1, 22):
+        reply = attempt(gw, SENDER, [RCPT], spam(f"burst {n}"))
+        assert reply.code == 550 and "tokens" not in str(reply), f"message {n}: {reply}"
+        assert len(reply.texts) == 1 and len(reply.raw) <= 512, reply.raw
+        match = re.search(r"\(quarantine id ([0-9A-F]+)\)$", reply.line)
+        assert match, reply.line
+        ids.append(match.group(1))
+    assert user_json(gw)["lock"]["locked"] is True
+
+    def named(text):
+        return [i for i in ids if i in text]
+    reply = attempt(gw, SENDER, [RCPT], ham())
+    assert reply.code == 550 and reply.enhanced == "5.7.1", reply
+    lines = reply.raw.split(b"\r\n")[:-1]
+    assert len(lines) > 1 and all(len(line) + 2 <= 512 for line in lines), reply.raw
+    text = " ".join(t.split(" ", 1)[1] for t in reply.texts)
+    assert "is locked" in text and ADMIN in text and named(text) == ids, text
+    assert "tokens" not in text and "BAYES" not in text and "probability" not in text, text
+    reason = user_json(gw)["lock"]["reason"]
+    assert "21 spam messages" in reason and "spam check" in reason and named(reason) == ids
+    assert "tokens" not in reason, reason
+
+    def lock_mails():
+        out = {}
+        for m in notices.messages():
+            parsed = email.message_from_bytes(m.raw, policy=email.policy.default)
+            if parsed.get_content_type() != "multipart/report":
+                out[m.meta["rcpt_tos"][0]] = parsed.get_content()
+        return out
+    assert wait_until(lambda: len(lock_mails()) == 2, 30), lock_mails()
+    for to, body in lock_mails().items():
+        assert named(body) == ids, f"lock mail to {to} lacks ids:\n{body}"
+        assert "tokens" not in body and "BAYES" not in body, f"lock mail to {to}:\n{body}"
+    assert ADMIN in lock_mails()[SENDER], lock_mails()[SENDER]
+    # The full reasons, tokens included, stay in the decision trail.
+    why = json.loads(gw.cli("log", "decisions", "--message", ids[0], "--json").stdout)
+    assert [d["check"] for d in why] == ["spam"] and "tokens" in why[0]["reasons"], why
 
 
 def test_lock_lifts_after_the_timeout_then_stays_after_the_maximum_unlocks(make_gateway,

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import IP_SENDER_ADDR, RECIPIENT
-from smtp_wire import message
+from smtp_wire import message, rfc5322_now
 
 FAKE_ENDS = {
     "lf_dot_lf": b"\n.\n",
@@ -93,7 +93,10 @@ def test_refused_message_does_not_poison_the_next_transaction(node):
 
 def test_clean_crlf_message_is_accepted_byte_for_byte(node):
     wire = open_data(node)
-    sent = (b"From: <news@example.com>\r\nTo: <bob@example.net>\r\nSubject: clean\r\n\r\n"
+    # Date and Message-ID included: the gateway adds nothing, so the spool must end with this.
+    header = (f"From: <news@example.com>\r\nTo: <bob@example.net>\r\nSubject: clean\r\n"
+              f"Date: {rfc5322_now()}\r\nMessage-ID: <clean.{time.monotonic_ns()}@e2e.test>\r\n")
+    sent = (header.encode() + b"\r\n"
             b"Line with a dot inside . here\r\n"
             b"..Line that started with a dot\r\n"
             b"\r\n"

@@ -12,6 +12,7 @@ import time
 
 from clamd_fixture import EICAR, EICAR_NAME, MARKER, MARKER_NAME, clamd, silent_clamd
 from delivery_fixtures import MX1_ADDR, SENDER_MX_ADDR, dns, make_gateway, mx_port, receivers
+from smtp_wire import rfc5322_now
 
 __all__ = ["clamd", "silent_clamd", "dns", "make_gateway", "mx_port", "receivers"]
 
@@ -25,6 +26,7 @@ def mime(subject: str, attachment: bytes | None = None, text: str = "Hello, see 
          filename: str = "report.com") -> bytes:
     """A multipart message; the attachment base64 encoded, as a mail client sends it."""
     lines = [f"From: <{SENDER}>", f"To: <{RCPT}>", f"Subject: {subject}",
+             f"Date: {rfc5322_now()}",
              f"Message-ID: <{subject.replace(' ', '-')}.{time.monotonic_ns()}@e2e.test>",
              "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="part-boundary"', "",
              "--part-boundary", "Content-Type: text/plain; charset=us-ascii", "", text]
@@ -210,8 +212,11 @@ def test_repeated_viruses_lock_the_user_and_the_reason_says_virus(make_gateway, 
         lock = json.loads(gw.cli("user", "show", IP_USER, "--json").stdout).get("lock", {})
         assert lock.get("locked", False) == (n == 3), f"after message {n}: {lock}"
     assert lock["locked_by"] == "automatic"
-    assert lock["reason"].startswith("3 spam or virus messages in 10 minutes (more than 2); "
-                                     f"last: virus (virus: {EICAR_NAME}"), lock["reason"]
+    assert lock["reason"].startswith(
+        "3 spam or virus messages in 10 minutes (more than 2), "
+        f"found by the virus check (virus: {EICAR_NAME}"), lock["reason"]
+    # F-LOCK-WHY: the lock names the held messages by their quarantine ids.
+    assert all(row["id"] in lock["reason"] for row in quarantined(gw)), lock["reason"]
     # Locked: even clean mail is refused now.
     code, text = send(gw, mime("clean after the lock", b"harmless"))
     assert code == 550 and "locked" in text, (code, text)

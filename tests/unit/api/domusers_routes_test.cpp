@@ -334,7 +334,7 @@ TEST_F(DomUsersRoutesTest, TheAbuseContactIsStoredAndReachesThePolicySnapshot) {
   auto read = call(kOwn, Method::kGet, "/api/v1/templates/lock");
   EXPECT_EQ(read.body["text"], "Locked for {reason}; ask {contact}\n");
   EXPECT_FALSE(read.body["built_in"].get<bool>());
-  EXPECT_EQ(read.body["placeholders"].size(), 7u);
+  EXPECT_EQ(read.body["placeholders"].size(), 8u);
   EXPECT_EQ(call(kAdmin, Method::kPut, "/api/v1/templates/lock",
                  {{"subject", "two\nlines"}, {"text", "x"}})
                 .status,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/spam_feature_text.hpp"
 #include "util/result.hpp"
 
 namespace pw::store {
@@ -29,10 +30,6 @@ struct SpamExampleCounts {
   int64_t newest_id = 0;  // changes with every decision: the gateway's cue to rebuild
   bool operator==(const SpamExampleCounts&) const = default;
 };
-
-// Sorted features as hex of varint deltas, and back (nullopt-like error on bad text).
-std::string encode_features(const std::vector<std::uint32_t>& features);
-Result<std::vector<std::uint32_t>> decode_features(std::string_view text, std::uint32_t limit);
 
 class SpamExampleRepository {
  public:

@@ -85,6 +85,10 @@ struct PolicyConfig {
   std::string abuse_contact;  // ARF reports and lock notices when a domain has no contact
   int64_t arf_max_attached_bytes = 0;
   bool notify_admin_on_lock = true;
+  int64_t domain_admin_widest_prefix_v4 = 0;  // IP users a domain admin adds: at most this wide
+  int64_t domain_admin_widest_prefix_v6 = 0;
+  int64_t widest_prefix_v4 = 0;  // wider IP users are catch-alls: refused unless forced
+  int64_t widest_prefix_v6 = 0;
 };
 
 struct ScanConfig {

@@ -1,5 +1,7 @@
 #include "service/user_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "auth/ip_address.hpp"
@@ -46,6 +48,40 @@ Outcome<MadePassword> make_password(const PasswordSource& source, const Password
   return made;
 }
 
+// The checks of an IP user's request that need no database: owner, no password, the range.
+Outcome<IpRangeVerdict> check_new_ip_user(const Actor& actor, const NewUser& request,
+                                          const IpRangeRules& ranges) {
+  if (request.owner.empty())
+    return invalid("an IP user needs an owner: the domain the address or range belongs to");
+  if (request.password)
+    return invalid("an IP user has no password: it is identified by its address");
+  auto range = auth::Cidr::parse(request.name);
+  if (!range) return from_error(range.error());
+  return check_ip_range(*range, actor, ranges, request.force);
+}
+
+// 409 when a stored range stands in the way: an administrator hears which one; a domain admin
+// only that the range is taken (the other domain's ranges are not its business).
+Outcome<void> require_free_range(store::Database& db, const Actor& actor, const std::string& name,
+                                 const std::string& domain) {
+  auto range = auth::Cidr::parse(name);
+  if (!range) return from_error(range.error());
+  auto owner = main_domain(db, domain);
+  if (!owner) return tl::unexpected(owner.error());
+  auto conflict = store::UserRepository(db).ip_conflict(*range, *owner);
+  if (!conflict) return from_error(conflict.error(), Failure::Kind::kInternal);
+  if (!*conflict) return {};
+  const auto& found = **conflict;
+  if (!actor.is_admin() && !actor.may_access_domain(found.domain))
+    return refuse(Failure::Kind::kConflict, range->str() + " is taken");
+  if (found.duplicate)
+    return refuse(Failure::Kind::kConflict,
+                  range->str() + " already exists (in domain " + found.domain + ")");
+  return refuse(Failure::Kind::kConflict,
+                range->str() + " overlaps " + found.range + " of domain " + found.domain +
+                    "; an IP address or range belongs to exactly one domain");
+}
+
 }  // namespace
 
 PasswordRules PasswordRules::from(const config::Config& config) {
@@ -87,17 +123,15 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
 }
 
 Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
-                            const PasswordRules& rules) {
+                            const PasswordRules& rules, const IpRangeRules& ranges) {
   const bool ip = request.kind == auth::SenderKind::kIp;
   std::string username;  // canonical (user and domain kinds)
   std::string domain;    // the domain the user belongs to
+  IpRangeVerdict verdict;
   if (ip) {
-    if (request.owner.empty())
-      return invalid("an IP user needs an owner: the domain the address or range belongs to");
-    if (request.password)
-      return invalid("an IP user has no password: it is identified by its address");
-    auto range = auth::Cidr::parse(request.name);
-    if (!range) return from_error(range.error());
+    auto checked = check_new_ip_user(actor, request, ranges);
+    if (!checked) return tl::unexpected(checked.error());
+    verdict = *checked;
     domain = request.owner;
   } else {
     if (!request.owner.empty())
@@ -123,11 +157,15 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
     auto made = make_password(request.password, rules, username);
     if (!made) return tl::unexpected(made.error());
     password = std::move(*made);
-  } else if (auto existing = users.find(request.name); existing && *existing) {
-    return refuse(Failure::Kind::kConflict,
-                  (*existing)->name + " already exists (in domain " + (*existing)->domain + ")");
   }
+  std::optional<Failure> taken;  // require_free_range's answer, kept whole (kind and words)
   auto added = db.transaction([&]() -> Result<store::User> {
+    if (ip) {
+      if (auto free = require_free_range(db, actor, request.name, domain); !free) {
+        taken = free.error();
+        return fail(free.error().message);
+      }
+    }
     auto user = ip ? users.add_ip(request.name, request.owner)
                 : request.kind == auth::SenderKind::kUser
                     ? users.add_user(username, password.hash)
@@ -137,7 +175,13 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
       return tl::unexpected(set.error());
     return users.get(user->name);
   });
+  if (taken) return tl::unexpected(*taken);
   if (!added) return from_error(added.error());
+  if (verdict.forced)
+    spdlog::warn(
+        "event=ip_user_forced range={} owner={} actor={} reason=\"catch-all added with "
+        "--force: any client in it relays without AUTH\"",
+        added->name, added->domain, actor.name);
   return AddedUser{std::move(*added), std::move(password.generated)};
 }
 

@@ -14,13 +14,6 @@
 namespace pw::service {
 namespace {
 
-// The domain a user name speaks of, when it says (an e-mail address or a domain name).
-std::optional<std::string> domain_in_name(const std::string& canonical) {
-  if (auth::Cidr::parse(canonical)) return std::nullopt;
-  auto at = canonical.rfind('@');
-  return at == std::string::npos ? canonical : canonical.substr(at + 1);
-}
-
 // A password from the source (checked for strength) or a generated one; and its hash.
 struct MadePassword {
   std::string hash;
@@ -104,21 +97,11 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
   store::UserRepository users(db);
   auto found = users.find(name);
   if (!found) return from_error(found.error());
-  if (!*found) {
-    // A domain admin asking about a name of another domain learns nothing of it.
-    if (!actor.is_admin()) {
-      auto canonical = store::canonical_user_name(name);
-      auto domain = canonical ? domain_in_name(*canonical) : std::nullopt;
-      if (domain) {
-        if (auto ok = require_domain_access(actor, db, *domain); !ok)
-          return tl::unexpected(ok.error());
-      }
-    }
-    auto missing = users.get(name);  // the repository's own words for a missing user
-    return refuse(Failure::Kind::kNotFound,
-                  missing ? "unknown user " + name : missing.error().message);
+  // A user of another domain is answered as a missing one, word for word (issue 15, item 3).
+  if (!*found || !actor.may_access_domain((*found)->domain)) {
+    auto canonical = store::canonical_user_name(name);
+    return not_found("unknown user " + (canonical ? *canonical : name));
   }
-  if (!actor.may_access_domain((*found)->domain)) return forbidden();
   return std::move(**found);
 }
 

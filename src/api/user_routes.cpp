@@ -136,7 +136,8 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
   user.settings = std::move(*settings);
   auto db = database_of(ctx);
   if (!db) return failure_response(db.error());
-  auto added = service::add_user(**db, actor, user, service::PasswordRules::from(ctx.config()));
+  auto added = service::add_user(**db, actor, user, service::PasswordRules::from(ctx.config()),
+                                 service::IpRangeRules::from(ctx.config()));
   if (!added) return failure_response(added.error());
   auto detail = service::user_detail(**db, actor, added->user.name);
   if (!detail) return failure_response(detail.error());

@@ -36,6 +36,7 @@ struct UserArgs {
   std::string user;
   std::string domain;
   bool password_stdin = false;
+  bool force = false;  // user add --ip: a catch-all range anyway (audited)
   bool json = false;
   std::string name;
   std::vector<std::string> assignments;
@@ -103,6 +104,7 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
   if (args.ip_given && args.password_stdin) {
     return report_error("an IP user has no password: it is identified by its address");
   }
+  if (args.force && !args.ip_given) return report_error("--force goes with --ip only");
 
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
@@ -112,15 +114,13 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
                                    : auth::SenderKind::kDomain;
   request.name = args.ip_given ? args.ip : args.user_given ? args.user : args.domain;
   request.owner = args.owner;
+  request.force = args.force;
   if (args.password_stdin) request.password = read_password_line;
-  // The config (password rules) is read only for a user with a password, as before.
-  service::PasswordRules rules;
-  if (!args.ip_given) {
-    auto loaded = password_rules(options);
-    if (!loaded) return report_error(loaded.error().message);
-    rules = *loaded;
-  }
-  auto added = service::add_user(*db, service::Actor::cli(), request, rules);
+  auto config = load_node_config(options);  // password rules and IP range rules
+  if (!config) return report_error(config.error().message);
+  auto added =
+      service::add_user(*db, service::Actor::cli(), request, service::PasswordRules::from(*config),
+                        service::IpRangeRules::from(*config));
   if (!added) return report_error(added.error().message);
   std::cout << "added user " << added->user.name << " (" << auth::to_string(added->user.kind)
             << ") in " << added->user.domain << "\n";
@@ -297,6 +297,9 @@ void register_user_commands(CLI::App& app, Action& action) {
   auto* domain = add->add_option("--domain", args->domain, "Domain name of a domain user");
   add->add_flag("--password-stdin", args->password_stdin,
                 "Read the password from one line of stdin (else one is generated and printed)");
+  add->add_flag("--force", args->force,
+                "With --ip: add a catch-all range (wider than [policy] widest_prefix_v4/v6) "
+                "anyway; logged as event=ip_user_forced");
   add->callback([&action, args, ip, user, domain] {
     args->ip_given = ip->count() > 0;
     args->user_given = user->count() > 0;

@@ -182,6 +182,12 @@ const std::array kSettings = {
                 "Blocked messages up to this size are attached whole to the abuse report; "
                 "larger ones by their header section only.",
                 PW_BIND(policy.arf_max_attached_bytes)},
+    SettingSpec{"policy", "domain_admin_widest_prefix_v4", "24", 0, 32, "bits",
+                "Widest IPv4 range (shortest prefix) a domain admin may add as an IP user.",
+                PW_BIND(policy.domain_admin_widest_prefix_v4)},
+    SettingSpec{"policy", "domain_admin_widest_prefix_v6", "48", 0, 128, "bits",
+                "Widest IPv6 range (shortest prefix) a domain admin may add as an IP user.",
+                PW_BIND(policy.domain_admin_widest_prefix_v6)},
     SettingSpec{"policy", "notify_admin_on_lock", "true", 0, 0, "",
                 "Mail the domain's administrator contact when a user or identity is locked.",
                 PW_BIND(policy.notify_admin_on_lock)},
@@ -193,6 +199,14 @@ const std::array kSettings = {
                 "Users and identities whose latest spam message ids are kept in memory for lock "
                 "reasons; the least recently counted go first.",
                 PW_BIND(policy.lock_evidence_subjects)},
+    SettingSpec{"policy", "widest_prefix_v4", "8", 0, 32, "bits",
+                "Widest IPv4 range anyone may add as an IP user; wider ones (catch-alls such as "
+                "0.0.0.0/0 or ::ffff:0:0/96) only with user add --force at the CLI.",
+                PW_BIND(policy.widest_prefix_v4)},
+    SettingSpec{"policy", "widest_prefix_v6", "16", 0, 128, "bits",
+                "Widest IPv6 range anyone may add as an IP user; wider ones (catch-alls such as "
+                "::/0) only with user add --force at the CLI.",
+                PW_BIND(policy.widest_prefix_v6)},
     // [scan]
     SettingSpec{"scan", "max_parts", "500", 1, 100000, "parts",
                 "MIME parts of one message the attachment scan looks at; more: not proven clean.",

@@ -36,9 +36,10 @@ Outcome<std::string> archived_raw(const Actor& actor, store::Database& db,
   archive::ArchiveStore store(db, data_dir);
   auto row = store.find(id);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  if (!*row) return not_found("no archived message " + auth::quote_for_message(id));
+  const std::string missing = "no archived message " + auth::quote_for_message(id);
+  if (!*row) return not_found(missing);
   if (auto ok = require_domain_access(actor, db, (*row)->domain); !ok)
-    return tl::unexpected(ok.error());
+    return tl::unexpected(as_missing(ok.error(), missing));
   auto message = store.read(id, max_size);
   if (!message) return from_error(message.error(), Failure::Kind::kInternal);
   return std::move(*message);

@@ -24,10 +24,9 @@ Outcome<std::vector<IdentityView>> list_identities(store::Database& db, const Ac
       if (auto ok = require_domain_access(actor, db, domain); !ok)
         return tl::unexpected(ok.error());
     }
+    // A user of another domain is answered as a missing one: 404 (issue 15, item 3).
     if (!filter.user.empty()) {
-      if (auto user = get_user(db, actor, filter.user); !user) {
-        if (user.error().kind == Failure::Kind::kForbidden) return tl::unexpected(user.error());
-      }
+      if (auto user = get_user(db, actor, filter.user); !user) return tl::unexpected(user.error());
     }
     domain = actor.domain;
   }

@@ -308,7 +308,7 @@ Outcome<LogDetail> show_refused_message(const Actor& actor, store::Database& db,
   const Decision& stopped = decisions->back();
   if (auto allowed = require_message_access(actor, db, stopped.user_domain, stopped.mail_from);
       !allowed)
-    return tl::unexpected(allowed.error());
+    return tl::unexpected(as_missing(allowed.error(), "no message " + id));
   store::MessageRow row = row_of_decision(stopped, status_of_action(stopped.action));
   row.id = id;
   if (auto ok = add_held_message_facts(db, row); !ok) return tl::unexpected(ok.error());
@@ -323,7 +323,7 @@ Outcome<LogDetail> show_log_message(const Actor& actor, store::Database& db,
   if (!*row) return show_refused_message(actor, db, id);
   if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
       !allowed)
-    return tl::unexpected(allowed.error());
+    return tl::unexpected(as_missing(allowed.error(), "no message " + id));
   auto events = log.events(id);
   if (!events) return from_error(events.error(), Failure::Kind::kInternal);
   auto decisions = decisions_of(db, id);

@@ -24,16 +24,17 @@ constexpr size_t kDetailTextBytes = 64 * 1024;
 // How often a release handed to a gateway in another process is checked for its answer.
 constexpr auto kCommandPoll = std::chrono::milliseconds(100);
 
-// The row, when the actor may see it: 404 for an unknown id, 403 for another domain's message.
+// The row, when the actor may see it: 404 for an unknown id and for another domain's message.
 Outcome<quarantine::QuarantinedRow> visible_row(const Actor& actor, store::Database& db,
                                                 quarantine::QuarantineStore& store,
                                                 const std::string& id) {
   auto row = store.find(id);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  if (!*row) return not_found("no quarantined message " + id);
+  const std::string missing = "no quarantined message " + id;
+  if (!*row) return not_found(missing);
   if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
       !allowed)
-    return tl::unexpected(allowed.error());
+    return tl::unexpected(as_missing(allowed.error(), missing));
   return std::move(**row);
 }
 
@@ -121,8 +122,7 @@ Outcome<Released> release_quarantined(const Actor& actor, store::Database& db,
   auto released = release_now(actor, db, data_dir, id, released_by, via);
   if (released && via.config) {
     if (auto learned = learn_from_release(db, data_dir, id, released_by, *via.config); !learned)
-      spdlog::error("event=learn_failed id={} label=ham error=\"{}\"", id,
-                    learned.error().message);
+      spdlog::error("event=learn_failed id={} label=ham error=\"{}\"", id, learned.error().message);
     else
       spdlog::info("event=learned id={} label=ham by={}", id, released_by);
   }

@@ -58,18 +58,19 @@ Outcome<std::string> on_other_gateway(store::Database& db, const QueueVia& via,
 }
 
 // The message when the actor may act on it. An administrator may name a message the log does
-// not know (the gateway answers for it); a domain admin may not (404).
+// not know (the gateway answers for it); a domain admin may not (404, as for another domain's).
 Outcome<std::optional<store::MessageRow>> visible_message(const Actor& actor, store::Database& db,
                                                           const std::string& id) {
   auto row = store::MessageLog(db).find(id);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
+  const std::string missing = std::string(kNoQueuedMessage) + " " + id;
   if (!*row) {
     if (actor.is_admin()) return std::optional<store::MessageRow>();
-    return not_found(std::string(kNoQueuedMessage) + " " + id);
+    return not_found(missing);
   }
   if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
       !allowed)
-    return tl::unexpected(allowed.error());
+    return tl::unexpected(as_missing(allowed.error(), missing));
   return std::move(*row);
 }
 
@@ -105,7 +106,7 @@ Outcome<store::MessageRow> show_queued(const Actor& actor, store::Database& db,
   if (!*row) return not_found("no message " + id);
   if (auto allowed = require_message_access(actor, db, (*row)->user_domain, (*row)->mail_from);
       !allowed)
-    return tl::unexpected(allowed.error());
+    return tl::unexpected(as_missing(allowed.error(), "no message " + id));
   return std::move(**row);
 }
 

@@ -63,6 +63,11 @@ Outcome<void> require_domain_access(const Actor& actor, store::Database& db,
   return {};
 }
 
+Failure as_missing(Failure failure, std::string missing_message) {
+  if (failure.kind != Failure::Kind::kForbidden) return failure;
+  return Failure{Failure::Kind::kNotFound, std::move(missing_message)};
+}
+
 Outcome<void> require_admin(const Actor& actor) {
   if (!actor.is_admin()) return forbidden("only an administrator may do this");
   return {};

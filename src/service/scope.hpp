@@ -32,6 +32,11 @@ Outcome<void> require_message_access(const Actor& actor, store::Database& db,
 // about any other name, known to this node or not, learns nothing of other domains.
 Outcome<void> require_domain_access(const Actor& actor, store::Database& db, std::string_view name);
 
+// One answer for "not yours" and "not there" (issue 15, item 3): a 403 from one of the checks
+// above becomes the 404 `missing_message` that a missing id gets, word for word, so that another
+// domain's admin cannot tell which ids exist. Other failures pass unchanged.
+Failure as_missing(Failure failure, std::string missing_message);
+
 // 403 unless `actor` is an admin.
 Outcome<void> require_admin(const Actor& actor);
 

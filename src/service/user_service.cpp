@@ -1,5 +1,7 @@
 #include "service/user_service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "auth/ip_address.hpp"
@@ -11,13 +13,6 @@
 
 namespace pw::service {
 namespace {
-
-// The domain a user name speaks of, when it says (an e-mail address or a domain name).
-std::optional<std::string> domain_in_name(const std::string& canonical) {
-  if (auth::Cidr::parse(canonical)) return std::nullopt;
-  auto at = canonical.rfind('@');
-  return at == std::string::npos ? canonical : canonical.substr(at + 1);
-}
 
 // A password from the source (checked for strength) or a generated one; and its hash.
 struct MadePassword {
@@ -46,6 +41,40 @@ Outcome<MadePassword> make_password(const PasswordSource& source, const Password
   return made;
 }
 
+// The checks of an IP user's request that need no database: owner, no password, the range.
+Outcome<IpRangeVerdict> check_new_ip_user(const Actor& actor, const NewUser& request,
+                                          const IpRangeRules& ranges) {
+  if (request.owner.empty())
+    return invalid("an IP user needs an owner: the domain the address or range belongs to");
+  if (request.password)
+    return invalid("an IP user has no password: it is identified by its address");
+  auto range = auth::Cidr::parse(request.name);
+  if (!range) return from_error(range.error());
+  return check_ip_range(*range, actor, ranges, request.force);
+}
+
+// 409 when a stored range stands in the way: an administrator hears which one; a domain admin
+// only that the range is taken (the other domain's ranges are not its business).
+Outcome<void> require_free_range(store::Database& db, const Actor& actor, const std::string& name,
+                                 const std::string& domain) {
+  auto range = auth::Cidr::parse(name);
+  if (!range) return from_error(range.error());
+  auto owner = main_domain(db, domain);
+  if (!owner) return tl::unexpected(owner.error());
+  auto conflict = store::UserRepository(db).ip_conflict(*range, *owner);
+  if (!conflict) return from_error(conflict.error(), Failure::Kind::kInternal);
+  if (!*conflict) return {};
+  const auto& found = **conflict;
+  if (!actor.is_admin() && !actor.may_access_domain(found.domain))
+    return refuse(Failure::Kind::kConflict, range->str() + " is taken");
+  if (found.duplicate)
+    return refuse(Failure::Kind::kConflict,
+                  range->str() + " already exists (in domain " + found.domain + ")");
+  return refuse(Failure::Kind::kConflict,
+                range->str() + " overlaps " + found.range + " of domain " + found.domain +
+                    "; an IP address or range belongs to exactly one domain");
+}
+
 }  // namespace
 
 PasswordRules PasswordRules::from(const config::Config& config) {
@@ -68,36 +97,24 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
   store::UserRepository users(db);
   auto found = users.find(name);
   if (!found) return from_error(found.error());
-  if (!*found) {
-    // A domain admin asking about a name of another domain learns nothing of it.
-    if (!actor.is_admin()) {
-      auto canonical = store::canonical_user_name(name);
-      auto domain = canonical ? domain_in_name(*canonical) : std::nullopt;
-      if (domain) {
-        if (auto ok = require_domain_access(actor, db, *domain); !ok)
-          return tl::unexpected(ok.error());
-      }
-    }
-    auto missing = users.get(name);  // the repository's own words for a missing user
-    return refuse(Failure::Kind::kNotFound,
-                  missing ? "unknown user " + name : missing.error().message);
+  // A user of another domain is answered as a missing one, word for word (issue 15, item 3).
+  if (!*found || !actor.may_access_domain((*found)->domain)) {
+    auto canonical = store::canonical_user_name(name);
+    return not_found("unknown user " + (canonical ? *canonical : name));
   }
-  if (!actor.may_access_domain((*found)->domain)) return forbidden();
   return std::move(**found);
 }
 
 Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
-                            const PasswordRules& rules) {
+                            const PasswordRules& rules, const IpRangeRules& ranges) {
   const bool ip = request.kind == auth::SenderKind::kIp;
   std::string username;  // canonical (user and domain kinds)
   std::string domain;    // the domain the user belongs to
+  IpRangeVerdict verdict;
   if (ip) {
-    if (request.owner.empty())
-      return invalid("an IP user needs an owner: the domain the address or range belongs to");
-    if (request.password)
-      return invalid("an IP user has no password: it is identified by its address");
-    auto range = auth::Cidr::parse(request.name);
-    if (!range) return from_error(range.error());
+    auto checked = check_new_ip_user(actor, request, ranges);
+    if (!checked) return tl::unexpected(checked.error());
+    verdict = *checked;
     domain = request.owner;
   } else {
     if (!request.owner.empty())
@@ -123,11 +140,15 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
     auto made = make_password(request.password, rules, username);
     if (!made) return tl::unexpected(made.error());
     password = std::move(*made);
-  } else if (auto existing = users.find(request.name); existing && *existing) {
-    return refuse(Failure::Kind::kConflict,
-                  (*existing)->name + " already exists (in domain " + (*existing)->domain + ")");
   }
+  std::optional<Failure> taken;  // require_free_range's answer, kept whole (kind and words)
   auto added = db.transaction([&]() -> Result<store::User> {
+    if (ip) {
+      if (auto free = require_free_range(db, actor, request.name, domain); !free) {
+        taken = free.error();
+        return fail(free.error().message);
+      }
+    }
     auto user = ip ? users.add_ip(request.name, request.owner)
                 : request.kind == auth::SenderKind::kUser
                     ? users.add_user(username, password.hash)
@@ -137,7 +158,13 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
       return tl::unexpected(set.error());
     return users.get(user->name);
   });
+  if (taken) return tl::unexpected(*taken);
   if (!added) return from_error(added.error());
+  if (verdict.forced)
+    spdlog::warn(
+        "event=ip_user_forced range={} owner={} actor={} reason=\"catch-all added with "
+        "--force: any client in it relays without AUTH\"",
+        added->name, added->domain, actor.name);
   return AddedUser{std::move(*added), std::move(password.generated)};
 }
 

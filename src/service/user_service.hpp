@@ -20,6 +20,7 @@
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
 #include "service/actor.hpp"
+#include "service/ip_range_rules.hpp"
 #include "service/outcome.hpp"
 #include "store/database.hpp"
 #include "store/user_repository.hpp"
@@ -49,14 +50,16 @@ struct NewUser {
   std::string owner;  // IP users: the domain the range belongs to
   PasswordSource password;
   std::vector<std::pair<std::string, std::string>> settings;
+  bool force = false;  // IP users: an administrator adds a catch-all range anyway (audited)
 };
 struct AddedUser {
   store::User user;
   std::string generated_password;  // "" unless generated
 };
 // All or nothing: a refused setting or password adds nothing.
+// IP users pass check_ip_range; a domain admin hears only that a range is taken, not whose.
 Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
-                            const PasswordRules& rules);
+                            const PasswordRules& rules, const IpRangeRules& ranges);
 
 struct UserFilter {
   std::string domain;  // "" = every domain the actor may see

@@ -38,6 +38,18 @@ Result<Domain> DomainRepository::add(std::string_view name, std::string_view adm
     auto existing = find(*canonical);
     if (!existing) return tl::unexpected(existing.error());
     if (*existing) return fail("domain " + *canonical + " already exists");
+    // A name is a domain or an alias, never both (issue 15, item 2): else the domain's admin
+    // would see the mail of the domain the alias belongs to.
+    auto alias_of = query(db_,
+                          "SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = "
+                          "a.domain_id WHERE a.alias = ?1 COLLATE NOCASE",
+                          {std::string_view(*canonical)});
+    if (!alias_of) return tl::unexpected(alias_of.error());
+    auto row = next_row(db_, alias_of->get());
+    if (!row) return tl::unexpected(row.error());
+    if (*row)
+      return fail(*canonical + " is an alias of " + column_text(alias_of->get(), 0) +
+                  "; a domain cannot be one (remove the alias first)");
     auto inserted = run(db_,
                         "INSERT INTO domains(name, admin_contact, dkim_selector, created_at) "
                         "VALUES (?1, ?2, ?3, ?4)",

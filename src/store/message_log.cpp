@@ -26,9 +26,12 @@ constexpr std::array<std::pair<DeliveryStatus, std::string_view>, 6> kStatusName
 }};
 
 // The main domain of an alias, or the name itself (F-ALIAS).
+// A domain of its own is its own main domain even where an older database also holds it as an
+// alias (issue 15, item 2): a domain admin's scope never reaches another domain through an alias.
 constexpr std::string_view kMainDomain =
-    "COALESCE((SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id "
-    "WHERE a.alias = lower(?{0})), lower(?{0}))";
+    "COALESCE((SELECT name FROM domains WHERE name = lower(?{0})), (SELECT d.name FROM "
+    "domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE a.alias = lower(?{0})), "
+    "lower(?{0}))";
 
 std::string main_domain_sql(int parameter) {
   std::string sql(kMainDomain);

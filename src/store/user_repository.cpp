@@ -3,13 +3,12 @@
 // Trust: admin input, validated (auth/ip_address, auth/name_syntax) before any statement sees it.
 #include "store/user_repository.hpp"
 
-#include "policy/user_settings.hpp"
-
 #include <algorithm>
 #include <array>
 
 #include "auth/ip_address.hpp"
 #include "auth/name_syntax.hpp"
+#include "policy/user_settings.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 
@@ -88,32 +87,40 @@ Result<User> UserRepository::insert(auth::SenderKind kind, const std::string& na
   return get(name);
 }
 
+Result<std::optional<IpConflict>> UserRepository::ip_conflict(const auth::Cidr& range,
+                                                              std::string_view domain) {
+  auto stmt = query(db_,
+                    "SELECT u.name, d.name FROM users u JOIN domains d ON d.id = u.domain_id "
+                    "WHERE u.kind = 'ip'");
+  if (!stmt) return tl::unexpected(stmt.error());
+  while (true) {
+    auto row = next_row(db_, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return std::optional<IpConflict>();
+    auto other_name = column_text(stmt->get(), 0);
+    auto other_domain = column_text(stmt->get(), 1);
+    auto other = auth::Cidr::parse(other_name);
+    if (!other) return fail("stored range " + other_name + ": " + other.error().message);
+    if (*other == range)
+      return std::optional<IpConflict>(IpConflict{other->str(), other_domain, true});
+    if (other_domain != domain && other->overlaps(range))
+      return std::optional<IpConflict>(IpConflict{other->str(), other_domain, false});
+  }
+}
+
 Result<User> UserRepository::add_ip(std::string_view cidr, std::string_view domain) {
   auto range = auth::Cidr::parse(cidr);
   if (!range) return tl::unexpected(range.error());
   return db_.transaction([&]() -> Result<User> {
     auto owner = DomainRepository(db_).get(domain);
     if (!owner) return tl::unexpected(owner.error());
-    auto stmt = query(db_,
-                      "SELECT u.name, d.name FROM users u JOIN domains d ON d.id = u.domain_id "
-                      "WHERE u.kind = 'ip'");
-    if (!stmt) return tl::unexpected(stmt.error());
-    while (true) {
-      auto row = next_row(db_, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      auto other_name = column_text(stmt->get(), 0);
-      auto other_domain = column_text(stmt->get(), 1);
-      auto other = auth::Cidr::parse(other_name);
-      if (!other) return fail("stored range " + other_name + ": " + other.error().message);
-      if (*other == *range) {
-        return fail(range->str() + " already exists (in domain " + other_domain + ")");
-      }
-      if (other_domain != owner->name && other->overlaps(*range)) {
-        return fail(range->str() + " overlaps " + other->str() + " of domain " + other_domain +
-                    "; an IP address or range belongs to exactly one domain");
-      }
-    }
+    auto conflict = ip_conflict(*range, owner->name);
+    if (!conflict) return tl::unexpected(conflict.error());
+    if (*conflict && (*conflict)->duplicate)
+      return fail(range->str() + " already exists (in domain " + (*conflict)->domain + ")");
+    if (*conflict)
+      return fail(range->str() + " overlaps " + (*conflict)->range + " of domain " +
+                  (*conflict)->domain + "; an IP address or range belongs to exactly one domain");
     return insert(auth::SenderKind::kIp, range->str(), owner->id, {});
   });
 }

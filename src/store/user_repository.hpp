@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/ip_address.hpp"
 #include "auth/sender.hpp"
 #include "store/database.hpp"
 #include "util/result.hpp"
@@ -28,10 +29,16 @@ struct User {
   std::map<std::string, std::string> settings;  // filled by find() and get(), not by list()
 };
 
-
 // The canonical form of a user name as an admin types it: a CIDR or address (IP users), an
 // e-mail address (password users) or a domain name (domain users).
 Result<std::string> canonical_user_name(std::string_view text);
+
+// A stored IP user that stands in the way of a new range (see UserRepository::ip_conflict).
+struct IpConflict {
+  std::string range;       // the stored range, canonical
+  std::string domain;      // the domain it belongs to
+  bool duplicate = false;  // the same range; else an overlap with another domain's range
+};
 
 class UserRepository {
  public:
@@ -40,6 +47,8 @@ class UserRepository {
   // An IP or range for `domain`. Refused when it duplicates an existing range, or overlaps a range
   // of another domain (an address belongs to one domain); overlaps within the domain are fine.
   Result<User> add_ip(std::string_view cidr, std::string_view domain);
+  // The stored range that would refuse `range` for `domain` in add_ip, if any.
+  Result<std::optional<IpConflict>> ip_conflict(const auth::Cidr& range, std::string_view domain);
   // A password user; the address's domain must exist already.
   Result<User> add_user(std::string_view email, std::string_view password_hash);
   // The domain user of an existing domain; at most one per domain.

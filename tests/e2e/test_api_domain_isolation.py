@@ -3,8 +3,9 @@
 A domain admin of other.test logs in and calls EVERY path and method that /api/v1/openapi.json
 lists (but login, logout, me, openapi and its own tokens) aimed at example.com's objects: the
 domain, its user, an alias, a DKIM selector, a panel account, and the log, queue, quarantine and
-archive entries of a normal and a GTUBE message sent through SMTP. Each must answer 403 (404 only
-where the id is one the test could not make). List routes without a path parameter must hold
+archive entries of a normal and a GTUBE message sent through SMTP. Each must answer 403 or 404,
+and a route that takes an object (an {id}, a user's name) must answer example.com's object as it
+answers a missing one (issue 15, item 3: the answer tells no one which ids exist). List routes without a path parameter must hold
 nothing of example.com, and those with a `domain` query parameter refuse domain=example.com.
 The test iterates whatever the document lists, so a route added later is covered at once; a path
 parameter it cannot fill fails the test by name, so that FILL is extended with it.
@@ -151,6 +152,17 @@ def fill(path: str, ids: dict) -> tuple[str, bool]:
     return re.sub(r"\{(\w+)\}", one, path), unknown
 
 
+def missing_target(path: str, ids: dict) -> str | None:
+    """The path with its object (an {id}, or a user's {name}) replaced by one that does not
+    exist; None for paths without such an object."""
+    if "{id}" in path:
+        return fill(path, {prefix: UNKNOWN_ID for prefix in ids})[0]
+    if path.startswith("/api/v1/users/{name}"):
+        return fill(path, ids)[0].replace(urllib.parse.quote(USER, safe=""),
+                                          urllib.parse.quote("nobody@" + DOMAIN, safe=""))
+    return None
+
+
 def test_a_domain_admin_of_another_domain_is_refused_on_every_route(make_node):
     port = free_port()
     node = make_node({"http": {"listen": f"127.0.0.1:{port}"}})
@@ -206,10 +218,16 @@ def test_a_domain_admin_of_another_domain_is_refused_on_every_route(make_node):
                 continue
             answer = other.request(method, target, body)
             checked.append((method, path))
-            allowed = {403, 404} if unknown_id else {403}
-            if answer.status not in allowed:
+            if answer.status not in (403, 404):
                 problems.append(f"{method} {target} ({path}): {answer.status} "
                                 f"{answer.body[:200]!r}")
+            missing = missing_target(path, ids)
+            if missing and not unknown_id:
+                # One answer for "not yours" and "not there" (issue 15, item 3).
+                absent = other.request(method, missing, body)
+                if absent.status != answer.status:
+                    problems.append(f"{method} {path}: {answer.status} for example.com's object "
+                                    f"but {absent.status} for a missing one")
 
     # The routes this test knows exist today (accounts) must have been among those checked.
     assert ("GET", "/api/v1/accounts") in checked

@@ -1,7 +1,7 @@
 // Proves the archive and dashboard routes: a domain admin searches and reads only its own
-// domain's archive (403 for another's), and the dashboard counts sent, blocked, quarantined and
-// deferred mail per hour and day, the top senders and the locks in force, for the whole node or
-// one domain only.
+// domain's archive (403 for another's filter, 404 for its message), and the dashboard counts sent,
+// blocked, quarantined and deferred mail per hour and day, the top senders and the locks in force,
+// for the whole node or one domain only.
 #include <array>
 #include <set>
 
@@ -52,7 +52,8 @@ TEST_F(ArchiveRoutesTest, DomainAdminReadsOnlyItsOwnArchive) {
                 .json["items"]
                 .size(),
             2u);
-  EXPECT_EQ(call(kOtherAdmin, Method::kGet, "/api/v1/archive/A1/raw").status, 403);
+  EXPECT_EQ(call(kOtherAdmin, Method::kGet, "/api/v1/archive/A1/raw").status, 404);
+  EXPECT_EQ(call(kOtherAdmin, Method::kGet, "/api/v1/archive/Anosuch/raw").status, 404);
   auto raw = call(kOwnAdmin, Method::kGet, "/api/v1/archive/A1/raw");
   EXPECT_EQ(raw.status, 200);
   EXPECT_EQ(raw.content_type, "message/rfc822");

@@ -171,17 +171,16 @@ void add_quarantine_routes(RouteTable& table) {
                       {{"released", true},
                        {"queue_id", "R9z8y7x6"},
                        {"text", "released Q1a2b3c4d as queue id R9z8y7x6"}}}});
-  table.add(
-      {http::Method::kPost, "/api/v1/quarantine/{id}/confirm-spam", Access::kAdminOnly,
-       confirm_spam,
-       RouteDoc{"quarantine",
-                "Confirm a quarantined message as spam: the node's model learns from it "
-                "(administrators only; a release teaches it ham)",
-                nlohmann::json::array(),
-                nullptr,
-                {{"id", "Q1a2b3c4d"},
-                 {"learned", "spam"},
-                 {"text", "confirmed Q1a2b3c4d as spam: the node's model learns from it"}}}});
+  table.add({http::Method::kPost, "/api/v1/quarantine/{id}/confirm-spam", Access::kAdminOnly,
+             confirm_spam,
+             RouteDoc{"quarantine",
+                      "Confirm a quarantined message as spam: the node's model learns from it "
+                      "(administrators only; a release teaches it ham)",
+                      nlohmann::json::array(),
+                      nullptr,
+                      {{"id", "Q1a2b3c4d"},
+                       {"learned", "spam"},
+                       {"text", "confirmed Q1a2b3c4d as spam: the node's model learns from it"}}}});
   table.add({http::Method::kDelete, "/api/v1/quarantine/{id}", Access::kLoggedIn, remove,
              RouteDoc{"quarantine", "Delete a quarantined message", nlohmann::json::array(),
                       nullptr, nullptr}});

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "app/cli.hpp"
-#include "app/spam_model_loader.hpp"
+#include "scan/attachment_limits.hpp"
 #include "scan/mime_text.hpp"
 #include "scan/spam_classifier.hpp"
 #include "scan/spam_model.hpp"
@@ -41,7 +41,7 @@ struct TrainArgs {
   std::vector<std::string> ham_dirs;
   bool from_decisions = false;
   int extra_weight = 1;  // each message of the second and later folders counts this many times
-  std::string base;  // --from-decisions without folders: the model to start from
+  std::string base;      // --from-decisions without folders: the model to start from
   std::string out;
   std::string algorithm = "fisher";
   int cross_validate = 0;
@@ -72,10 +72,6 @@ Result<std::string> read_file(const std::string& path) {
   buffer << in.rdbuf();
   if (in.bad()) return fail("cannot read " + path);
   return buffer.str();
-}
-
-scan::MimeTextLimits limits_from(const config::Config& config) {
-  return mime_text_limits(config.scan);
 }
 
 Result<std::vector<scan::FeatureSet>> read_folder(const std::string& dir,
@@ -117,12 +113,6 @@ Result<Folders> read_folders(const std::vector<std::string>& dirs,
   return out;
 }
 
-scan::SpamCutoffs cutoffs_from(const config::Config& config) {
-  return {static_cast<double>(config.spam.threshold),
-          static_cast<double>(config.spam.unsure_threshold),
-          static_cast<std::size_t>(config.spam.min_known_tokens)};
-}
-
 // What the configured cut-offs do on the training folders, by the cross-validation that
 // calibrated the model (each message scored by a model that did not train on it). The known
 // token rule is not applied here (it needs the message, not only its score).
@@ -148,9 +138,8 @@ void print_cross_validation(const scan::SpamModel& model,
   std::cout << fmt::format(
       "cross-validation ({} folds, threshold {:.0f}, unsure {:.0f}): spam recall {:.4f} "
       "(unsure {:.4f}), ham fpr {:.4f} (unsure {:.4f}); {} spam, {} ham\n",
-      folds, cutoffs.threshold, cutoffs.unsure_threshold,
-      share(spam_caught, spam), share(spam_unsure, spam), share(ham_spam, ham),
-      share(ham_unsure, ham), spam, ham);
+      folds, cutoffs.threshold, cutoffs.unsure_threshold, share(spam_caught, spam),
+      share(spam_unsure, spam), share(ham_spam, ham), share(ham_unsure, ham), spam, ham);
   std::cout << "calibration (raw score up to: probability):";
   for (const auto& step : model.calibration().steps())
     std::cout << fmt::format(" {:.4g}:{:.4f}", step.upper, step.probability);
@@ -160,7 +149,7 @@ void print_cross_validation(const scan::SpamModel& model,
 Result<scan::SpamModel> train_on_folders(const config::Config& config, const TrainArgs& args) {
   auto kind = scan::parse_model_kind(args.algorithm);
   if (!kind) return tl::unexpected(kind.error());
-  const auto limits = limits_from(config);
+  const auto limits = scan::mime_text_limits(config.scan);
   const auto start = Clock::now();
   const auto extra = static_cast<std::uint32_t>(args.extra_weight);
   auto spam = read_folders(args.spam_dirs, limits, extra);
@@ -174,7 +163,7 @@ Result<scan::SpamModel> train_on_folders(const config::Config& config, const Tra
   const int folds = args.cross_validate > 1 ? args.cross_validate : scan::kCalibrationFolds;
   auto model = scan::SpamModel::train(*kind, spam->sets, ham->sets, folds, &out_of_fold,
                                       spam->weights, ham->weights);
-  print_cross_validation(model, out_of_fold, cutoffs_from(config), folds);
+  print_cross_validation(model, out_of_fold, scan::spam_cutoffs(config.spam), folds);
   std::cout << fmt::format("algorithm: {}\ntrained and calibrated in {:.2f} s\n", to_string(*kind),
                            seconds_since(train_start));
   return model;
@@ -230,8 +219,8 @@ int train(const GlobalOptions& options, const TrainArgs& args) {
   if (auto saved = model->save(args.out); !saved) return report_error(saved.error().message);
   std::error_code ec;
   const auto size = fs::file_size(args.out, ec);
-  std::cout << fmt::format("features: {}\nmodel: {} ({} bytes)\n", model->used_features(),
-                           args.out, ec ? 0 : size);
+  std::cout << fmt::format("features: {}\nmodel: {} ({} bytes)\n", model->used_features(), args.out,
+                           ec ? 0 : size);
   return 0;
 }
 
@@ -273,8 +262,8 @@ int scan_files(const GlobalOptions& options, const ScanArgs& args) {
                 << ": the rules judge alone\n";
     }
   }
-  const scan::SpamClassifier classifier(std::move(model), limits_from(*config));
-  const scan::SpamCutoffs cutoffs = cutoffs_from(*config);
+  const scan::SpamClassifier classifier(std::move(model), scan::mime_text_limits(config->scan));
+  const scan::SpamCutoffs cutoffs = scan::spam_cutoffs(config->spam);
 
   int status = 0;
   auto all = nlohmann::json::array();

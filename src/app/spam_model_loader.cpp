@@ -3,21 +3,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include "scan/attachment_limits.hpp"
 #include "scan/spam_tokenizer.hpp"
 
 namespace pw::app {
 
-scan::MimeTextLimits mime_text_limits(const config::ScanConfig& scan) {
-  scan::MimeTextLimits limits;
-  limits.max_parts = static_cast<std::size_t>(scan.max_parts);
-  limits.max_depth = static_cast<std::size_t>(scan.max_depth);
-  limits.max_decoded_bytes = static_cast<std::uint64_t>(scan.max_decoded_bytes);
-  return limits;
-}
-
 SpamModelLoader::SpamModelLoader(const config::Config& config,
                                  const std::filesystem::path& data_dir)
-    : limits_(mime_text_limits(config.scan)),
+    : limits_(scan::mime_text_limits(config.scan)),
       weight_(static_cast<std::uint32_t>(config.spam.learn_weight)) {
   const std::string path =
       config.spam.model.empty() ? (data_dir / "spam.model").string() : config.spam.model;
@@ -28,9 +21,9 @@ SpamModelLoader::SpamModelLoader(const config::Config& config,
     spdlog::error("event=spam_model_error path={} error=\"{}\" effect=rules_only", path,
                   loaded.error().message);
   } else {
-    spdlog::info("event=spam_model_loaded path={} algorithm={} spam={} ham={} calibrated={}",
-                 path, scan::to_string(loaded->kind()), loaded->spam_messages(),
-                 loaded->ham_messages(), loaded->calibration().empty() ? "no" : "yes");
+    spdlog::info("event=spam_model_loaded path={} algorithm={} spam={} ham={} calibrated={}", path,
+                 scan::to_string(loaded->kind()), loaded->spam_messages(), loaded->ham_messages(),
+                 loaded->calibration().empty() ? "no" : "yes");
     base_ = std::move(*loaded);
   }
 }
@@ -58,9 +51,10 @@ std::shared_ptr<const scan::SpamClassifier> SpamModelLoader::refresh(store::Data
       spdlog::info("event=spam_model_learned spam={} ham={} weight={}", spam.size(), ham.size(),
                    weight_);
     else
-      spdlog::warn("event=spam_model_not_learned reason=\"a {} model learns only when trained "
-                   "again (train --from-decisions)\"",
-                   scan::to_string(model.kind()));
+      spdlog::warn(
+          "event=spam_model_not_learned reason=\"a {} model learns only when trained "
+          "again (train --from-decisions)\"",
+          scan::to_string(model.kind()));
   }
   return std::make_shared<const scan::SpamClassifier>(std::move(model), limits_);
 }

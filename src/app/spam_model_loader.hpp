@@ -35,7 +35,4 @@ class SpamModelLoader {
   std::optional<store::SpamExampleCounts> seen_;
 };
 
-// The [scan] limits of the text the classifier reads.
-scan::MimeTextLimits mime_text_limits(const config::ScanConfig& scan);
-
 }  // namespace pw::app

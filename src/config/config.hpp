@@ -85,8 +85,8 @@ struct PolicyConfig {
   std::string abuse_contact;  // ARF reports and lock notices when a domain has no contact
   int64_t arf_max_attached_bytes = 0;
   bool notify_admin_on_lock = true;
-  int64_t lock_message_ids = 0;        // F-LOCK-WHY: ids a lock names at most
-  int64_t lock_evidence_subjects = 0;  // subjects whose latest spam ids are kept in memory
+  int64_t lock_message_ids = 0;               // F-LOCK-WHY: ids a lock names at most
+  int64_t lock_evidence_subjects = 0;         // subjects whose latest spam ids are kept in memory
   int64_t domain_admin_widest_prefix_v4 = 0;  // IP users a domain admin adds: at most this wide
   int64_t domain_admin_widest_prefix_v6 = 0;
   int64_t widest_prefix_v4 = 0;  // wider IP users are catch-alls: refused unless forced

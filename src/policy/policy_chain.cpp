@@ -5,10 +5,14 @@ namespace pw::policy {
 
 std::string_view to_string(Stage stage) {
   switch (stage) {
-    case Stage::kConnect: return "connect";
-    case Stage::kMail: return "mail";
-    case Stage::kRcpt: return "rcpt";
-    case Stage::kData: return "data";
+    case Stage::kConnect:
+      return "connect";
+    case Stage::kMail:
+      return "mail";
+    case Stage::kRcpt:
+      return "rcpt";
+    case Stage::kData:
+      return "data";
   }
   return "connect";
 }
@@ -26,8 +30,7 @@ Verdict refuse(std::string_view check, Action action, std::string reply, std::st
 }
 
 PolicyChain::PolicyChain() : checks_(all_checks()) {}
-PolicyChain::PolicyChain(std::vector<std::unique_ptr<Check>> checks)
-    : checks_(std::move(checks)) {}
+PolicyChain::PolicyChain(std::vector<std::unique_ptr<Check>> checks) : checks_(std::move(checks)) {}
 
 ChainResult PolicyChain::run(const Transaction& t, CheckContext& c) const {
   ChainResult result;

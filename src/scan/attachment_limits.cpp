@@ -13,4 +13,17 @@ AttachmentLimits attachment_limits(const config::ScanConfig& c) {
   return limits;
 }
 
+MimeTextLimits mime_text_limits(const config::ScanConfig& c) {
+  MimeTextLimits limits;
+  limits.max_parts = static_cast<size_t>(c.max_parts);
+  limits.max_depth = static_cast<size_t>(c.max_depth);
+  limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+  return limits;
+}
+
+SpamCutoffs spam_cutoffs(const config::SpamConfig& spam, std::optional<int64_t> domain_threshold) {
+  return {static_cast<double>(domain_threshold.value_or(spam.threshold)),
+          static_cast<double>(spam.unsure_threshold), static_cast<size_t>(spam.min_known_tokens)};
+}
+
 }  // namespace pw::scan

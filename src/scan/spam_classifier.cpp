@@ -35,9 +35,12 @@ std::string quoted_tokens(const MessageText& text, const ModelScore& s) {
 
 std::string_view to_string(SpamVerdict verdict) {
   switch (verdict) {
-    case SpamVerdict::kSpam: return "spam";
-    case SpamVerdict::kUnsure: return "unsure";
-    case SpamVerdict::kHam: return "ham";
+    case SpamVerdict::kSpam:
+      return "spam";
+    case SpamVerdict::kUnsure:
+      return "unsure";
+    case SpamVerdict::kHam:
+      return "ham";
   }
   return "ham";
 }

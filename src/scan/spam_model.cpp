@@ -60,7 +60,9 @@ constexpr double kLogisticRate = 0.5;
 constexpr double kLogisticL2 = 1e-6;
 constexpr std::uint32_t kShuffleSeed = 20021;
 
-std::uint64_t fnv64(std::string_view s) {
+}  // namespace
+
+std::uint64_t spam_model_checksum(std::string_view s) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : s) {
     h ^= c;
@@ -68,6 +70,8 @@ std::uint64_t fnv64(std::string_view s) {
   }
   return h;
 }
+
+namespace {
 
 void put32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
@@ -123,7 +127,7 @@ void keep_top(std::vector<std::pair<std::uint32_t, double>>& clues, std::size_t 
 
 // Calibration steps: finite, increasing bounds, probabilities in [0, 1] and non-decreasing.
 Result<std::vector<Calibration::Step>> parse_steps(std::string_view b, std::size_t at,
-                                                  std::uint32_t count) {
+                                                   std::uint32_t count) {
   std::vector<Calibration::Step> steps;
   steps.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i, at += kStepSize) {
@@ -374,7 +378,7 @@ std::string SpamModel::serialise() const {
     put_float(out, step.probability);
   }
   put64(out, learned_through_);
-  put64(out, fnv64(out));
+  put64(out, spam_model_checksum(out));
   return out;
 }
 
@@ -397,7 +401,8 @@ Result<SpamModel> SpamModel::parse(std::string_view b) {
   const std::size_t learned_at = steps_at + 4 + std::size_t{steps} * kStepSize;
   if (steps > kMaxSteps || b.size() != learned_at + 8 + kChecksumSize)
     return fail("spam model is truncated or has trailing bytes");
-  if (get64(b, b.size() - kChecksumSize) != fnv64(b.substr(0, b.size() - kChecksumSize)))
+  if (get64(b, b.size() - kChecksumSize) !=
+      spam_model_checksum(b.substr(0, b.size() - kChecksumSize)))
     return fail("spam model checksum mismatch (damaged file)");
 
   SpamModel m;

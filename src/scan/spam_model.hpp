@@ -36,6 +36,9 @@ struct ModelScore {
   std::vector<std::pair<std::uint32_t, double>> clues;
 };
 
+// FNV-1a 64 of `bytes`: the checksum a model file ends with, over every byte before it.
+std::uint64_t spam_model_checksum(std::string_view bytes);
+
 // Folds of the cross-validation that calibrates a model as it is trained.
 inline constexpr int kCalibrationFolds = 10;
 

@@ -3,6 +3,7 @@
 #include "service/learning_service.hpp"
 
 #include "quarantine/quarantine_store.hpp"
+#include "scan/attachment_limits.hpp"
 #include "scan/mime_text.hpp"
 #include "scan/spam_classifier.hpp"
 #include "scan/spam_tokenizer.hpp"
@@ -19,11 +20,7 @@ Result<void> learn(store::Database& db, const std::filesystem::path& data_dir,
   quarantine::QuarantineStore quarantine(db, data_dir);
   auto held = quarantine.read(id);
   if (!held) return tl::unexpected(held.error());
-  scan::MimeTextLimits limits;
-  limits.max_parts = static_cast<std::size_t>(config.scan.max_parts);
-  limits.max_depth = static_cast<std::size_t>(config.scan.max_depth);
-  limits.max_decoded_bytes = static_cast<std::uint64_t>(config.scan.max_decoded_bytes);
-  const auto text = scan::extract_message_text(held->message, limits);
+  const auto text = scan::extract_message_text(held->message, scan::mime_text_limits(config.scan));
   store::SpamExample example;
   example.source = id;
   example.spam = spam;

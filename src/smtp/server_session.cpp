@@ -802,13 +802,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         auto blocks = fuzzy_on ? txn_.snapshot->hash_blocks : nullptr;
         auto* tracker = ctx_.outbreaks.get();
         auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy);
-        const auto& spam_config = ctx_.config.spam;
-        const scan::SpamCutoffs cutoffs{
-            static_cast<double>(txn_.domain && txn_.domain->spam_threshold
-                                    ? *txn_.domain->spam_threshold
-                                    : spam_config.threshold),
-            static_cast<double>(spam_config.unsure_threshold),
-            static_cast<std::size_t>(spam_config.min_known_tokens)};
+        const scan::SpamCutoffs cutoffs = scan::spam_cutoffs(
+            ctx_.config.spam, txn_.domain ? txn_.domain->spam_threshold : std::nullopt);
         const scan::MimeTextLimits limits =
             classifier ? classifier->limits() : scan::MimeTextLimits{};
         auto [fuzzy, spam] = co_await util::run_blocking(

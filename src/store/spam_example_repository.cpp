@@ -10,12 +10,12 @@ Result<void> SpamExampleRepository::put(const SpamExample& example, std::uint32_
     if (auto r = run(db_, "DELETE FROM spam_examples WHERE source = ?1", {example.source}); !r)
       return tl::unexpected(r.error());
     const std::string features = encode_features(example.features);
-    if (auto r = run(db_,
-                     "INSERT INTO spam_examples(source, label, tokenizer, features, decided_by, "
-                     "decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                     {example.source, example.spam ? "spam" : "ham",
-                      static_cast<int64_t>(tokenizer), features, example.decided_by,
-                      example.decided_at});
+    if (auto r =
+            run(db_,
+                "INSERT INTO spam_examples(source, label, tokenizer, features, decided_by, "
+                "decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                {example.source, example.spam ? "spam" : "ham", static_cast<int64_t>(tokenizer),
+                 features, example.decided_by, example.decided_at});
         !r)
       return tl::unexpected(r.error());
     if (auto r = run(db_,

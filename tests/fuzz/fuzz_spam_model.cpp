@@ -22,18 +22,9 @@ void check(bool promise) {
   if (!promise) std::abort();
 }
 
-std::uint64_t fnv64(std::string_view s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 std::string with_checksum(std::string_view body) {
   std::string out(body);
-  const std::uint64_t h = fnv64(out);
+  const std::uint64_t h = pw::scan::spam_model_checksum(out);
   for (int i = 0; i < 8; ++i) out += static_cast<char>((h >> (8 * i)) & 0xFF);
   return out;
 }

@@ -7,9 +7,9 @@
 
 #include <optional>
 
+#include "../store/temp_dir.hpp"
 #include "store/database.hpp"
 #include "store/statement.hpp"
-#include "../store/temp_dir.hpp"
 
 namespace pw::policy {
 namespace {
@@ -57,8 +57,7 @@ TEST_F(CounterStoreTest, AMinuteWindowFreesUpAtTheNextMinute) {
   // Other kinds and subjects are separate, also subjects that extend this one.
   EXPECT_EQ(counters.sum(kUser, counter::kMessages, 3600, kDay0 + 119), 0);
   EXPECT_EQ(counters.sum("user:alice@example.co", counter::kConnections, 3600, kDay0 + 119), 0);
-  EXPECT_EQ(counters.sum("user:alice@example.com.au", counter::kConnections, 3600, kDay0 + 119),
-            0);
+  EXPECT_EQ(counters.sum("user:alice@example.com.au", counter::kConnections, 3600, kDay0 + 119), 0);
   counters.add(kUser, counter::kConnections, 0, kDay0 + 119);  // adding 0 changes nothing
   EXPECT_EQ(counters.sum(kUser, counter::kConnections, 3600, kDay0 + 119), 5);
 }
@@ -77,8 +76,8 @@ TEST_F(CounterStoreTest, AnHourWindowCountsTheLastSixtyMinuteBuckets) {
 
 TEST_F(CounterStoreTest, LongWindowsUseHourBuckets) {
   CounterStore counters;
-  counters.add(kUser, counter::kRecipients, 4, kDay0 + 3599);        // hour bucket kDay0
-  counters.add(kUser, counter::kRecipients, 6, kDay0 + 5 * 3600);   // hour bucket 5
+  counters.add(kUser, counter::kRecipients, 4, kDay0 + 3599);      // hour bucket kDay0
+  counters.add(kUser, counter::kRecipients, 6, kDay0 + 5 * 3600);  // hour bucket 5
   EXPECT_EQ(counters.sum(kUser, counter::kRecipients, 86400, kDay0 + 86399), 10);
   // A day later the first hour bucket has left the window, the sixth has not.
   EXPECT_EQ(counters.sum(kUser, counter::kRecipients, 86400, kDay0 + 86400), 6);
@@ -189,9 +188,8 @@ TEST_F(CounterStoreTest, ResetInDatabaseDeletesOnlyThatSubject) {
   ASSERT_TRUE(counters.flush(*db, kDay0 + 101));
   ASSERT_TRUE(CounterStore::reset_in_database(*db, kUser));
   EXPECT_EQ(rows(kUser), 0);
-  EXPECT_EQ((*CounterStore::read_sums(*db, "user:bob@example.com", 86400, kDay0 + 102))
-                ["recipients"],
-            4);
+  EXPECT_EQ(
+      (*CounterStore::read_sums(*db, "user:bob@example.com", 86400, kDay0 + 102))["recipients"], 4);
 }
 
 TEST_F(CounterStoreTest, ExpiredBucketsArePruned) {

@@ -78,6 +78,14 @@ struct ServeOptions {
   std::string http;
 };
 
+// Every SMTP listener of this gateway: delivery to one of them would be a mail loop.
+std::vector<std::string> own_smtp_listeners(const config::Config& config) {
+  std::vector<std::string> all = config.server.listen;
+  all.insert(all.end(), config.server.listen_tls.begin(), config.server.listen_tls.end());
+  all.insert(all.end(), config.inbound.listen.begin(), config.inbound.listen.end());
+  return all;
+}
+
 std::string system_hostname() {
   char buffer[256] = {0};
   if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
@@ -233,7 +241,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
          if (envelope.sender_kind == "ip" || envelope.sender_kind == "user" ||
              envelope.sender_kind == "domain")
            policy->count_delivery_failure(envelope.sender);
-       }});
+       },
+       own_smtp_listeners(config)});
   queue::MailInjector injector(*ctx->spool, queue_manager, ctx->hostname);
   policy->set_injector(&injector);
   {

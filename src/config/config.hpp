@@ -32,6 +32,7 @@ struct SmtpConfig {
   int64_t tls_handshake_timeout_s = 0;
   int64_t write_timeout_s = 0;
   int64_t max_errors = 0;
+  int64_t max_hops = 0;  // Received fields; more is a loop (5.4.6)
   bool smtputf8 = true;  // RFC 6531
 };
 
@@ -72,6 +73,8 @@ struct DeliveryConfig {
   int64_t command_timeout_s = 0;
   int64_t data_timeout_s = 0;
   bool require_tls = false;
+  bool allow_loopback_mx = false;  // MX addresses on loopback/link-local (tests)
+  bool allow_private_mx = true;    // MX addresses in private ranges
   int64_t max_queued_messages = 0;
   int64_t journal_rotate_bytes = 0;
 };

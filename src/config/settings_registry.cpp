@@ -65,6 +65,10 @@ const std::array kSettings = {
     SettingSpec{"smtp", "max_errors", "10", 1, 1000, "errors",
                 "Protocol errors in one session before it is closed with 421 4.7.0.",
                 PW_BIND(smtp.max_errors)},
+    SettingSpec{"smtp", "max_hops", "50", 1, 1000, "Received fields",
+                "Received: header fields a message may carry; more is a mail loop, refused with "
+                "554 5.4.6 (RFC 5321 6.3; Postfix's hopcount_limit is 50, Exim's 30).",
+                PW_BIND(smtp.max_hops)},
     SettingSpec{"smtp", "smtputf8", "true", 0, 0, "",
                 "Offer SMTPUTF8 (RFC 6531): UTF-8 addresses in MAIL and RCPT.",
                 PW_BIND(smtp.smtputf8)},
@@ -159,6 +163,16 @@ const std::array kSettings = {
     SettingSpec{"delivery", "require_tls", "false", 0, 0, "",
                 "Deliver only over TLS; otherwise STARTTLS is used when offered (opportunistic).",
                 PW_BIND(delivery.require_tls)},
+    SettingSpec{"delivery", "allow_loopback_mx", "false", 0, 0, "",
+                "Deliver to MX addresses on this machine's loopback, unspecified or link-local "
+                "ranges; off, such addresses are skipped (a domain pointing its MX there would "
+                "loop or reach local services). Tests turn it on. Fixed routes are not affected.",
+                PW_BIND(delivery.allow_loopback_mx)},
+    SettingSpec{"delivery", "allow_private_mx", "true", 0, 0, "",
+                "Deliver to MX addresses in private ranges (10/8, 172.16/12, 192.168/16, "
+                "100.64/10, fc00::/7); turn off on a gateway whose customers' DNS must not "
+                "reach the internal network. Fixed routes are not affected.",
+                PW_BIND(delivery.allow_private_mx)},
     SettingSpec{"delivery", "max_queued_messages", "1000000", 100, 100000000, "messages",
                 "Messages the queue holds; above it new mail gets 452 4.3.1 until it drains.",
                 PW_BIND(delivery.max_queued_messages)},

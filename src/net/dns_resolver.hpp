@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/dns_answer.hpp"
 #include "util/result.hpp"
 
 namespace pw::net {
@@ -26,40 +27,6 @@ struct DnsOptions {
   // Answers kept, least recently used evicted first; 0 turns the cache off.
   size_t cache_entries = 10000;
 };
-
-enum class DnsStatus {
-  kOk,        // records found
-  kNxDomain,  // the name does not exist (NXDOMAIN), or is not a valid DNS name
-  kNoData,    // the name exists but has no record of the type asked (NOERROR, no answer)
-  kTempFail,  // no answer now: timeout, SERVFAIL, REFUSED, network error, cancelled, resolver gone
-};
-
-std::string_view to_string(DnsStatus status);
-
-template <class Record>
-struct DnsAnswer {
-  DnsStatus status = DnsStatus::kTempFail;
-  std::vector<Record> records;  // empty unless kOk (and even then when every record was dropped)
-  std::chrono::seconds ttl{0};  // how long the answer holds; what is left of it on a cache hit
-  std::string reason;           // why it is not kOk, one printable line ("timeout", "NXDOMAIN")
-  size_t dropped = 0;           // records refused as malformed (MX host names)
-  bool from_cache = false;
-  // kNxDomain/kNoData: `ttl` came from the zone's SOA (RFC 2308 5), not the resolver's default.
-  bool ttl_from_soa = false;
-};
-
-struct MxRecord {
-  uint16_t preference = 0;  // RFC 5321 5.1: lower is tried first
-  std::string exchange;     // lower-case host name without the final dot; "." is null MX (RFC 7505)
-};
-
-using MxAnswer = DnsAnswer<MxRecord>;
-using AddressAnswer = DnsAnswer<boost::asio::ip::address>;
-using TxtAnswer = DnsAnswer<std::string>;  // one string per record, its strings joined (RFC 7208)
-
-// A host name as mail may be routed to it: LDH labels of 1-63 octets that neither start nor end
-// with a hyphen, at most 253 octets, no final dot, any letter case (RFC 1123 2.1).
-bool is_valid_host_name(std::string_view name);
 
 struct DnsResolverState;  // the c-ares channel, its sockets, the timer, the cache (in the .cpp)
 

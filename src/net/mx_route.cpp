@@ -28,11 +28,11 @@ constexpr size_t kMaxEchoedName = 255;
 constexpr uint16_t kDefaultSmtpPort = 25;
 
 RouteResult temporary(std::string reason) {
-  return tl::unexpected(RouteFailure{false, std::move(reason)});
+  return tl::unexpected(RouteFailure{false, std::move(reason), {}});
 }
 
 RouteResult permanent(std::string reason) {
-  return tl::unexpected(RouteFailure{true, std::move(reason)});
+  return tl::unexpected(RouteFailure{true, std::move(reason), {}});
 }
 
 std::string printable(std::string_view text) {

@@ -27,6 +27,7 @@ struct RouteTarget {
 struct RouteFailure {
   bool permanent = false;  // true: bounce the recipients; false: keep the message and retry
   std::string reason;      // one printable line for logs and DSNs
+  std::string status;      // enhanced status code (RFC 3463) when not the default for the kind
 };
 
 // Targets in the order to try them, never empty; or why there are none.

@@ -22,6 +22,7 @@
 
 #include "batv/batv_snapshot.hpp"
 #include "net/dns_resolver.hpp"
+#include "net/mx_address_rules.hpp"
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
 #include "queue/header_summary.hpp"
@@ -148,6 +149,7 @@ std::string dsn_status(const std::string& reply, bool expired) {
 // was: RFC 7505 3 for a null MX, RFC 3463 X.1.2 (bad destination system) for a domain that does
 // not exist, X.4.3 (routing server failure) for DNS trouble, X.4.1 (no answer) for connections.
 std::string route_failure_reply(const net::RouteFailure& failure) {
+  if (!failure.status.empty()) return failure.status + " " + failure.reason;
   if (!failure.permanent) return "4.4.3 " + failure.reason;
   if (failure.reason.find("null MX") != std::string::npos) return "5.1.10 " + failure.reason;
   return "5.1.2 " + failure.reason;
@@ -164,6 +166,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
         hostname(std::move(d.hostname)),
         config(std::move(d.config)),
         on_permanent_failure(std::move(d.on_permanent_failure)),
+        own_listeners(std::move(d.own_listeners)),
         queued(queued),
         retry_timer(d.loop),
         random(std::random_device{}()) {}
@@ -175,6 +178,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   std::string hostname;
   config::DeliveryConfig config;
   std::function<void(const Envelope&, const std::string&)> on_permanent_failure;
+  std::vector<std::string> own_listeners;
+  net::MxAddressRules mx_rules;  // which MX addresses may be used (made by start())
   std::atomic<size_t>& queued;
   QueueCounters counters;
 
@@ -581,8 +586,10 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   awaitable<net::RouteResult> resolve(const Destination& d) {
     if (!d.fixed_route.empty())
       co_return co_await net::resolve_fixed_route(*resolver, d.fixed_route);
-    co_return co_await net::resolve_mail_route(*resolver, d.domain,
-                                               static_cast<uint16_t>(config.smtp_port), random);
+    auto route = co_await net::resolve_mail_route(*resolver, d.domain,
+                                                  static_cast<uint16_t>(config.smtp_port), random);
+    if (!route) co_return route;
+    co_return net::screen_mx_targets(std::move(*route), mx_rules, d.domain);
   }
 
   // Fails the queued jobs of a destination that cannot be reached now.
@@ -865,6 +872,10 @@ Result<void> QueueManager::start() {
   auto resolver = net::DnsResolver::create(s.loop.get_executor(), options);
   if (!resolver) return tl::unexpected(resolver.error());
   s.resolver = *resolver;
+  auto rules = net::MxAddressRules::make(s.own_listeners, s.config.allow_loopback_mx,
+                                         s.config.allow_private_mx);
+  if (!rules) return tl::unexpected(rules.error());
+  s.mx_rules = std::move(*rules);
   auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
   tls->set_verify_mode(asio::ssl::verify_none);  // opportunistic TLS (RFC 7435)

@@ -52,6 +52,8 @@ class QueueManager {
     // Called on the queue's loop when a recipient of an outgoing user's message fails for good
     // (5xx, null MX, a domain that does not exist): F-INVALID-RCPT counts it. May be empty.
     std::function<void(const Envelope&, const std::string& rcpt)> on_permanent_failure;
+    // The gateway's own SMTP listeners ("ADDR:PORT"): MX hosts that are one of them loop.
+    std::vector<std::string> own_listeners;
   };
 
   explicit QueueManager(Dependencies dependencies);

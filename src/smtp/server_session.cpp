@@ -38,6 +38,7 @@
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/submission_headers.hpp"
+#include "smtp/trace_hops.hpp"
 #include "util/blocking.hpp"
 #include "util/rfc5322_date.hpp"
 
@@ -578,6 +579,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     } else if (reader.bare_line_ending()) {
       send_error(Reply(550, "5.6.0",
                        "Message contains bare CR or LF characters; lines must end with CRLF"));
+    } else if (auto hops = static_cast<size_t>(ctx_.config.smtp.max_hops);
+               count_received_fields(reader.message(), hops + 1) > hops) {
+      send_error(
+          Reply(554, "5.4.6",
+                fmt::format("Too many hops: more than {} Received: fields, a mail loop", hops)));
+      spdlog::info("event=reject reason=mail_loop client={} max_hops={}", client_ip_, hops);
     } else if (inbound_) {  // F-BATV: a bounce to a tagged address
       flow = co_await accept_bounce(reader);
     } else {

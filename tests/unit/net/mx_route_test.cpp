@@ -74,13 +74,13 @@ class MxRouteTest : public ::testing::Test {
   RouteResult route(const std::string& domain) {
     auto result = run_awaitable(io_, resolve_mail_route(*resolver_, domain, kPort, random_));
     EXPECT_TRUE(result) << "no result within the time limit for " << domain;
-    return result ? *result : tl::unexpected(RouteFailure{false, "hung"});
+    return result ? *result : tl::unexpected(RouteFailure{false, "hung", {}});
   }
 
   RouteResult fixed(const std::string& host_port) {
     auto result = run_awaitable(io_, resolve_fixed_route(*resolver_, host_port));
     EXPECT_TRUE(result) << "no result within the time limit for " << host_port;
-    return result ? *result : tl::unexpected(RouteFailure{false, "hung"});
+    return result ? *result : tl::unexpected(RouteFailure{false, "hung", {}});
   }
 
   asio::io_context io_;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include "scan/mime_guard.hpp"
 #include "util/sha256.hpp"
 
 namespace pw::scan {
@@ -40,6 +42,8 @@ constexpr std::size_t kZipReadChunk = 64 * 1024;
 struct ScanContext {
   const AttachmentLimits& limits;
   AttachmentReport report;
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.max_scan_ms);
   std::uint64_t decoded_bytes = 0;
   std::size_t archive_entries = 0;
   std::uint64_t archive_bytes = 0;
@@ -50,6 +54,12 @@ struct ScanContext {
       report.limit_hit = true;
       report.limit_reason = std::move(reason);
     }
+  }
+  // Fail closed on time too: what was not reached in max_scan_ms is not proven clean.
+  bool out_of_time() {
+    if (std::chrono::steady_clock::now() <= deadline) return false;
+    stop("scan took longer than " + std::to_string(limits.max_scan_ms) + " ms");
+    return true;
   }
   void add(std::string kind, std::string file, std::string detail) {
     report.findings.push_back({std::move(kind), std::move(file), std::move(detail)});
@@ -463,7 +473,7 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
   if (odf_basic) ctx.add("macro", path, "ODF Basic");
 
   for (const auto& e : entries) {
-    if (ctx.stopped()) return;
+    if (ctx.stopped() || ctx.out_of_time()) return;
     if (e.name.empty() || e.name.back() == '/') continue;  // a directory
     // Already reported as the container's macro; its OLE2 directory would say it again.
     if (ends_with_ci(e.name, "vbaProject.bin")) continue;
@@ -499,7 +509,6 @@ struct GObjectDeleter {
 };
 template <class T>
 using GPtr = std::unique_ptr<T, GObjectDeleter>;
-
 
 std::string display_name(GMimePart* part, std::size_t index) {
   const char* filename = g_mime_part_get_filename(part);
@@ -547,7 +556,7 @@ void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) 
 }
 
 void walk(GMimeObject* object, std::size_t depth, const std::string& prefix, ScanContext& ctx) {
-  if (object == nullptr || ctx.stopped()) return;
+  if (object == nullptr || ctx.stopped() || ctx.out_of_time()) return;
   if (depth > ctx.limits.max_depth) {
     ctx.stop("MIME parts nested deeper than " + std::to_string(ctx.limits.max_depth));
     return;
@@ -584,32 +593,12 @@ void init_gmime_once() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-// GMime's parser recurses once per nested multipart or message while it builds the tree, before
-// any limit of ours can run, and compares each line with every open boundary; each level needs
-// its own Content-Type header, so counting those lines bounds both. GMime accepts blanks before
-// the colon ("Content-Type :"); folded continuation lines do not start a count.
-std::size_t count_content_type_lines(std::string_view message) {
-  constexpr std::string_view kName = "content-type";
-  std::size_t count = 0;
-  std::size_t at = 0;
-  while (at < message.size()) {
-    const std::string_view line = message.substr(at, kName.size());
-    if (line.size() == kName.size() && iequals(line, kName)) {
-      std::size_t colon = at + kName.size();
-      while (colon < message.size() && (message[colon] == ' ' || message[colon] == '\t')) ++colon;
-      if (colon < message.size() && message[colon] == ':') ++count;
-    }
-    const auto nl = message.find('\n', at);
-    if (nl == std::string_view::npos) break;
-    at = nl + 1;
-  }
-  return count;
-}
-
 AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits) {
   ScanContext ctx{limits, {}};
-  if (count_content_type_lines(message) > limits.max_parts) {
-    ctx.stop("message has more than " + std::to_string(limits.max_parts) + " MIME parts");
+  // Fail closed: a message GMime would blow up into more parts than the limit is not parsed.
+  if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
+      !refusal.empty()) {
+    ctx.stop(std::move(refusal));
     return std::move(ctx.report);
   }
   init_gmime_once();

@@ -11,7 +11,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
-for target in command_parser data_reader cidr config sasl identity_rules header_from attachment_scanner scanner_replies clamd_reply nrd_feed fuzzy_fingerprint mime_text dkim batv_prvs http_request spam_model; do
+for target in command_parser data_reader cidr config sasl identity_rules header_from attachment_scanner mime_guard scanner_replies clamd_reply nrd_feed fuzzy_fingerprint mime_text dkim batv_prvs http_request spam_model; do
   mkdir -p "$work/$target"
   cp tests/fuzz/corpus/$target/* "$work/$target/"
   if build-fuzz/fuzz_$target "$work/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len=4096 \

@@ -32,7 +32,8 @@ struct SmtpConfig {
   int64_t tls_handshake_timeout_s = 0;
   int64_t write_timeout_s = 0;
   int64_t max_errors = 0;
-  bool smtputf8 = true;  // RFC 6531
+  int64_t max_header_fields = 0;  // fields in the message's header section (issue 15, item 5)
+  bool smtputf8 = true;           // RFC 6531
 };
 
 struct TlsConfig {

@@ -65,6 +65,10 @@ const std::array kSettings = {
     SettingSpec{"smtp", "max_errors", "10", 1, 1000, "errors",
                 "Protocol errors in one session before it is closed with 421 4.7.0.",
                 PW_BIND(smtp.max_errors)},
+    SettingSpec{"smtp", "max_header_fields", "1000", 10, 100000, "fields",
+                "Header fields of one message (the header section up to its first empty line); "
+                "more get 552 5.3.4 before any scan or DKIM signature runs.",
+                PW_BIND(smtp.max_header_fields)},
     SettingSpec{"smtp", "smtputf8", "true", 0, 0, "",
                 "Offer SMTPUTF8 (RFC 6531): UTF-8 addresses in MAIL and RCPT.",
                 PW_BIND(smtp.smtputf8)},

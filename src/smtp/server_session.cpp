@@ -578,6 +578,14 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     } else if (reader.bare_line_ending()) {
       send_error(Reply(550, "5.6.0",
                        "Message contains bare CR or LF characters; lines must end with CRLF"));
+    } else if (more_header_fields_than(reader.message(),
+                                       static_cast<size_t>(limits_.max_header_fields))) {
+      // Issue 15, item 5: no scan or DKIM signature sees a header section beyond the bound.
+      send_error(
+          Reply(552, "5.3.4",
+                fmt::format("Message has more than {} header fields", limits_.max_header_fields)));
+      spdlog::info("event=reject reason=too_many_header_fields client={} limit={}", client_ip_,
+                   limits_.max_header_fields);
     } else if (inbound_) {  // F-BATV: a bounce to a tagged address
       flow = co_await accept_bounce(reader);
     } else {

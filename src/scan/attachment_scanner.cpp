@@ -66,6 +66,14 @@ struct ScanContext {
   }
 };
 
+// Fail closed (issue 15, item 11): bytes the scan could not read (an encrypted archive entry, a
+// compression method libzip lacks, a CRC error, an archive that does not open) are not proven
+// free of macros or executables. They are a finding of their own, which the attachments check
+// refuses when block_macros or block_pua is on; the walk goes on to the other parts.
+void unreadable(const std::string& path, std::string detail, ScanContext& ctx) {
+  ctx.add(std::string(kUnreadable), path, std::move(detail));
+}
+
 std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -371,9 +379,10 @@ struct ZipFileDeleter {
 };
 
 // Reads entry `index` whole, charging the archive expansion budget; nullopt when the entry
-// cannot be read (encrypted, unsupported method, damaged) or the budget ran out.
+// cannot be read (encrypted, unsupported method, damaged: `why` says which) or the budget ran out
+// (ctx.stopped()).
 std::optional<std::string> read_entry(zip_t* zip, zip_uint64_t index, std::uint64_t claimed_size,
-                                      std::uint64_t cap, ScanContext& ctx) {
+                                      std::uint64_t cap, ScanContext& ctx, std::string& why) {
   const std::uint64_t budget = ctx.limits.max_archive_expansion - ctx.archive_bytes;
   if (claimed_size > budget) {
     ctx.stop("archive expands beyond " + std::to_string(ctx.limits.max_archive_expansion) +
@@ -381,12 +390,18 @@ std::optional<std::string> read_entry(zip_t* zip, zip_uint64_t index, std::uint6
     return std::nullopt;
   }
   std::unique_ptr<zip_file_t, ZipFileDeleter> file(zip_fopen_index(zip, index, 0));
-  if (!file) return std::nullopt;
+  if (!file) {
+    why = zip_error_strerror(zip_get_error(zip));  // "No password provided", "Compression ..."
+    return std::nullopt;
+  }
   std::string out;
   std::array<char, kZipReadChunk> chunk;
   while (out.size() < cap) {
     const zip_int64_t n = zip_fread(file.get(), chunk.data(), chunk.size());
-    if (n < 0) return std::nullopt;
+    if (n < 0) {
+      why = zip_error_strerror(zip_file_get_error(file.get()));  // "CRC error", "Zlib error"
+      return std::nullopt;
+    }
     if (n == 0) break;
     ctx.archive_bytes += static_cast<std::uint64_t>(n);
     // Headers may understate the size; the bytes actually inflated are what count.
@@ -424,11 +439,15 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
     return;
   }
   std::unique_ptr<zip_t, ZipDeleter> zip(zip_open_from_source(source, ZIP_RDONLY, &error));
-  zip_error_fini(&error);
   if (!zip) {
-    zip_source_free(source);  // a damaged archive: the name and magic checks still ran
+    // A damaged archive: the name and magic checks ran, but an unzip tool may still recover
+    // entries we never saw.
+    unreadable(path, std::string("archive cannot be opened: ") + zip_error_strerror(&error), ctx);
+    zip_error_fini(&error);
+    zip_source_free(source);
     return;
   }
+  zip_error_fini(&error);
   const zip_int64_t count = zip_get_num_entries(zip.get(), 0);
   if (count < 0) return;
   if (static_cast<std::uint64_t>(count) >
@@ -451,11 +470,16 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0) continue;
-    if (!(st.valid & ZIP_STAT_NAME) || st.name == nullptr) continue;
+    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
+        !(st.valid & ZIP_STAT_NAME) || st.name == nullptr) {
+      unreadable(path + "/entry " + std::to_string(i), "archive entry without a readable header",
+                 ctx);
+      continue;
+    }
     Entry e{static_cast<zip_uint64_t>(i), st.name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0};
     if (e.name == "mimetype" && e.size <= kOdfMimetypeMaxBytes) {
-      auto mime = read_entry(zip.get(), e.index, e.size, kOdfMimetypeMaxBytes, ctx);
+      std::string why;
+      auto mime = read_entry(zip.get(), e.index, e.size, kOdfMimetypeMaxBytes, ctx, why);
       odf = mime && mime->starts_with(kOdfMimePrefix);
     }
     entries.push_back(std::move(e));
@@ -478,9 +502,13 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
     // Already reported as the container's macro; its OLE2 directory would say it again.
     if (ends_with_ci(e.name, "vbaProject.bin")) continue;
     const std::string entry_path = path + "/" + e.name;
-    auto content = read_entry(zip.get(), e.index, e.size, ctx.limits.max_archive_expansion, ctx);
+    std::string why;
+    auto content =
+        read_entry(zip.get(), e.index, e.size, ctx.limits.max_archive_expansion, ctx, why);
     if (!content) {
+      if (ctx.stopped()) return;
       inspect_name(e.name, entry_path, ctx);  // encrypted or damaged: the name is all we have
+      unreadable(entry_path, "archive entry cannot be read: " + why, ctx);
       continue;
     }
     inspect_file(e.name, *content, entry_path, archive_depth + 1, ctx);
@@ -541,6 +569,7 @@ void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) 
   GPtr<GMimeStream> decoded(g_mime_stream_mem_new());
   if (g_mime_data_wrapper_write_to_stream(wrapper, decoded.get()) < 0) {
     if (has_name) inspect_name(filename, path, ctx);
+    unreadable(path, "attachment cannot be decoded", ctx);
     return;
   }
   GByteArray* array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(decoded.get()));

@@ -7,6 +7,7 @@
 //   pw::scan::AttachmentLimits limits;            // or values from the config registry
 //   auto report = pw::scan::scan_attachments(message_bytes, limits);
 //   - a Finding with kind "macro" → block_macros applies; kind "pua" → block_pua applies;
+//     kind "unreadable" (an entry that could not be read) → either of them refuses it;
 //     `file` and `detail` make the reason text ("invoice.zip/invoice.pdf.exe: double extension").
 //   - report.limit_hit: the scan stopped before it saw everything (zip bomb, nesting, too many
 //     parts or boundary lines to parse (scan/mime_guard), content type database missing); treat it
@@ -51,8 +52,15 @@ struct AttachmentLimits {
   std::uint64_t max_scan_ms = kDefaultMaxScanMs;
 };
 
+// Finding kinds.
+inline constexpr std::string_view kMacro = "macro";
+inline constexpr std::string_view kPua = "pua";
+// Bytes the scan could not read (encrypted or damaged archive entry, unsupported compression):
+// not proven clean, so block_macros and block_pua both refuse it (fail closed).
+inline constexpr std::string_view kUnreadable = "unreadable";
+
 struct Finding {
-  std::string kind;    // "macro" or "pua"
+  std::string kind;    // kMacro, kPua or kUnreadable
   std::string file;    // attachment name; "a.zip/b.docm" for an entry of an archive
   std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
 };

@@ -32,8 +32,9 @@ struct SmtpConfig {
   int64_t tls_handshake_timeout_s = 0;
   int64_t write_timeout_s = 0;
   int64_t max_errors = 0;
-  int64_t max_hops = 0;  // Received fields; more is a loop (5.4.6)
-  bool smtputf8 = true;  // RFC 6531
+  int64_t max_hops = 0;           // Received fields; more is a loop (5.4.6)
+  int64_t max_header_fields = 0;  // fields in the message's header section (issue 15, item 5)
+  bool smtputf8 = true;           // RFC 6531
 };
 
 struct TlsConfig {
@@ -103,6 +104,8 @@ struct ScanConfig {
   int64_t max_archive_entries = 0;
   int64_t max_archive_expansion = 0;
   int64_t max_archive_depth = 0;
+  int64_t max_header_fields = 0;  // header fields of all parts GMime may parse (item 4)
+  int64_t max_scan_ms = 0;        // wall time of one message's MIME walk (issue 15, item 4)
 };
 
 // F-SPAM optional external scanners (src/scan/external_scans.cpp); both off by default.

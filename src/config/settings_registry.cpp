@@ -69,6 +69,10 @@ const std::array kSettings = {
                 "Received: header fields a message may carry; more is a mail loop, refused with "
                 "554 5.4.6 (RFC 5321 6.3; Postfix's hopcount_limit is 50, Exim's 30).",
                 PW_BIND(smtp.max_hops)},
+    SettingSpec{"smtp", "max_header_fields", "1000", 10, 100000, "fields",
+                "Header fields of one message (the header section up to its first empty line); "
+                "more get 552 5.3.4 before any scan or DKIM signature runs.",
+                PW_BIND(smtp.max_header_fields)},
     SettingSpec{"smtp", "smtputf8", "true", 0, 0, "",
                 "Offer SMTPUTF8 (RFC 6531): UTF-8 addresses in MAIL and RCPT.",
                 PW_BIND(smtp.smtputf8)},
@@ -222,9 +226,12 @@ const std::array kSettings = {
                 "::/0) only with user add --force at the CLI.",
                 PW_BIND(policy.widest_prefix_v6)},
     // [scan]
-    SettingSpec{"scan", "max_parts", "500", 1, 100000, "parts",
-                "MIME parts of one message the attachment scan looks at; more: not proven clean.",
-                PW_BIND(scan.max_parts)},
+    SettingSpec{
+        "scan",
+        "max_parts", "500", 1, 100000, "parts",
+        "MIME parts of one message the scans look at; a message whose boundary or Content-Type "
+        "lines exceed it is not parsed at all. More: not proven clean.",
+        PW_BIND(scan.max_parts)},
     SettingSpec{"scan", "max_depth", "10", 1, 100, "levels",
                 "Nesting of multipart and message/rfc822 parts the attachment scan follows.",
                 PW_BIND(scan.max_depth)},
@@ -240,6 +247,14 @@ const std::array kSettings = {
     SettingSpec{"scan", "max_archive_depth", "3", 1, 20, "levels",
                 "Archives inside archives followed by the attachment scan.",
                 PW_BIND(scan.max_archive_depth)},
+    SettingSpec{"scan", "max_header_fields", "10000", 100, 1000000, "fields",
+                "Header fields of all parts of one message; a message with more is not parsed by "
+                "the scans (not proven clean).",
+                PW_BIND(scan.max_header_fields)},
+    SettingSpec{"scan", "max_scan_ms", "20000", 100, 600000, "ms",
+                "Wall time one message's attachment or text scan may take; longer: not proven "
+                "clean (refused when block_macros or block_pua is on).",
+                PW_BIND(scan.max_scan_ms)},
     // [rspamd] (F-SPAM external scanner, off by default)
     SettingSpec{"rspamd", "url", R"("")", 0, 0, "",
                 "rspamd's HTTP address, e.g. \"http://127.0.0.1:11333\"; every message is sent "

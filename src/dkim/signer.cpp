@@ -2,6 +2,7 @@
 #include "dkim/signer.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "auth/sasl.hpp"
 
@@ -32,6 +33,13 @@ void append_folded(std::string& out, size_t& line_length, std::string_view item,
   }
   out += item;
   line_length += item.size();
+}
+
+std::string lower_name(std::string_view name) {
+  std::string out(name);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
 }
 
 }  // namespace
@@ -103,24 +111,26 @@ Result<std::string> sign_headers(const PrivateKey& key, std::string_view section
   auto fields = split_header_fields(section);
 
   // h=: each configured name once per instance, over-signed names once more. The hash input
-  // takes instances from the bottom up (RFC 6376 5.4.2).
+  // takes instances from the bottom up (RFC 6376 5.4.2). Linear in the fields (issue 15, item 5):
+  // the fields are indexed by lower-case name once, and each name keeps a cursor that moves up
+  // its own instances, so 80,000 "To:" fields cost 80,000 steps, not 80,000 squared.
+  std::unordered_map<std::string, std::vector<size_t>> by_name;
+  for (size_t i = 0; i < fields.size(); ++i) by_name[lower_name(fields[i].name)].push_back(i);
+  std::unordered_map<std::string, size_t> left;  // per name: instances not yet taken
   std::vector<std::string> names;
   std::string data;
-  std::vector<bool> used(fields.size(), false);
   for (const auto& name : options.signed_headers) {
     if (same_name(name, "dkim-signature")) continue;
-    size_t count = 0;
-    for (const auto& f : fields) count += same_name(f.name, name);
+    const std::string key = lower_name(name);
+    auto found = by_name.find(key);
+    const size_t count = found == by_name.end() ? 0 : found->second.size();
     bool over = std::find(options.oversigned_headers.begin(), options.oversigned_headers.end(),
                           name) != options.oversigned_headers.end();
     if (count == 0 && !over) continue;
+    size_t& cursor = left.try_emplace(key, count).first->second;
     for (size_t n = 0; n < count; ++n) {
-      for (size_t i = fields.size(); i-- > 0;) {
-        if (used[i] || !same_name(fields[i].name, name)) continue;
-        used[i] = true;
-        data += canonical_header(hcanon, fields[i].raw);
-        break;
-      }
+      // A name listed twice in signed_headers finds its instances taken: it adds nothing.
+      if (cursor > 0) data += canonical_header(hcanon, fields[found->second[--cursor]].raw);
       names.push_back(name);
     }
     if (over) names.push_back(name);  // names a field that does not exist: adds nothing

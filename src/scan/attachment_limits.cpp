@@ -10,6 +10,8 @@ AttachmentLimits attachment_limits(const config::ScanConfig& c) {
   limits.max_archive_entries = static_cast<size_t>(c.max_archive_entries);
   limits.max_archive_expansion = static_cast<uint64_t>(c.max_archive_expansion);
   limits.max_archive_depth = static_cast<size_t>(c.max_archive_depth);
+  limits.max_scan_ms = static_cast<uint64_t>(c.max_scan_ms);
+  limits.max_header_fields = static_cast<size_t>(c.max_header_fields);
   return limits;
 }
 
@@ -18,6 +20,8 @@ MimeTextLimits mime_text_limits(const config::ScanConfig& c) {
   limits.max_parts = static_cast<size_t>(c.max_parts);
   limits.max_depth = static_cast<size_t>(c.max_depth);
   limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+  limits.max_scan_ms = static_cast<uint64_t>(c.max_scan_ms);
+  limits.max_header_fields = static_cast<size_t>(c.max_header_fields);
   return limits;
 }
 

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include <string>
 #include <utility>
 
+#include "scan/mime_guard.hpp"
 #include "util/sha256.hpp"
 
 namespace pw::scan {
@@ -40,6 +42,8 @@ constexpr std::size_t kZipReadChunk = 64 * 1024;
 struct ScanContext {
   const AttachmentLimits& limits;
   AttachmentReport report;
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.max_scan_ms);
   std::uint64_t decoded_bytes = 0;
   std::size_t archive_entries = 0;
   std::uint64_t archive_bytes = 0;
@@ -51,10 +55,24 @@ struct ScanContext {
       report.limit_reason = std::move(reason);
     }
   }
+  // Fail closed on time too: what was not reached in max_scan_ms is not proven clean.
+  bool out_of_time() {
+    if (std::chrono::steady_clock::now() <= deadline) return false;
+    stop("scan took longer than " + std::to_string(limits.max_scan_ms) + " ms");
+    return true;
+  }
   void add(std::string kind, std::string file, std::string detail) {
     report.findings.push_back({std::move(kind), std::move(file), std::move(detail)});
   }
 };
+
+// Fail closed (issue 15, item 11): bytes the scan could not read (an encrypted archive entry, a
+// compression method libzip lacks, a CRC error, an archive that does not open) are not proven
+// free of macros or executables. They are a finding of their own, which the attachments check
+// refuses when block_macros or block_pua is on; the walk goes on to the other parts.
+void unreadable(const std::string& path, std::string detail, ScanContext& ctx) {
+  ctx.add(std::string(kUnreadable), path, std::move(detail));
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -361,9 +379,10 @@ struct ZipFileDeleter {
 };
 
 // Reads entry `index` whole, charging the archive expansion budget; nullopt when the entry
-// cannot be read (encrypted, unsupported method, damaged) or the budget ran out.
+// cannot be read (encrypted, unsupported method, damaged: `why` says which) or the budget ran out
+// (ctx.stopped()).
 std::optional<std::string> read_entry(zip_t* zip, zip_uint64_t index, std::uint64_t claimed_size,
-                                      std::uint64_t cap, ScanContext& ctx) {
+                                      std::uint64_t cap, ScanContext& ctx, std::string& why) {
   const std::uint64_t budget = ctx.limits.max_archive_expansion - ctx.archive_bytes;
   if (claimed_size > budget) {
     ctx.stop("archive expands beyond " + std::to_string(ctx.limits.max_archive_expansion) +
@@ -371,12 +390,18 @@ std::optional<std::string> read_entry(zip_t* zip, zip_uint64_t index, std::uint6
     return std::nullopt;
   }
   std::unique_ptr<zip_file_t, ZipFileDeleter> file(zip_fopen_index(zip, index, 0));
-  if (!file) return std::nullopt;
+  if (!file) {
+    why = zip_error_strerror(zip_get_error(zip));  // "No password provided", "Compression ..."
+    return std::nullopt;
+  }
   std::string out;
   std::array<char, kZipReadChunk> chunk;
   while (out.size() < cap) {
     const zip_int64_t n = zip_fread(file.get(), chunk.data(), chunk.size());
-    if (n < 0) return std::nullopt;
+    if (n < 0) {
+      why = zip_error_strerror(zip_file_get_error(file.get()));  // "CRC error", "Zlib error"
+      return std::nullopt;
+    }
     if (n == 0) break;
     ctx.archive_bytes += static_cast<std::uint64_t>(n);
     // Headers may understate the size; the bytes actually inflated are what count.
@@ -414,11 +439,15 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
     return;
   }
   std::unique_ptr<zip_t, ZipDeleter> zip(zip_open_from_source(source, ZIP_RDONLY, &error));
-  zip_error_fini(&error);
   if (!zip) {
-    zip_source_free(source);  // a damaged archive: the name and magic checks still ran
+    // A damaged archive: the name and magic checks ran, but an unzip tool may still recover
+    // entries we never saw.
+    unreadable(path, std::string("archive cannot be opened: ") + zip_error_strerror(&error), ctx);
+    zip_error_fini(&error);
+    zip_source_free(source);
     return;
   }
+  zip_error_fini(&error);
   const zip_int64_t count = zip_get_num_entries(zip.get(), 0);
   if (count < 0) return;
   if (static_cast<std::uint64_t>(count) >
@@ -441,11 +470,16 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0) continue;
-    if (!(st.valid & ZIP_STAT_NAME) || st.name == nullptr) continue;
+    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
+        !(st.valid & ZIP_STAT_NAME) || st.name == nullptr) {
+      unreadable(path + "/entry " + std::to_string(i), "archive entry without a readable header",
+                 ctx);
+      continue;
+    }
     Entry e{static_cast<zip_uint64_t>(i), st.name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0};
     if (e.name == "mimetype" && e.size <= kOdfMimetypeMaxBytes) {
-      auto mime = read_entry(zip.get(), e.index, e.size, kOdfMimetypeMaxBytes, ctx);
+      std::string why;
+      auto mime = read_entry(zip.get(), e.index, e.size, kOdfMimetypeMaxBytes, ctx, why);
       odf = mime && mime->starts_with(kOdfMimePrefix);
     }
     entries.push_back(std::move(e));
@@ -463,14 +497,18 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
   if (odf_basic) ctx.add("macro", path, "ODF Basic");
 
   for (const auto& e : entries) {
-    if (ctx.stopped()) return;
+    if (ctx.stopped() || ctx.out_of_time()) return;
     if (e.name.empty() || e.name.back() == '/') continue;  // a directory
     // Already reported as the container's macro; its OLE2 directory would say it again.
     if (ends_with_ci(e.name, "vbaProject.bin")) continue;
     const std::string entry_path = path + "/" + e.name;
-    auto content = read_entry(zip.get(), e.index, e.size, ctx.limits.max_archive_expansion, ctx);
+    std::string why;
+    auto content =
+        read_entry(zip.get(), e.index, e.size, ctx.limits.max_archive_expansion, ctx, why);
     if (!content) {
+      if (ctx.stopped()) return;
       inspect_name(e.name, entry_path, ctx);  // encrypted or damaged: the name is all we have
+      unreadable(entry_path, "archive entry cannot be read: " + why, ctx);
       continue;
     }
     inspect_file(e.name, *content, entry_path, archive_depth + 1, ctx);
@@ -499,7 +537,6 @@ struct GObjectDeleter {
 };
 template <class T>
 using GPtr = std::unique_ptr<T, GObjectDeleter>;
-
 
 std::string display_name(GMimePart* part, std::size_t index) {
   const char* filename = g_mime_part_get_filename(part);
@@ -532,6 +569,7 @@ void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) 
   GPtr<GMimeStream> decoded(g_mime_stream_mem_new());
   if (g_mime_data_wrapper_write_to_stream(wrapper, decoded.get()) < 0) {
     if (has_name) inspect_name(filename, path, ctx);
+    unreadable(path, "attachment cannot be decoded", ctx);
     return;
   }
   GByteArray* array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(decoded.get()));
@@ -547,7 +585,7 @@ void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) 
 }
 
 void walk(GMimeObject* object, std::size_t depth, const std::string& prefix, ScanContext& ctx) {
-  if (object == nullptr || ctx.stopped()) return;
+  if (object == nullptr || ctx.stopped() || ctx.out_of_time()) return;
   if (depth > ctx.limits.max_depth) {
     ctx.stop("MIME parts nested deeper than " + std::to_string(ctx.limits.max_depth));
     return;
@@ -584,32 +622,12 @@ void init_gmime_once() {
   std::call_once(once, [] { g_mime_init(); });
 }
 
-// GMime's parser recurses once per nested multipart or message while it builds the tree, before
-// any limit of ours can run, and compares each line with every open boundary; each level needs
-// its own Content-Type header, so counting those lines bounds both. GMime accepts blanks before
-// the colon ("Content-Type :"); folded continuation lines do not start a count.
-std::size_t count_content_type_lines(std::string_view message) {
-  constexpr std::string_view kName = "content-type";
-  std::size_t count = 0;
-  std::size_t at = 0;
-  while (at < message.size()) {
-    const std::string_view line = message.substr(at, kName.size());
-    if (line.size() == kName.size() && iequals(line, kName)) {
-      std::size_t colon = at + kName.size();
-      while (colon < message.size() && (message[colon] == ' ' || message[colon] == '\t')) ++colon;
-      if (colon < message.size() && message[colon] == ':') ++count;
-    }
-    const auto nl = message.find('\n', at);
-    if (nl == std::string_view::npos) break;
-    at = nl + 1;
-  }
-  return count;
-}
-
 AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits) {
   ScanContext ctx{limits, {}};
-  if (count_content_type_lines(message) > limits.max_parts) {
-    ctx.stop("message has more than " + std::to_string(limits.max_parts) + " MIME parts");
+  // Fail closed: a message GMime would blow up into more parts than the limit is not parsed.
+  if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
+      !refusal.empty()) {
+    ctx.stop(std::move(refusal));
     return std::move(ctx.report);
   }
   init_gmime_once();

@@ -7,10 +7,12 @@
 //   pw::scan::AttachmentLimits limits;            // or values from the config registry
 //   auto report = pw::scan::scan_attachments(message_bytes, limits);
 //   - a Finding with kind "macro" → block_macros applies; kind "pua" → block_pua applies;
+//     kind "unreadable" (an entry that could not be read) → either of them refuses it;
 //     `file` and `detail` make the reason text ("invoice.zip/invoice.pdf.exe: double extension").
 //   - report.limit_hit: the scan stopped before it saw everything (zip bomb, nesting, too many
-//     parts, content type database missing); treat it as "not proven clean" and give a verdict
-//     (reject or tempfail, the check's choice), never a silent pass.
+//     parts or boundary lines to parse (scan/mime_guard), content type database missing); treat it
+//     as "not proven clean" and give a verdict (reject or tempfail, the check's choice), never a
+//     silent pass.
 // It is synchronous CPU work (MIME parsing, inflating archives, libmagic), up to the limits in
 // AttachmentLimits: run it on a worker thread, never on an event-loop thread (STYLE 6). It is
 // thread-safe: each thread gets its own libmagic handle; GMime is initialised once per process.
@@ -30,6 +32,8 @@ inline constexpr std::uint64_t kDefaultMaxDecodedBytes = 50ull * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxArchiveEntries = 1000;
 inline constexpr std::uint64_t kDefaultMaxArchiveExpansion = 100ull * 1024 * 1024;
 inline constexpr std::size_t kDefaultMaxArchiveDepth = 3;
+inline constexpr std::uint64_t kDefaultMaxScanMs = 20000;
+inline constexpr std::size_t kDefaultMaxHeaderFields = 10000;
 
 struct AttachmentLimits {
   std::size_t max_parts = kDefaultMaxParts;  // MIME parts (leaves and containers) in a message
@@ -42,27 +46,38 @@ struct AttachmentLimits {
   std::uint64_t max_archive_expansion = kDefaultMaxArchiveExpansion;
   // ZIP inside ZIP: an archive attached to the message is level 1.
   std::size_t max_archive_depth = kDefaultMaxArchiveDepth;
+  // Header fields of all parts: more and the message is not parsed (scan/mime_guard).
+  std::size_t max_header_fields = kDefaultMaxHeaderFields;
+  // Wall time of one call, checked between parts and archive entries (issue 15, item 4).
+  std::uint64_t max_scan_ms = kDefaultMaxScanMs;
 };
 
+// Finding kinds.
+inline constexpr std::string_view kMacro = "macro";
+inline constexpr std::string_view kPua = "pua";
+// Bytes the scan could not read (encrypted or damaged archive entry, unsupported compression):
+// not proven clean, so block_macros and block_pua both refuse it (fail closed).
+inline constexpr std::string_view kUnreadable = "unreadable";
+
 struct Finding {
-  std::string kind;    // "macro" or "pua"
+  std::string kind;    // kMacro, kPua or kUnreadable
   std::string file;    // attachment name; "a.zip/b.docm" for an entry of an archive
   std::string detail;  // e.g. "OLE2 VBA storage", "executable (application/x-dosexec)"
 };
 
 // F-FUZZY: the exact hash of one attachment (or archive entry), for the admin's hash block list.
 struct AttachmentHash {
-  std::string file;       // as in Finding::file: "a.zip/b.exe" for an entry of an archive
+  std::string file;        // as in Finding::file: "a.zip/b.exe" for an entry of an archive
   std::uint64_t size = 0;  // decoded bytes
-  std::string sha256;     // lower-case hex of the decoded bytes
+  std::string sha256;      // lower-case hex of the decoded bytes
 };
 
 struct AttachmentReport {
   std::vector<Finding> findings;
   std::vector<AttachmentHash> hashes;  // every attachment and archive entry read, in walk order
-  bool limit_hit = false;    // the scan stopped early: not everything was inspected
-  std::string limit_reason;  // the first limit hit, one line
-  std::size_t parts = 0;     // MIME parts walked
+  bool limit_hit = false;              // the scan stopped early: not everything was inspected
+  std::string limit_reason;            // the first limit hit, one line
+  std::size_t parts = 0;               // MIME parts walked
 };
 
 // Parses `message` (RFC 5322 with MIME) and inspects every attachment-like leaf part.
@@ -75,9 +90,5 @@ AttachmentReport scan_attachment_bytes(std::string_view name, std::string_view c
 
 // Initialises GMime once per process; every user of GMime in scan/ calls it before parsing.
 void init_gmime_once();
-
-// Lines starting a Content-Type header in `message`: GMime's parser recurses once per nesting
-// level before any limit of ours runs, so callers refuse a message with more than max_parts.
-std::size_t count_content_type_lines(std::string_view message);
 
 }  // namespace pw::scan

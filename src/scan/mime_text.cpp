@@ -1,14 +1,17 @@
 // The readable text of a message, with GMime (initialised once per process by the attachment
 // scanner's init_gmime_once). Trust: hostile bytes; the same pre-parse guard as the attachment
-// scanner (Content-Type lines) bounds GMime's own recursion, and the walk counts parts, nesting
-// and decoded bytes against MimeTextLimits.
+// scanner (scan/mime_guard: Content-Type and boundary lines) bounds GMime's own recursion, and the
+// walk counts parts, nesting and decoded bytes against MimeTextLimits.
 #include "scan/mime_text.hpp"
 
 #include <gmime/gmime.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
+
+#include "scan/mime_guard.hpp"
 
 namespace pw::scan {
 namespace {
@@ -27,6 +30,14 @@ struct Walk {
   const MimeTextLimits& limits;
   MessageText& out;
   std::uint64_t decoded = 0;
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.max_scan_ms);
+
+  bool out_of_time() {
+    if (std::chrono::steady_clock::now() <= deadline) return false;
+    stop("text scan took longer than " + std::to_string(limits.max_scan_ms) + " ms");
+    return true;
+  }
 
   bool stopped() const { return out.limit_hit; }
   void stop(std::string reason) {
@@ -118,7 +129,7 @@ void read_text_part(GMimeTextPart* part, bool html, Walk& w) {
 }
 
 void walk(GMimeObject* object, std::size_t depth, Walk& w) {
-  if (object == nullptr || w.stopped()) return;
+  if (object == nullptr || w.stopped() || w.out_of_time()) return;
   if (depth > w.limits.max_depth) {
     w.stop("MIME parts nested deeper than " + std::to_string(w.limits.max_depth));
     return;
@@ -165,8 +176,9 @@ MessageText extract_message_text(std::string_view message, const MimeTextLimits&
   }
   if (message.empty()) return out;  // GMime refuses a stream over no buffer at all
   Walk w{limits, out};
-  if (count_content_type_lines(message) > limits.max_parts) {
-    w.stop("message has more than " + std::to_string(limits.max_parts) + " MIME parts");
+  if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
+      !refusal.empty()) {
+    w.stop(std::move(refusal));
     return out;
   }
   init_gmime_once();

@@ -26,6 +26,8 @@ struct MimeTextLimits {
   std::size_t max_parts = kDefaultMaxParts;
   std::size_t max_depth = kDefaultMaxDepth;
   std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
+  std::size_t max_header_fields = kDefaultMaxHeaderFields;  // of all parts (scan/mime_guard)
+  std::uint64_t max_scan_ms = kDefaultMaxScanMs;            // wall time, checked between parts
 };
 
 struct MessageText {

@@ -585,6 +585,14 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           Reply(554, "5.4.6",
                 fmt::format("Too many hops: more than {} Received: fields, a mail loop", hops)));
       spdlog::info("event=reject reason=mail_loop client={} max_hops={}", client_ip_, hops);
+    } else if (more_header_fields_than(reader.message(),
+                                       static_cast<size_t>(limits_.max_header_fields))) {
+      // Issue 15, item 5: no scan or DKIM signature sees a header section beyond the bound.
+      send_error(
+          Reply(552, "5.3.4",
+                fmt::format("Message has more than {} header fields", limits_.max_header_fields)));
+      spdlog::info("event=reject reason=too_many_header_fields client={} limit={}", client_ip_,
+                   limits_.max_header_fields);
     } else if (inbound_) {  // F-BATV: a bounce to a tagged address
       flow = co_await accept_bounce(reader);
     } else {

@@ -33,6 +33,20 @@ std::string_view field_name(std::string_view line) {
 
 }  // namespace
 
+bool more_header_fields_than(std::string_view message, size_t limit) {
+  size_t fields = 0;
+  for (size_t at = 0; at < message.size();) {
+    const size_t nl = message.find('\n', at);
+    const size_t end = nl == std::string_view::npos ? message.size() : nl;
+    std::string_view line = message.substr(at, end - at);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty()) return false;  // the end of the header section
+    if (line.front() != ' ' && line.front() != '\t' && ++fields > limit) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 std::string SubmissionHeaders::names(std::string_view separator) const {
   if (date && message_id) return fmt::format("Date{}Message-ID", separator);
   if (date) return "Date";

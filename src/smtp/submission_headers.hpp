@@ -28,6 +28,11 @@ SubmissionHeaders missing_submission_headers(std::string_view message);
 std::string add_submission_headers(std::string_view message, const SubmissionHeaders& missing,
                                    std::string_view date, std::string_view message_id);
 
+// True when the header section (up to the first empty line) has more than `limit` fields (lines
+// that are not continuation lines). Reads at most limit + 1 lines of it (issue 15, item 5: the
+// [smtp] max_header_fields bound, checked before any scan or DKIM signature).
+bool more_header_fields_than(std::string_view message, size_t limit);
+
 // The entry of the message's decision trail that says what was added (a pass: it blocks nothing).
 policy::Verdict submission_headers_decision(const SubmissionHeaders& added);
 

@@ -1,8 +1,8 @@
 // Fuzzes the attachment scanner (F-MACRO, F-PUA) with small limits.
 // Input: the whole input as a message (scan_attachments) and again as one attachment's bytes
 // (scan_attachment_bytes), so ZIP, OLE2 and libmagic paths are reached without MIME wrapping.
-// Promises checked: no crash, hang or leak; findings name a kind of "macro" or "pua", a file and
-// a detail; a limit hit carries a reason; parts never exceed the part limit.
+// Promises checked: no crash, hang or leak; findings name a kind ("macro", "pua", "unreadable"), a
+// file and a detail; a limit hit carries a reason; parts never exceed the part limit.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -18,7 +18,8 @@ void check(bool promise) {
 void check_report(const pw::scan::AttachmentReport& report,
                   const pw::scan::AttachmentLimits& limits) {
   for (const auto& f : report.findings) {
-    check(f.kind == "macro" || f.kind == "pua");
+    check(f.kind == pw::scan::kMacro || f.kind == pw::scan::kPua ||
+          f.kind == pw::scan::kUnreadable);
     check(!f.file.empty() && !f.detail.empty());
   }
   check(report.limit_hit == !report.limit_reason.empty());

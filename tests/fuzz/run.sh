@@ -18,7 +18,7 @@ else
   SECONDS_PER_TARGET="${1:-20}"
 fi
 TARGETS=(command_parser data_reader cidr config sasl identity_rules header_from attachment_scanner
-  scanner_replies clamd_reply nrd_feed fuzzy_fingerprint mime_text dkim batv_prvs http_request
+  mime_guard scanner_replies clamd_reply nrd_feed fuzzy_fingerprint mime_text dkim batv_prvs http_request
   spam_model dns_answer)
 [[ -n "${PW_FUZZ_TARGETS:-}" ]] && read -r -a TARGETS <<<"$PW_FUZZ_TARGETS"
 # Longest input per target: 4 KiB, except where a hostile input needs room (a DNS reply over TCP).

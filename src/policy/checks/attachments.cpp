@@ -2,7 +2,8 @@
 // attachments" reject the message (550) naming the attachment and what was found. The scan
 // itself (scan/attachment_scanner) runs on a worker thread before the chain, and its report is
 // in the transaction. A scan that hit a limit (a zip bomb, too deep nesting) has not proved the
-// message clean: it is refused too, never passed silently.
+// message clean: it is refused too, never passed silently. So is an attachment or archive entry
+// the scan could not read (encrypted, damaged, a compression method libzip lacks): fail closed.
 #include <fmt/format.h>
 
 #include "policy/check.hpp"
@@ -17,7 +18,16 @@ class Attachments final : public Check {
     if (t.stage != Stage::kData || !t.attachments) return pass();
     const auto& s = *t.settings;
     for (const auto& f : t.attachments->findings) {
-      bool macro = f.kind == "macro";
+      if (f.kind == scan::kUnreadable) {
+        // Fail closed (issue 15, item 11): what could not be read is not proven free of
+        // macros or executables, so either setting refuses it.
+        if (!s.block_macros && !s.block_pua) continue;
+        return refuse(name(), Action::kReject,
+                      fmt::format("550 5.7.1 Attachment {} refused: it cannot be inspected ({})",
+                                  f.file, f.detail),
+                      "attachment_unreadable", f.file + ": " + f.detail);
+      }
+      bool macro = f.kind == scan::kMacro;
       if ((macro && !s.block_macros) || (!macro && !s.block_pua)) continue;
       return refuse(
           name(), Action::kReject,

@@ -1,0 +1,227 @@
+// The pre-parse guard (issue 15, item 4): see mime_guard.hpp. GMime 3 (gmime-parser.c) ends a
+// part at a line "--" + boundary, optionally followed by "--" and linear white space, for any
+// boundary on its stack; a boundary comes from a Content-Type boundary parameter, unfolded,
+// unquoted and (for RFC 2231 or 2047 forms) decoded. Where this pass cannot follow such a
+// decoding it falls back to counting every "--" line, so its count stays an upper bound.
+#include "scan/mime_guard.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace pw::scan {
+namespace {
+
+// Boundary values compared (and lines compared with them) up to this many bytes: RFC 2046
+// allows 70; longer values still match on their first kValueCap bytes, an over-count.
+constexpr std::size_t kValueCap = 256;
+// More declarations than this: every "--" line counts (keeps the value list small).
+constexpr std::size_t kMaxDeclarations = 10000;
+constexpr std::string_view kParam = "boundary";
+
+bool lwsp(char c) { return c == ' ' || c == '\t'; }
+
+bool iequal_at(std::string_view s, std::size_t at, std::string_view word) {
+  if (at + word.size() > s.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[at + i])) != word[i]) return false;
+  }
+  return true;
+}
+
+// A CR that does not end a line: GMime's parameter parser skips it as white space.
+bool bare_cr(std::string_view s, std::size_t at) {
+  return s[at] == '\r' && (at + 1 >= s.size() || s[at + 1] != '\n');
+}
+
+// Skips blanks, bare CRs and folds (a line break followed by a blank) from `at`.
+std::size_t skip_cfws(std::string_view s, std::size_t at) {
+  while (at < s.size()) {
+    if (lwsp(s[at]) || bare_cr(s, at)) {
+      ++at;
+    } else if (s[at] == '\r' && at + 2 < s.size() && s[at + 1] == '\n' && lwsp(s[at + 2])) {
+      at += 3;
+    } else if (s[at] == '\n' && at + 1 < s.size() && lwsp(s[at + 1])) {
+      at += 2;
+    } else {
+      break;
+    }
+  }
+  return at;
+}
+
+// The unfolded rest of the field from `at`, up to kValueCap bytes: an unquoted value is a prefix
+// of it whatever GMime takes as its end.
+std::string unfolded_rest(std::string_view s, std::size_t at) {
+  std::string out;
+  for (; at < s.size() && out.size() < kValueCap; ++at) {
+    const char c = s[at];
+    if (c == '\r' || c == '\n') {
+      const std::size_t next = skip_cfws(s, at);
+      if (next == at) break;  // the field ends here
+      at = next - 1;
+      out.push_back(s[at]);
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+struct Declarations {
+  std::vector<std::string> values;
+  bool literal = true;
+};
+
+// Reads the boundary parameter whose name ends at `at`; false when it cannot be read literally.
+bool read_declaration(std::string_view s, std::size_t at, Declarations& d) {
+  at = skip_cfws(s, at);
+  if (at >= s.size()) return true;
+  if (s[at] == '*' || s[at] == '(') return false;  // RFC 2231 or a comment
+  if (s[at] != '=') return true;                   // another word ("boundaryless")
+  at = skip_cfws(s, at + 1);
+  if (at >= s.size()) return true;
+  if (s[at] == '(') return false;
+  std::string value;
+  if (s[at] == '"') {
+    for (++at; at < s.size() && s[at] != '"' && value.size() < kValueCap; ++at) {
+      if (s[at] == '\\' || s[at] == '\r' || s[at] == '\n') return false;
+      value.push_back(s[at]);
+    }
+  } else {
+    value = unfolded_rest(s, at);
+  }
+  if (value.find("=?") != std::string::npos) return false;  // RFC 2047 encoded word
+  d.values.push_back(std::move(value));
+  return true;
+}
+
+Declarations declarations(std::string_view s) {
+  Declarations d;
+  for (std::size_t at = 0; at + kParam.size() <= s.size(); ++at) {
+    if (std::tolower(static_cast<unsigned char>(s[at])) != 'b' || !iequal_at(s, at, kParam))
+      continue;
+    if (d.values.size() >= kMaxDeclarations || !read_declaration(s, at + kParam.size(), d)) {
+      d.literal = false;
+      d.values.clear();
+      return d;
+    }
+    at += kParam.size() - 1;
+  }
+  std::sort(d.values.begin(), d.values.end());
+  d.values.erase(std::unique(d.values.begin(), d.values.end()), d.values.end());
+  return d;
+}
+
+// True when `rem` is a prefix of a declared value (the values are sorted: the first value not
+// less than `rem` is the only candidate).
+bool prefix_of_declared(std::string_view rem, const std::vector<std::string>& values) {
+  // "--" alone (or a signature's "-- ") ends a part only for an empty boundary, sorted first.
+  if (rem.empty()) return !values.empty() && values.front().empty();
+  rem = rem.substr(0, kValueCap);
+  auto it = std::lower_bound(values.begin(), values.end(), rem,
+                             [](const std::string& v, std::string_view r) { return v < r; });
+  return it != values.end() && std::string_view(*it).starts_with(rem);
+}
+
+bool delimiter_line(std::string_view line, const Declarations& d) {
+  if (!line.starts_with("--")) return false;
+  if (!d.literal) return true;
+  std::string_view rem = line.substr(2);
+  while (!rem.empty() && (lwsp(rem.back()) || rem.back() == '\r')) rem.remove_suffix(1);
+  if (prefix_of_declared(rem, d.values)) return true;
+  return rem.ends_with("--") && prefix_of_declared(rem.substr(0, rem.size() - 2), d.values);
+}
+
+bool contains_ci(std::string_view s, std::string_view word) {
+  for (std::size_t at = 0; at + word.size() <= s.size(); ++at) {
+    if (iequal_at(s, at, word)) return true;
+  }
+  return false;
+}
+
+// The header blocks GMime parses: the message's own, one after every boundary line, and one
+// after a block whose Content-Type names a message/* type (an attached message's header). A
+// block ends at its empty line. Every field-starting line in them counts; an over-count (a
+// "--" line that is no boundary, a Content-Type that only mentions "message") is safe.
+struct HeaderBlocks {
+  bool in_headers = true;
+  bool in_content_type = false;  // the field being read is a Content-Type
+  bool embedded = false;         // this block's Content-Type may be message/*
+
+  void line(std::string_view l, bool delimiter, MimeShape& shape) {
+    if (delimiter) {
+      in_headers = true;
+      embedded = in_content_type = false;
+      return;
+    }
+    if (!in_headers) return;
+    if (l.ends_with('\r')) l.remove_suffix(1);
+    if (l.empty()) {
+      in_headers = embedded;
+      embedded = in_content_type = false;
+      return;
+    }
+    if (!lwsp(l.front())) {
+      ++shape.header_lines;
+      in_content_type = iequal_at(l, 0, "content-type");
+    }
+    if (in_content_type && contains_ci(l, "message")) embedded = true;
+  }
+};
+
+}  // namespace
+
+// GMime accepts blanks before the colon ("Content-Type :"); folded continuation lines do not
+// start a count.
+std::size_t count_content_type_lines(std::string_view message) {
+  constexpr std::string_view kName = "content-type";
+  std::size_t count = 0;
+  std::size_t at = 0;
+  while (at < message.size()) {
+    if (iequal_at(message, at, kName)) {
+      std::size_t colon = at + kName.size();
+      while (colon < message.size() && lwsp(message[colon])) ++colon;
+      if (colon < message.size() && message[colon] == ':') ++count;
+    }
+    const auto nl = message.find('\n', at);
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  return count;
+}
+
+MimeShape mime_shape(std::string_view message) {
+  MimeShape shape;
+  shape.content_type_lines = count_content_type_lines(message);
+  const Declarations d = declarations(message);
+  shape.literal_boundaries = d.literal;
+  HeaderBlocks headers;
+  for (std::size_t at = 0; at < message.size();) {
+    const auto nl = message.find('\n', at);
+    const std::size_t end = nl == std::string_view::npos ? message.size() : nl;
+    const std::string_view line = message.substr(at, end - at);
+    const bool delimiter = delimiter_line(line, d);
+    if (delimiter) ++shape.delimiter_lines;
+    headers.line(line, delimiter, shape);
+    at = end + 1;
+  }
+  return shape;
+}
+
+std::string mime_parse_refusal(std::string_view message, std::size_t max_parts,
+                               std::size_t max_header_fields) {
+  const MimeShape shape = mime_shape(message);
+  if (shape.delimiter_lines > max_parts + 1)  // n parts have n + 1 delimiters with the last
+    return "message has more than " + std::to_string(max_parts) +
+           " MIME parts (boundary lines), not parsed";
+  if (shape.content_type_lines > max_parts)
+    return "message has more than " + std::to_string(max_parts) +
+           " MIME parts (Content-Type fields), not parsed";
+  if (shape.header_lines > max_header_fields)
+    return "message has more than " + std::to_string(max_header_fields) +
+           " header fields in its parts, not parsed";
+  return {};
+}
+
+}  // namespace pw::scan

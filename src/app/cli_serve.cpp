@@ -191,8 +191,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       std::chrono::milliseconds(a.max_failure_delay_ms), a.max_failures,
       std::chrono::seconds(a.failure_window_s), std::chrono::seconds(a.ban_time_s),
       static_cast<size_t>(a.tracked_ips)});
-  ctx->limiter = std::make_shared<net::ConnectionLimiter>(config.server.max_sessions,
-                                                          config.server.max_sessions_per_ip);
+  ctx->limiter = std::make_shared<net::ConnectionLimiter>(
+      config.server.max_sessions, config.server.max_sessions_per_ip,
+      config.server.max_sessions * config.server.reserved_for_known_percent / 100);
   {
     unsigned char random[32];
     randombytes_buf(random, sizeof random);
@@ -334,20 +335,28 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         if (ip.empty() || context->stopping) return;
         if (context->guard->is_banned(ip)) {
           spdlog::info("event=refused reason=auth_ban client={}", ip);
-          return smtp::refuse_connection(std::move(socket),
+          return smtp::refuse_connection(*context, std::move(socket), implicit_tls,
                                          "421 4.7.0 Too many failed authentication attempts from "
                                          "this IP address; try again later");
         }
         net::ConnectionLimiter::Slot slot;
-        switch (context->limiter->try_acquire(ip, slot)) {
+        const auto refusal =
+            context->limiter->try_acquire(ip, slot, smtp::known_client(*context, ip));
+        switch (refusal) {
+          case net::ConnectionLimiter::Refusal::kUnknownShare:
           case net::ConnectionLimiter::Refusal::kTotal:
-            spdlog::info("event=refused reason=max_sessions client={}", ip);
+            // The same words for both: a client is not told that it counts as unknown.
+            spdlog::info("event=refused reason={} client={}",
+                         refusal == net::ConnectionLimiter::Refusal::kTotal ? "max_sessions"
+                                                                            : "reserved_for_known",
+                         ip);
             return smtp::refuse_connection(
-                std::move(socket), "421 4.3.2 Too many connections; please try again later");
+                *context, std::move(socket), implicit_tls,
+                "421 4.3.2 Too many connections; please try again later");
           case net::ConnectionLimiter::Refusal::kPerIp:
             spdlog::info("event=refused reason=max_sessions_per_ip client={}", ip);
             // The exact text of seed 001 (F-CONC); clients and admins match on it.
-            return smtp::refuse_connection(std::move(socket),
+            return smtp::refuse_connection(*context, std::move(socket), implicit_tls,
                                            "421 Too many concurrent SMTP connections from this IP "
                                            "address; please try again later.");
           case net::ConnectionLimiter::Refusal::kNone:

@@ -18,6 +18,8 @@ struct ServerConfig {
   int64_t blocking_threads = 0;
   int64_t max_sessions = 0;
   int64_t max_sessions_per_ip = 0;
+  int64_t reserved_for_known_percent = 0;  // of max_sessions, for clients in an IP user's range
+  int64_t max_tls_refusals = 0;            // implicit-TLS refusals handshaken at once
   int64_t shutdown_grace_s = 0;
   int64_t reload_interval_ms = 0;
 };
@@ -27,8 +29,10 @@ struct SmtpConfig {
   int64_t max_auth_line_length = 0;     // RFC 4954 4
   int64_t max_recipients = 0;           // RFC 5321 4.5.3.1.8
   int64_t max_message_size = 0;         // RFC 1870 SIZE
-  int64_t idle_timeout_s = 0;
-  int64_t data_timeout_s = 0;
+  int64_t idle_timeout_s = 0;           // silence while waiting for a command
+  int64_t command_deadline_s = 0;       // total time of one command line
+  int64_t data_timeout_s = 0;           // silence during DATA
+  int64_t data_deadline_s = 0;          // total time of DATA
   int64_t tls_handshake_timeout_s = 0;
   int64_t write_timeout_s = 0;
   int64_t max_errors = 0;
@@ -208,6 +212,7 @@ struct HttpConfig {
   int64_t max_header_bytes = 0;            // request line and headers together
   int64_t read_timeout_s = 0;              // TLS handshake, one request, an idle keep-alive
   int64_t max_connections = 0;             // open at once; more are closed at accept
+  int64_t max_connections_per_ip = 0;      // open at once from one client IP
   int64_t max_static_bytes = 0;            // largest panel file served
   int64_t session_idle_minutes = 0;        // a login session unused this long ends
   int64_t session_max_hours = 0;           // a login session ends this long after login

@@ -26,6 +26,7 @@
 #include "http/metrics_page.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
+#include "net/connection_limiter.hpp"
 #include "net/listener.hpp"
 #include "util/blocking.hpp"
 
@@ -76,7 +77,7 @@ class ServerImpl;
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket socket,
-             std::string client_ip);
+             std::string client_ip, net::ConnectionLimiter::Slot slot);
   ~Connection();
   void start();
   void close_now();  // from any thread
@@ -89,6 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::any_io_executor executor_;
   Stream stream_;
   std::string client_ip_;
+  net::ConnectionLimiter::Slot slot_;  // the connection's place, freed with it
   std::list<std::weak_ptr<Connection>>::iterator handle_;
 };
 
@@ -104,15 +106,22 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
         metrics_allow_(std::move(metrics_allow)),
         routes_(api::all_routes()) {}
 
+  // Over [http] max_connections in total or max_connections_per_ip from one address (issue 15,
+  // item 7), a connection is closed at once, before its TLS handshake costs anything.
   void accept(Socket socket) override {
     std::string ip = net::client_ip_of(socket);
     if (ip.empty() || stopping_) return;
-    if (connections_.fetch_add(1) >= static_cast<size_t>(config_.max_connections)) {
-      connections_.fetch_sub(1);
-      spdlog::info("event=http_refused reason=max_connections client={}", ip);
+    net::ConnectionLimiter::Slot slot;
+    if (auto refusal = limiter_->try_acquire(ip, slot);
+        refusal != net::ConnectionLimiter::Refusal::kNone) {
+      spdlog::info("event=http_refused reason={} client={}",
+                   refusal == net::ConnectionLimiter::Refusal::kPerIp ? "max_connections_per_ip"
+                                                                      : "max_connections",
+                   ip);
       return;
     }
-    auto connection = std::make_shared<Connection>(shared_from_this(), std::move(socket), ip);
+    auto connection =
+        std::make_shared<Connection>(shared_from_this(), std::move(socket), ip, std::move(slot));
     connection->start();
   }
 
@@ -127,7 +136,7 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
     for (auto& c : live) c->close_now();
   }
 
-  size_t connections() const override { return connections_.load(); }
+  size_t connections() const override { return static_cast<size_t>(limiter_->total()); }
 
   std::list<std::weak_ptr<Connection>>::iterator add(std::weak_ptr<Connection> c) {
     std::lock_guard lock(mutex_);
@@ -136,7 +145,6 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   void remove(std::list<std::weak_ptr<Connection>>::iterator it) {
     std::lock_guard lock(mutex_);
     live_.erase(it);
-    connections_.fetch_sub(1);
   }
 
   bool metrics_allowed(const std::string& ip) const {
@@ -157,17 +165,19 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   std::atomic<bool> stopping_{false};
 
  private:
-  std::atomic<size_t> connections_{0};
+  std::shared_ptr<net::ConnectionLimiter> limiter_ = std::make_shared<net::ConnectionLimiter>(
+      config_.max_connections, config_.max_connections_per_ip);
   std::mutex mutex_;
   std::list<std::weak_ptr<Connection>> live_;
 };
 
 Connection::Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket socket,
-                       std::string client_ip)
+                       std::string client_ip, net::ConnectionLimiter::Slot slot)
     : server_(std::move(server)),
       executor_(socket.get_executor()),
       stream_(beast::tcp_stream(std::move(socket)), *server_->tls_),
-      client_ip_(std::move(client_ip)) {}
+      client_ip_(std::move(client_ip)),
+      slot_(std::move(slot)) {}
 
 Connection::~Connection() { server_->remove(handle_); }
 

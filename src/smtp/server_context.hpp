@@ -78,6 +78,8 @@ struct ServerContext {
   // the user exists.
   std::string dummy_password_hash;
   std::atomic<bool> stopping{false};
+  // Refusals on implicit-TLS listeners whose handshake is under way ([server] max_tls_refusals).
+  std::atomic<int64_t> tls_refusals{0};
   SessionRegistry sessions;
   // Blocking: reloads the sender directory now if the database changed since the last load;
   // true when it did. Used when AUTH names an unknown user, so a user added a moment ago works.

@@ -64,7 +64,7 @@ std::string printable(std::string_view text, size_t max_length = 255) {
   return out;
 }
 
-enum class LineStatus { kLine, kTooLong, kClosed, kTimeout, kStopped };
+enum class LineStatus { kLine, kTooLong, kClosed, kTimeout, kDeadline, kStopped };
 enum class Flow { kContinue, kClose };
 
 class Session final : public StoppableSession, public std::enable_shared_from_this<Session> {
@@ -189,10 +189,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   }
 
   // Reads one line ending in LF (CR before it removed). `max_length` counts the line end; a
-  // longer line is drained to its end and reported as kTooLong. The whole line must arrive
-  // within idle_timeout_s.
+  // longer line is drained to its end and reported as kTooLong. Each read must come within
+  // idle_timeout_s of the last, and the whole line within command_deadline_s however it
+  // trickles in (issue 15, item 6).
   awaitable<LineStatus> read_line(size_t max_length, std::string& line) {
-    const auto deadline = Clock::now() + std::chrono::seconds(limits_.idle_timeout_s);
+    const auto deadline = Clock::now() + std::chrono::seconds(limits_.command_deadline_s);
+    const auto idle = std::chrono::seconds(limits_.idle_timeout_s);
     bool draining = false;
     for (;;) {
       size_t newline = in_.find('\n');
@@ -211,12 +213,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (!co_await flush()) co_return LineStatus::kClosed;
       if (stop_requested_) co_return LineStatus::kStopped;
-      arm_until(deadline);
+      arm_until(std::min(deadline, Clock::now() + idle));
       waiting_for_command_ = true;
       bool ok = co_await read_more();
       waiting_for_command_ = false;
       if (!ok) {
-        if (timed_out_) co_return LineStatus::kTimeout;
+        if (timed_out_)
+          co_return Clock::now() >= deadline ? LineStatus::kDeadline : LineStatus::kTimeout;
         if (stop_requested_) co_return LineStatus::kStopped;
         co_return LineStatus::kClosed;
       }
@@ -241,9 +244,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       std::string line;
       LineStatus status = co_await read_line(read_limit, line);
       if (status == LineStatus::kClosed) break;
-      if (status == LineStatus::kTimeout) {
-        send(Reply(421, "4.4.2", fmt::format("{} Error: timeout exceeded", ctx_.hostname)));
-        spdlog::info("event=timeout client={} phase=command", client_ip_);
+      if (status == LineStatus::kTimeout || status == LineStatus::kDeadline) {
+        const bool deadline = status == LineStatus::kDeadline;
+        send(Reply(421, "4.4.2",
+                   fmt::format("{} Error: {} exceeded", ctx_.hostname,
+                               deadline ? "command deadline" : "timeout")));
+        spdlog::info("event=timeout client={} phase=command kind={}", client_ip_,
+                     deadline ? "deadline" : "idle");
         break;
       }
       if (status == LineStatus::kStopped) {
@@ -416,11 +423,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
             co_await ctx_.domain_resolves(policy::checks::domain_of(command.path));
       if (txn_.settings->check_ip_reputation) co_await look_up_ip_reputation();
       auto result = ctx_.policy->evaluate(txn_);
-      ctx_.policy->record_decisions(txn_, result, "");
       if (!result.verdict.passed()) {
-        send_error(policy_reply(result.verdict));
+        const Reply refusal = policy_reply(result.verdict);
+        record_decisions(result, "", &refusal);
+        send_error(refusal);
         co_return;
       }
+      record_decisions(result, "", nullptr);
       if (!session_counted_) {
         session_counted_ = true;
         ctx_.policy->count_connection(txn_);
@@ -521,8 +530,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       txn_.rcpt = command.path;
       txn_.recipients = recipients_;
       auto result = ctx_.policy->evaluate(txn_);
-      ctx_.policy->record_decisions(txn_, result, "");
-      if (!result.verdict.passed()) return send_error(policy_reply(result.verdict));
+      if (!result.verdict.passed()) {
+        const Reply refusal = policy_reply(result.verdict);
+        record_decisions(result, "", &refusal);
+        return send_error(refusal);
+      }
+      record_decisions(result, "", nullptr);
     }
     recipients_.push_back(command.path);
     send(Reply(250, "2.1.5", "Ok"));
@@ -539,6 +552,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     send(Reply(354, "", "End data with <CR><LF>.<CR><LF>"));
     if (!co_await flush()) co_return Flow::kClose;
+    const auto data_deadline = Clock::now() + std::chrono::seconds(limits_.data_deadline_s);
 
     DataReader reader(static_cast<uint64_t>(limits_.max_message_size));
     // F-DKIM: the body hash is computed while the data arrives, so signing needs no second pass.
@@ -558,12 +572,17 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         hashed = data.size();
       }
       if (reader.done()) break;
-      arm(std::chrono::seconds(limits_.data_timeout_s));
+      // Item 6 of issue 15: the silence between reads and the whole of DATA are both bounded.
+      arm_until(
+          std::min(data_deadline, Clock::now() + std::chrono::seconds(limits_.data_timeout_s)));
       if (!co_await read_more()) {
         if (timed_out_) {
+          const bool deadline = Clock::now() >= data_deadline;
           send(Reply(421, "4.4.2",
-                     fmt::format("{} Error: timeout exceeded during DATA", ctx_.hostname)));
-          spdlog::info("event=timeout client={} phase=data size={}", client_ip_, reader.size());
+                     fmt::format("{} Error: {} exceeded during DATA", ctx_.hostname,
+                                 deadline ? "deadline" : "timeout")));
+          spdlog::info("event=timeout client={} phase=data kind={} size={}", client_ip_,
+                       deadline ? "deadline" : "idle", reader.size());
         } else {
           spdlog::info("event=lost_during_data client={} size={}", client_ip_, reader.size());
         }
@@ -655,10 +674,29 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     });
   }
 
+  // Item 13 of issue 15: the trail and the log line of the decision that was enforced carry the
+  // reply the client is really given (`sent`), not the check's own text.
+  void record_decisions(policy::ChainResult& result, const std::string& id, const Reply* sent) {
+    if (sent && !result.verdict.passed()) {
+      for (auto it = result.decisions.rbegin(); it != result.decisions.rend(); ++it) {
+        if (it->monitor || it->passed()) continue;
+        it->reply = sent->summary();
+        break;
+      }
+    }
+    ctx_.policy->record_decisions(txn_, result, id);
+  }
+
+  // What the session answers to a blocking verdict; `error` counts it towards max_errors.
+  struct Answer {
+    Reply reply;
+    bool error = false;
+  };
+
   // A blocking verdict at the end of DATA: refuse, or hold in quarantine and answer as the
   // user's quarantine response says, or discard. Nothing is acknowledged before it is durable.
-  awaitable<Flow> act_on_verdict(const policy::Verdict& verdict, const queue::Envelope& envelope,
-                                 const std::string& trace, const std::string& message) {
+  awaitable<Answer> act_on_verdict(const policy::Verdict& verdict, const queue::Envelope& envelope,
+                                   const std::string& trace, const std::string& message) {
     if (verdict.action == policy::Action::kQuarantine) {
       auto* policy = ctx_.policy;
       const policy::Transaction* txn = &txn_;
@@ -669,18 +707,15 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (!held) {
         spdlog::error("event=quarantine_error id={} error=\"{}\"", envelope.id,
                       held.error().message);
-        send(Reply(451, "4.3.0", "Temporary failure holding the message; try again later"));
-        co_return Flow::kContinue;
+        co_return Answer{
+            Reply(451, "4.3.0", "Temporary failure holding the message; try again later")};
       }
       if (verdict.spam) co_await count_spam(verdict, envelope.id, policy::SpamOutcome::kHeld);
       ++messages_;
       http::metrics().count_message(http::MessageResult::kQuarantined);
-      if (txn_.settings->quarantine_response == "accepted") {
-        send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
-      } else {
-        send(policy_reply(verdict, " (quarantine id " + envelope.id + ")"));
-      }
-      co_return Flow::kContinue;
+      if (txn_.settings->quarantine_response == "accepted")
+        co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
+      co_return Answer{policy_reply(verdict, " (quarantine id " + envelope.id + ")")};
     }
     if (verdict.spam)
       co_await count_spam(verdict, envelope.id,
@@ -690,12 +725,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
       http::metrics().count_message(http::MessageResult::kDiscarded);
-      send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
-      co_return Flow::kContinue;
+      co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
     }
     http::metrics().count_message(http::MessageResult::kRejected);
-    send_error(policy_reply(verdict));
-    co_return Flow::kContinue;
+    co_return Answer{policy_reply(verdict), true};
   }
 
   // F-DKIM-SEL: the user's selector, else the domain's; nullopt = not signed.
@@ -844,15 +877,21 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (result.verdict.unsure && !result.verdict.spam) ctx_.policy->count_unsure(txn_);
       if (added.any())  // in the trail first: the checks saw the message with the fields
         result.decisions.insert(result.decisions.begin(), submission_headers_decision(added));
-      ctx_.policy->record_decisions(txn_, result, envelope.id);
+      if (result.verdict.passed()) record_decisions(result, envelope.id, nullptr);
       envelope.identity = txn_.identity;
     }
     envelope.size = trace.size() + content->size();
     const std::string& message = *content;
 
     if (policy_on && !result.verdict.passed()) {
-      Flow flow = co_await act_on_verdict(result.verdict, envelope, trace, message);
-      co_return flow;
+      // Recorded once the answer is known: a quarantine may answer 250 or 451 (item 13).
+      Answer answer = co_await act_on_verdict(result.verdict, envelope, trace, message);
+      record_decisions(result, envelope.id, &answer.reply);
+      if (answer.error)
+        send_error(answer.reply);
+      else
+        send(answer.reply);
+      co_return Flow::kContinue;
     }
     if (policy_on && result.verdict.spam)
       co_await count_spam(result.verdict, envelope.id, policy::SpamOutcome::kSent);
@@ -1060,6 +1099,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (verified && login) {
       auth_sender_ = login->sender;
       auth_user_ = username;
+      slot_.mark_known();  // item 7: a known sender now, outside the unknown clients' share
       spdlog::info("event=auth result=ok client={} user={} kind={}", client_ip_,
                    printable(username), auth::to_string(login->sender.kind));
       send(Reply(235, "2.7.0", "Authentication successful"));
@@ -1232,9 +1272,69 @@ void start_session(ServerContext& context, tcp::socket socket, bool implicit_tls
   session->start();
 }
 
-void refuse_connection(tcp::socket socket, std::string reply_line) {
-  auto shared = std::make_shared<tcp::socket>(std::move(socket));
+bool known_client(const ServerContext& context, const std::string& ip) {
+  auto address = auth::IpAddress::parse(ip);
+  auto directory = context.directory.load();
+  return address && directory && directory->match_ip(*address).has_value();
+}
+
+namespace {
+
+// Frees a place among the implicit-TLS refusals being handshaken when the refusal ends.
+struct RefusalPlace {
+  std::atomic<int64_t>* pending;
+  ~RefusalPlace() { pending->fetch_sub(1); }
+};
+
+// Item 9 of issue 15: on an implicit-TLS listener the refusal goes out after the handshake, over
+// TLS; a client that does not finish the handshake, read and shut down in `limit` is cut.
+awaitable<void> refuse_over_tls(std::shared_ptr<asio::ssl::stream<tcp::socket>> stream,
+                                std::string text, std::chrono::seconds limit,
+                                std::shared_ptr<RefusalPlace> place) {
+  asio::steady_timer timer(stream->get_executor(), limit);
+  timer.async_wait([stream](const boost::system::error_code& ec) {
+    boost::system::error_code ignored;
+    if (!ec) stream->next_layer().close(ignored);
+  });
+  boost::system::error_code ec;
+  co_await stream->async_handshake(asio::ssl::stream_base::server,
+                                   asio::redirect_error(use_awaitable, ec));
+  if (!ec)
+    co_await asio::async_write(*stream, asio::buffer(text),
+                               asio::redirect_error(use_awaitable, ec));
+  if (!ec) co_await stream->async_shutdown(asio::redirect_error(use_awaitable, ec));
+  timer.cancel();
+  boost::system::error_code ignored;
+  stream->next_layer().shutdown(tcp::socket::shutdown_both, ignored);
+  stream->next_layer().close(ignored);
+}
+
+}  // namespace
+
+void refuse_connection(ServerContext& context, tcp::socket socket, bool implicit_tls,
+                       std::string reply_line) {
   auto text = std::make_shared<std::string>(std::move(reply_line) + "\r\n");
+  if (implicit_tls) {
+    // Bounded: beyond [server] max_tls_refusals handshakes at once a refused client is closed
+    // without a reply (fails closed: it is refused either way).
+    if (context.tls_refusals.fetch_add(1) >= context.config.server.max_tls_refusals) {
+      context.tls_refusals.fetch_sub(1);
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    auto place = std::make_shared<RefusalPlace>(RefusalPlace{&context.tls_refusals});
+    auto executor = socket.get_executor();
+    auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(socket), *context.tls);
+    asio::co_spawn(
+        executor,
+        refuse_over_tls(stream, std::move(*text),
+                        std::chrono::seconds(context.config.smtp.tls_handshake_timeout_s),
+                        std::move(place)),
+        asio::detached);
+    return;
+  }
+  auto shared = std::make_shared<tcp::socket>(std::move(socket));
   asio::async_write(*shared, asio::buffer(*text),
                     [shared, text](const boost::system::error_code&, size_t) {
                       boost::system::error_code ignored;

@@ -3,6 +3,7 @@
 // SECURITY: talks to SMTP clients on the network; every line is bounded at the first read.
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
+#include <string>
 
 #include "net/connection_limiter.hpp"
 
@@ -18,7 +19,13 @@ enum class SessionMode { kSubmission, kInbound };
 void start_session(ServerContext& context, boost::asio::ip::tcp::socket socket, bool implicit_tls,
                    net::ConnectionLimiter::Slot slot, SessionMode mode = SessionMode::kSubmission);
 
-// Refuses a connection at greeting time with `reply_line` (CRLF added) and closes it.
-void refuse_connection(boost::asio::ip::tcp::socket socket, std::string reply_line);
+// Issue 15, item 7: is the client at `ip` a known sender (in an IP user's range)? Decides at
+// connect time whether a session counts in the share of max_sessions unknown clients may take.
+bool known_client(const ServerContext& context, const std::string& ip);
+
+// Refuses a connection at greeting time with `reply_line` (CRLF added) and closes it. On an
+// implicit-TLS listener the reply goes out over TLS after the handshake (issue 15, item 9).
+void refuse_connection(ServerContext& context, boost::asio::ip::tcp::socket socket,
+                       bool implicit_tls, std::string reply_line);
 
 }  // namespace pw::smtp

@@ -10,6 +10,8 @@ import mailbox
 import re
 import time
 
+import pytest
+
 from conftest import wait_until
 from delivery_fixtures import (MX1_ADDR, SENDER_MX_ADDR, dns, make_gateway, mx_port, receivers)
 from smtp_wire import message
@@ -160,6 +162,29 @@ def test_accepted_response_holds_silently_and_admin_release_delivers(make_gatewa
     assert row["status"] == "released"
     again = gw.cli("quarantine", "release", row["id"], check=False)
     assert again.returncode != 0 and len(again.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("response", ["rejected", "accepted"])
+def test_the_decision_trail_records_the_reply_the_client_read(make_gateway, receivers, response):
+    """Issue 15, item 13: with quarantine_response=accepted the client reads 250, and so must the
+    trail and the log line; with rejected, the 550 with its quarantine id."""
+    receivers(MX1_ADDR)
+    receivers(SENDER_MX_ADDR)
+    gw = gateway(make_gateway, f"quarantine_response={response}")
+    reply = attempt(gw, SENDER, [RCPT], spam(f"trail {response}"))
+    assert reply.code == (250 if response == "accepted" else 550), reply.line
+    told = " ".join([str(reply.code), *reply.texts])
+    [row] = quarantined(gw)
+
+    def trail():
+        return json.loads(gw.cli("log", "decisions", "--message", row["id"], "--json").stdout)
+
+    assert wait_until(trail, timeout=10), "no decision recorded"
+    [decision] = trail()
+    assert decision["action"] == "quarantine"
+    assert decision["reply"] == told, (decision["reply"], told)
+    assert f'check=spam action=quarantine' in gw.log_text()
+    assert f'reply="{told}"' in gw.log_text()
 
 
 def test_six_gtube_messages_lock_the_user_at_the_sixth_and_mail_the_lock_template(

@@ -206,8 +206,15 @@ struct HttpConfig {
   int64_t session_idle_minutes = 0;        // a login session unused this long ends
   int64_t session_max_hours = 0;           // a login session ends this long after login
   int64_t max_login_sessions = 0;          // kept in memory; the oldest go first
-  int64_t login_attempts_per_minute = 0;   // per client IP and per account name; then 429
+  int64_t login_attempts_per_minute = 0;   // per client address (IPv6 /64); then 429
   std::vector<std::string> metrics_allow;  // CIDRs allowed to read /metrics
+
+  // Panel logins (issue 15, item 8): failures per (address, account) within the window get 429
+  // there; an account's failures slow its logins down (doubled per failure, bounded).
+  int64_t login_failures_per_address_account = 0;
+  int64_t login_failure_window_s = 0;
+  int64_t login_failure_delay_ms = 0;
+  int64_t login_max_failure_delay_ms = 0;
 };
 
 struct Config {

@@ -461,8 +461,24 @@ const std::array kSettings = {
                 "Panel logins kept in memory at once; the oldest end first.",
                 PW_BIND(http.max_login_sessions)},
     SettingSpec{"http", "login_attempts_per_minute", "10", 1, 10000, "attempts",
-                "Login attempts per client IP and per account name within a minute; more get 429.",
+                "Login attempts per client address (an IPv6 /64 counts as one) within a minute; "
+                "more get 429.",
                 PW_BIND(http.login_attempts_per_minute)},
+    SettingSpec{"http", "login_failures_per_address_account", "5", 1, 10000, "failures",
+                "Failed logins for one account from one client address within "
+                "login_failure_window_s; more from that address get 429 (other addresses not).",
+                PW_BIND(http.login_failures_per_address_account)},
+    SettingSpec{"http", "login_failure_window_s", "900", 10, 86400, "s",
+                "How long a failed login counts for login_failures_per_address_account and for "
+                "the account's slow-down.",
+                PW_BIND(http.login_failure_window_s)},
+    SettingSpec{"http", "login_failure_delay_ms", "250", 0, 10000, "ms",
+                "An account's logins (from any address, right or wrong) are answered this late "
+                "after its first failure in the window, doubled per further failure; the account "
+                "is slowed down, never locked.",
+                PW_BIND(http.login_failure_delay_ms)},
+    SettingSpec{"http", "login_max_failure_delay_ms", "4000", 0, 30000, "ms",
+                "The bound of that slow-down.", PW_BIND(http.login_max_failure_delay_ms)},
     SettingSpec{"http", "metrics_allow", R"(["127.0.0.0/8", "::1/128"])", 0, 0, "",
                 "Client networks (CIDR) allowed to read /metrics; others get 403.",
                 PW_BIND(http.metrics_allow)},

@@ -88,6 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<ServerImpl> server_;
   asio::any_io_executor executor_;
   Stream stream_;
+  asio::steady_timer delay_timer_;  // a slowed-down login's answer waits on it
   std::string client_ip_;
   std::list<std::weak_ptr<Connection>>::iterator handle_;
 };
@@ -167,6 +168,7 @@ Connection::Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket
     : server_(std::move(server)),
       executor_(socket.get_executor()),
       stream_(beast::tcp_stream(std::move(socket)), *server_->tls_),
+      delay_timer_(executor_),
       client_ip_(std::move(client_ip)) {}
 
 Connection::~Connection() { server_->remove(handle_); }
@@ -193,6 +195,7 @@ void Connection::close_now() {
         .socket()
         .shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(self->stream_).cancel();
+    self->delay_timer_.cancel();
   });
 }
 
@@ -294,6 +297,11 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
           server->blocking_, [server, raw_path = std::move(raw_path), parsed = std::move(parsed)] {
             return dispatch_api(server->routes_, *server->api_, raw_path, parsed);
           });
+      if (out.delay.count() > 0) {
+        beast::error_code ignored;
+        delay_timer_.expires_after(out.delay);
+        co_await delay_timer_.async_wait(asio::redirect_error(use_awaitable, ignored));
+      }
     }
   } else if (target->path == "/metrics") {
     if (request.method() != bhttp::verb::get && !head) {

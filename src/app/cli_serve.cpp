@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/api_context.hpp"
+#include "app/auth_ban_keeper.hpp"
 #include "app/cli.hpp"
 #include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
@@ -183,6 +184,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       std::chrono::milliseconds(a.max_failure_delay_ms), a.max_failures,
       std::chrono::seconds(a.failure_window_s), std::chrono::seconds(a.ban_time_s),
       static_cast<size_t>(a.tracked_ips)});
+  if (auto bans = load_auth_bans(*db, *ctx->guard, static_cast<size_t>(a.tracked_ips)); !bans)
+    return report_error(bans.error().message);
+  else if (*bans > 0)
+    spdlog::info("event=auth_bans_loaded bans={}", *bans);
   ctx->limiter = std::make_shared<net::ConnectionLimiter>(config.server.max_sessions,
                                                           config.server.max_sessions_per_ip);
   {
@@ -466,6 +471,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         {
           std::lock_guard lock(database_mutex);
           run_queue_commands();
+          save_auth_bans(*database, *ctx->guard, static_cast<size_t>(config.auth.tracked_ips));
         }
         policy->tick(store::unix_now(), *ctx->spool);
         asio::post(main_context, schedule_reload);
@@ -508,6 +514,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   main_context.run();
   loops.stop();
   loops.join();
+  {
+    std::lock_guard lock(database_mutex);
+    save_auth_bans(*database, *ctx->guard, static_cast<size_t>(config.auth.tracked_ips));
+  }
   // Deliveries in progress finish their current message (bounded by the SMTP client's
   // time-outs); what is left stays in the spool and the log for the next start.
   queue_manager.stop();

@@ -23,6 +23,7 @@
 #include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
 #include "app/spam_model_loader.hpp"
+#include "app/tls_maintenance.hpp"
 #include "auth/password.hpp"
 #include "batv/batv_snapshot.hpp"
 #include "dkim/dkim_config.hpp"
@@ -32,6 +33,7 @@
 #include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
+#include "net/server_tls.hpp"
 #include "net/tls_context.hpp"
 #include "policy/outbreak_tracker.hpp"
 #include "policy/policy_service.hpp"
@@ -161,11 +163,19 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       config.tls.cert_file.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls.cert_file);
   fs::path key =
       config.tls.key_file.empty() ? data_dir / "tls" / "key.pem" : fs::path(config.tls.key_file);
-  if (config.tls.cert_file.empty() || config.tls.key_file.empty()) {
-    if (auto r = net::ensure_self_signed_certificate(cert, key, ctx->hostname); !r)
-      return report_error(r.error().message);
+  const TlsMaintenanceOptions tls_options{
+      cert,
+      key,
+      ctx->hostname,
+      config.tls.cert_file.empty() || config.tls.key_file.empty(),
+      {config.tls.self_signed_days, config.tls.renew_before_days},
+      std::chrono::seconds(config.tls.reload_check_s)};
+  if (tls_options.self_signed) {
+    auto made = net::ensure_self_signed_certificate(cert, key, ctx->hostname, tls_options.policy);
+    if (!made) return report_error(made.error().message);
+    if (*made) spdlog::info("event=tls_self_signed_made days={}", tls_options.policy.days);
   }
-  auto tls = net::make_server_tls_context(cert, key);
+  auto tls = net::ServerTls::load(cert, key);
   if (!tls) return report_error(tls.error().message);
   ctx->tls = *tls;
 
@@ -479,6 +489,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     });
   };
   schedule_reload();
+  TlsMaintenance tls_maintenance(main_context, blocking, ctx->tls, tls_options);
+  tls_maintenance.start();
 
   // Shutdown: stop accepting, ask sessions to finish, wait for the grace period, then cut.
   asio::signal_set signals(main_context, SIGTERM, SIGINT);
@@ -502,6 +514,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     ctx->stopping = true;
     queue_manager.stop();
     reload_timer.cancel();
+    tls_maintenance.stop();
     for (auto& listener : listeners) listener->close();
     if (http_server) http_server->stop();
     shutdown_started = std::chrono::steady_clock::now();

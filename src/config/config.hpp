@@ -39,6 +39,9 @@ struct TlsConfig {
   std::string cert_file;  // "" = <data-dir>/tls/cert.pem, made on first start
   std::string key_file;
   bool require_tls_for_auth = true;
+  int64_t self_signed_days = 0;   // validity of the certificate the gateway makes itself
+  int64_t renew_before_days = 0;  // ... made again when it expires within this many days
+  int64_t reload_check_s = 0;     // how often the files are checked (mtime) and the cert renewed
 };
 
 struct AuthConfig {

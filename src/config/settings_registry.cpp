@@ -79,6 +79,20 @@ const std::array kSettings = {
     SettingSpec{"tls", "require_tls_for_auth", "true", 0, 0, "",
                 "AUTH only after STARTTLS (or on an implicit-TLS listener); else 538 5.7.11.",
                 PW_BIND(tls.require_tls_for_auth)},
+    SettingSpec{"tls", "self_signed_days", "397", 1, 397, "days",
+                "Validity of the self-signed certificate the gateway makes when no cert_file is "
+                "set (at most 397 days, the CA/Browser Forum bound).",
+                PW_BIND(tls.self_signed_days)},
+    SettingSpec{"tls", "renew_before_days", "30", 1, 365, "days",
+                "The self-signed certificate is made again, at start or at a periodic check, "
+                "when it expires within this many days (or was made for longer than "
+                "self_signed_days); capped at self_signed_days - 1.",
+                PW_BIND(tls.renew_before_days)},
+    SettingSpec{"tls", "reload_check_s", "60", 1, 86400, "s",
+                "How often the certificate and key files are checked: changed ones (mtime, size, "
+                "inode) are loaded for new SMTP and HTTPS connections without a restart, as on "
+                "SIGHUP; a file that fails to load keeps the old certificate (error logged).",
+                PW_BIND(tls.reload_check_s)},
     // [auth]
     SettingSpec{"auth", "failure_delay_ms", "1000", 0, 60000, "ms",
                 "Delay before the reply to a failed AUTH; doubles with each failure from one IP.",

@@ -27,6 +27,7 @@
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "net/listener.hpp"
+#include "net/server_tls.hpp"
 #include "util/blocking.hpp"
 
 #ifndef PW_WEB_ROOT
@@ -95,7 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class ServerImpl final : public HttpServer, public std::enable_shared_from_this<ServerImpl> {
  public:
-  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<asio::ssl::context> tls,
+  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<net::ServerTls> tls,
              asio::thread_pool& blocking, std::vector<auth::Cidr> metrics_allow)
       : api_(std::move(api)),
         tls_(std::move(tls)),
@@ -149,7 +150,7 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   }
 
   std::shared_ptr<api::ApiContext> api_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<net::ServerTls> tls_;
   asio::thread_pool& blocking_;
   config::HttpConfig config_;
   std::filesystem::path web_root_;
@@ -167,7 +168,7 @@ Connection::Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket
                        std::string client_ip)
     : server_(std::move(server)),
       executor_(socket.get_executor()),
-      stream_(beast::tcp_stream(std::move(socket)), *server_->tls_),
+      stream_(beast::tcp_stream(std::move(socket)), *server_->tls_->current()),
       delay_timer_(executor_),
       client_ip_(std::move(client_ip)) {}
 
@@ -355,7 +356,7 @@ std::filesystem::path web_root_of(const std::string& configured) {
 }
 
 Result<std::shared_ptr<HttpServer>> HttpServer::create(std::shared_ptr<api::ApiContext> api,
-                                                       std::shared_ptr<asio::ssl::context> tls,
+                                                       std::shared_ptr<net::ServerTls> tls,
                                                        asio::thread_pool& blocking) {
   std::vector<auth::Cidr> allow;
   for (const auto& text : api->config().http.metrics_allow) {

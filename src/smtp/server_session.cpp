@@ -74,7 +74,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         ctx_(context),
         limits_(context.config.smtp),
         executor_(socket.get_executor()),
-        stream_(std::move(socket), *context.tls),
+        stream_(std::move(socket), *context.tls->current()),
         implicit_tls_(implicit_tls),
         slot_(std::move(slot)),
         timer_(executor_) {

@@ -14,7 +14,7 @@ thread_local std::map<std::string, std::unique_ptr<store::Database>> t_connectio
 
 }  // namespace
 
-// Account names and client IPs the login rate limit remembers at once.
+// Keys (addresses, address-account pairs, accounts) each login map remembers at once.
 constexpr size_t kLoginLimiterKeys = 100000;
 
 ApiContext::ApiContext(std::string data_dir, config::Config config)
@@ -23,8 +23,12 @@ ApiContext::ApiContext(std::string data_dir, config::Config config)
   sessions_ = std::make_unique<http::SessionStore>(http::SessionLimits{
       std::chrono::minutes(h.session_idle_minutes), std::chrono::hours(h.session_max_hours),
       static_cast<size_t>(h.max_login_sessions)});
-  login_limiter_ = std::make_unique<http::LoginLimiter>(
-      static_cast<size_t>(h.login_attempts_per_minute), kLoginLimiterKeys);
+  login_limiter_ = std::make_unique<http::LoginLimiter>(http::LoginLimits{
+      static_cast<size_t>(h.login_attempts_per_minute),
+      static_cast<size_t>(h.login_failures_per_address_account),
+      std::chrono::seconds(h.login_failure_window_s),
+      std::chrono::milliseconds(h.login_failure_delay_ms),
+      std::chrono::milliseconds(h.login_max_failure_delay_ms), kLoginLimiterKeys});
 }
 
 ApiContext::~ApiContext() = default;

@@ -71,18 +71,27 @@ http::Response login(ApiContext& ctx, const service::Actor&, const http::Request
   if (!username) return failure_response(username.error());
   auto password = string_field(*body, "password");
   if (!password) return failure_response(password.error());
-  auto limiter_name = service::canonical_account_name(*username);
-  if (!ctx.login_limiter().try_attempt(request.client_ip,
-                                       limiter_name ? *limiter_name : std::string("?invalid")))
-    return error_response(429, "too many login attempts; wait a minute");
+  auto canonical = service::canonical_account_name(*username);
+  const std::string limiter_name = canonical ? *canonical : std::string("?invalid");
+  auto& limiter = ctx.login_limiter();
+  auto admission = limiter.admit(request.client_ip, limiter_name);
+  if (!admission.allowed)
+    return error_response(429, "too many login attempts from this address; wait a while");
   PW_DATABASE(ctx);
   auto account = accounts.verify(*username, *password);
   if (!account) return failure_response(account.error());
-  if (!*account) return error_response(401, "bad user name or password");
+  if (!*account) {
+    limiter.record_failure(request.client_ip, limiter_name);
+    auto refused = error_response(401, "bad user name or password");
+    refused.delay = admission.delay;
+    return refused;
+  }
+  limiter.record_success(request.client_ip, limiter_name);
   auto session = ctx.sessions().create((*account)->username);
   auto response = json_response(200, me_json(**account, session.csrf_token));
   response.headers.emplace_back("Set-Cookie", std::string(http::kSessionCookie) + "=" + session.id +
                                                   std::string(kCookieAttributes));
+  response.delay = admission.delay;
   return response;
 }
 

@@ -18,10 +18,12 @@
 #include <thread>
 
 #include "api/api_context.hpp"
+#include "app/auth_ban_keeper.hpp"
 #include "app/cli.hpp"
 #include "app/release_signer.hpp"
 #include "app/serve_lock.hpp"
 #include "app/spam_model_loader.hpp"
+#include "app/tls_maintenance.hpp"
 #include "auth/password.hpp"
 #include "batv/batv_snapshot.hpp"
 #include "dkim/dkim_config.hpp"
@@ -31,6 +33,7 @@
 #include "net/dnsbl_client.hpp"
 #include "net/event_loops.hpp"
 #include "net/listener.hpp"
+#include "net/server_tls.hpp"
 #include "net/tls_context.hpp"
 #include "policy/outbreak_tracker.hpp"
 #include "policy/policy_service.hpp"
@@ -168,11 +171,19 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       config.tls.cert_file.empty() ? data_dir / "tls" / "cert.pem" : fs::path(config.tls.cert_file);
   fs::path key =
       config.tls.key_file.empty() ? data_dir / "tls" / "key.pem" : fs::path(config.tls.key_file);
-  if (config.tls.cert_file.empty() || config.tls.key_file.empty()) {
-    if (auto r = net::ensure_self_signed_certificate(cert, key, ctx->hostname); !r)
-      return report_error(r.error().message);
+  const TlsMaintenanceOptions tls_options{
+      cert,
+      key,
+      ctx->hostname,
+      config.tls.cert_file.empty() || config.tls.key_file.empty(),
+      {config.tls.self_signed_days, config.tls.renew_before_days},
+      std::chrono::seconds(config.tls.reload_check_s)};
+  if (tls_options.self_signed) {
+    auto made = net::ensure_self_signed_certificate(cert, key, ctx->hostname, tls_options.policy);
+    if (!made) return report_error(made.error().message);
+    if (*made) spdlog::info("event=tls_self_signed_made days={}", tls_options.policy.days);
   }
-  auto tls = net::make_server_tls_context(cert, key);
+  auto tls = net::ServerTls::load(cert, key);
   if (!tls) return report_error(tls.error().message);
   ctx->tls = *tls;
 
@@ -191,6 +202,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       std::chrono::milliseconds(a.max_failure_delay_ms), a.max_failures,
       std::chrono::seconds(a.failure_window_s), std::chrono::seconds(a.ban_time_s),
       static_cast<size_t>(a.tracked_ips)});
+  if (auto bans = load_auth_bans(*db, *ctx->guard, static_cast<size_t>(a.tracked_ips)); !bans)
+    return report_error(bans.error().message);
+  else if (*bans > 0)
+    spdlog::info("event=auth_bans_loaded bans={}", *bans);
   ctx->limiter = std::make_shared<net::ConnectionLimiter>(
       config.server.max_sessions, config.server.max_sessions_per_ip,
       config.server.max_sessions * config.server.reserved_for_known_percent / 100);
@@ -484,6 +499,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         {
           std::lock_guard lock(database_mutex);
           run_queue_commands();
+          save_auth_bans(*database, *ctx->guard, static_cast<size_t>(config.auth.tracked_ips));
         }
         policy->tick(store::unix_now(), *ctx->spool);
         asio::post(main_context, schedule_reload);
@@ -491,6 +507,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     });
   };
   schedule_reload();
+  TlsMaintenance tls_maintenance(main_context, blocking, ctx->tls, tls_options);
+  tls_maintenance.start();
 
   // Shutdown: stop accepting, ask sessions to finish, wait for the grace period, then cut.
   asio::signal_set signals(main_context, SIGTERM, SIGINT);
@@ -514,6 +532,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     ctx->stopping = true;
     queue_manager.stop();
     reload_timer.cancel();
+    tls_maintenance.stop();
     for (auto& listener : listeners) listener->close();
     if (http_server) http_server->stop();
     shutdown_started = std::chrono::steady_clock::now();
@@ -526,6 +545,10 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   main_context.run();
   loops.stop();
   loops.join();
+  {
+    std::lock_guard lock(database_mutex);
+    save_auth_bans(*database, *ctx->guard, static_cast<size_t>(config.auth.tracked_ips));
+  }
   // Deliveries in progress finish their current message (bounded by the SMTP client's
   // time-outs); what is left stays in the spool and the log for the next start.
   queue_manager.stop();

@@ -35,9 +35,7 @@ bool BruteForceGuard::is_banned(const std::string& ip, Clock::time_point now) {
   return false;
 }
 
-std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
-                                                          Clock::time_point now) {
-  std::lock_guard lock(mutex_);
+BruteForceGuard::Entry& BruteForceGuard::entry_locked(const std::string& ip) {
   auto found = entries_.find(ip);
   if (found == entries_.end()) {
     while (!lru_.empty() && entries_.size() >= std::max<size_t>(limits_.tracked_ips, 1)) {
@@ -49,7 +47,13 @@ std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
   } else {
     lru_.splice(lru_.begin(), lru_, found->second.lru);
   }
-  Entry& entry = found->second;
+  return found->second;
+}
+
+std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
+                                                          Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  Entry& entry = entry_locked(ip);
 
   auto window_start = now - limits_.failure_window;
   std::erase_if(entry.failures, [&](Clock::time_point t) { return t <= window_start; });
@@ -61,8 +65,31 @@ std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
   }
   if (static_cast<int64_t>(entry.failures.size()) >= limits_.max_failures) {
     entry.banned_until = now + limits_.ban_time;
+    new_bans_.push_back(ip);
+    while (new_bans_.size() > std::max<size_t>(limits_.tracked_ips, 1)) new_bans_.pop_front();
   }
   return doubling_delay(limits_, entry.failures.size());
+}
+
+std::vector<BruteForceGuard::Ban> BruteForceGuard::take_new_bans(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  std::vector<Ban> out;
+  for (const auto& ip : new_bans_) {
+    auto found = entries_.find(ip);
+    if (found == entries_.end() || found->second.banned_until <= now) continue;
+    if (!out.empty() && out.back().ip == ip) continue;
+    out.push_back({ip, found->second.banned_until});
+  }
+  new_bans_.clear();
+  return out;
+}
+
+void BruteForceGuard::restore_ban(const std::string& ip, Clock::time_point until,
+                                  Clock::time_point now) {
+  if (until <= now) return;
+  std::lock_guard lock(mutex_);
+  Entry& entry = entry_locked(ip);
+  entry.banned_until = std::max(entry.banned_until, std::min(until, now + limits_.ban_time));
 }
 
 size_t BruteForceGuard::tracked() const {

@@ -33,13 +33,26 @@ class BruteForceGuard {
   // A success does not erase failures (an attacker with one valid account must not reset them).
   size_t tracked() const;
 
+  // Bans kept across restarts (issue 15, item 14): the bans made since the last call, each with
+  // its end (at most tracked_ips of them; the oldest are dropped first), to be saved...
+  struct Ban {
+    std::string ip;
+    Clock::time_point until;
+  };
+  std::vector<Ban> take_new_bans(Clock::time_point now = Clock::now());
+  // ...and a saved ban put back at start; its end is capped at now + ban_time.
+  void restore_ban(const std::string& ip, Clock::time_point until,
+                   Clock::time_point now = Clock::now());
+
  private:
   struct Entry {
     std::list<std::string>::iterator lru;
     std::vector<Clock::time_point> failures;  // within the window, at most max_failures kept
     Clock::time_point banned_until{};
   };
+  Entry& entry_locked(const std::string& ip);
   BruteForceLimits limits_;
+  std::list<std::string> new_bans_;  // IPs banned since take_new_bans, oldest first
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // front = most recent

@@ -45,6 +45,9 @@ struct TlsConfig {
   std::string cert_file;  // "" = <data-dir>/tls/cert.pem, made on first start
   std::string key_file;
   bool require_tls_for_auth = true;
+  int64_t self_signed_days = 0;   // validity of the certificate the gateway makes itself
+  int64_t renew_before_days = 0;  // ... made again when it expires within this many days
+  int64_t reload_check_s = 0;     // how often the files are checked (mtime) and the cert renewed
 };
 
 struct AuthConfig {
@@ -217,8 +220,15 @@ struct HttpConfig {
   int64_t session_idle_minutes = 0;        // a login session unused this long ends
   int64_t session_max_hours = 0;           // a login session ends this long after login
   int64_t max_login_sessions = 0;          // kept in memory; the oldest go first
-  int64_t login_attempts_per_minute = 0;   // per client IP and per account name; then 429
+  int64_t login_attempts_per_minute = 0;   // per client address (IPv6 /64); then 429
   std::vector<std::string> metrics_allow;  // CIDRs allowed to read /metrics
+
+  // Panel logins (issue 15, item 8): failures per (address, account) within the window get 429
+  // there; an account's failures slow its logins down (doubled per failure, bounded).
+  int64_t login_failures_per_address_account = 0;
+  int64_t login_failure_window_s = 0;
+  int64_t login_failure_delay_ms = 0;
+  int64_t login_max_failure_delay_ms = 0;
 };
 
 struct Config {

@@ -103,6 +103,20 @@ const std::array kSettings = {
     SettingSpec{"tls", "require_tls_for_auth", "true", 0, 0, "",
                 "AUTH only after STARTTLS (or on an implicit-TLS listener); else 538 5.7.11.",
                 PW_BIND(tls.require_tls_for_auth)},
+    SettingSpec{"tls", "self_signed_days", "397", 1, 397, "days",
+                "Validity of the self-signed certificate the gateway makes when no cert_file is "
+                "set (at most 397 days, the CA/Browser Forum bound).",
+                PW_BIND(tls.self_signed_days)},
+    SettingSpec{"tls", "renew_before_days", "30", 1, 365, "days",
+                "The self-signed certificate is made again, at start or at a periodic check, "
+                "when it expires within this many days (or was made for longer than "
+                "self_signed_days); capped at self_signed_days - 1.",
+                PW_BIND(tls.renew_before_days)},
+    SettingSpec{"tls", "reload_check_s", "60", 1, 86400, "s",
+                "How often the certificate and key files are checked: changed ones (mtime, size, "
+                "inode) are loaded for new SMTP and HTTPS connections without a restart, as on "
+                "SIGHUP; a file that fails to load keeps the old certificate (error logged).",
+                PW_BIND(tls.reload_check_s)},
     // [auth]
     SettingSpec{"auth", "failure_delay_ms", "1000", 0, 60000, "ms",
                 "Delay before the reply to a failed AUTH; doubles with each failure from one IP.",
@@ -509,8 +523,24 @@ const std::array kSettings = {
                 "Panel logins kept in memory at once; the oldest end first.",
                 PW_BIND(http.max_login_sessions)},
     SettingSpec{"http", "login_attempts_per_minute", "10", 1, 10000, "attempts",
-                "Login attempts per client IP and per account name within a minute; more get 429.",
+                "Login attempts per client address (an IPv6 /64 counts as one) within a minute; "
+                "more get 429.",
                 PW_BIND(http.login_attempts_per_minute)},
+    SettingSpec{"http", "login_failures_per_address_account", "5", 1, 10000, "failures",
+                "Failed logins for one account from one client address within "
+                "login_failure_window_s; more from that address get 429 (other addresses not).",
+                PW_BIND(http.login_failures_per_address_account)},
+    SettingSpec{"http", "login_failure_window_s", "900", 10, 86400, "s",
+                "How long a failed login counts for login_failures_per_address_account and for "
+                "the account's slow-down.",
+                PW_BIND(http.login_failure_window_s)},
+    SettingSpec{"http", "login_failure_delay_ms", "250", 0, 10000, "ms",
+                "An account's logins (from any address, right or wrong) are answered this late "
+                "after its first failure in the window, doubled per further failure; the account "
+                "is slowed down, never locked.",
+                PW_BIND(http.login_failure_delay_ms)},
+    SettingSpec{"http", "login_max_failure_delay_ms", "4000", 0, 30000, "ms",
+                "The bound of that slow-down.", PW_BIND(http.login_max_failure_delay_ms)},
     SettingSpec{"http", "metrics_allow", R"(["127.0.0.0/8", "::1/128"])", 0, 0, "",
                 "Client networks (CIDR) allowed to read /metrics; others get 403.",
                 PW_BIND(http.metrics_allow)},

@@ -1,14 +1,50 @@
-// Login rate limit per client IP and per account name (F-PANEL).
+// Panel login limits per client address, per (address, account), and a bounded slow-down per
+// account (issue 15, item 8).
+// Trust: client_ip is the socket's peer address; account is a canonical name or a placeholder.
 #include "http/login_limiter.hpp"
 
+#include <algorithm>
+
+#include "auth/ip_address.hpp"
+
 namespace pw::http {
+namespace {
 
-constexpr std::chrono::seconds kWindow{60};
+constexpr std::chrono::seconds kAttemptWindow{60};
+// Account failures kept: enough for the delay to reach any max_failure_delay from 1 ms.
+constexpr size_t kAccountFailuresKept = 32;
 
-LoginLimiter::Entry& LoginLimiter::entry_locked(const std::string& key, Clock::time_point now) {
+std::string pair_key(const std::string& address, const std::string& account) {
+  return address + "\n" + account;
+}
+
+// failure_delay * 2^(failures - 1), capped; 0 without failures.
+std::chrono::milliseconds slow_down(const LoginLimits& limits, size_t failures) {
+  if (failures == 0) return std::chrono::milliseconds{0};
+  auto delay = limits.failure_delay;
+  for (size_t i = 1; i < failures && delay < limits.max_failure_delay; ++i) delay *= 2;
+  return std::min(delay, limits.max_failure_delay);
+}
+
+}  // namespace
+
+size_t LoginLimiter::EventLog::count(const std::string& key, Clock::duration window,
+                                     Clock::time_point now) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return 0;
+  auto& times = it->second.times;
+  while (!times.empty() && now - times.front() >= window) times.pop_front();
+  if (times.empty()) {
+    erase(key);
+    return 0;
+  }
+  return times.size();
+}
+
+void LoginLimiter::EventLog::add(const std::string& key, Clock::time_point now) {
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    while (entries_.size() >= max_keys_ && !lru_.empty()) {
+    while (entries_.size() >= std::max<size_t>(max_keys_, 1) && !lru_.empty()) {
       entries_.erase(lru_.back());
       lru_.pop_back();
     }
@@ -17,20 +53,65 @@ LoginLimiter::Entry& LoginLimiter::entry_locked(const std::string& key, Clock::t
   } else {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
   }
-  auto& attempts = it->second.attempts;
-  while (!attempts.empty() && now - attempts.front() >= kWindow) attempts.pop_front();
-  return it->second;
+  auto& times = it->second.times;
+  times.push_back(now);
+  while (times.size() > std::max<size_t>(cap_, 1)) times.pop_front();
 }
 
-bool LoginLimiter::try_attempt(const std::string& ip_key, const std::string& name_key,
-                               Clock::time_point now) {
+void LoginLimiter::EventLog::erase(const std::string& key) {
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  lru_.erase(it->second.lru);
+  entries_.erase(it);
+}
+
+LoginLimiter::LoginLimiter(LoginLimits limits)
+    : limits_(limits),
+      attempts_by_address_(limits.max_keys, limits.attempts_per_minute),
+      failures_by_pair_(limits.max_keys, limits.failures_per_address_account),
+      failures_by_account_(limits.max_keys, kAccountFailuresKept) {}
+
+std::string LoginLimiter::address_key(const std::string& client_ip) {
+  auto address = auth::IpAddress::parse(client_ip);
+  if (!address) return client_ip;
+  if (address->is_v4) return address->str();
+  auto network = *address;
+  std::fill(network.bytes.begin() + 8, network.bytes.end(), uint8_t{0});
+  return network.str() + "/64";
+}
+
+LoginLimiter::Admission LoginLimiter::admit(const std::string& client_ip,
+                                            const std::string& account, Clock::time_point now) {
+  const std::string address = address_key(client_ip);
+  const std::string pair = pair_key(address, account);
   std::lock_guard lock(mutex_);
-  Entry& by_ip = entry_locked("ip:" + ip_key, now);
-  Entry& by_name = entry_locked("name:" + name_key, now);
-  if (by_ip.attempts.size() >= limit_ || by_name.attempts.size() >= limit_) return false;
-  by_ip.attempts.push_back(now);
-  by_name.attempts.push_back(now);
-  return true;
+  if (attempts_by_address_.count(address, kAttemptWindow, now) >= limits_.attempts_per_minute ||
+      failures_by_pair_.count(pair, limits_.failure_window, now) >=
+          limits_.failures_per_address_account)
+    return Admission{false, std::chrono::milliseconds{0}};
+  attempts_by_address_.add(address, now);
+  size_t failures = failures_by_account_.count(account, limits_.failure_window, now);
+  return Admission{true, slow_down(limits_, failures)};
+}
+
+void LoginLimiter::record_failure(const std::string& client_ip, const std::string& account,
+                                  Clock::time_point now) {
+  const std::string address = address_key(client_ip);
+  std::lock_guard lock(mutex_);
+  failures_by_pair_.add(pair_key(address, account), now);
+  failures_by_account_.add(account, now);
+}
+
+void LoginLimiter::record_success(const std::string& client_ip, const std::string& account) {
+  const std::string address = address_key(client_ip);
+  std::lock_guard lock(mutex_);
+  failures_by_pair_.erase(pair_key(address, account));
+  failures_by_account_.erase(account);
+}
+
+size_t LoginLimiter::tracked() {
+  std::lock_guard lock(mutex_);
+  return attempts_by_address_.size() + failures_by_pair_.size() + failures_by_account_.size();
 }
 
 }  // namespace pw::http

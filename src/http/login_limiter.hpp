@@ -1,7 +1,13 @@
-// Login rate limit (F-PANEL): at most N login attempts per key (client IP, account name) within
-// a rolling minute; an attempt over the limit is refused with 429 and not counted. Bounded: the
-// least recently seen keys are forgotten first. Thread-safe.
-// Trust: keys come from the network (IP) and from the request body (name).
+// Panel login limits (F-PANEL; issue 15, item 8). Three counters, none of which can lock an
+// account out for everybody:
+//   - attempts per client address within a minute (an IPv6 /64 counts as one address);
+//   - failed logins per (client address, account) within the failure window;
+//   - failed logins per account from any address: they slow the account's logins down (a delay
+//     that doubles per failure, bounded) but never refuse them.
+// A refused attempt (429) is not counted. Bounded: each map forgets its least recently seen keys
+// first. Thread-safe. Fails open for the account (a slowed account still logs in) and closed for
+// an address over its limits.
+// Trust: keys come from the network (the client IP) and from the request body (the name).
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -13,27 +19,64 @@
 
 namespace pw::http {
 
+struct LoginLimits {
+  size_t attempts_per_minute = 10;          // per client address
+  size_t failures_per_address_account = 5;  // within failure_window
+  std::chrono::seconds failure_window{900};
+  std::chrono::milliseconds failure_delay{250};  // after the account's first failure
+  std::chrono::milliseconds max_failure_delay{4000};
+  size_t max_keys = 100000;  // per map
+};
+
 class LoginLimiter {
  public:
   using Clock = std::chrono::steady_clock;
-  LoginLimiter(size_t attempts_per_minute, size_t max_keys)
-      : limit_(attempts_per_minute), max_keys_(max_keys) {}
+  explicit LoginLimiter(LoginLimits limits);
 
-  // Counts one attempt for both keys; false (and nothing counted) when either is at its limit.
-  bool try_attempt(const std::string& ip_key, const std::string& name_key,
-                   Clock::time_point now = Clock::now());
+  struct Admission {
+    bool allowed = false;
+    std::chrono::milliseconds delay{0};  // wait this long before answering, whatever the answer
+  };
+  // Counts one attempt of the address, unless the address or the (address, account) pair is at
+  // its limit (then refused and nothing counted).
+  Admission admit(const std::string& client_ip, const std::string& account,
+                  Clock::time_point now = Clock::now());
+  void record_failure(const std::string& client_ip, const std::string& account,
+                      Clock::time_point now = Clock::now());
+  // The account's owner proved itself from this address: its pair and account failures go.
+  void record_success(const std::string& client_ip, const std::string& account);
+
+  // The address key of an IP: the IP itself, or its /64 for IPv6 (one host holds a whole /64).
+  static std::string address_key(const std::string& client_ip);
+  // Keys remembered in all three maps together (at most 3 * max_keys).
+  size_t tracked();
 
  private:
-  struct Entry {
-    std::deque<Clock::time_point> attempts;
-    std::list<std::string>::iterator lru;
+  // Recent events per key, each deque at most `cap` long; the map at most max_keys long.
+  class EventLog {
+   public:
+    EventLog(size_t max_keys, size_t cap) : max_keys_(max_keys), cap_(cap) {}
+    size_t count(const std::string& key, Clock::duration window, Clock::time_point now);
+    void add(const std::string& key, Clock::time_point now);
+    void erase(const std::string& key);
+    size_t size() const { return entries_.size(); }
+
+   private:
+    struct Entry {
+      std::deque<Clock::time_point> times;
+      std::list<std::string>::iterator lru;
+    };
+    size_t max_keys_;
+    size_t cap_;
+    std::unordered_map<std::string, Entry> entries_;
+    std::list<std::string> lru_;  // front = most recent
   };
-  Entry& entry_locked(const std::string& key, Clock::time_point now);
-  size_t limit_;
-  size_t max_keys_;
+
+  LoginLimits limits_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // front = most recent
+  EventLog attempts_by_address_;
+  EventLog failures_by_pair_;
+  EventLog failures_by_account_;
 };
 
 }  // namespace pw::http

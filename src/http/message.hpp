@@ -1,6 +1,7 @@
 // One HTTP request and response as the API's handlers see them: parsed, bounded, and free of
 // Beast types, so handlers and their tests need no sockets.
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +26,8 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
+  std::chrono::milliseconds delay{0};  // the server waits this long before answering (a login
+                                       // slowed down), on its event loop, not on a worker
 };
 
 }  // namespace pw::http

@@ -28,6 +28,7 @@
 #include "http/static_files.hpp"
 #include "net/connection_limiter.hpp"
 #include "net/listener.hpp"
+#include "net/server_tls.hpp"
 #include "util/blocking.hpp"
 
 #ifndef PW_WEB_ROOT
@@ -89,6 +90,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<ServerImpl> server_;
   asio::any_io_executor executor_;
   Stream stream_;
+  asio::steady_timer delay_timer_;  // a slowed-down login's answer waits on it
   std::string client_ip_;
   net::ConnectionLimiter::Slot slot_;  // the connection's place, freed with it
   std::list<std::weak_ptr<Connection>>::iterator handle_;
@@ -96,7 +98,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class ServerImpl final : public HttpServer, public std::enable_shared_from_this<ServerImpl> {
  public:
-  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<asio::ssl::context> tls,
+  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<net::ServerTls> tls,
              asio::thread_pool& blocking, std::vector<auth::Cidr> metrics_allow)
       : api_(std::move(api)),
         tls_(std::move(tls)),
@@ -156,7 +158,7 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   }
 
   std::shared_ptr<api::ApiContext> api_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<net::ServerTls> tls_;
   asio::thread_pool& blocking_;
   config::HttpConfig config_;
   std::filesystem::path web_root_;
@@ -175,7 +177,8 @@ Connection::Connection(std::shared_ptr<ServerImpl> server, asio::ip::tcp::socket
                        std::string client_ip, net::ConnectionLimiter::Slot slot)
     : server_(std::move(server)),
       executor_(socket.get_executor()),
-      stream_(beast::tcp_stream(std::move(socket)), *server_->tls_),
+      stream_(beast::tcp_stream(std::move(socket)), *server_->tls_->current()),
+      delay_timer_(executor_),
       client_ip_(std::move(client_ip)),
       slot_(std::move(slot)) {}
 
@@ -203,6 +206,7 @@ void Connection::close_now() {
         .socket()
         .shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(self->stream_).cancel();
+    self->delay_timer_.cancel();
   });
 }
 
@@ -304,6 +308,11 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
           server->blocking_, [server, raw_path = std::move(raw_path), parsed = std::move(parsed)] {
             return dispatch_api(server->routes_, *server->api_, raw_path, parsed);
           });
+      if (out.delay.count() > 0) {
+        beast::error_code ignored;
+        delay_timer_.expires_after(out.delay);
+        co_await delay_timer_.async_wait(asio::redirect_error(use_awaitable, ignored));
+      }
     }
   } else if (target->path == "/metrics") {
     if (request.method() != bhttp::verb::get && !head) {
@@ -357,7 +366,7 @@ std::filesystem::path web_root_of(const std::string& configured) {
 }
 
 Result<std::shared_ptr<HttpServer>> HttpServer::create(std::shared_ptr<api::ApiContext> api,
-                                                       std::shared_ptr<asio::ssl::context> tls,
+                                                       std::shared_ptr<net::ServerTls> tls,
                                                        asio::thread_pool& blocking) {
   std::vector<auth::Cidr> allow;
   for (const auto& text : api->config().http.metrics_allow) {

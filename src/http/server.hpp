@@ -12,13 +12,13 @@
 
 namespace boost::asio {
 class thread_pool;
-namespace ssl {
-class context;
-}
 }  // namespace boost::asio
 
 namespace pw::api {
 class ApiContext;
+}
+namespace pw::net {
+class ServerTls;
 }
 
 namespace pw::http {
@@ -27,8 +27,9 @@ class HttpServer {
  public:
   using Socket = boost::asio::ip::tcp::socket;
   // `web_root`: the panel's files; the configured one, else the compile-time default.
+  // `tls`: its current() context serves each new connection (reloaded without a restart).
   static Result<std::shared_ptr<HttpServer>> create(std::shared_ptr<api::ApiContext> api,
-                                                    std::shared_ptr<boost::asio::ssl::context> tls,
+                                                    std::shared_ptr<net::ServerTls> tls,
                                                     boost::asio::thread_pool& blocking);
   virtual ~HttpServer() = default;
 

@@ -3,12 +3,16 @@
 #include "net/tls_context.hpp"
 
 #include <fcntl.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <cstdio>
 
@@ -39,14 +43,48 @@ std::string openssl_error(const std::string& what) {
 constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr int kCertificateDays = 3650;
+// A certificate a day longer than allowed still counts as allowed (notBefore back-dating).
+constexpr int64_t kNotBeforeSlackDays = 1;
+constexpr int kSerialBytes = 16;
+
+// A random positive serial (RFC 5280 4.1.2.2: unique per issuer, at most 20 octets).
+bool set_random_serial(X509* cert) {
+  unsigned char bytes[kSerialBytes];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) return false;
+  bytes[0] &= 0x7f;
+  bytes[0] |= 0x01;
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> number(BN_bin2bn(bytes, sizeof bytes, nullptr),
+                                                     &BN_free);
+  return number && BN_to_ASN1_INTEGER(number.get(), X509_get_serialNumber(cert)) != nullptr;
+}
 
 }  // namespace
 
-Result<void> ensure_self_signed_certificate(const std::filesystem::path& cert_file,
+bool certificate_needs_renewal(const std::filesystem::path& cert_file, SelfSignedPolicy policy,
+                               time_t now) {
+  std::unique_ptr<FILE, FileClose> f(std::fopen(cert_file.c_str(), "r"));
+  if (!f) return true;
+  std::unique_ptr<X509, X509Free> cert(PEM_read_X509(f.get(), nullptr, nullptr, nullptr));
+  if (!cert) return true;
+  int days = 0;
+  int seconds = 0;
+  // Made for longer than allowed (a 10-year certificate of an older version): made again.
+  if (ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(cert.get()),
+                     X509_get0_notAfter(cert.get())) != 1 ||
+      days > policy.days + kNotBeforeSlackDays)
+    return true;
+  const int64_t renew_before =
+      std::max<int64_t>(0, std::min(policy.renew_before_days, policy.days - 1));
+  time_t threshold = now + static_cast<time_t>(renew_before * 86400);
+  return X509_cmp_time(X509_get0_notAfter(cert.get()), &threshold) <= 0;
+}
+
+Result<bool> ensure_self_signed_certificate(const std::filesystem::path& cert_file,
                                             const std::filesystem::path& key_file,
-                                            const std::string& hostname) {
-  if (std::filesystem::exists(cert_file) && std::filesystem::exists(key_file)) return {};
+                                            const std::string& hostname, SelfSignedPolicy policy) {
+  if (std::filesystem::exists(cert_file) && std::filesystem::exists(key_file) &&
+      !certificate_needs_renewal(cert_file, policy, time(nullptr)))
+    return false;
   std::error_code ec;
   std::filesystem::create_directories(cert_file.parent_path(), ec);
   std::filesystem::create_directories(key_file.parent_path(), ec);
@@ -55,9 +93,10 @@ Result<void> ensure_self_signed_certificate(const std::filesystem::path& cert_fi
   if (!key) return fail(openssl_error("cannot generate TLS key"));
   std::unique_ptr<X509, X509Free> cert(X509_new());
   X509_set_version(cert.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), static_cast<long>(time(nullptr)));
+  if (!set_random_serial(cert.get())) return fail(openssl_error("cannot make a serial number"));
+  // notBefore an hour back for clocks a little behind; the whole span stays within `days`.
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * kCertificateDays);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 86400L * policy.days - 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
@@ -75,17 +114,30 @@ Result<void> ensure_self_signed_certificate(const std::filesystem::path& cert_fi
     return fail(openssl_error("cannot add subjectAltName"));
   if (!X509_sign(cert.get(), key.get(), EVP_sha256())) return fail(openssl_error("cannot sign"));
 
+  // Key first, then certificate: a reload between the two renames sees a mismatch and keeps
+  // the old pair; the next check loads the new one.
+  auto key_tmp = key_file;
+  key_tmp += ".new";
+  auto cert_tmp = cert_file;
+  cert_tmp += ".new";
   {
-    int fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return fail("cannot write " + key_file.string());
+    int fd = ::open(key_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return fail("cannot write " + key_tmp.string());
     std::unique_ptr<FILE, FileClose> f(fdopen(fd, "w"));
-    if (!f || !PEM_write_PrivateKey(f.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr))
-      return fail(openssl_error("cannot write " + key_file.string()));
+    if (!f || !PEM_write_PrivateKey(f.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) ||
+        std::fflush(f.get()) != 0 || ::fsync(fd) != 0)
+      return fail(openssl_error("cannot write " + key_tmp.string()));
   }
-  std::unique_ptr<FILE, FileClose> f(std::fopen(cert_file.c_str(), "w"));
-  if (!f || !PEM_write_X509(f.get(), cert.get()))
-    return fail(openssl_error("cannot write " + cert_file.string()));
-  return {};
+  {
+    std::unique_ptr<FILE, FileClose> f(std::fopen(cert_tmp.c_str(), "w"));
+    if (!f || !PEM_write_X509(f.get(), cert.get()) || std::fflush(f.get()) != 0 ||
+        ::fsync(fileno(f.get())) != 0)
+      return fail(openssl_error("cannot write " + cert_tmp.string()));
+  }
+  std::filesystem::rename(key_tmp, key_file, ec);
+  if (!ec) std::filesystem::rename(cert_tmp, cert_file, ec);
+  if (ec) return fail("cannot put the new TLS certificate in place: " + ec.message());
+  return true;
 }
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(

@@ -7,8 +7,23 @@
 namespace pw::policy {
 namespace {
 
+// Reset requests kept for a running gateway to see; one reload applies at most this many (the
+// rest at the next one).
+constexpr int64_t kResetRequestLifetime = 86400;
+constexpr int64_t kMaxResetsPerReload = 10000;
+
 std::string kind_key(std::string_view kind, bool fine) {
   return std::string(kind) + (fine ? "/m" : "/h");
+}
+
+Result<void> delete_counters(store::Database& db, std::string_view subject, std::string_view kind) {
+  auto r = kind.empty()
+               ? store::run(db, "DELETE FROM counters WHERE subject = ?1", {subject})
+               : store::run(db, "DELETE FROM counters WHERE subject = ?1 AND kind IN (?2, ?3)",
+                            {subject, std::string_view(kind_key(kind, true)),
+                             std::string_view(kind_key(kind, false))});
+  if (!r) return tl::unexpected(r.error());
+  return {};
 }
 
 }  // namespace
@@ -70,22 +85,53 @@ std::map<std::string, int64_t> CounterStore::sums(std::string_view subject, int6
   return out;
 }
 
-void CounterStore::reset(std::string_view subject) {
+void CounterStore::reset(std::string_view subject, std::string_view kind) {
   std::lock_guard lock(mutex_);
   for (auto it = buckets_.begin(); it != buckets_.end();) {
-    if (std::get<0>(it->first) == subject) {
+    const auto& bucket_kind = std::get<1>(it->first);
+    bool of_kind =
+        kind.empty() || bucket_kind == kind_key(kind, true) || bucket_kind == kind_key(kind, false);
+    if (std::get<0>(it->first) == subject && of_kind) {
       dirty_.erase(it->first);
       it = buckets_.erase(it);
     } else {
       ++it;
     }
   }
-  resets_.insert(std::string(subject));
+  resets_.emplace(std::string(subject), std::string(kind));
+}
+
+Result<size_t> CounterStore::apply_requested_resets(store::Database& db) {
+  if (!last_reset_request_) {
+    auto newest = store::query(db, "SELECT coalesce(max(id), 0) FROM counter_resets");
+    if (!newest) return tl::unexpected(newest.error());
+    auto row = store::next_row(db, newest->get());
+    if (!row) return tl::unexpected(row.error());
+    last_reset_request_ = *row ? store::column_int(newest->get(), 0) : 0;
+    return size_t{0};
+  }
+  auto stmt = store::query(db,
+                           "SELECT id, subject, kind FROM counter_resets WHERE id > ?1 ORDER BY "
+                           "id LIMIT ?2",
+                           {*last_reset_request_, kMaxResetsPerReload});
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<std::pair<std::string, std::string>> requested;
+  int64_t last = *last_reset_request_;
+  for (;;) {
+    auto row = store::next_row(db, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    last = store::column_int(stmt->get(), 0);
+    requested.emplace_back(store::column_text(stmt->get(), 1), store::column_text(stmt->get(), 2));
+  }
+  last_reset_request_ = last;
+  for (const auto& [subject, kind] : requested) reset(subject, kind);
+  return requested.size();
 }
 
 Result<void> CounterStore::flush(store::Database& db, int64_t now) {
   std::vector<std::pair<Key, int64_t>> changed;
-  std::set<std::string> resets;
+  std::set<std::pair<std::string, std::string>> resets;
   {
     std::lock_guard lock(mutex_);
     for (const auto& key : dirty_) {
@@ -105,9 +151,8 @@ Result<void> CounterStore::flush(store::Database& db, int64_t now) {
     }
   }
   return db.transaction([&]() -> Result<void> {
-    for (const auto& subject : resets)
-      if (auto r = store::run(db, "DELETE FROM counters WHERE subject = ?1", {subject}); !r)
-        return tl::unexpected(r.error());
+    for (const auto& [subject, kind] : resets)
+      if (auto r = delete_counters(db, subject, kind); !r) return tl::unexpected(r.error());
     for (const auto& [key, count] : changed) {
       const auto& [subject, kind, bucket] = key;
       auto r = store::run(db,
@@ -143,10 +188,20 @@ Result<std::map<std::string, int64_t>> CounterStore::read_sums(store::Database& 
   return one.sums(subject, window_s, now);
 }
 
-Result<void> CounterStore::reset_in_database(store::Database& db, std::string_view subject) {
-  auto r = store::run(db, "DELETE FROM counters WHERE subject = ?1", {subject});
-  if (!r) return tl::unexpected(r.error());
-  return {};
+Result<void> CounterStore::reset_in_database(store::Database& db, std::string_view subject,
+                                             std::string_view kind) {
+  return db.transaction([&]() -> Result<void> {
+    if (auto r = delete_counters(db, subject, kind); !r) return tl::unexpected(r.error());
+    const int64_t now = store::unix_now();
+    auto pruned = store::run(db, "DELETE FROM counter_resets WHERE requested_at < ?1",
+                             {now - kResetRequestLifetime});
+    if (!pruned) return tl::unexpected(pruned.error());
+    auto asked = store::run(
+        db, "INSERT INTO counter_resets(subject, kind, requested_at) VALUES (?1, ?2, ?3)",
+        {subject, kind.empty() ? std::string_view("") : kind, now});  // "" (all), not NULL
+    if (!asked) return tl::unexpected(asked.error());
+    return {};
+  });
 }
 
 }  // namespace pw::policy

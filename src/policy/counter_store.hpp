@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,8 +51,13 @@ class CounterStore {
   // Every counter of a subject (kind -> sum over window) for `user show` and `identity list`.
   std::map<std::string, int64_t> sums(std::string_view subject, int64_t window_s,
                                       int64_t now) const;
-  // Forgets every counter of a subject (the reset of F-COUNTERS); flushed like the rest.
-  void reset(std::string_view subject);
+  // Forgets every counter of a subject, or its counters of one kind (the reset of F-COUNTERS);
+  // flushed like the rest.
+  void reset(std::string_view subject, std::string_view kind = {});
+  // Blocking: applies the resets the CLI or the API asked for (reset_in_database) since the
+  // last call; the first call only notes where the requests stand (the counters were just
+  // loaded from the database, which the requests already cleared). Returns how many applied.
+  Result<size_t> apply_requested_resets(store::Database& db);
   // Blocking: writes changed buckets and deletes expired ones.
   Result<void> flush(store::Database& db, int64_t now);
 
@@ -59,7 +65,10 @@ class CounterStore {
   static Result<std::map<std::string, int64_t>> read_sums(store::Database& db,
                                                           std::string_view subject,
                                                           int64_t window_s, int64_t now);
-  static Result<void> reset_in_database(store::Database& db, std::string_view subject);
+  // For the CLI and the API: deletes the subject's counters (of one kind, or all) and asks a
+  // running gateway to forget them too (issue 15, item 12).
+  static Result<void> reset_in_database(store::Database& db, std::string_view subject,
+                                        std::string_view kind = {});
 
  private:
   // kind is stored as "<kind>/m" (minute buckets) or "<kind>/h" (hour buckets).
@@ -67,7 +76,8 @@ class CounterStore {
   mutable std::mutex mutex_;
   std::map<Key, int64_t> buckets_;
   std::set<Key> dirty_;
-  std::set<std::string> resets_;
+  std::set<std::pair<std::string, std::string>> resets_;  // subject, kind ("" = all)
+  std::optional<int64_t> last_reset_request_;             // id in counter_resets
 };
 
 }  // namespace pw::policy

@@ -95,6 +95,11 @@ Result<void> PolicyService::reload(store::Database& db) {
     methods_ = std::move(methods);
   }
   snapshot_.store(*fresh);
+  // Counter resets of the CLI and the API (issue 15, item 12). Reloads run one at a time.
+  if (auto applied = counters_.apply_requested_resets(db); !applied)
+    spdlog::error("event=counter_resets_failed error=\"{}\"", applied.error().message);
+  else if (*applied > 0)
+    spdlog::info("event=counters_reset requests={}", *applied);
   return locks_->reload();
 }
 

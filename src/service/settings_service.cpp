@@ -1,5 +1,8 @@
 #include "service/settings_service.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "auth/name_syntax.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "service/scope.hpp"
@@ -27,6 +30,26 @@ const std::vector<std::string>& template_placeholders() {
                                                          "{reason}",    "{messages}", "{time}",
                                                          "{unlock_at}", "{contact}"};
   return kPlaceholders;
+}
+
+// Every {word} of a template must be a placeholder the gateway fills in; "{" alone, or around
+// anything but letters, digits and '_', is text.
+static Outcome<void> check_placeholders(std::string_view where, const std::string& text) {
+  for (size_t open = text.find('{'); open != std::string::npos; open = text.find('{', open + 1)) {
+    size_t end = open + 1;
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_'))
+      ++end;
+    if (end == open + 1 || end >= text.size() || text[end] != '}') continue;
+    std::string word = text.substr(open, end - open + 1);
+    const auto& known = template_placeholders();
+    if (std::find(known.begin(), known.end(), word) != known.end()) continue;
+    std::string list;
+    for (const auto& p : known) list += (list.empty() ? "" : " ") + p;
+    return invalid("unknown placeholder " + auth::quote_for_message(word.substr(0, 40)) +
+                   " in the template " + std::string(where) + "; known: " + list);
+  }
+  return {};
 }
 
 Outcome<void> check_template_name(const std::string& name) {
@@ -59,6 +82,8 @@ Outcome<TemplateView> set_template(store::Database& db, const Actor& actor, cons
       subject.find_first_of("\r\n") != std::string::npos)
     return invalid("a template subject is one line of 1 to " + std::to_string(kMaxTemplateSubject) +
                    " characters");
+  if (auto ok = check_placeholders("subject", subject); !ok) return tl::unexpected(ok.error());
+  if (auto ok = check_placeholders("body", body); !ok) return tl::unexpected(ok.error());
   auto r = db.transaction([&]() -> Result<void> {
     auto put = store::run(db,
                           "INSERT INTO templates(name, subject, body, updated_at) VALUES (?1, ?2, "

@@ -7,12 +7,16 @@
 #include "auth/ip_address.hpp"
 #include "auth/name_syntax.hpp"
 #include "policy/counter_store.hpp"
+#include "policy/user_settings.hpp"
 #include "service/scope.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 
 namespace pw::service {
 namespace {
+
+// F-INVALID-RCPT counts invalid recipients over a rolling day (policy/checks/recipient_limits).
+constexpr int64_t kInvalidRecipientWindow = 86400;
 
 // A password from the source (checked for strength) or a generated one; and its hash.
 struct MadePassword {
@@ -272,8 +276,22 @@ Outcome<store::User> unlock_user(store::Database& db, const Actor& actor, const 
                                  bool reset_unlocks) {
   auto user = get_user(db, actor, name);
   if (!user) return tl::unexpected(user.error());
-  auto state = policy::admin_unlock(db, policy::user_subject(user->name), reset_unlocks);
-  if (!state) return from_error(state.error());
+  const std::string subject = policy::user_subject(user->name);
+  // F-INVALID-RCPT's restriction is lifted by the same unlock: its count is forgotten, by the
+  // running gateway too (issue 15, item 12). The gateway writes its counts about once a second,
+  // so a user with the limit set is reset whatever the database shows yet.
+  auto sums =
+      policy::CounterStore::read_sums(db, subject, kInvalidRecipientWindow, store::unix_now());
+  if (!sums) return from_error(sums.error());
+  const bool restricted = policy::UserSettings::from(user->settings).invalid_recipient_limit > 0 ||
+                          (*sums)[std::string(policy::counter::kInvalidRecipients)] > 0;
+  if (restricted) {
+    auto reset =
+        policy::CounterStore::reset_in_database(db, subject, policy::counter::kInvalidRecipients);
+    if (!reset) return from_error(reset.error());
+  }
+  auto state = policy::admin_unlock(db, subject, reset_unlocks);
+  if (!state && !restricted) return from_error(state.error());
   return user;
 }
 

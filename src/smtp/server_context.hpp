@@ -15,6 +15,7 @@
 #include "config/config.hpp"
 #include "net/connection_limiter.hpp"
 #include "net/dnsbl_client.hpp"
+#include "net/server_tls.hpp"
 #include "queue/spool.hpp"
 
 namespace pw::queue {
@@ -67,7 +68,7 @@ class SessionRegistry {
 struct ServerContext {
   config::Config config;
   std::string hostname;
-  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::shared_ptr<net::ServerTls> tls;  // its current() context serves each new session
   std::unique_ptr<queue::Spool> spool;
   queue::QueueManager* queue = nullptr;  // null: accepted mail only fills the spool
   std::unique_ptr<auth::BruteForceGuard> guard;

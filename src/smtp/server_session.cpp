@@ -75,7 +75,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         ctx_(context),
         limits_(context.config.smtp),
         executor_(socket.get_executor()),
-        stream_(std::move(socket), *context.tls),
+        stream_(std::move(socket), *context.tls->current()),
         implicit_tls_(implicit_tls),
         slot_(std::move(slot)),
         timer_(executor_) {
@@ -1325,7 +1325,8 @@ void refuse_connection(ServerContext& context, tcp::socket socket, bool implicit
     }
     auto place = std::make_shared<RefusalPlace>(RefusalPlace{&context.tls_refusals});
     auto executor = socket.get_executor();
-    auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(socket), *context.tls);
+    auto stream = std::make_shared<asio::ssl::stream<tcp::socket>>(std::move(socket),
+                                                                   *context.tls->current());
     asio::co_spawn(
         executor,
         refuse_over_tls(stream, std::move(*text),

@@ -404,6 +404,30 @@ CREATE TRIGGER spam_examples_delete_generation AFTER DELETE ON spam_examples
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// 14: AUTH bans of the brute-force guard, kept across restarts (issue 15, item 14): one row per
+// banned IP with its expiry (unix seconds); rows past their expiry are deleted by the gateway.
+constexpr std::string_view kAuthBans = R"sql(
+CREATE TABLE auth_bans (
+  ip TEXT PRIMARY KEY,
+  banned_until INTEGER NOT NULL
+);
+CREATE INDEX auth_bans_until ON auth_bans(banned_until);
+)sql";
+
+// 15: counter resets asked for by the CLI or the API (issue 15, item 12): the running gateway
+// keeps its counters in memory, so a reset is also a request it applies at its next reload (the
+// insert bumps the config generation). Rows older than a day are pruned by the next request.
+constexpr std::string_view kCounterResets = R"sql(
+CREATE TABLE counter_resets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject TEXT NOT NULL,
+  kind TEXT NOT NULL DEFAULT '',
+  requested_at INTEGER NOT NULL
+);
+CREATE TRIGGER counter_resets_insert_generation AFTER INSERT ON counter_resets
+BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
+)sql";
+
 // One migration per line.
 // clang-format off
 constexpr std::array kMigrations = {
@@ -420,6 +444,8 @@ constexpr std::array kMigrations = {
     Migration{11, kNodeSettings},
     Migration{12, kLogSearch},
     Migration{13, kSpamExamples},
+    Migration{14, kAuthBans},
+    Migration{15, kCounterResets},
 };
 // clang-format on
 

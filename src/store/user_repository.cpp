@@ -235,6 +235,8 @@ Result<void> UserRepository::set_settings(
     for (const auto& [key, value] : settings) {
       auto valid = check_setting(*user, key, value);
       if (!valid) return tl::unexpected(valid.error());
+      if (key == "lock_template" && !valid->empty())
+        if (auto known = check_template_exists(*valid); !known) return known;
       std::string_view key_view = key;
       std::string_view value_view = *valid;
       auto changed = value_view.empty()
@@ -251,6 +253,18 @@ Result<void> UserRepository::set_settings(
     if (!touched) return tl::unexpected(touched.error());
     return {};
   });
+}
+
+Result<void> UserRepository::check_template_exists(std::string_view name) {
+  if (name == kBuiltInLockTemplate) return {};
+  auto stmt = query(db_, "SELECT 1 FROM templates WHERE name = ?1", {name});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = next_row(db_, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row)
+    return fail("lock_template: no template named " + auth::quote_for_message(name) +
+                " (\"lock\" or one made by `postwarden template set`)");
+  return {};
 }
 
 Result<void> UserRepository::set_setting(std::string_view name, std::string_view key,

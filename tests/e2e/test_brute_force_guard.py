@@ -138,3 +138,43 @@ def test_failures_outside_the_window_do_not_count(node):
     banned = SmtpWire(node.port, source=ATTACKER)
     banned.check(banned.greeting(), 421, "4.7.0", where="as greeting to a banned IP")
     banned.close()
+
+
+BAN_S = 8
+SHORT_BAN = {"auth": {"failure_delay_ms": 0, "max_failure_delay_ms": 0, "max_failures": 3,
+                      "failure_window_s": 600, "ban_time_s": BAN_S}}
+
+
+def assert_banned(node, where: str) -> None:
+    banned = SmtpWire(node.port, source=ATTACKER)
+    banned.check(banned.greeting(), 421, "4.7.0", where=where)
+    banned.close()
+
+
+@pytest.mark.parametrize("how", ["stop", "kill9"])
+@pytest.mark.pw_config(**SHORT_BAN)
+def test_a_ban_outlives_a_restart_until_it_expires(node, how):
+    """Issue 15, item 14: bans were kept in memory only, so a restart lifted them. They are
+    saved in the database (on the periodic tick and at a clean stop) with their expiry."""
+    for attempt in range(3):
+        guess(node, attempt, last=attempt == 2)
+    banned_at = time.monotonic()
+    assert_banned(node, "as greeting to a banned IP")
+    if how == "stop":
+        assert node.stop() == 0
+    else:
+        time.sleep(2.0)  # one reload tick (1 s) saves the ban; kill -9 then loses nothing
+        node.kill9()
+    node.start()
+    assert time.monotonic() - banned_at < BAN_S - 1, "restart too slow for the test"
+    assert_banned(node, "as greeting to a banned IP after the restart")
+    assert "event=auth_bans_loaded bans=1" in node.log_text()
+    # Another IP is not affected, and the ban ends when it would have without the restart.
+    bystander = tls_session(node, BYSTANDER)
+    bystander.check(bystander.auth_plain(USER, USER_PASSWORD), 235, "2.7.0")
+    bystander.quit()
+    # Saved in whole seconds, rounded up: at most one second longer.
+    time.sleep(max(0.0, BAN_S + 1.5 - (time.monotonic() - banned_at)))
+    wire = tls_session(node, ATTACKER)
+    wire.check(wire.auth_plain(USER, USER_PASSWORD), 235, "2.7.0", where="after the ban expired")
+    wire.quit()

@@ -119,5 +119,27 @@ TEST(BruteForceGuard, ZeroDelayStaysZero) {
   EXPECT_EQ(guard.record_failure("192.0.2.1", kStart), 0ms);
 }
 
+TEST(BruteForceGuard, HandsNewBansOverOnceAndTakesSavedBansBack) {
+  BruteForceGuard guard(limits());
+  for (int i = 0; i < 5; ++i) guard.record_failure("192.0.2.1", kStart);
+  guard.record_failure("192.0.2.2", kStart);  // not banned
+  auto bans = guard.take_new_bans(kStart + 1s);
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0].ip, "192.0.2.1");
+  EXPECT_EQ(bans[0].until, kStart + 900s);
+  EXPECT_TRUE(guard.take_new_bans(kStart + 2s).empty());
+
+  BruteForceGuard restarted(limits());  // the next start, with the saved ban
+  restarted.restore_ban("192.0.2.1", kStart + 900s, kStart + 10s);
+  restarted.restore_ban("192.0.2.9", kStart + 5s, kStart + 10s);       // already over: ignored
+  restarted.restore_ban("192.0.2.8", kStart + 100000s, kStart + 10s);  // capped at ban_time
+  EXPECT_TRUE(restarted.is_banned("192.0.2.1", kStart + 899s));
+  EXPECT_FALSE(restarted.is_banned("192.0.2.1", kStart + 900s));
+  EXPECT_FALSE(restarted.is_banned("192.0.2.9", kStart + 10s));
+  EXPECT_TRUE(restarted.is_banned("192.0.2.8", kStart + 909s));
+  EXPECT_FALSE(restarted.is_banned("192.0.2.8", kStart + 911s));
+  EXPECT_TRUE(restarted.take_new_bans(kStart + 10s).empty());  // nothing new to save
+}
+
 }  // namespace
 }  // namespace pw::auth

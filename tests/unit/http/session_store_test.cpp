@@ -1,10 +1,8 @@
-// Login sessions end after their idle time and their absolute time; the store is bounded; the
-// login rate limit counts per IP and per name within a minute (F-PANEL).
+// Login sessions end after their idle time and their absolute time; the store is bounded
+// (F-PANEL). The login limits are in login_limiter_test.cpp.
 #include "http/session_store.hpp"
 
 #include <gtest/gtest.h>
-
-#include "http/login_limiter.hpp"
 
 namespace pw::http {
 namespace {
@@ -66,17 +64,6 @@ TEST(HttpSessionStore, RemovesAnAccountsSessionsButTheOneKept) {
   EXPECT_TRUE(store.find(b.id));
   store.remove(b.id);
   EXPECT_FALSE(store.find(b.id));
-}
-
-TEST(HttpLoginLimiter, RefusesTheEleventhAttemptWithinAMinute) {
-  LoginLimiter limiter(10, 100);
-  auto t0 = LoginLimiter::Clock::now();
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.try_attempt("127.0.0.1", "admin", t0 + 1s * i));
-  EXPECT_FALSE(limiter.try_attempt("127.0.0.1", "admin", t0 + 10s));
-  EXPECT_FALSE(limiter.try_attempt("127.0.0.1", "other", t0 + 10s));  // the IP is spent
-  EXPECT_FALSE(limiter.try_attempt("127.0.0.9", "admin", t0 + 10s));  // the name is spent
-  EXPECT_TRUE(limiter.try_attempt("127.0.0.9", "other", t0 + 10s));
-  EXPECT_TRUE(limiter.try_attempt("127.0.0.1", "admin", t0 + 61s));  // a minute later
 }
 
 }  // namespace

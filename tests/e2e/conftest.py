@@ -44,6 +44,7 @@ IP_SENDER_ADDR = "127.0.0.2"
 IP_SENDER = "127.0.0.2/32"
 STRANGER_ADDR = "127.0.0.5"  # nobody: may not relay
 PROBE_ADDR = "127.0.0.254"  # readiness probes, kept apart from every per-IP count
+PROBE_GONE_TIMEOUT_S = 2.0  # the server logs the probe's disconnect within milliseconds
 
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error", "ThreadSanitizer")
 
@@ -217,10 +218,20 @@ class Node:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1,
                                               source_address=(PROBE_ADDR, 0)):
-                    return
+                    pass
+                self.wait_probe_gone()
+                return
             except OSError:
                 time.sleep(0.05)
         raise AssertionError(f"serve did not accept within {START_TIMEOUT_S} s:\n{self.log_text()}")
+
+    def wait_probe_gone(self) -> None:
+        """Waits (bounded) until the server has let go of the readiness probe's session, so a
+        test that counts sessions (max_sessions, reserved shares) starts from zero."""
+        log = self.logs[-1]
+        gone = (f"event=disconnect client={PROBE_ADDR} ", f"client={PROBE_ADDR}\n")
+        wait_until(lambda: any(text in log.read_text(errors="replace") for text in gone),
+                   PROBE_GONE_TIMEOUT_S, interval=0.02)
 
     def stop(self) -> int:
         """SIGTERM and a bounded wait; returns the exit status."""

@@ -53,7 +53,7 @@ for target in "${TARGETS[@]}"; do
     build-fuzz/fuzz_$target -merge=1 -max_len="$(max_len_of "$target")" \
       tests/fuzz/corpus/$target "$work/$target" >"$work/$target.merge.log" 2>&1 || true
     runs=$(grep -oE 'Done [0-9]+ runs' "$work/$target.log" | awk '{print $2}' || true)
-    [[ -z "$runs" ]] && runs=$(grep -oE '#[0-9]+' "$work/$target.log" | tail -n 1 | tr -d '#' || true)
+    [[ -z "$runs" ]] && runs=$(grep -oE '^#[0-9]+' "$work/$target.log" | tail -n 1 | tr -d '#' || true)
     after=$(ls tests/fuzz/corpus/$target | wc -l)
     printf '%s target=%s minutes=%s runs=%s corpus=%s->%s result=%s\n' "$(date -u +%FT%TZ)" \
       "$target" "$MINUTES" "${runs:-?}" "$before" "$after" \

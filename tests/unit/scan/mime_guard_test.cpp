@@ -121,5 +121,17 @@ TEST(MimeGuard, OrdinaryMessagesAreNotRefused) {
   EXPECT_FALSE(scan_attachments(m, AttachmentLimits{}).limit_hit);
 }
 
+// Found by fuzz_mime_guard's 10-minute run: GMime skips bare CRs inside a header field, so
+// "bound\r\rary=" declared a boundary the literal reading missed, and GMime built more parts
+// than the bound. A bare CR now makes every "--" line count, with bare CRs as line breaks.
+TEST(MimeGuard, BareCarriageReturnsMakeEveryDashLineCount) {
+  std::string m = "Content-Type: multipart/mixed; bound\r\rary=b\r\n\r\n";
+  for (int i = 0; i < 5; ++i) m += "--b\r\nContent-Type: text/plain\r\n\r\nx\r--b\r\n";
+  const MimeShape shape = mime_shape(m);
+  EXPECT_FALSE(shape.literal_boundaries);
+  EXPECT_EQ(shape.delimiter_lines, 10u);
+  EXPECT_EQ(shape.content_type_lines, 6u);
+}
+
 }  // namespace
 }  // namespace pw::scan

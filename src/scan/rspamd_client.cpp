@@ -68,6 +68,7 @@ Result<ScannerResult> parse_rspamd_reply(std::string_view json,
   r.spam = std::find(spam_actions.begin(), spam_actions.end(), r.action) != spam_actions.end();
   if (auto symbols = doc.find("symbols"); symbols != doc.end() && symbols->is_object()) {
     for (const auto& [name, value] : symbols->items()) {
+      if (name.empty()) continue;  // a symbol needs a name to be a reason (fuzz_scanner_replies)
       ScanSymbol s{name, 0};
       if (value.is_object()) {
         if (auto sc = value.find("score"); sc != value.end() && sc->is_number())

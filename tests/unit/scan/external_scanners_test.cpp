@@ -76,6 +76,16 @@ TEST(ExternalScannersRspamd, ParsesACheckv2Reply) {
             "score 15.00/15.00, action reject, symbols R_BIG(3.50) GTUBE(0.00) +1 more");
 }
 
+// Found by fuzz_scanner_replies' 10-minute run: a symbol named "" became an unnamed reason.
+TEST(ExternalScannersRspamd, SymbolsWithoutANameAreDropped) {
+  auto r = parse_rspamd_reply(
+      R"({"score":15.0,"action":"reject","symbols":{"":{"score":15.0},"GTUBE":{"score":0.0}}})",
+      {"reject"});
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->symbols.size(), 1u);
+  EXPECT_EQ(r->symbols[0].name, "GTUBE");
+}
+
 TEST(ExternalScannersRspamd, TheSpamActionsDecide) {
   std::string json = R"({"score":7.1,"required_score":15,"action":"add header","symbols":{}})";
   auto strict = parse_rspamd_reply(json, {"reject", "add header"});

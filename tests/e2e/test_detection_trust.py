@@ -1,8 +1,9 @@
 """Detection that customers can trust (F-SPAM, F-LOCK), end to end through a running gateway with
 the model scripts/setup.sh trains:
 
-- one password user sends 100 ordinary business messages of today (tests/data/modern/ham, the
-  report half, never tuned on) at default settings: none is held, the user is never locked;
+- one password user sends every ordinary business message of today in tests/data/modern/ham's
+  report half (160, never tuned on; the issue asks for 100 in 10 minutes) at default settings:
+  none is held, the user is never locked;
 - six GTUBE messages still lock the user at default settings;
 - a held message that the administrator releases teaches the model ham: the next similar one
   passes; "confirm as spam" teaches it spam again: the next similar one is held.
@@ -28,9 +29,9 @@ MODERN = REPO / "tests" / "data" / "modern"
 USER = "carol@sender.test"
 PASSWORD = "Blue-Fjord-7431-quill"
 RCPT = "bob@dest.test"
-ORDINARY_MESSAGES = 100
-SEND_BUDGET_S = 600  # "100 ordinary messages in 10 minutes"
-MAX_HELD_OF_100 = 4  # measured on the report half (bench/README.md, "Detection"); the goal is 0
+MIN_ORDINARY_MESSAGES = 100
+SEND_BUDGET_S = 600  # "100 ordinary messages in 10 minutes": here every report-half file, 160
+MAX_HELD_OF_100 = 0  # the issue's goal; measured on the report half (bench/README.md, "Detection")
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 
@@ -84,12 +85,12 @@ def user_state(gw) -> dict:
 
 
 def send_ordinary(gw, files) -> list[str]:
-    """ORDINARY_MESSAGES messages cycled from `files`, within SEND_BUDGET_S; the quarantine ids
-    of those held (every other reply must be 250)."""
+    """Every message of `files` once (at least MIN_ORDINARY_MESSAGES), within SEND_BUDGET_S; the
+    quarantine ids of those held (every other reply must be 250)."""
+    assert len(files) >= MIN_ORDINARY_MESSAGES
     started = time.monotonic()
     held, refused = [], []
-    for n in range(ORDINARY_MESSAGES):
-        path = files[n % len(files)]
+    for path in files:
         code, text = submit(gw, path.read_bytes())
         found = re.search(r"quarantine id (\S+?)\)", text)
         if code == 550 and found:
@@ -101,11 +102,10 @@ def send_ordinary(gw, files) -> list[str]:
     return held
 
 
-def test_one_user_sends_100_ordinary_messages_and_is_never_locked(make_gateway, receivers):
-    """Measured on the report half: 4 of 100 ordinary messages held (a sign-in code, a magic-link
-    login, a utility bill and an out-of-office reply: the closest to 2002 spam and to phishing);
-    the bound below is that measurement, not the goal of none. The user is never locked, and
-    once the administrator has released what was held, the same 100 messages pass."""
+def test_one_user_sends_160_ordinary_messages_and_is_never_held_or_locked(make_gateway, receivers):
+    """None of the report half's 160 ordinary messages is held (the bound is the issue's goal,
+    0), and the user is never locked. Should one ever be held, the administrator's release
+    teaches the model, and the same messages then pass."""
     gw = gateway_with_password_user(make_gateway, receivers)
     files = report_half("ham")
     held = send_ordinary(gw, files)

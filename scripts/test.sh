@@ -6,14 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --asan
 
+# Debian's interpreter has python3-pytest; another python3 may be first on PATH.
+PYTHON=/usr/bin/python3
+echo "== layer check (scripts/layers.txt) and its tests"
+$PYTHON scripts/check_layers.py
+$PYTHON -m pytest tests/tools -q -p no:cacheprovider
 echo "== unit tests (ctest)"
 ctest --test-dir build --output-on-failure -j2
 echo "== unit tests under ASan+UBSan (ctest)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
 
-# Debian's interpreter has python3-pytest; another python3 may be first on PATH.
-PYTHON=/usr/bin/python3
 echo "== end-to-end tests (pytest)"
 PW_BINARY="$PWD/build/postwarden" $PYTHON -m pytest tests/e2e -q -p no:cacheprovider
 echo "== end-to-end tests under ASan+UBSan (pytest)"

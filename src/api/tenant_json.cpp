@@ -24,7 +24,7 @@ nlohmann::json domain_json(const service::DomainView& view) {
 
 nlohmann::json user_json(const store::User& user, bool locked) {
   return {{"name", user.name},
-          {"kind", auth::to_string(user.kind)},
+          {"kind", mail::to_string(user.kind)},
           {"domain", user.domain},
           {"has_password", user.has_password},
           {"locked", locked},

@@ -67,7 +67,7 @@ json setting_def_json(const policy::UserSettingDef& def) {
     rest.remove_prefix(bar + 1);
   }
   json kinds = json::array();
-  for (auto kind : service::setting_kinds(def.key)) kinds.push_back(auth::to_string(kind));
+  for (auto kind : service::setting_kinds(def.key)) kinds.push_back(mail::to_string(kind));
   const bool is_int = def.type == policy::SettingType::kInt;
   return {{"key", def.key},
           {"type", type_name(def.type)},
@@ -91,7 +91,7 @@ http::Response list(ApiContext& ctx, const service::Actor& actor, const http::Re
   filter.domain = query_param(request, "domain").value_or("");
   filter.query = query_param(request, "q").value_or("");
   if (auto kind = query_param(request, "kind")) {
-    filter.kind = auth::parse_sender_kind(*kind);
+    filter.kind = mail::parse_sender_kind(*kind);
     if (!filter.kind) return error_response(400, "kind must be ip, user or domain");
   }
   auto db = database_of(ctx);
@@ -121,7 +121,7 @@ http::Response add(ApiContext& ctx, const service::Actor& actor, const http::Req
   if (!kind_text) return failure_response(kind_text.error());
   if (!name) return failure_response(name.error());
   if (!owner) return failure_response(owner.error());
-  auto kind = auth::parse_sender_kind(kind_text->value_or(""));
+  auto kind = mail::parse_sender_kind(kind_text->value_or(""));
   if (!kind) return error_response(400, "kind must be ip, user or domain");
   if (!*name) return error_response(400, "name is required");
   service::NewUser user;

@@ -19,7 +19,7 @@
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
 #include "archive/archive_store.hpp"
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "service/archive_service.hpp"
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
@@ -41,7 +41,7 @@ struct ArchiveArgs {
 
 Result<archive::ArchiveFilter> make_filter(const ArchiveArgs& args) {
   archive::ArchiveFilter filter;
-  auto domain = auth::canonical_domain_name(args.domain);
+  auto domain = mail::canonical_domain_name(args.domain);
   if (!domain) return fail("--domain: " + domain.error().message);
   filter.domain = *domain;
   auto set = [](std::optional<std::string>& field, const std::string& value) {

@@ -10,7 +10,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "scan/nrd_feed.hpp"
 #include "store/new_domain_repository.hpp"
 #include "store/node_database.hpp"
@@ -96,7 +96,7 @@ int list_feed(const GlobalOptions& options, const NrdArgs& args) {
 int check_domain(const GlobalOptions& options, const NrdArgs& args) {
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
-  auto domain = auth::canonical_domain_name(args.domain);
+  auto domain = mail::canonical_domain_name(args.domain);
   if (!domain) return report_error(domain.error().message);
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);

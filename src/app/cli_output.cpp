@@ -8,8 +8,9 @@
 #include <ctime>
 #include <ostream>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::app {
 
@@ -50,7 +51,7 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
 Result<std::pair<std::string, std::string>> parse_assignment(std::string_view text) {
   auto equals = text.find('=');
   if (equals == std::string_view::npos || equals == 0) {
-    return fail("expected key=value, got " + auth::quote_for_message(text));
+    return fail("expected key=value, got " + util::quote_for_message(text));
   }
   return std::pair{std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
 }

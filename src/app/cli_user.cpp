@@ -9,8 +9,8 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "auth/ip_address.hpp"
-#include "auth/name_syntax.hpp"
+#include "util/ip_address.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
@@ -65,7 +65,7 @@ Result<service::PasswordRules> password_rules(const GlobalOptions& options) {
 
 nlohmann::json user_json(const store::User& user, bool with_settings) {
   nlohmann::json out = {{"name", user.name},
-                        {"kind", auth::to_string(user.kind)},
+                        {"kind", mail::to_string(user.kind)},
                         {"domain", user.domain},
                         {"has_password", user.has_password},
                         {"created", format_time(user.created_at)},
@@ -109,9 +109,9 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
   service::NewUser request;
-  request.kind = args.ip_given     ? auth::SenderKind::kIp
-                 : args.user_given ? auth::SenderKind::kUser
-                                   : auth::SenderKind::kDomain;
+  request.kind = args.ip_given     ? mail::SenderKind::kIp
+                 : args.user_given ? mail::SenderKind::kUser
+                                   : mail::SenderKind::kDomain;
   request.name = args.ip_given ? args.ip : args.user_given ? args.user : args.domain;
   request.owner = args.owner;
   request.force = args.force;
@@ -122,7 +122,7 @@ int add_user(const GlobalOptions& options, const UserArgs& args) {
       service::add_user(*db, service::Actor::cli(), request, service::PasswordRules::from(*config),
                         service::IpRangeRules::from(*config));
   if (!added) return report_error(added.error().message);
-  std::cout << "added user " << added->user.name << " (" << auth::to_string(added->user.kind)
+  std::cout << "added user " << added->user.name << " (" << mail::to_string(added->user.kind)
             << ") in " << added->user.domain << "\n";
   if (!added->generated_password.empty())
     std::cout << "password: " << added->generated_password << "\n";
@@ -145,7 +145,7 @@ int list_users(const GlobalOptions& options, const UserArgs& args) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& item : *users) {
     const auto& user = item.user;
-    rows.push_back({user.name, std::string(auth::to_string(user.kind)), user.domain,
+    rows.push_back({user.name, std::string(mail::to_string(user.kind)), user.domain,
                     format_time(user.created_at)});
   }
   print_table(std::cout, {"NAME", "KIND", "DOMAIN", "CREATED"}, rows);
@@ -179,10 +179,10 @@ int show_user(const GlobalOptions& options, const UserArgs& args) {
     return 0;
   }
   std::cout << "name:     " << user->name << "\n"
-            << "kind:     " << auth::to_string(user->kind) << "\n"
+            << "kind:     " << mail::to_string(user->kind) << "\n"
             << "domain:   " << user->domain << "\n"
             << "password: "
-            << (user->kind == auth::SenderKind::kIp ? "none (identified by its address)"
+            << (user->kind == mail::SenderKind::kIp ? "none (identified by its address)"
                                                     : (user->has_password ? "set" : "not set"))
             << "\n"
             << "created:  " << format_time(user->created_at) << "\n"
@@ -217,7 +217,7 @@ int remove_user(const GlobalOptions& options, const UserArgs& args) {
   if (!db) return report_error(db.error().message);
   auto user = service::remove_user(*db, service::Actor::cli(), args.name);
   if (!user) return report_error(user.error().message);
-  std::cout << "removed user " << user->name << " (" << auth::to_string(user->kind) << ") from "
+  std::cout << "removed user " << user->name << " (" << mail::to_string(user->kind) << ") from "
             << user->domain << "\n";
   return 0;
 }
@@ -238,13 +238,13 @@ int set_user(const GlobalOptions& options, const UserArgs& args) {
   auto user = service::get_user(*db, service::Actor::cli(), args.name);
   if (!user) return report_error(user.error().message);
   if (args.rename_requested) {
-    return report_error(user->kind == auth::SenderKind::kIp
+    return report_error(user->kind == mail::SenderKind::kIp
                             ? std::string(kIpChangeRefused)
                             : "the name of a user cannot be changed; remove the user and add a "
                               "new one");
   }
   service::PasswordRules rules;
-  if (args.password_stdin && user->kind != auth::SenderKind::kIp) {
+  if (args.password_stdin && user->kind != mail::SenderKind::kIp) {
     auto loaded = password_rules(options);
     if (!loaded) return report_error(loaded.error().message);
     rules = *loaded;

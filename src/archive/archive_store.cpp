@@ -1,7 +1,7 @@
 // The archive of outgoing mail (F-ARCHIVE): gzip files per sender domain and month, indexed in
 // the `archive` table (migration 5); search, read, mboxrd export and pruning.
 // Trust: MAIL FROM, recipients and the message come from an SMTP client. Only a domain accepted
-// by auth::canonical_domain_name and an id of [A-Za-z0-9_-] become path components; paths read
+// by mail::canonical_domain_name and an id of [A-Za-z0-9_-] become path components; paths read
 // back from the index are checked to stay inside <data-dir>/archive; decompression is bounded.
 #include "archive/archive_store.hpp"
 
@@ -22,10 +22,11 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "queue/header_summary.hpp"
 #include "store/statement.hpp"
 #include "util/unique_fd.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::archive {
 namespace {
@@ -240,7 +241,7 @@ std::string contains_pattern(std::string_view text) {
 class FilterQuery {
  public:
   Result<void> build(const ArchiveFilter& f) {
-    auto domain = auth::canonical_domain_name(f.domain);
+    auto domain = mail::canonical_domain_name(f.domain);
     if (!domain) return fail("archive domain: " + domain.error().message);
     sql_ = "SELECT " + std::string(kColumns) + " FROM archive WHERE domain = ?" + bind(*domain);
     if (f.sender) {
@@ -291,14 +292,14 @@ Result<std::vector<ArchivedRow>> collect(store::Database& db, FilterQuery& q) {
 
 Result<std::string> archive_domain(std::string_view mail_from, std::string_view user_domain) {
   if (mail_from.empty()) {
-    auto domain = auth::canonical_domain_name(user_domain);
+    auto domain = mail::canonical_domain_name(user_domain);
     if (!domain) return fail("null sender and no valid user domain: " + domain.error().message);
     return domain;
   }
   size_t at = mail_from.rfind('@');
   if (at == std::string_view::npos || at + 1 == mail_from.size())
-    return fail("MAIL FROM " + auth::quote_for_message(mail_from) + " has no domain");
-  auto domain = auth::canonical_domain_name(mail_from.substr(at + 1));
+    return fail("MAIL FROM " + util::quote_for_message(mail_from) + " has no domain");
+  auto domain = mail::canonical_domain_name(mail_from.substr(at + 1));
   if (!domain) return fail("MAIL FROM domain refused for the archive: " + domain.error().message);
   return domain;
 }
@@ -340,7 +341,7 @@ ArchiveStore::ArchiveStore(store::Database& db, std::filesystem::path data_dir)
 Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
   const auto& envelope = request.envelope;
   if (!valid_id(envelope.id))
-    return fail("archive: bad queue id " + auth::quote_for_message(envelope.id));
+    return fail("archive: bad queue id " + util::quote_for_message(envelope.id));
   auto domain = archive_domain(envelope.mail_from, envelope.domain);
   if (!domain) return fail("archive " + envelope.id + ": " + domain.error().message);
   auto existing = find(envelope.id);
@@ -403,7 +404,7 @@ Result<std::optional<ArchivedRow>> ArchiveStore::find(std::string_view id) {
 Result<std::string> ArchiveStore::read(std::string_view id, size_t max_size) {
   auto row = find(id);
   if (!row) return tl::unexpected(row.error());
-  if (!*row) return fail("no archived message " + auth::quote_for_message(id));
+  if (!*row) return fail("no archived message " + util::quote_for_message(id));
   if ((*row)->size > max_size)
     return fail("archived message " + (*row)->id + " is " + std::to_string((*row)->size) +
                 " bytes, more than the " + std::to_string(max_size) + " allowed");
@@ -448,7 +449,7 @@ Result<size_t> ArchiveStore::export_mbox(const ArchiveFilter& filter, std::ostre
 }
 
 Result<size_t> ArchiveStore::prune(std::string_view domain, int64_t older_than) {
-  auto canonical = auth::canonical_domain_name(domain);
+  auto canonical = mail::canonical_domain_name(domain);
   if (!canonical) return fail("archive domain: " + canonical.error().message);
   size_t removed = 0;
   for (;;) {

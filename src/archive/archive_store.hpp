@@ -2,7 +2,7 @@
 // <data-dir>/archive/<domain>/<YYYY-MM>/<id>.eml.gz plus one row of the `archive` table, kept per
 // envelope sender's domain; search, read back, mboxrd export and retention pruning.
 // Trust: MAIL FROM and the message come from an SMTP client; the domain becomes a directory name
-// only after auth::canonical_domain_name accepts it, the id only when it is [A-Za-z0-9_-].
+// only after mail::canonical_domain_name accepts it, the id only when it is [A-Za-z0-9_-].
 //
 // Integration (the gateway): after Spool::store() has succeeded for a message whose user has
 // archiving on, call ArchiveStore::archive({envelope, message}) with the same envelope and the

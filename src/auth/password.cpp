@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "auth/name_syntax.hpp"
-#include "auth/sodium_init.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/sodium_init.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::auth {
 namespace {
@@ -45,7 +46,7 @@ std::vector<std::string_view> characters(std::string_view text) {
 }  // namespace
 
 Result<std::string> hash_password(std::string_view password, PasswordHashCost cost) {
-  if (auto ready = ensure_sodium(); !ready) return tl::unexpected(ready.error());
+  if (auto ready = util::ensure_sodium(); !ready) return tl::unexpected(ready.error());
   if (password.size() > crypto_pwhash_PASSWD_MAX) return fail("password is too long");
   if (cost.ops < crypto_pwhash_OPSLIMIT_MIN || cost.ops > crypto_pwhash_OPSLIMIT_MAX) {
     return fail("password hash cost: ops " + std::to_string(cost.ops) + " out of range");
@@ -65,7 +66,7 @@ Result<std::string> hash_password(std::string_view password, PasswordHashCost co
 }
 
 bool verify_password(std::string_view stored_hash, std::string_view password) {
-  if (!ensure_sodium()) return false;
+  if (!util::ensure_sodium()) return false;
   if (stored_hash.size() >= crypto_pwhash_STRBYTES || !stored_hash.starts_with(kArgon2idPrefix) ||
       stored_hash.find('\0') != std::string_view::npos ||
       password.size() > crypto_pwhash_PASSWD_MAX) {
@@ -96,8 +97,8 @@ Result<void> check_password_strength(std::string_view password, std::string_view
     return fail("the password has fewer than " + std::to_string(kMinDistinctCharacters) +
                 " different characters");
   }
-  std::string lower_password = ascii_lowercase(password);
-  std::string lower_username = ascii_lowercase(username);
+  std::string lower_password = util::ascii_lowercase(password);
+  std::string lower_username = util::ascii_lowercase(username);
   if (!lower_username.empty() && lower_password.find(lower_username) != std::string::npos) {
     return fail("the password contains the user name");
   }
@@ -110,7 +111,7 @@ Result<void> check_password_strength(std::string_view password, std::string_view
 }
 
 Result<std::string> generate_password(size_t length) {
-  if (auto ready = ensure_sodium(); !ready) return tl::unexpected(ready.error());
+  if (auto ready = util::ensure_sodium(); !ready) return tl::unexpected(ready.error());
   std::string password;
   password.reserve(length);
   for (size_t i = 0; i < length; ++i) {

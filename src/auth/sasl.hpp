@@ -1,4 +1,4 @@
-// SASL PLAIN and LOGIN for SMTP AUTH (RFC 4954, RFC 4616), and the strict base64 they use.
+// SASL PLAIN and LOGIN for SMTP AUTH (RFC 4954, RFC 4616); their base64 is util/base64.
 // Trust: every byte comes from the SMTP client.
 #pragma once
 #include <optional>
@@ -6,10 +6,6 @@
 #include <string_view>
 
 namespace pw::auth {
-
-// Strict RFC 4648 base64: padding required, no whitespace; nullopt on any error.
-std::optional<std::string> base64_decode(std::string_view text);
-std::string base64_encode(std::string_view bytes);
 
 struct PlainCredentials {
   std::string authzid;

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/ip_address.hpp"
-#include "auth/sender.hpp"
+#include "util/ip_address.hpp"
+#include "mail/sender.hpp"
 #include "util/result.hpp"
 
 namespace pw::store {
@@ -18,14 +18,14 @@ class Database;
 namespace pw::auth {
 
 struct Login {
-  Sender sender;
+  mail::Sender sender;
   std::string password_hash;  // argon2id string (libsodium format)
 };
 
 class SenderDirectory {
  public:
   // The IP sender whose range holds `address`: the longest prefix wins.
-  std::optional<Sender> match_ip(const IpAddress& address) const;
+  std::optional<mail::Sender> match_ip(const util::IpAddress& address) const;
   // The password sender for an AUTH username: a full e-mail address finds a user sender, a bare
   // domain name finds that domain's domain sender. Case-insensitive. nullopt when none.
   std::optional<Login> find_login(std::string_view username) const;
@@ -33,11 +33,11 @@ class SenderDirectory {
   size_t size() const;
 
   // Builders used by load(): tests may build directories by hand.
-  void add_ip(Cidr range, Sender sender);
+  void add_ip(util::Cidr range, mail::Sender sender);
   void add_login(Login login);
 
  private:
-  std::vector<std::pair<Cidr, Sender>> ranges_;  // sorted by prefix, longest first
+  std::vector<std::pair<util::Cidr, mail::Sender>> ranges_;  // sorted by prefix, longest first
   std::vector<Login> logins_;                    // sorted by lower-cased name
 };
 

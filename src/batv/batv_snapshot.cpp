@@ -1,14 +1,15 @@
 // F-BATV: the keys and switched-on domains of a running gateway (see the header).
 #include "batv/batv_snapshot.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/checks/common.hpp"
 #include "store/batv_key_repository.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::batv {
 
 bool BatvSnapshot::enabled_for(std::string_view domain) const {
-  return domains.count(auth::ascii_lowercase(domain)) > 0;
+  return domains.count(util::ascii_lowercase(domain)) > 0;
 }
 
 std::string BatvSnapshot::tag_sender(std::string_view mail_from, int64_t now) const {

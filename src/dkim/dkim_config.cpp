@@ -1,7 +1,8 @@
 // See dkim_config.hpp.
 #include "dkim/dkim_config.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::dkim {
 namespace {
@@ -18,7 +19,7 @@ Result<void> normalize_names(std::vector<std::string>& names, std::string_view k
   for (auto& name : names) {
     if (!valid_field_name(name))
       return fail("dkim." + std::string(key) + ": '" + name + "' is not a header field name");
-    name = auth::ascii_lowercase(name);
+    name = util::ascii_lowercase(name);
     if (name == "dkim-signature")
       return fail("dkim." + std::string(key) + ": DKIM-Signature cannot be signed by itself");
   }

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pw::dkim {
@@ -24,9 +24,9 @@ struct Names {
 };
 
 Result<Names> check_names(std::string_view domain, std::string_view selector) {
-  auto d = auth::canonical_domain_name(domain);
+  auto d = mail::canonical_domain_name(domain);
   if (!d) return fail("domain: " + d.error().message);
-  auto s = auth::canonical_dkim_selector(selector);
+  auto s = mail::canonical_dkim_selector(selector);
   if (!s) return fail("selector: " + s.error().message);
   if (s->empty()) return fail("selector: must not be empty");
   return Names{*d, *s};

@@ -9,7 +9,7 @@
 
 #include <map>
 
-#include "auth/sasl.hpp"
+#include "util/base64.hpp"
 
 namespace pw::dkim {
 namespace {
@@ -84,11 +84,11 @@ std::string PrivateKey::public_key_base64() const {
     unsigned char raw[64];
     size_t len = sizeof raw;
     EVP_PKEY_get_raw_public_key(key_.get(), raw, &len);
-    return auth::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), len));
+    return util::base64_encode(std::string_view(reinterpret_cast<const char*>(raw), len));
   }
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(key_.get(), &der);
-  std::string out = auth::base64_encode(
+  std::string out = util::base64_encode(
       std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(len)));
   OPENSSL_free(der);
   return out;

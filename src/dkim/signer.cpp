@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "auth/sasl.hpp"
+#include "util/base64.hpp"
 
 namespace pw::dkim {
 namespace {
@@ -150,7 +150,7 @@ Result<std::string> sign_headers(const PrivateKey& key, std::string_view section
     std::string item = (i == 0 ? " h=" : "") + names[i] + (i + 1 == names.size() ? ";" : ":");
     append_folded(field, line, item, "\r\n\t ");
   }
-  append_folded(field, line, " bh=" + auth::base64_encode(request.body_hash) + ";");
+  append_folded(field, line, " bh=" + util::base64_encode(request.body_hash) + ";");
   field += "\r\n\tb=";
 
   std::string canonical_self = canonical_header(hcanon, field);
@@ -159,7 +159,7 @@ Result<std::string> sign_headers(const PrivateKey& key, std::string_view section
 
   auto signature = key.sign(data);
   if (!signature) return tl::unexpected(signature.error());
-  std::string b = auth::base64_encode(*signature);
+  std::string b = util::base64_encode(*signature);
   for (size_t i = 0; i < b.size(); i += kSignatureChunk) {
     if (i > 0) field += "\r\n\t ";
     field += b.substr(i, kSignatureChunk);

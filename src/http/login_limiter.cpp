@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "auth/ip_address.hpp"
+#include "util/ip_address.hpp"
 
 namespace pw::http {
 namespace {
@@ -72,7 +72,7 @@ LoginLimiter::LoginLimiter(LoginLimits limits)
       failures_by_account_(limits.max_keys, kAccountFailuresKept) {}
 
 std::string LoginLimiter::address_key(const std::string& client_ip) {
-  auto address = auth::IpAddress::parse(client_ip);
+  auto address = util::IpAddress::parse(client_ip);
   if (!address) return client_ip;
   if (address->is_v4) return address->str();
   auto network = *address;

@@ -20,7 +20,7 @@
 #include "api/api_context.hpp"
 #include "api/api_response.hpp"
 #include "api/api_routes.hpp"
-#include "auth/ip_address.hpp"
+#include "util/ip_address.hpp"
 #include "http/api_dispatch.hpp"
 #include "http/metrics.hpp"
 #include "http/metrics_page.hpp"
@@ -99,7 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ServerImpl final : public HttpServer, public std::enable_shared_from_this<ServerImpl> {
  public:
   ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<net::ServerTls> tls,
-             asio::thread_pool& blocking, std::vector<auth::Cidr> metrics_allow)
+             asio::thread_pool& blocking, std::vector<util::Cidr> metrics_allow)
       : api_(std::move(api)),
         tls_(std::move(tls)),
         blocking_(blocking),
@@ -150,7 +150,7 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   }
 
   bool metrics_allowed(const std::string& ip) const {
-    auto address = auth::IpAddress::parse(ip);
+    auto address = util::IpAddress::parse(ip);
     if (!address) return false;
     for (const auto& range : metrics_allow_)
       if (range.contains(*address)) return true;
@@ -162,7 +162,7 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
   asio::thread_pool& blocking_;
   config::HttpConfig config_;
   std::filesystem::path web_root_;
-  std::vector<auth::Cidr> metrics_allow_;
+  std::vector<util::Cidr> metrics_allow_;
   api::RouteTable routes_;
   std::atomic<bool> stopping_{false};
 
@@ -368,9 +368,9 @@ std::filesystem::path web_root_of(const std::string& configured) {
 Result<std::shared_ptr<HttpServer>> HttpServer::create(std::shared_ptr<api::ApiContext> api,
                                                        std::shared_ptr<net::ServerTls> tls,
                                                        asio::thread_pool& blocking) {
-  std::vector<auth::Cidr> allow;
+  std::vector<util::Cidr> allow;
   for (const auto& text : api->config().http.metrics_allow) {
-    auto range = auth::Cidr::parse(text);
+    auto range = util::Cidr::parse(text);
     if (!range) return fail("[http] metrics_allow: " + range.error().message);
     allow.push_back(*range);
   }

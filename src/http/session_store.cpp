@@ -3,12 +3,12 @@
 
 #include <sodium.h>
 
-#include "auth/sodium_init.hpp"
+#include "util/sodium_init.hpp"
 
 namespace pw::http {
 
 std::string random_token_hex() {
-  (void)auth::ensure_sodium();  // fails only when no randomness exists at all
+  (void)util::ensure_sodium();  // fails only when no randomness exists at all
   unsigned char bytes[32];
   randombytes_buf(bytes, sizeof bytes);
   char hex[sizeof bytes * 2 + 1];

@@ -3,7 +3,8 @@
 
 #include <algorithm>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy {
 namespace {
@@ -11,7 +12,7 @@ namespace {
 constexpr size_t kMaxFieldLength = 4096;
 
 bool starts_with_from(std::string_view line) {
-  return line.size() >= 5 && auth::ascii_lowercase(line.substr(0, 5)) == "from:";
+  return line.size() >= 5 && util::ascii_lowercase(line.substr(0, 5)) == "from:";
 }
 
 std::string_view trim(std::string_view s) {
@@ -114,7 +115,7 @@ std::string header_from_address(std::string_view message) {
   }
   auto at = address.find('@');
   if (at == 0 || at + 1 == address.size()) return "";
-  return address.substr(0, at + 1) + auth::ascii_lowercase(address.substr(at + 1));
+  return address.substr(0, at + 1) + util::ascii_lowercase(address.substr(at + 1));
 }
 
 }  // namespace pw::policy

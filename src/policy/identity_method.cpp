@@ -8,7 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy {
 namespace {
@@ -37,13 +38,13 @@ std::string_view trim_wsp(std::string_view text) {
 std::optional<std::string> header_name_problem(std::string_view name) {
   if (name.empty()) return "header name is empty";
   if (name.size() > kMaxHeaderNameLength) {
-    return "header name " + auth::quote_for_message(name) + " is longer than " +
+    return "header name " + util::quote_for_message(name) + " is longer than " +
            std::to_string(kMaxHeaderNameLength) + " characters";
   }
   for (char c : name) {
     auto byte = static_cast<unsigned char>(c);
     if (byte < 33 || byte > 126 || c == ':') {
-      return "header name " + auth::quote_for_message(name) +
+      return "header name " + util::quote_for_message(name) +
              " may hold only printable ASCII characters other than space and ':'";
     }
   }
@@ -164,7 +165,7 @@ IdentityResult from_envelope_sender(std::string_view mail_from) {
   std::string address(mail_from);
   size_t at = address.rfind('@');
   if (at != std::string::npos) {
-    address = address.substr(0, at + 1) + auth::ascii_lowercase(address.substr(at + 1));
+    address = address.substr(0, at + 1) + util::ascii_lowercase(address.substr(at + 1));
   }
   return judge(std::move(address), "envelope sender");
 }
@@ -278,7 +279,7 @@ Result<HeaderRule> rule_from_json(const Json& element) {
       if (!value.is_boolean()) return fail("\"remove\" must be true or false");
       remove = value.get<bool>();
     } else {
-      return fail("unknown key " + auth::quote_for_message(key) +
+      return fail("unknown key " + util::quote_for_message(key) +
                   " (expected header, regex, remove)");
     }
   }
@@ -307,7 +308,7 @@ Result<IdentityKind> parse_identity_kind(std::string_view text) {
                     IdentityKind::kHeader}) {
     if (equal_ignoring_case(text, to_string(kind))) return kind;
   }
-  return fail("identity method " + auth::quote_for_message(text) +
+  return fail("identity method " + util::quote_for_message(text) +
               " is not one of none, auth_user, envelope_sender, header");
 }
 
@@ -330,12 +331,12 @@ Result<HeaderRule> make_header_rule(std::string header, std::optional<std::strin
   options.set_max_mem(kRegexMaxMemory);
   auto compiled = std::make_shared<const re2::RE2>(pattern, options);
   if (!compiled->ok()) {
-    return fail("regex " + auth::quote_for_message(pattern) +
-                " does not compile: " + auth::quote_for_message(compiled->error()));
+    return fail("regex " + util::quote_for_message(pattern) +
+                " does not compile: " + util::quote_for_message(compiled->error()));
   }
   int groups = compiled->NumberOfCapturingGroups();
   if (groups != 1) {
-    return fail("regex " + auth::quote_for_message(pattern) +
+    return fail("regex " + util::quote_for_message(pattern) +
                 " must have exactly one capturing group (the identity), it has " +
                 std::to_string(groups) + "; use (?:...) for other groups");
   }

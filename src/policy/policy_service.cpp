@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/archive_store.hpp"
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/lock_reason.hpp"
 #include "quarantine/quarantine_store.hpp"
@@ -17,6 +17,7 @@
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
 #include "util/rfc5322_date.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy {
 namespace {
@@ -106,7 +107,7 @@ Result<void> PolicyService::reload(store::Database& db) {
 IdentityMethod PolicyService::identity_method(const std::string& user_name) const {
   std::lock_guard lock(methods_mutex_);
   if (methods_) {
-    auto it = methods_->find(auth::ascii_lowercase(user_name));
+    auto it = methods_->find(util::ascii_lowercase(user_name));
     if (it != methods_->end()) return it->second;
   }
   auto fallback = make_identity_method("auth_user", "");
@@ -279,7 +280,7 @@ void PolicyService::mail_lock_notices(const Transaction& t, const std::string& s
       {"contact", contact}};
   Template tpl = t.snapshot ? t.snapshot->lock_template(s.lock_template) : default_lock_template();
   // The sender hears of it: the user's own address, else the envelope sender of the message.
-  std::string to = t.sender.kind == auth::SenderKind::kUser ? t.sender.name : t.mail_from;
+  std::string to = t.sender.kind == mail::SenderKind::kUser ? t.sender.name : t.mail_from;
   if (!to.empty())
     send_mail(
         "lock", t.sender.domain, to,

@@ -1,24 +1,25 @@
 // Loads users' settings, domains, aliases and templates for the policy checks.
 #include "policy/policy_snapshot.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/database.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy {
 
 const UserSettings& PolicySnapshot::settings(const std::string& user_name) const {
-  auto it = users.find(auth::ascii_lowercase(user_name));
+  auto it = users.find(util::ascii_lowercase(user_name));
   return it == users.end() ? defaults_ : it->second;
 }
 
 const DomainInfo* PolicySnapshot::domain(const std::string& name) const {
-  auto it = domains.find(auth::ascii_lowercase(name));
+  auto it = domains.find(util::ascii_lowercase(name));
   return it == domains.end() ? nullptr : &it->second;
 }
 
 const DomainInfo* PolicySnapshot::owner_of(const std::string& name) const {
-  std::string lower = auth::ascii_lowercase(name);
+  std::string lower = util::ascii_lowercase(name);
   if (auto* d = domain(lower)) return d;
   auto it = alias_to_domain.find(lower);
   return it == alias_to_domain.end() ? nullptr : domain(it->second);
@@ -98,7 +99,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
       if (!row) return tl::unexpected(row.error());
       if (!*row) break;
       DomainInfo d;
-      d.name = auth::ascii_lowercase(store::column_text(stmt->get(), 0));
+      d.name = util::ascii_lowercase(store::column_text(stmt->get(), 0));
       d.admin_contact = store::column_text(stmt->get(), 1);
       d.dkim_selector = store::column_text(stmt->get(), 2);
       snapshot->domains.emplace(d.name, std::move(d));
@@ -112,7 +113,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
       auto row = store::next_row(db, stmt->get());
       if (!row) return tl::unexpected(row.error());
       if (!*row) break;
-      auto it = snapshot->domains.find(auth::ascii_lowercase(store::column_text(stmt->get(), 0)));
+      auto it = snapshot->domains.find(util::ascii_lowercase(store::column_text(stmt->get(), 0)));
       if (it != snapshot->domains.end())
         it->second.spam_threshold = store::column_int(stmt->get(), 1);
     }
@@ -126,8 +127,8 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
       auto row = store::next_row(db, stmt->get());
       if (!row) return tl::unexpected(row.error());
       if (!*row) break;
-      std::string domain = auth::ascii_lowercase(store::column_text(stmt->get(), 0));
-      std::string alias = auth::ascii_lowercase(store::column_text(stmt->get(), 1));
+      std::string domain = util::ascii_lowercase(store::column_text(stmt->get(), 0));
+      std::string alias = util::ascii_lowercase(store::column_text(stmt->get(), 1));
       snapshot->domains[domain].aliases.insert(alias);
       snapshot->alias_to_domain[alias] = domain;
     }
@@ -143,7 +144,7 @@ Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Databa
       auto row = store::next_row(db, stmt->get());
       if (!row) return tl::unexpected(row.error());
       if (!*row) break;
-      auto& m = stored[auth::ascii_lowercase(store::column_text(stmt->get(), 0))];
+      auto& m = stored[util::ascii_lowercase(store::column_text(stmt->get(), 0))];
       if (!store::column_is_null(stmt->get(), 1))
         m[store::column_text(stmt->get(), 1)] = store::column_text(stmt->get(), 2);
     }

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/sender.hpp"
+#include "mail/sender.hpp"
 #include "config/config.hpp"
 #include "net/dnsbl_client.hpp"
 #include "policy/counter_store.hpp"
@@ -28,7 +28,7 @@ struct Transaction {
   Stage stage = Stage::kConnect;
   int64_t now = 0;
   std::string client_ip;
-  auth::Sender sender;          // the outgoing user (checks run only when there is one)
+  mail::Sender sender;          // the outgoing user (checks run only when there is one)
   bool authenticated = false;   // SMTP AUTH (else an IP user)
   const UserSettings* settings = nullptr;
   const DomainInfo* domain = nullptr;  // the user's domain

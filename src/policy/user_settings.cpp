@@ -5,8 +5,9 @@
 #include <array>
 #include <charconv>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/identity_method.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy {
 namespace {
@@ -134,7 +135,7 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
   if (!def) {
     std::string valid;
     for (const auto& d : kDefs) valid += (valid.empty() ? "" : ", ") + std::string(d.key);
-    return fail("unknown setting " + auth::quote_for_message(key) + "; valid settings: " + valid);
+    return fail("unknown setting " + util::quote_for_message(key) + "; valid settings: " + valid);
   }
   std::string k(key);
   if (value.empty()) return std::string();
@@ -145,7 +146,7 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
         return b < 0x20 || b == 0x7f;
       }))
     return fail("value of " + k + " contains control characters");
-  std::string lower = auth::ascii_lowercase(value);
+  std::string lower = util::ascii_lowercase(value);
   switch (def->type) {
     case T::kBool:
       if (lower == "true" || lower == "on" || lower == "yes" || lower == "1" ||
@@ -154,7 +155,7 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
       if (lower == "false" || lower == "off" || lower == "no" || lower == "0" ||
           lower == "disabled")
         return std::string("false");
-      return fail(k + " is on or off (true/false), not " + auth::quote_for_message(value));
+      return fail(k + " is on or off (true/false), not " + util::quote_for_message(value));
     case T::kInt: {
       auto v = to_int(value);
       if (!v || *v < def->min || *v > def->max)
@@ -173,10 +174,10 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
       }
       std::string shown(def->choices);
       std::replace(shown.begin(), shown.end(), '|', ',');
-      return fail(k + " is one of " + shown + ", not " + auth::quote_for_message(value));
+      return fail(k + " is one of " + shown + ", not " + util::quote_for_message(value));
     }
     case T::kDomain: {
-      auto domain = auth::canonical_domain_name(value);
+      auto domain = mail::canonical_domain_name(value);
       if (!domain) return fail(k + ": " + domain.error().message);
       return *domain;
     }

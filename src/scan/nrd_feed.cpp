@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::scan {
 namespace {
@@ -51,7 +52,7 @@ int64_t days_from_civil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-std::string shown(std::string_view text) { return auth::quote_for_message(text); }
+std::string shown(std::string_view text) { return util::quote_for_message(text); }
 
 }  // namespace
 
@@ -117,7 +118,7 @@ Result<std::vector<NrdEntry>> parse_nrd_csv(std::string_view text) {
                   !parse_nrd_time(date).has_value();
     first_content = false;
     if (header) continue;
-    auto domain = auth::canonical_domain_name(name);
+    auto domain = mail::canonical_domain_name(name);
     if (!domain) return where(domain.error().message);
     auto at = parse_nrd_time(date);
     if (!at)

@@ -5,9 +5,9 @@
 
 #include <cctype>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "auth/password.hpp"
-#include "auth/sodium_init.hpp"
+#include "util/sodium_init.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/sha256.hpp"
@@ -54,7 +54,7 @@ Outcome<std::optional<StoredAccount>> load(store::Database& db, std::string_view
 // the account exists. Made once per process with the configured cost.
 const std::string& dummy_hash(const auth::PasswordHashCost& cost) {
   static const std::string hash = [&cost] {
-    (void)auth::ensure_sodium();
+    (void)util::ensure_sodium();
     unsigned char random[32];
     randombytes_buf(random, sizeof random);
     auto made =
@@ -225,7 +225,7 @@ Outcome<NewApiToken> AccountService::create_token(const Actor& actor, std::strin
   auto owner = load(db_, actor.name);
   if (!owner) return tl::unexpected(owner.error());
   if (!*owner) return forbidden("only a panel account can make API tokens");
-  (void)auth::ensure_sodium();
+  (void)util::ensure_sodium();
   unsigned char random[32];
   randombytes_buf(random, sizeof random);
   char hex[sizeof random * 2 + 1];

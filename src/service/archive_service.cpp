@@ -3,8 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "service/scope.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 
@@ -36,7 +37,7 @@ Outcome<std::string> archived_raw(const Actor& actor, store::Database& db,
   archive::ArchiveStore store(db, data_dir);
   auto row = store.find(id);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  const std::string missing = "no archived message " + auth::quote_for_message(id);
+  const std::string missing = "no archived message " + util::quote_for_message(id);
   if (!*row) return not_found(missing);
   if (auto ok = require_domain_access(actor, db, (*row)->domain); !ok)
     return tl::unexpected(as_missing(ok.error(), missing));

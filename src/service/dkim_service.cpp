@@ -3,10 +3,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "dkim/private_key.hpp"
 #include "service/paging.hpp"
 #include "service/scope.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 Outcome<void> may_manage(const Actor& actor, store::Database* db, std::string_view domain) {
   if (actor.is_admin()) return {};
   if (!db) return forbidden();
-  return require_domain_access(actor, *db, auth::ascii_lowercase(domain));
+  return require_domain_access(actor, *db, util::ascii_lowercase(domain));
 }
 
 // KeyStore's errors as failures: a missing key is 404, one that exists already 409.
@@ -39,7 +40,7 @@ Outcome<std::vector<dkim::KeyInfo>> list_dkim_keys(const Actor& actor, store::Da
   if (!domain && actor.is_admin()) return std::move(*keys);
   std::vector<dkim::KeyInfo> out;
   for (auto& key : *keys) {
-    if (domain && key.domain != auth::ascii_lowercase(*domain)) continue;
+    if (domain && key.domain != util::ascii_lowercase(*domain)) continue;
     if (!actor.is_admin() && !may_manage(actor, db, key.domain)) continue;
     out.push_back(std::move(key));
   }

@@ -2,12 +2,13 @@
 
 #include <charconv>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "net/mx_route.hpp"
 #include "service/scope.hpp"
 #include "store/batv_key_repository.hpp"
 #include "store/domain_routing.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 namespace {
@@ -83,7 +84,7 @@ Outcome<DomainChange> domain_change_from_pairs(
     } else if (key == kBatvKey) {
       change.batv = value;
     } else {
-      return invalid("unknown key " + auth::quote_for_message(key) +
+      return invalid("unknown key " + util::quote_for_message(key) +
                      "; valid keys: " + std::string(kAdminContactKey) + ", " +
                      std::string(kDkimSelectorKey) + ", " + std::string(kRouteKey) + ", " +
                      std::string(kSpamThresholdKey) + ", " + std::string(kBatvKey));

@@ -18,16 +18,16 @@ constexpr std::array<std::string_view, 6> kHostOnlyRanges = {
     "fe80::/10",       // link-local (RFC 4291)
 };
 
-std::string family_name(const auth::Cidr& range) { return range.network.is_v4 ? "IPv4" : "IPv6"; }
+std::string family_name(const util::Cidr& range) { return range.network.is_v4 ? "IPv4" : "IPv6"; }
 
-Outcome<void> check_domain_admin_range(const auth::Cidr& range, const IpRangeRules& rules) {
+Outcome<void> check_domain_admin_range(const util::Cidr& range, const IpRangeRules& rules) {
   const int64_t widest = range.network.is_v4 ? rules.domain_admin_widest_prefix_v4
                                              : rules.domain_admin_widest_prefix_v6;
   if (range.prefix < widest)
     return forbidden(range.str() + " is wider than a domain admin may add (" + family_name(range) +
                      " ranges of /" + std::to_string(widest) + " or narrower)");
   for (auto text : kHostOnlyRanges) {
-    auto special = auth::Cidr::parse(text);
+    auto special = util::Cidr::parse(text);
     if (special && special->overlaps(range))
       return forbidden(
           range.str() + " touches " + special->str() +
@@ -44,7 +44,7 @@ IpRangeRules IpRangeRules::from(const config::Config& config) {
                       config.policy.domain_admin_widest_prefix_v6};
 }
 
-Outcome<IpRangeVerdict> check_ip_range(const auth::Cidr& range, const Actor& actor,
+Outcome<IpRangeVerdict> check_ip_range(const util::Cidr& range, const Actor& actor,
                                        const IpRangeRules& rules, bool force) {
   if (!actor.is_admin()) {
     if (auto ok = check_domain_admin_range(range, rules); !ok) return tl::unexpected(ok.error());

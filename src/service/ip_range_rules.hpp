@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-#include "auth/ip_address.hpp"
+#include "util/ip_address.hpp"
 #include "config/config.hpp"
 #include "service/actor.hpp"
 #include "service/outcome.hpp"
@@ -29,7 +29,7 @@ struct IpRangeVerdict {
 // never a range that touches loopback, link-local or the unspecified address (IPv4-mapped forms
 // included: they are IPv4 ranges here). Everyone: never a catch-all (wider than widest_prefix)
 // unless `force` (the CLI's --force; only an administrator may force).
-Outcome<IpRangeVerdict> check_ip_range(const auth::Cidr& range, const Actor& actor,
+Outcome<IpRangeVerdict> check_ip_range(const util::Cidr& range, const Actor& actor,
                                        const IpRangeRules& rules, bool force);
 
 }  // namespace pw::service

@@ -1,14 +1,15 @@
 // See scope.hpp.
 #include "service/scope.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 
 Result<std::optional<std::string>> main_domain_of(store::Database& db, std::string_view name) {
-  auto canonical = auth::canonical_domain_name(name);
+  auto canonical = mail::canonical_domain_name(name);
   if (!canonical) return std::optional<std::string>();
   auto stmt = store::query(db,
                            "SELECT name FROM domains WHERE name = ?1 COLLATE NOCASE UNION ALL "
@@ -25,7 +26,7 @@ Result<std::optional<std::string>> main_domain_of(store::Database& db, std::stri
 Outcome<std::string> main_domain(store::Database& db, std::string_view name) {
   auto resolved = main_domain_of(db, name);
   if (!resolved) return from_error(resolved.error(), Failure::Kind::kInternal);
-  return *resolved ? **resolved : auth::ascii_lowercase(name);
+  return *resolved ? **resolved : util::ascii_lowercase(name);
 }
 
 Outcome<std::optional<std::string>> list_scope(const Actor& actor, store::Database& db,
@@ -45,7 +46,7 @@ Outcome<void> require_message_access(const Actor& actor, store::Database& db,
                                      std::string_view user_domain, std::string_view mail_from) {
   if (actor.is_admin()) return {};
   if (actor.domain.empty()) return forbidden();
-  if (auth::ascii_lowercase(user_domain) == actor.domain) return {};
+  if (util::ascii_lowercase(user_domain) == actor.domain) return {};
   const std::string sending = store::address_domain(mail_from);
   if (sending.empty()) return forbidden();
   auto main = main_domain(db, sending);

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "service/scope.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 namespace {
@@ -46,7 +47,7 @@ static Outcome<void> check_placeholders(std::string_view where, const std::strin
     if (std::find(known.begin(), known.end(), word) != known.end()) continue;
     std::string list;
     for (const auto& p : known) list += (list.empty() ? "" : " ") + p;
-    return invalid("unknown placeholder " + auth::quote_for_message(word.substr(0, 40)) +
+    return invalid("unknown placeholder " + util::quote_for_message(word.substr(0, 40)) +
                    " in the template " + std::string(where) + "; known: " + list);
   }
   return {};
@@ -129,7 +130,7 @@ Outcome<std::string> set_abuse_contact(store::Database& db, const Actor& actor,
     if (!r) return from_error(r.error(), Failure::Kind::kInternal);
     return std::string();
   }
-  auto canonical = auth::canonical_email_address(contact);
+  auto canonical = mail::canonical_email_address(contact);
   if (!canonical) return invalid("abuse contact: " + canonical.error().message);
   auto r = store::run(db,
                       "INSERT INTO node_settings(key, value, updated_at) VALUES (?1, ?2, ?3) "

@@ -4,13 +4,14 @@
 
 #include <algorithm>
 
-#include "auth/ip_address.hpp"
-#include "auth/name_syntax.hpp"
+#include "util/ip_address.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/user_settings.hpp"
 #include "service/scope.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::service {
 namespace {
@@ -52,7 +53,7 @@ Outcome<IpRangeVerdict> check_new_ip_user(const Actor& actor, const NewUser& req
     return invalid("an IP user needs an owner: the domain the address or range belongs to");
   if (request.password)
     return invalid("an IP user has no password: it is identified by its address");
-  auto range = auth::Cidr::parse(request.name);
+  auto range = util::Cidr::parse(request.name);
   if (!range) return from_error(range.error());
   return check_ip_range(*range, actor, ranges, request.force);
 }
@@ -61,7 +62,7 @@ Outcome<IpRangeVerdict> check_new_ip_user(const Actor& actor, const NewUser& req
 // only that the range is taken (the other domain's ranges are not its business).
 Outcome<void> require_free_range(store::Database& db, const Actor& actor, const std::string& name,
                                  const std::string& domain) {
-  auto range = auth::Cidr::parse(name);
+  auto range = util::Cidr::parse(name);
   if (!range) return from_error(range.error());
   auto owner = main_domain(db, domain);
   if (!owner) return tl::unexpected(owner.error());
@@ -87,10 +88,10 @@ PasswordRules PasswordRules::from(const config::Config& config) {
                         static_cast<uint64_t>(config.auth.password_hash_mem_kib)}};
 }
 
-std::vector<auth::SenderKind> setting_kinds(std::string_view key) {
+std::vector<mail::SenderKind> setting_kinds(std::string_view key) {
   // The store refuses reauth_permitted on other kinds (F-REAUTH: smarthosts only).
-  if (key == "reauth_permitted") return {auth::SenderKind::kIp};
-  return {auth::SenderKind::kIp, auth::SenderKind::kUser, auth::SenderKind::kDomain};
+  if (key == "reauth_permitted") return {mail::SenderKind::kIp};
+  return {mail::SenderKind::kIp, mail::SenderKind::kUser, mail::SenderKind::kDomain};
 }
 
 bool lock_in_force(const std::optional<policy::LockState>& lock, int64_t now) {
@@ -111,7 +112,7 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
 
 Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
                             const PasswordRules& rules, const IpRangeRules& ranges) {
-  const bool ip = request.kind == auth::SenderKind::kIp;
+  const bool ip = request.kind == mail::SenderKind::kIp;
   std::string username;  // canonical (user and domain kinds)
   std::string domain;    // the domain the user belongs to
   IpRangeVerdict verdict;
@@ -123,9 +124,9 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
   } else {
     if (!request.owner.empty())
       return invalid("an owner goes with IP users only; a user's domain is in its name");
-    auto name = request.kind == auth::SenderKind::kUser
-                    ? auth::canonical_email_address(request.name)
-                    : auth::canonical_domain_name(request.name);
+    auto name = request.kind == mail::SenderKind::kUser
+                    ? mail::canonical_email_address(request.name)
+                    : mail::canonical_domain_name(request.name);
     if (!name) return from_error(name.error());
     username = *name;
     domain = username.substr(username.rfind('@') + 1);
@@ -154,7 +155,7 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
       }
     }
     auto user = ip ? users.add_ip(request.name, request.owner)
-                : request.kind == auth::SenderKind::kUser
+                : request.kind == mail::SenderKind::kUser
                     ? users.add_user(username, password.hash)
                     : users.add_domain(username, password.hash);
     if (!user || request.settings.empty()) return user;
@@ -189,12 +190,12 @@ Outcome<std::vector<UserListItem>> list_users(store::Database& db, const Actor& 
   std::map<std::string, policy::LockState> by_subject;
   for (auto& lock : *locks) by_subject.emplace(lock.subject, std::move(lock));
   const int64_t now = store::unix_now();
-  const std::string query = auth::ascii_lowercase(filter.query);
+  const std::string query = util::ascii_lowercase(filter.query);
   std::vector<UserListItem> out;
   for (auto& user : *users) {
     if (!actor.may_access_domain(user.domain)) continue;
     if (filter.kind && user.kind != *filter.kind) continue;
-    if (!query.empty() && auth::ascii_lowercase(user.name).find(query) == std::string::npos)
+    if (!query.empty() && util::ascii_lowercase(user.name).find(query) == std::string::npos)
       continue;
     auto it = by_subject.find(policy::user_subject(user.name));
     bool locked = it != by_subject.end() && lock_in_force(it->second, now);
@@ -229,7 +230,7 @@ Outcome<store::User> change_user(store::Database& db, const Actor& actor, const 
     return invalid("nothing to change: give a new password and/or settings");
   auto user = get_user(db, actor, name);
   if (!user) return tl::unexpected(user.error());
-  if (password && user->kind == auth::SenderKind::kIp)
+  if (password && user->kind == mail::SenderKind::kIp)
     return invalid(user->name +
                    " is an IP user: it is identified by its address and has no "
                    "password");

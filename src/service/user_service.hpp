@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "auth/password.hpp"
-#include "auth/sender.hpp"
+#include "mail/sender.hpp"
 #include "config/config.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
@@ -42,10 +42,10 @@ struct PasswordRules {
 using PasswordSource = std::function<Outcome<std::string>()>;
 
 // The kinds of user a setting applies to (reauth_permitted: IP users only).
-std::vector<auth::SenderKind> setting_kinds(std::string_view key);
+std::vector<mail::SenderKind> setting_kinds(std::string_view key);
 
 struct NewUser {
-  auth::SenderKind kind = auth::SenderKind::kIp;
+  mail::SenderKind kind = mail::SenderKind::kIp;
   std::string name;   // CIDR, e-mail address or domain name
   std::string owner;  // IP users: the domain the range belongs to
   PasswordSource password;
@@ -63,7 +63,7 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
 
 struct UserFilter {
   std::string domain;  // "" = every domain the actor may see
-  std::optional<auth::SenderKind> kind;
+  std::optional<mail::SenderKind> kind;
   std::string query;  // substring of the name, case-insensitive
 };
 struct UserListItem {

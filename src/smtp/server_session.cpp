@@ -14,7 +14,7 @@
 #include <boost/asio/ssl.hpp>
 #include <ctime>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "batv/batv_snapshot.hpp"
@@ -41,6 +41,8 @@
 #include "smtp/trace_hops.hpp"
 #include "util/blocking.hpp"
 #include "util/rfc5322_date.hpp"
+#include "util/ascii_text.hpp"
+#include "util/base64.hpp"
 
 namespace pw::smtp {
 namespace {
@@ -85,7 +87,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (address.is_v6() && address.to_v6().is_v4_mapped())
       address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     client_ip_ = ec ? std::string("unknown") : address.to_string();
-    if (auto parsed = auth::IpAddress::parse(client_ip_)) client_address_ = *parsed;
+    if (auto parsed = util::IpAddress::parse(client_ip_)) client_address_ = *parsed;
   }
 
   ~Session() override {
@@ -409,7 +411,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       send(Reply(452, "4.3.1", "Insufficient system storage: the queue is full; try later"));
       co_return;
     }
-    std::optional<auth::Sender> sender;
+    std::optional<mail::Sender> sender;
     if (auth_sender_) {
       sender = auth_sender_;
     } else if (client_address_) {
@@ -474,7 +476,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   }
 
   // The policy's view of this transaction, from MAIL on.
-  void start_policy_transaction(const auth::Sender& sender, const std::string& mail_from,
+  void start_policy_transaction(const mail::Sender& sender, const std::string& mail_from,
                                 std::optional<uint64_t> declared_size) {
     snapshot_ = ctx_.policy->snapshot();
     txn_ = policy::Transaction{};
@@ -500,7 +502,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   policy::IdentityInput identity_input(std::string_view message) const {
     policy::IdentityInput input;
     if (auth_sender_) input.auth_user = auth_user_;
-    if (txn_.sender.kind == auth::SenderKind::kIp) input.ip_user = txn_.sender.name;
+    if (txn_.sender.kind == mail::SenderKind::kIp) input.ip_user = txn_.sender.name;
     input.mail_from = txn_.mail_from;
     input.message = message;
     return input;
@@ -793,7 +795,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                                  const dkim::BodyHasher::Digests& body_hashes) {
     queue::Envelope envelope = new_envelope();
     if (auth_sender_) envelope.auth_user = auth_user_;
-    envelope.sender_kind = std::string(auth::to_string(transaction_sender_->kind));
+    envelope.sender_kind = std::string(mail::to_string(transaction_sender_->kind));
     envelope.sender = transaction_sender_->name;
     envelope.domain = transaction_sender_->domain;
     envelope.mail_from = mail_from_;
@@ -1017,7 +1019,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     }
     std::string_view argument = command.argument;
     size_t space = argument.find(' ');
-    std::string mechanism = auth::ascii_lowercase(argument.substr(0, space));
+    std::string mechanism = util::ascii_lowercase(argument.substr(0, space));
     std::string initial =
         space == std::string_view::npos ? std::string() : std::string(argument.substr(space + 1));
     if (initial.find(' ') != std::string::npos) {
@@ -1028,7 +1030,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     std::string username, password;
     auto decode = [&](const std::string& text) -> std::optional<std::string> {
       if (text == "=") return std::string();
-      return auth::base64_decode(text);
+      return util::base64_decode(text);
     };
     if (mechanism == "plain") {
       if (initial.empty()) {
@@ -1101,7 +1103,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       auth_user_ = username;
       slot_.mark_known();  // item 7: a known sender now, outside the unknown clients' share
       spdlog::info("event=auth result=ok client={} user={} kind={}", client_ip_,
-                   printable(username), auth::to_string(login->sender.kind));
+                   printable(username), mail::to_string(login->sender.kind));
       send(Reply(235, "2.7.0", "Authentication successful"));
       co_return Flow::kContinue;
     }
@@ -1242,16 +1244,16 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   std::string out_;
 
   std::string client_ip_;
-  std::optional<auth::IpAddress> client_address_;
+  std::optional<util::IpAddress> client_address_;
   std::string helo_;
   bool extended_ = false;
-  std::optional<auth::Sender> auth_sender_;
+  std::optional<mail::Sender> auth_sender_;
   std::string auth_user_;
   int64_t errors_ = 0;
   int64_t messages_ = 0;
 
   bool in_transaction_ = false;
-  std::optional<auth::Sender> transaction_sender_;
+  std::optional<mail::Sender> transaction_sender_;
   std::string mail_from_;
   MailParams mail_params_;
   std::vector<std::string> recipients_;
@@ -1273,7 +1275,7 @@ void start_session(ServerContext& context, tcp::socket socket, bool implicit_tls
 }
 
 bool known_client(const ServerContext& context, const std::string& ip) {
-  auto address = auth::IpAddress::parse(ip);
+  auto address = util::IpAddress::parse(ip);
   auto directory = context.directory.load();
   return address && directory && directory->match_ip(*address).has_value();
 }

@@ -4,9 +4,10 @@
 
 #include <sodium.h>
 
-#include "auth/name_syntax.hpp"
-#include "auth/sodium_init.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/sodium_init.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::store {
 namespace {
@@ -21,7 +22,7 @@ bool tags_expired(int64_t superseded_at, int64_t now, int64_t lifetime_days) {
 }
 
 Result<std::string> new_secret() {
-  if (auto r = auth::ensure_sodium(); !r) return tl::unexpected(r.error());
+  if (auto r = util::ensure_sodium(); !r) return tl::unexpected(r.error());
   std::string secret(kSecretBytes, '\0');
   randombytes_buf(secret.data(), secret.size());
   return secret;
@@ -150,7 +151,7 @@ Result<batv::KeyRing> BatvKeyRepository::key_ring() {
 
 Result<void> BatvKeyRepository::set_domain_batv(std::string_view domain, bool on, int64_t now,
                                                 int64_t lifetime_days) {
-  auto canonical = auth::canonical_domain_name(domain);
+  auto canonical = mail::canonical_domain_name(domain);
   if (!canonical) return tl::unexpected(canonical.error());
   return db_.transaction([&]() -> Result<void> {
     auto changed =
@@ -164,7 +165,7 @@ Result<void> BatvKeyRepository::set_domain_batv(std::string_view domain, bool on
 }
 
 Result<bool> BatvKeyRepository::domain_batv(std::string_view domain) {
-  auto canonical = auth::canonical_domain_name(domain);
+  auto canonical = mail::canonical_domain_name(domain);
   if (!canonical) return tl::unexpected(canonical.error());
   auto stmt = query(db_, "SELECT batv FROM domains WHERE name = ?1", {*canonical});
   if (!stmt) return tl::unexpected(stmt.error());
@@ -184,7 +185,7 @@ Result<std::vector<std::string>> names_of(Database& db, std::string_view sql) {
     auto row = next_row(db, stmt->get());
     if (!row) return tl::unexpected(row.error());
     if (!*row) return names;
-    names.push_back(auth::ascii_lowercase(column_text(stmt->get(), 0)));
+    names.push_back(util::ascii_lowercase(column_text(stmt->get(), 0)));
   }
 }
 

@@ -2,7 +2,7 @@
 // Trust: admin input, validated by auth/name_syntax before any statement sees it.
 #include "store/domain_repository.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
 
 namespace pw::store {
@@ -19,7 +19,7 @@ Domain read_domain(sqlite3_stmt* stmt) {
 
 Result<std::string> canonical_contact(std::string_view text) {
   if (text.empty()) return std::string();
-  auto contact = auth::canonical_email_address(text);
+  auto contact = mail::canonical_email_address(text);
   if (!contact) return fail("admin contact: " + contact.error().message);
   return contact;
 }
@@ -28,11 +28,11 @@ Result<std::string> canonical_contact(std::string_view text) {
 
 Result<Domain> DomainRepository::add(std::string_view name, std::string_view admin_contact,
                                      std::string_view dkim_selector) {
-  auto canonical = auth::canonical_domain_name(name);
+  auto canonical = mail::canonical_domain_name(name);
   if (!canonical) return tl::unexpected(canonical.error());
   auto contact = canonical_contact(admin_contact);
   if (!contact) return tl::unexpected(contact.error());
-  auto selector = auth::canonical_dkim_selector(dkim_selector);
+  auto selector = mail::canonical_dkim_selector(dkim_selector);
   if (!selector) return tl::unexpected(selector.error());
   return db_.transaction([&]() -> Result<Domain> {
     auto existing = find(*canonical);
@@ -72,7 +72,7 @@ Result<std::vector<Domain>> DomainRepository::list() {
 }
 
 Result<std::optional<Domain>> DomainRepository::find(std::string_view name) {
-  auto canonical = auth::canonical_domain_name(name);
+  auto canonical = mail::canonical_domain_name(name);
   if (!canonical) return tl::unexpected(canonical.error());
   auto stmt = query(db_, std::string(kSelectDomain) + "WHERE d.name = ?1", {*canonical});
   if (!stmt) return tl::unexpected(stmt.error());
@@ -86,7 +86,7 @@ Result<Domain> DomainRepository::get(std::string_view name) {
   auto found = find(name);
   if (!found) return tl::unexpected(found.error());
   if (!*found) {
-    auto canonical = auth::canonical_domain_name(name);
+    auto canonical = mail::canonical_domain_name(name);
     return fail("unknown domain " + *canonical + "; add it first with `postwarden domain add " +
                 *canonical + "`");
   }
@@ -123,7 +123,7 @@ Result<void> DomainRepository::set_admin_contact(std::string_view name,
 
 Result<void> DomainRepository::set_dkim_selector(std::string_view name,
                                                  std::string_view dkim_selector) {
-  auto selector = auth::canonical_dkim_selector(dkim_selector);
+  auto selector = mail::canonical_dkim_selector(dkim_selector);
   if (!selector) return tl::unexpected(selector.error());
   auto domain = get(name);
   if (!domain) return tl::unexpected(domain.error());

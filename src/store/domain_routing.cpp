@@ -2,7 +2,7 @@
 // Trust: every value is bound; alias names are validated before they are stored.
 #include "store/domain_routing.hpp"
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 
@@ -12,7 +12,7 @@ Result<void> DomainRouting::add_alias(std::string_view domain_name, std::string_
   return db_.transaction([&]() -> Result<void> {
     auto domain = DomainRepository(db_).get(domain_name);
     if (!domain) return tl::unexpected(domain.error());
-    auto canonical = auth::canonical_domain_name(alias);
+    auto canonical = mail::canonical_domain_name(alias);
     if (!canonical) return tl::unexpected(canonical.error());
     auto existing = DomainRepository(db_).find(*canonical);
     if (!existing) return tl::unexpected(existing.error());

@@ -10,8 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::store {
 namespace {
@@ -104,7 +105,7 @@ bool is_final(DeliveryStatus status) {
 std::string address_domain(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  return auth::ascii_lowercase(address.substr(at + 1));
+  return util::ascii_lowercase(address.substr(at + 1));
 }
 
 Result<void> MessageLog::record_received(const ReceivedMessage& m) {

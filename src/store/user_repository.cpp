@@ -6,11 +6,12 @@
 #include <algorithm>
 #include <array>
 
-#include "auth/ip_address.hpp"
-#include "auth/name_syntax.hpp"
+#include "util/ip_address.hpp"
+#include "mail/name_syntax.hpp"
 #include "policy/user_settings.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::store {
 namespace {
@@ -26,7 +27,7 @@ Result<User> read_user(sqlite3_stmt* stmt) {
   User user;
   user.id = column_int(stmt, 0);
   auto kind_text = column_text(stmt, 1);
-  auto kind = auth::parse_sender_kind(kind_text);
+  auto kind = mail::parse_sender_kind(kind_text);
   user.name = column_text(stmt, 2);
   if (!kind) return fail("user " + user.name + " has an unknown kind " + kind_text);
   user.kind = *kind;
@@ -40,12 +41,12 @@ Result<User> read_user(sqlite3_stmt* stmt) {
 // The canonical value to store for `key`, or why it is refused.
 Result<std::string> check_setting(const User& user, std::string_view key, std::string_view value) {
   if (std::find(kNameKeys.begin(), kNameKeys.end(), key) != kNameKeys.end()) {
-    if (user.kind == auth::SenderKind::kIp) {
+    if (user.kind == mail::SenderKind::kIp) {
       return fail("the IP of a user cannot be changed; remove the user and add a new one");
     }
     return fail("the name of a user cannot be changed; remove the user and add a new one");
   }
-  if (key == "reauth_permitted" && user.kind != auth::SenderKind::kIp && !value.empty())
+  if (key == "reauth_permitted" && user.kind != mail::SenderKind::kIp && !value.empty())
     return fail("reauth_permitted is a setting of IP users (smarthosts) only");
   return policy::validate_user_setting(key, value);
 }
@@ -60,21 +61,21 @@ bool looks_like_ip(std::string_view text) {
 
 Result<std::string> canonical_user_name(std::string_view text) {
   if (text.empty()) return fail("empty user name");
-  if (auto range = auth::Cidr::parse(text)) return range->str();
-  if (text.find('@') != std::string_view::npos) return auth::canonical_email_address(text);
+  if (auto range = util::Cidr::parse(text)) return range->str();
+  if (text.find('@') != std::string_view::npos) return mail::canonical_email_address(text);
   if (looks_like_ip(text)) {
-    auto range = auth::Cidr::parse(text);
+    auto range = util::Cidr::parse(text);
     return tl::unexpected(range.error());
   }
-  return auth::canonical_domain_name(text);
+  return mail::canonical_domain_name(text);
 }
 
-Result<User> UserRepository::insert(auth::SenderKind kind, const std::string& name,
+Result<User> UserRepository::insert(mail::SenderKind kind, const std::string& name,
                                     int64_t domain_id, std::string_view password_hash) {
   auto existing = find(name);
   if (!existing) return tl::unexpected(existing.error());
   if (*existing) {
-    return fail("user " + name + " already exists (" + std::string(auth::to_string(kind)) + " in " +
+    return fail("user " + name + " already exists (" + std::string(mail::to_string(kind)) + " in " +
                 (*existing)->domain + ")");
   }
   auto now = unix_now();
@@ -82,12 +83,12 @@ Result<User> UserRepository::insert(auth::SenderKind kind, const std::string& na
   auto inserted = run(db_,
                       "INSERT INTO users(domain_id, kind, name, password_hash, created_at, "
                       "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                      {domain_id, auth::to_string(kind), name, hash, now});
+                      {domain_id, mail::to_string(kind), name, hash, now});
   if (!inserted) return tl::unexpected(inserted.error());
   return get(name);
 }
 
-Result<std::optional<IpConflict>> UserRepository::ip_conflict(const auth::Cidr& range,
+Result<std::optional<IpConflict>> UserRepository::ip_conflict(const util::Cidr& range,
                                                               std::string_view domain) {
   auto stmt = query(db_,
                     "SELECT u.name, d.name FROM users u JOIN domains d ON d.id = u.domain_id "
@@ -99,7 +100,7 @@ Result<std::optional<IpConflict>> UserRepository::ip_conflict(const auth::Cidr& 
     if (!*row) return std::optional<IpConflict>();
     auto other_name = column_text(stmt->get(), 0);
     auto other_domain = column_text(stmt->get(), 1);
-    auto other = auth::Cidr::parse(other_name);
+    auto other = util::Cidr::parse(other_name);
     if (!other) return fail("stored range " + other_name + ": " + other.error().message);
     if (*other == range)
       return std::optional<IpConflict>(IpConflict{other->str(), other_domain, true});
@@ -109,7 +110,7 @@ Result<std::optional<IpConflict>> UserRepository::ip_conflict(const auth::Cidr& 
 }
 
 Result<User> UserRepository::add_ip(std::string_view cidr, std::string_view domain) {
-  auto range = auth::Cidr::parse(cidr);
+  auto range = util::Cidr::parse(cidr);
   if (!range) return tl::unexpected(range.error());
   return db_.transaction([&]() -> Result<User> {
     auto owner = DomainRepository(db_).get(domain);
@@ -121,23 +122,23 @@ Result<User> UserRepository::add_ip(std::string_view cidr, std::string_view doma
     if (*conflict)
       return fail(range->str() + " overlaps " + (*conflict)->range + " of domain " +
                   (*conflict)->domain + "; an IP address or range belongs to exactly one domain");
-    return insert(auth::SenderKind::kIp, range->str(), owner->id, {});
+    return insert(mail::SenderKind::kIp, range->str(), owner->id, {});
   });
 }
 
 Result<User> UserRepository::add_user(std::string_view email, std::string_view password_hash) {
-  auto address = auth::canonical_email_address(email);
+  auto address = mail::canonical_email_address(email);
   if (!address) return tl::unexpected(address.error());
   if (password_hash.empty()) return fail("user " + *address + " needs a password");
   return db_.transaction([&]() -> Result<User> {
     auto owner = DomainRepository(db_).get(address->substr(address->rfind('@') + 1));
     if (!owner) return tl::unexpected(owner.error());
-    return insert(auth::SenderKind::kUser, *address, owner->id, password_hash);
+    return insert(mail::SenderKind::kUser, *address, owner->id, password_hash);
   });
 }
 
 Result<User> UserRepository::add_domain(std::string_view domain, std::string_view password_hash) {
-  auto name = auth::canonical_domain_name(domain);
+  auto name = mail::canonical_domain_name(domain);
   if (!name) return tl::unexpected(name.error());
   if (password_hash.empty()) return fail("domain user " + *name + " needs a password");
   return db_.transaction([&]() -> Result<User> {
@@ -149,7 +150,7 @@ Result<User> UserRepository::add_domain(std::string_view domain, std::string_vie
     auto row = next_row(db_, stmt->get());
     if (!row) return tl::unexpected(row.error());
     if (*row) return fail("domain " + owner->name + " already has a domain user");
-    return insert(auth::SenderKind::kDomain, owner->name, owner->id, password_hash);
+    return insert(mail::SenderKind::kDomain, owner->name, owner->id, password_hash);
   });
 }
 
@@ -217,7 +218,7 @@ Result<void> UserRepository::set_password_hash(std::string_view name,
                                                std::string_view password_hash) {
   auto user = get(name);
   if (!user) return tl::unexpected(user.error());
-  if (user->kind == auth::SenderKind::kIp) {
+  if (user->kind == mail::SenderKind::kIp) {
     return fail(user->name + " is an IP user: it is identified by its address and has no password");
   }
   if (password_hash.empty()) return fail("empty password hash");
@@ -262,7 +263,7 @@ Result<void> UserRepository::check_template_exists(std::string_view name) {
   auto row = next_row(db_, stmt->get());
   if (!row) return tl::unexpected(row.error());
   if (!*row)
-    return fail("lock_template: no template named " + auth::quote_for_message(name) +
+    return fail("lock_template: no template named " + util::quote_for_message(name) +
                 " (\"lock\" or one made by `postwarden template set`)");
   return {};
 }

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "auth/ip_address.hpp"
-#include "auth/sender.hpp"
+#include "util/ip_address.hpp"
+#include "mail/sender.hpp"
 #include "store/database.hpp"
 #include "util/result.hpp"
 
@@ -20,7 +20,7 @@ namespace pw::store {
 
 struct User {
   int64_t id = 0;
-  auth::SenderKind kind = auth::SenderKind::kIp;
+  mail::SenderKind kind = mail::SenderKind::kIp;
   std::string name;    // canonical CIDR, lower-case e-mail address, or the domain name
   std::string domain;  // the domain it belongs to
   bool has_password = false;
@@ -48,7 +48,7 @@ class UserRepository {
   // of another domain (an address belongs to one domain); overlaps within the domain are fine.
   Result<User> add_ip(std::string_view cidr, std::string_view domain);
   // The stored range that would refuse `range` for `domain` in add_ip, if any.
-  Result<std::optional<IpConflict>> ip_conflict(const auth::Cidr& range, std::string_view domain);
+  Result<std::optional<IpConflict>> ip_conflict(const util::Cidr& range, std::string_view domain);
   // A password user; the address's domain must exist already.
   Result<User> add_user(std::string_view email, std::string_view password_hash);
   // The domain user of an existing domain; at most one per domain.
@@ -71,7 +71,7 @@ class UserRepository {
  private:
   static constexpr std::string_view kBuiltInLockTemplate = "lock";
   Result<void> check_template_exists(std::string_view name);
-  Result<User> insert(auth::SenderKind kind, const std::string& name, int64_t domain_id,
+  Result<User> insert(mail::SenderKind kind, const std::string& name, int64_t domain_id,
                       std::string_view password_hash);
   Database& db_;
 };

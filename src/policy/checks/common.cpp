@@ -5,14 +5,15 @@
 
 #include <ctime>
 
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::policy::checks {
 
 std::string domain_of(std::string_view address) {
   auto at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  return auth::ascii_lowercase(address.substr(at + 1));
+  return util::ascii_lowercase(address.substr(at + 1));
 }
 
 bool within(std::string_view domain, std::string_view required) {
@@ -22,7 +23,7 @@ bool within(std::string_view domain, std::string_view required) {
 }
 
 bool own_domain(const Transaction& t, std::string_view domain) {
-  if (within(domain, auth::ascii_lowercase(t.sender.domain))) return true;
+  if (within(domain, util::ascii_lowercase(t.sender.domain))) return true;
   if (t.domain)
     for (const auto& alias : t.domain->aliases)
       if (within(domain, alias)) return true;

@@ -12,7 +12,7 @@ class Reauth final : public Check {
  public:
   std::string_view name() const override { return "reauth"; }
   Verdict evaluate(const Transaction& t, CheckContext&) const override {
-    if (t.stage != Stage::kMail || t.sender.kind != auth::SenderKind::kIp) return pass();
+    if (t.stage != Stage::kMail || t.sender.kind != mail::SenderKind::kIp) return pass();
     if (t.mail_from.empty() || t.settings->reauth_permitted) return pass();
     std::string domain = domain_of(t.mail_from);
     if (own_domain(t, domain)) return pass();

@@ -12,17 +12,17 @@
 namespace pw::auth {
 namespace {
 
-Sender sender(int64_t id, SenderKind kind, std::string name, std::string domain) {
-  return Sender{id, kind, std::move(name), std::move(domain)};
+mail::Sender sender(int64_t id, mail::SenderKind kind, std::string name, std::string domain) {
+  return mail::Sender{id, kind, std::move(name), std::move(domain)};
 }
 
 void add_range(SenderDirectory& directory, int64_t id, std::string_view cidr,
                std::string_view domain) {
-  auto range = Cidr::parse(cidr).value();
-  directory.add_ip(range, sender(id, SenderKind::kIp, range.str(), std::string(domain)));
+  auto range = util::Cidr::parse(cidr).value();
+  directory.add_ip(range, sender(id, mail::SenderKind::kIp, range.str(), std::string(domain)));
 }
 
-IpAddress ip(std::string_view text) { return IpAddress::parse(text).value(); }
+util::IpAddress ip(std::string_view text) { return util::IpAddress::parse(text).value(); }
 
 TEST(SenderDirectory, LongestPrefixWins) {
   SenderDirectory directory;
@@ -56,8 +56,8 @@ TEST(SenderDirectory, MatchesMappedClientAddressesAsIpv4) {
 
 TEST(SenderDirectory, FindsUserLoginsByFullAddressIgnoringCase) {
   SenderDirectory directory;
-  directory.add_login({sender(7, SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
-  directory.add_login({sender(8, SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
+  directory.add_login({sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
+  directory.add_login({sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
   auto login = directory.find_login("Alice@Example.COM");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->sender.user_id, 7);
@@ -69,11 +69,11 @@ TEST(SenderDirectory, FindsUserLoginsByFullAddressIgnoringCase) {
 
 TEST(SenderDirectory, FindsDomainLoginsByBareDomainName) {
   SenderDirectory directory;
-  directory.add_login({sender(7, SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
-  directory.add_login({sender(8, SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
+  directory.add_login({sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
+  directory.add_login({sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
   auto login = directory.find_login("EXAMPLE.com");
   ASSERT_TRUE(login);
-  EXPECT_EQ(login->sender.kind, SenderKind::kDomain);
+  EXPECT_EQ(login->sender.kind, mail::SenderKind::kDomain);
   EXPECT_EQ(login->password_hash, "hash-d");
   EXPECT_FALSE(directory.find_login("example.org"));
   EXPECT_FALSE(directory.find_login("@example.com"));
@@ -106,7 +106,7 @@ TEST(SenderDirectory, LoadsEverySenderFromTheDatabase) {
   EXPECT_EQ(alice->password_hash, "$argon2id$alice");
   auto org = (*directory)->find_login("example.org");
   ASSERT_TRUE(org);
-  EXPECT_EQ(org->sender.kind, SenderKind::kDomain);
+  EXPECT_EQ(org->sender.kind, mail::SenderKind::kDomain);
   EXPECT_FALSE((*directory)->find_login("example.com"));
 }
 

@@ -21,6 +21,7 @@
 #include "dkim/message_signer.hpp"
 #include "dkim/private_key.hpp"
 #include "dkim/signer.hpp"
+#include "util/base64.hpp"
 
 namespace pw::dkim {
 namespace {
@@ -36,7 +37,7 @@ std::string canonical_body(Canon canon, std::string_view body) {
 std::string body_hash_b64(std::string_view message, Canon canon) {
   BodyHasher hasher(canon == Canon::kRelaxed, canon == Canon::kSimple);
   hasher.update(message);
-  return auth::base64_encode(hasher.finish().of(canon));
+  return util::base64_encode(hasher.finish().of(canon));
 }
 
 TEST(DkimCanonical, Rfc6376Example) {
@@ -175,7 +176,7 @@ TEST(DkimSigner, SplitsFoldedFields) {
 
 // Public key of `key` as EVP_PKEY, through the p= text (as a verifier gets it).
 EVP_PKEY* public_from_record(const PrivateKey& key) {
-  auto der = *auth::base64_decode(key.public_key_base64());
+  auto der = *util::base64_decode(key.public_key_base64());
   if (key.type() == KeyType::kEd25519)
     return EVP_PKEY_new_raw_public_key(
         EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(der.data()), der.size());
@@ -221,7 +222,7 @@ bool verifies(const PrivateKey& key, const std::string& signature_field, std::st
       signature_field.substr(0, signature_field.find("b=", signature_field.find("bh=") + 3) + 2);
   std::string self = canonical_header(canon.header, without_b);
   data += self.substr(0, self.size() - 2);
-  auto sig = *auth::base64_decode(tag(signature_field, "b"));
+  auto sig = *util::base64_decode(tag(signature_field, "b"));
   EVP_PKEY* pub = public_from_record(key);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::string input = data;
@@ -291,7 +292,7 @@ TEST(DkimSigner, SignsEveryInstanceAndOverSignsFrom) {
 }
 
 TEST(DkimKeys, Ed25519RecordIsTheRawKeyOfRfc8463) {
-  auto raw = *auth::base64_decode("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=");
+  auto raw = *util::base64_decode("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=");
   EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
   BIO* bio = BIO_new(BIO_s_mem());

@@ -35,7 +35,7 @@ class ExternalScannersCheckTest : public ::testing::Test {
   Transaction data(std::optional<scan::ExternalScans> external) {
     Transaction t;
     t.stage = Stage::kData;
-    t.sender = {1, auth::SenderKind::kUser, "alice@example.com", "example.com"};
+    t.sender = {1, mail::SenderKind::kUser, "alice@example.com", "example.com"};
     t.authenticated = true;
     t.settings = &settings;
     t.external = std::move(external);

@@ -64,7 +64,7 @@ class FuzzyHashTest : public ::testing::Test {
     PolicySnapshot snapshot;
     Transaction t;
     t.stage = Stage::kData;
-    t.sender = {1, auth::SenderKind::kUser, "alice@example.com", "example.com"};
+    t.sender = {1, mail::SenderKind::kUser, "alice@example.com", "example.com"};
     t.settings = &settings;
     t.snapshot = &snapshot;
     t.fuzzy = fuzzy;

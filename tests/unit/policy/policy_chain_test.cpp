@@ -44,7 +44,7 @@ class PolicyChainTest : public ::testing::Test {
     t.stage = stage;
     t.now = kNow;
     t.client_ip = "192.0.2.7";
-    t.sender = {1, auth::SenderKind::kUser, "alice@example.com", "example.com"};
+    t.sender = {1, mail::SenderKind::kUser, "alice@example.com", "example.com"};
     t.authenticated = true;
     t.settings = &settings;
     t.snapshot = &snapshot;
@@ -67,7 +67,7 @@ class PolicyChainTest : public ::testing::Test {
   // An IP user (a smarthost) of example.com at MAIL.
   Transaction ip_transaction(std::string mail_from) {
     Transaction t = transaction(Stage::kMail);
-    t.sender = {2, auth::SenderKind::kIp, "192.0.2.0/24", "example.com"};
+    t.sender = {2, mail::SenderKind::kIp, "192.0.2.0/24", "example.com"};
     t.authenticated = false;
     t.mail_from = std::move(mail_from);
     return t;

@@ -50,7 +50,7 @@ class ReputationChecksTest : public ::testing::Test {
     t.stage = stage;
     t.now = kNow;
     t.client_ip = "192.0.2.7";
-    t.sender = {1, auth::SenderKind::kUser, "alice@example.com", "example.com"};
+    t.sender = {1, mail::SenderKind::kUser, "alice@example.com", "example.com"};
     t.settings = &settings;
     t.snapshot = &snapshot;
     t.mail_from = "alice@example.com";

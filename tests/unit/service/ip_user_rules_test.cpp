@@ -32,7 +32,7 @@ class IpUserRulesTest : public ::testing::Test {
   Outcome<AddedUser> add(const Actor& actor, const std::string& range, bool force = false,
                          const std::string& owner = "b.test") {
     NewUser request;
-    request.kind = auth::SenderKind::kIp;
+    request.kind = mail::SenderKind::kIp;
     request.name = range;
     request.owner = owner;
     request.force = force;

@@ -11,7 +11,7 @@
 namespace pw::store {
 namespace {
 
-using auth::SenderKind;
+using mail::SenderKind;
 
 class UserRepositoryTest : public testing::Test {
  protected:

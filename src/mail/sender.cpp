@@ -1,8 +1,8 @@
 // Names of the kinds of sender, as stored in the database and shown by the CLI.
 // parse_sender_kind is the only way back from text, so an unknown kind is never guessed.
-#include "auth/sender.hpp"
+#include "mail/sender.hpp"
 
-namespace pw::auth {
+namespace pw::mail {
 
 std::string_view to_string(SenderKind kind) {
   switch (kind) {
@@ -23,4 +23,4 @@ std::optional<SenderKind> parse_sender_kind(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace pw::auth
+}  // namespace pw::mail

@@ -1,13 +1,14 @@
 // Domain names, e-mail addresses and DKIM selectors as admins type them: canonical forms and
 // refusals with a reason.
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace pw::auth {
+namespace pw::mail {
 namespace {
 
 TEST(DomainName, IsLowerCasedAndLosesOneTrailingDot) {
@@ -78,11 +79,11 @@ TEST(DkimSelector, AcceptsLabelsAndEmpty) {
 }
 
 TEST(QuoteForMessage, ReplacesControlBytesAndCutsLongText) {
-  EXPECT_EQ(quote_for_message("a\nb\x01"), "\"a?b?\"");
-  auto long_text = quote_for_message(std::string(500, 'x'));
+  EXPECT_EQ(util::quote_for_message("a\nb\x01"), "\"a?b?\"");
+  auto long_text = util::quote_for_message(std::string(500, 'x'));
   EXPECT_LT(long_text.size(), 100u);
   EXPECT_NE(long_text.find("..."), std::string::npos);
 }
 
 }  // namespace
-}  // namespace pw::auth
+}  // namespace pw::mail

@@ -1,10 +1,10 @@
 // One-time libsodium initialisation shared by password hashing and SASL base64.
 // A failure is returned as an error to each caller rather than aborting the process.
-#include "auth/sodium_init.hpp"
+#include "util/sodium_init.hpp"
 
 #include <sodium.h>
 
-namespace pw::auth {
+namespace pw::util {
 
 Result<void> ensure_sodium() {
   // sodium_init() is safe to call from several threads; the function-local static runs it once.
@@ -13,4 +13,4 @@ Result<void> ensure_sodium() {
   return {};
 }
 
-}  // namespace pw::auth
+}  // namespace pw::util

@@ -3,9 +3,9 @@
 #pragma once
 #include "util/result.hpp"
 
-namespace pw::auth {
+namespace pw::util {
 
 // Runs sodium_init() on first call, from any thread; an error when libsodium cannot start.
 Result<void> ensure_sodium();
 
-}  // namespace pw::auth
+}  // namespace pw::util

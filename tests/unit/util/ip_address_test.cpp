@@ -1,10 +1,10 @@
 // Strict parsing of addresses and ranges, canonical printing, and containment across families.
 // Inputs mimic what admins mistype and what a hostile client could send.
-#include "auth/ip_address.hpp"
+#include "util/ip_address.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pw::auth {
+namespace pw::util {
 namespace {
 
 IpAddress ip(std::string_view text) {
@@ -116,4 +116,4 @@ TEST(Cidr, OverlapsWhenOneHoldsTheOther) {
 }
 
 }  // namespace
-}  // namespace pw::auth
+}  // namespace pw::util

@@ -1,6 +1,6 @@
 // Strict parsing and canonical printing of IP addresses and CIDR ranges (inet_pton/inet_ntop).
 // Trust: text comes from admins and from the socket layer; anything not canonical-ish is refused.
-#include "auth/ip_address.hpp"
+#include "util/ip_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,9 +9,9 @@
 #include <charconv>
 #include <cstring>
 
-#include "auth/name_syntax.hpp"
+#include "util/ascii_text.hpp"
 
-namespace pw::auth {
+namespace pw::util {
 namespace {
 
 constexpr int kV4Bits = 32;
@@ -189,4 +189,4 @@ bool Cidr::overlaps(const Cidr& other) const {
                            bits_over_16_bytes(network, shorter));
 }
 
-}  // namespace pw::auth
+}  // namespace pw::util

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace pw::auth {
+namespace pw::mail {
 
 enum class SenderKind { kIp, kUser, kDomain };
 
@@ -19,4 +19,4 @@ struct Sender {
   std::string domain;  // the domain the user belongs to
 };
 
-}  // namespace pw::auth
+}  // namespace pw::mail

@@ -1,17 +1,21 @@
 // Domain names, e-mail addresses and DKIM selectors as admins type them.
 // Trust: admin input; every byte is checked before it is stored or echoed.
-#include "auth/name_syntax.hpp"
+#include "mail/name_syntax.hpp"
 
 #include <algorithm>
 
-namespace pw::auth {
+#include "util/ascii_text.hpp"
+
+namespace pw::mail {
 namespace {
+
+using util::ascii_lowercase;
+using util::quote_for_message;
 
 constexpr size_t kMaxDomainName = 253;    // RFC 1035 2.3.4, without the trailing dot
 constexpr size_t kMaxLabel = 63;          // RFC 1035 2.3.4
 constexpr size_t kMaxLocalPart = 64;      // RFC 5321 4.5.3.1.1
 constexpr size_t kMaxEmailAddress = 254;  // RFC 5321 4.5.3.1.3 path (256) less the angle brackets
-constexpr size_t kMaxQuotedText = 64;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_ldh(char c) { return (c >= 'a' && c <= 'z') || is_digit(c) || c == '-'; }
@@ -48,24 +52,6 @@ Result<void> check_labels(std::string_view name, std::string_view original, std:
 }
 
 }  // namespace
-
-std::string ascii_lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string quote_for_message(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text.substr(0, kMaxQuotedText)) {
-    auto byte = static_cast<unsigned char>(c);
-    out += (byte >= 0x20 && byte < 0x7f) ? c : '?';
-  }
-  if (text.size() > kMaxQuotedText) out += "...";
-  return out + "\"";
-}
 
 Result<std::string> canonical_domain_name(std::string_view text) {
   if (text.empty()) return fail("empty domain name");
@@ -140,4 +126,4 @@ Result<std::string> canonical_dkim_selector(std::string_view text) {
   return selector;
 }
 
-}  // namespace pw::auth
+}  // namespace pw::mail

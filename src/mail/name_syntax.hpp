@@ -7,7 +7,7 @@
 
 #include "util/result.hpp"
 
-namespace pw::auth {
+namespace pw::mail {
 
 // A fully qualified name: LDH labels of 1-63 octets, at least one dot, at most 253 octets, a
 // top-level label that is not all digits. IDNA names in A-label form (xn--) pass; U-labels are
@@ -19,11 +19,4 @@ Result<std::string> canonical_email_address(std::string_view text);
 // A DKIM selector (RFC 6376 3.1): one or more LDH labels. "" stays "" (no selector).
 Result<std::string> canonical_dkim_selector(std::string_view text);
 
-// ASCII letters lower-cased, every other byte kept: DNS names and the local parts we accept are
-// ASCII, and a UTF-8 byte must never be mangled by a locale.
-std::string ascii_lowercase(std::string_view text);
-
-// `text` in double quotes for an error message: non-printable bytes as '?', long text cut short.
-std::string quote_for_message(std::string_view text);
-
-}  // namespace pw::auth
+}  // namespace pw::mail

@@ -8,7 +8,7 @@
 
 #include "util/result.hpp"
 
-namespace pw::auth {
+namespace pw::util {
 
 struct IpAddress {
   std::array<uint8_t, 16> bytes{};
@@ -35,4 +35,4 @@ struct Cidr {
   auto operator<=>(const Cidr&) const = default;
 };
 
-}  // namespace pw::auth
+}  // namespace pw::util

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The layer check (issue 16): a module under src/ may include only modules of lower layers.
+
+The layers and the allowances are declared in one file, scripts/layers.txt:
+  layer NAME...                 one line per layer, bottom up; modules of one layer are siblings
+                                and may not include each other
+  allow FILE -> MODULE  reason  an include that breaks the order today and is to be removed; the
+                                check fails on any allowance that no longer matches an include,
+                                so the list can only shrink
+
+Exit status 0 when every #include "MODULE/..." in src/ goes downwards (or is allowed), 1 with one
+line per violation otherwise, 2 on a malformed layers file or a module with no layer.
+Usage: scripts/check_layers.py [--root DIR] [--layers FILE]
+"""
+import argparse
+import pathlib
+import re
+import sys
+
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([A-Za-z0-9_]+)/')
+
+
+def read_layers(path: pathlib.Path):
+    rank, allowed = {}, {}
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        words = line.split()
+        if words[0] == "layer" and len(words) > 1:
+            level = len(set(rank.values()))
+            for module in words[1:]:
+                if module in rank:
+                    raise ValueError(f"{path}:{number}: module {module} is in two layers")
+                rank[module] = level
+        elif words[0] == "allow" and len(words) >= 5 and words[2] == "->":
+            allowed[(words[1], words[3])] = " ".join(words[4:])
+        else:
+            raise ValueError(f"{path}:{number}: expected 'layer NAME...' or "
+                             f"'allow FILE -> MODULE reason', got: {raw.strip()}")
+    return rank, allowed
+
+
+def includes(root: pathlib.Path):
+    """(file relative to root, line number, module it includes, module it is in)."""
+    for source in sorted((root / "src").rglob("*")):
+        if source.suffix not in (".hpp", ".cpp", ".h") or not source.is_file():
+            continue
+        relative = source.relative_to(root).as_posix()
+        own = source.relative_to(root / "src").parts[0]
+        for number, line in enumerate(source.read_text(errors="replace").splitlines(), 1):
+            found = INCLUDE.match(line)
+            if found and (root / "src" / found.group(1)).is_dir():
+                yield relative, number, found.group(1), own
+
+
+def check(root: pathlib.Path, layers: pathlib.Path) -> int:
+    try:
+        rank, allowed = read_layers(layers)
+    except ValueError as error:
+        print(f"check_layers: {error}")
+        return 2
+    modules = sorted(p.name for p in (root / "src").iterdir() if p.is_dir())
+    missing = [m for m in modules if m not in rank]
+    if missing:
+        print(f"check_layers: src/{missing[0]} has no layer in {layers} (add it to a 'layer' line)")
+        return 2
+    problems, used = [], set()
+    for relative, number, target, own in includes(root):
+        if target == own or rank[target] < rank[own]:
+            continue
+        if (relative, target) in allowed:
+            used.add((relative, target))
+            continue
+        how = (f"a sibling of {own}/ in its layer" if rank[target] == rank[own]
+               else f"a higher layer than {own}/")
+        problems.append(f"{relative}:{number}: includes {target}/, {how} (layers: {layers.name})")
+    for (relative, target) in sorted(set(allowed) - used):
+        problems.append(f"{layers.name}: 'allow {relative} -> {target}' matches no include any "
+                        f"more: remove it")
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print(f"check_layers: {len(modules)} modules in {len(set(rank.values()))} layers, "
+              f"{len(allowed)} allowed upward includes left")
+    return 1 if problems else 0
+
+
+def main() -> int:
+    here = pathlib.Path(__file__).resolve().parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", type=pathlib.Path, default=here.parent)
+    parser.add_argument("--layers", type=pathlib.Path, default=here / "layers.txt")
+    args = parser.parse_args()
+    return check(args.root, args.layers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

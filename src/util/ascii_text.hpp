@@ -1,0 +1,15 @@
+// ASCII text helpers: one lower-caser and one quoting of untrusted text for error messages.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace pw::util {
+
+// ASCII letters lower-cased, every other byte kept: DNS names and the local parts we accept are
+// ASCII, and a UTF-8 byte must never be mangled by a locale.
+std::string ascii_lowercase(std::string_view text);
+
+// `text` in double quotes for an error message: non-printable bytes as '?', long text cut short.
+std::string quote_for_message(std::string_view text);
+
+}  // namespace pw::util

@@ -1,0 +1,77 @@
+"""The layer check (issue 16, item 1) on a copy of the tree: it passes on the tree as it is and
+fails on each kind of breach: an upward include, a sibling include, an allowance that no longer
+matches, and a module with no layer."""
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CHECK = REPO / "scripts" / "check_layers.py"
+LAYERS = REPO / "scripts" / "layers.txt"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A copy of src/ (headers and sources) and of the layers file."""
+    shutil.copytree(REPO / "src", tmp_path / "src")
+    shutil.copy(LAYERS, tmp_path / "layers.txt")
+    return tmp_path
+
+
+def run_check(tree):
+    result = subprocess.run(
+        [sys.executable, str(CHECK), "--root", str(tree), "--layers", str(tree / "layers.txt")],
+        capture_output=True, text=True, timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+def plant(path: pathlib.Path, line: str) -> None:
+    text = path.read_text()
+    marker = "#pragma once\n"
+    assert marker in text, path
+    path.write_text(text.replace(marker, marker + line + "\n", 1))
+
+
+def test_the_tree_as_it_is_passes(tree):
+    code, out = run_check(tree)
+    assert code == 0, out
+    assert "allowed upward includes left" in out
+
+
+def test_an_upward_include_fails_and_names_the_line(tree):
+    plant(tree / "src" / "util" / "result.hpp", '#include "app/cli.hpp"')
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "src/util/result.hpp:" in out and "includes app/, a higher layer than util/" in out
+
+
+def test_a_sibling_include_fails(tree):
+    plant(tree / "src" / "dkim" / "signer.hpp", '#include "scan/mime_text.hpp"')
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "src/dkim/signer.hpp:" in out and "includes scan/, a sibling of dkim/ in its layer" in out
+
+
+def test_an_allowance_that_matches_nothing_fails(tree):
+    layers = tree / "layers.txt"
+    layers.write_text(layers.read_text() + "allow src/util/result.hpp -> app  planted\n")
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "'allow src/util/result.hpp -> app' matches no include any more" in out
+
+
+def test_a_module_without_a_layer_is_refused(tree):
+    (tree / "src" / "newmodule").mkdir()
+    (tree / "src" / "newmodule" / "thing.hpp").write_text("#pragma once\n")
+    code, out = run_check(tree)
+    assert code == 2, out
+    assert "src/newmodule has no layer" in out
+
+
+def test_a_downward_include_passes(tree):
+    plant(tree / "src" / "app" / "cli.hpp", '#include "util/result.hpp"')
+    code, out = run_check(tree)
+    assert code == 0, out

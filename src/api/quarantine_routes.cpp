@@ -11,6 +11,7 @@
 #include "service/quarantine_service.hpp"
 #include "service/release_signer.hpp"
 #include "smtp/server_context.hpp"
+#include "scan/attachment_limits.hpp"
 
 namespace pw::api {
 namespace {
@@ -47,8 +48,11 @@ http::Response show(ApiContext& context, const service::Actor& actor,
                     const http::Request& request) {
   auto db = database_of(context);
   if (!db) return failure_response(db.error());
+  const scan::MimeTextLimits limits = scan::mime_text_limits(context.config().scan);
   return answer(service::show_quarantined(actor, **db, context.data_dir(), id_of(request)),
-                service::quarantine_detail_json);
+                [&limits](const service::QuarantineDetail& detail) {
+                  return service::quarantine_detail_json(detail, limits);
+                });
 }
 
 http::Response raw(ApiContext& context, const service::Actor& actor, const http::Request& request) {

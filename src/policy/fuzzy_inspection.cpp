@@ -1,13 +1,15 @@
 // F-FUZZY's per-message work: body text → fingerprint → block list and outbreak tracker.
 #include "policy/fuzzy_inspection.hpp"
 
+#include "scan/attachment_limits.hpp"
 #include "scan/fuzzy_body_text.hpp"
 #include "scan/fuzzy_fingerprint.hpp"
 
 namespace pw::policy {
 
-FuzzyOptions FuzzyOptions::from(const config::FuzzyConfig& c) {
+FuzzyOptions FuzzyOptions::from(const config::FuzzyConfig& c, const config::ScanConfig& scan) {
   FuzzyOptions o;
+  o.text_limits = scan::mime_text_limits(scan);
   o.match_threshold = static_cast<double>(c.match_threshold) / 100.0;
   o.min_shingles = static_cast<std::size_t>(c.min_shingles);
   o.max_text_bytes = static_cast<std::size_t>(c.max_text_bytes);
@@ -21,7 +23,7 @@ FuzzyResult inspect_fuzzy(std::string_view message, const scan::AttachmentReport
                           const HashBlockList& blocks, OutbreakTracker* tracker,
                           const std::string& user_subject, int64_t now,
                           const FuzzyOptions& options) {
-  return inspect_fuzzy_text(scan::fuzzy_body_text(message, options.max_text_bytes), attachments,
+  return inspect_fuzzy_text(scan::fuzzy_body_text(message, options.max_text_bytes, options.text_limits), attachments,
                             blocks, tracker, user_subject, now, options);
 }
 

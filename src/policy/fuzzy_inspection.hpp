@@ -12,6 +12,7 @@
 #include "policy/hash_block_list.hpp"
 #include "policy/outbreak_tracker.hpp"
 #include "scan/attachment_scanner.hpp"
+#include "scan/mime_text.hpp"
 
 namespace pw::policy {
 
@@ -22,8 +23,9 @@ struct FuzzyOptions {
   int64_t outbreak_window_seconds = 0;
   int64_t outbreak_users = 0;
   int64_t outbreak_score = 0;
+  scan::MimeTextLimits text_limits;  // the node's [scan] limits for the MIME walk
 
-  static FuzzyOptions from(const config::FuzzyConfig& c);
+  static FuzzyOptions from(const config::FuzzyConfig& fuzzy, const config::ScanConfig& scan);
 };
 
 // `attachments`: the attachment scan when one ran (its hashes are looked up), else null.

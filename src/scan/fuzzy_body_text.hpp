@@ -6,10 +6,14 @@
 #include <string>
 #include <string_view>
 
+#include "scan/mime_text.hpp"
+
 namespace pw::scan {
 
 // At most `max_bytes` of text (a cut UTF-8 sequence at the end is repaired by the fingerprint's
-// normaliser). "" when the message has no text body.
-std::string fuzzy_body_text(std::string_view message, std::size_t max_bytes);
+// normaliser). "" when the message has no text body. `limits`: the node's [scan] limits
+// (scan::mime_text_limits), which bound the MIME walk.
+std::string fuzzy_body_text(std::string_view message, std::size_t max_bytes,
+                            const MimeTextLimits& limits);
 
 }  // namespace pw::scan

@@ -232,14 +232,15 @@ nlohmann::json quarantine_item_json(const quarantine::QuarantinedRow& row) {
           {"queue_id", row.queue_id}};
 }
 
-nlohmann::json quarantine_detail_json(const QuarantineDetail& detail) {
+nlohmann::json quarantine_detail_json(const QuarantineDetail& detail,
+                                      const scan::MimeTextLimits& limits) {
   nlohmann::json out = quarantine_item_json(detail.row);
   nlohmann::json headers = nlohmann::json::array();
   for (auto& [name, value] : header_fields(detail.message)) headers.push_back({name, value});
   out["headers"] = headers;
   std::string text;
   if (!detail.message.empty()) {
-    text = scan::extract_message_text(detail.message, scan::MimeTextLimits{}).text;
+    text = scan::extract_message_text(detail.message, limits).text;
     if (text.size() > kDetailTextBytes) text.resize(kDetailTextBytes);
   }
   out["text"] = text;

@@ -12,6 +12,7 @@
 
 #include "config/config.hpp"
 #include "quarantine/quarantine_store.hpp"
+#include "scan/mime_text.hpp"
 #include "service/actor.hpp"
 #include "service/log_service.hpp"
 #include "service/outcome.hpp"
@@ -77,7 +78,9 @@ Outcome<Released> release_quarantined(const Actor& actor, store::Database& db,
 nlohmann::json quarantine_item_json(const quarantine::QuarantinedRow& row);
 // The item with "headers": [[name, value]...], "text" (the first 64 KiB of the body text) and
 // "decisions".
-nlohmann::json quarantine_detail_json(const QuarantineDetail& detail);
+// `limits`: the node's [scan] limits (scan::mime_text_limits), which bound the text shown.
+nlohmann::json quarantine_detail_json(const QuarantineDetail& detail,
+                                      const scan::MimeTextLimits& limits);
 
 // Header fields of a message as [name, value] pairs, continuation lines unfolded.
 std::vector<std::pair<std::string, std::string>> header_fields(std::string_view message);

@@ -851,11 +851,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         const scan::AttachmentReport* scanned = txn_.attachments ? &*txn_.attachments : nullptr;
         auto blocks = fuzzy_on ? txn_.snapshot->hash_blocks : nullptr;
         auto* tracker = ctx_.outbreaks.get();
-        auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy);
+        auto options = policy::FuzzyOptions::from(ctx_.config.fuzzy, ctx_.config.scan);
         const scan::SpamCutoffs cutoffs = scan::spam_cutoffs(
             ctx_.config.spam, txn_.domain ? txn_.domain->spam_threshold : std::nullopt);
-        const scan::MimeTextLimits limits =
-            classifier ? classifier->limits() : scan::MimeTextLimits{};
+        const scan::MimeTextLimits limits = options.text_limits;  // the node's [scan] limits
         auto [fuzzy, spam] = co_await util::run_blocking(
             *ctx_.blocking, [raw, scanned, blocks, tracker, subject = txn_.user_subject(),
                              now = txn_.now, options, classifier, cutoffs, limits] {

@@ -61,7 +61,7 @@ struct Call {
 class ApiFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    context.emplace(dir.path().string(), config::Config{});
+    context.emplace(dir.path().string(), config::default_config());  // the registry's defaults
     auto db = context->database();
     ASSERT_TRUE(db) << db.error().message;
     database = *db;

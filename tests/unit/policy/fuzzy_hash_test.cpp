@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../store/temp_dir.hpp"
+#include "config/config.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/hash_block_list.hpp"
 #include "policy/policy_chain.hpp"
@@ -237,6 +238,29 @@ TEST_F(FuzzyHashTest, CheckQuarantinesHitsAndOutbreaksAsSpamWithNamedReasons) {
   v = check(outbreak, /*block_spam=*/false);
   EXPECT_TRUE(v.passed());
   EXPECT_TRUE(v.spam);
+}
+
+}  // namespace
+}  // namespace pw::policy
+
+namespace pw::policy {
+namespace {
+
+// Issue 16: the fuzzy check's MIME walk used the compiled-in limits, not the node's [scan] ones.
+TEST(FuzzyScanLimits, TheNodesScanLimitsBoundTheBodyTextWalk) {
+  config::Config c = config::default_config();
+  const FuzzyOptions roomy = FuzzyOptions::from(c.fuzzy, c.scan);
+  EXPECT_EQ(roomy.text_limits.max_decoded_bytes, static_cast<uint64_t>(c.scan.max_decoded_bytes));
+  EXPECT_EQ(roomy.text_limits.max_parts, static_cast<std::size_t>(c.scan.max_parts));
+  HashBlockList empty;
+  EXPECT_FALSE(
+      inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, roomy).fingerprint.empty());
+
+  c.scan.max_decoded_bytes = 64;  // the administrator's lower limit: the body decodes to more
+  const FuzzyOptions tight = FuzzyOptions::from(c.fuzzy, c.scan);
+  EXPECT_EQ(tight.text_limits.max_decoded_bytes, 64u);
+  EXPECT_TRUE(
+      inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, tight).fingerprint.empty());
 }
 
 }  // namespace

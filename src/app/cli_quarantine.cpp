@@ -17,7 +17,7 @@
 #include "app/cli_output.hpp"
 #include "app/serve_lock.hpp"
 #include "quarantine/quarantine_store.hpp"
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "service/learning_service.hpp"
 #include "service/quarantine_service.hpp"
 #include "store/node_database.hpp"
@@ -88,7 +88,7 @@ int show_quarantined(const GlobalOptions& options, const QuarantineArgs& args) {
     std::cout << message;
     return 0;
   }
-  std::string headers(queue::header_section(message));
+  std::string headers(mail::header_section(message));
   if (args.json) {
     auto out = quarantine::to_json(q);
     out["headers"] = headers;

@@ -23,7 +23,7 @@
 #include <ostream>
 
 #include "mail/name_syntax.hpp"
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "store/statement.hpp"
 #include "util/unique_fd.hpp"
 #include "util/ascii_text.hpp"
@@ -360,7 +360,7 @@ Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
   if (!compressed) return tl::unexpected(compressed.error());
   if (auto r = write_file_atomically(dir, file_name, *compressed); !r) return r;
 
-  auto summary = queue::summarize_headers(request.message);
+  auto summary = mail::summarize_headers(request.message);
   std::string rcpts = nlohmann::json(envelope.rcpt_to).dump();
   auto inserted = store::run(
       db_,

@@ -42,7 +42,7 @@ struct ArchivedRow {
   std::string sender;   // the outgoing user (address, domain or CIDR)
   std::string mail_from;
   std::vector<std::string> rcpt_to;
-  std::string subject;     // cleaned by queue::summarize_headers
+  std::string subject;     // cleaned by mail::summarize_headers
   std::string message_id;  // the Message-ID header field
   uint64_t size = 0;       // bytes of the uncompressed message
   std::string path;        // relative to <data-dir>/archive

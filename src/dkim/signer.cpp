@@ -73,12 +73,6 @@ const std::vector<std::string>& default_signed_headers() {
   return names;
 }
 
-std::string_view header_section(std::string_view message) {
-  if (message.starts_with("\r\n")) return {};
-  auto end = message.find("\r\n\r\n");
-  return end == std::string_view::npos ? message : message.substr(0, end + 2);
-}
-
 std::vector<HeaderField> split_header_fields(std::string_view section) {
   std::vector<HeaderField> fields;
   size_t pos = 0;

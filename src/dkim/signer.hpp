@@ -12,6 +12,7 @@
 #include "dkim/canonical.hpp"
 #include "dkim/private_key.hpp"
 #include "util/result.hpp"
+#include "mail/header_summary.hpp"
 
 namespace pw::dkim {
 
@@ -33,8 +34,8 @@ struct SignRequest {
 };
 
 // The header section of a message: everything before the first empty line (the whole message
-// when there is none).
-std::string_view header_section(std::string_view message);
+// when there is none); one definition for every module, in mail/.
+using mail::header_section;
 
 // One header field: its name (as written) and the whole field, folding and CRLF included.
 struct HeaderField {

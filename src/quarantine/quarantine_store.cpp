@@ -16,7 +16,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
 #include "store/statement.hpp"
 #include "util/unique_fd.hpp"
@@ -160,7 +160,7 @@ Result<void> QuarantineStore::hold(const HoldRequest& request) {
                                    request.message);
       !written)
     return written;
-  auto summary = queue::summarize_headers(request.message);
+  auto summary = mail::summarize_headers(request.message);
   nlohmann::json recipients = e.rcpt_to;
   std::string rcpt_json = recipients.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string reasons = request.verdict.reasons_text();

@@ -1,7 +1,7 @@
 // Spools and queues a message the gateway wrote itself.
 #include "queue/mail_injector.hpp"
 
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "store/statement.hpp"
 
 namespace pw::queue {
@@ -22,7 +22,7 @@ Result<std::string> MailInjector::send(const GeneratedMail& mail) {
   envelope.body = "8BITMIME";
   if (auto stored = spool_.store(envelope, {mail.message}); !stored)
     return tl::unexpected(stored.error());
-  auto summary = summarize_headers(mail.message);
+  auto summary = mail::summarize_headers(mail.message);
   queue_.submit(envelope, summary.message_id, summary.subject);
   return envelope.id;
 }

@@ -25,7 +25,7 @@
 #include "net/mx_address_rules.hpp"
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "queue/outcome_journal.hpp"
 #include "smtp/client_session.hpp"
 #include "store/log_writer.hpp"
@@ -517,7 +517,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     auto self = shared_from_this();
     asio::post(blocking, [self, message, failed = std::move(failed), path]() mutable {
       auto original = read_spool_file(path, true);
-      std::string headers = original ? std::string(header_section(original->message)) : "";
+      std::string headers = original ? std::string(mail::header_section(original->message)) : "";
       DsnRequest request;
       request.reporting_mta = self->hostname;
       request.original_id = message->envelope.id;
@@ -747,7 +747,7 @@ Result<size_t> replay_journal(const Spool& spool, store::MessageLog& log) {
       if (!*row) {
         auto content = read_spool_file(spool.incoming_dir() / id, true);
         if (!content) continue;  // neither logged nor spooled: nothing is owed for it
-        auto summary = summarize_headers(content->message);
+        auto summary = mail::summarize_headers(content->message);
         bool is_bounce =
             content->envelope.mail_from.empty() && content->envelope.sender_kind == "dsn";
         auto received =
@@ -824,7 +824,7 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
       continue;
     }
     if (it == by_id.end()) {
-      auto summary = summarize_headers(content->message);
+      auto summary = mail::summarize_headers(content->message);
       bool is_bounce = content->envelope.sender_kind == "dsn";
       asio::post(s.loop, [state = state_, envelope = content->envelope, summary, is_bounce] {
         state->ingest(envelope, summary.message_id, summary.subject, is_bounce);

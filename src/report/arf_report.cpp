@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "util/rfc5322_date.hpp"
 
 namespace pw::report {
@@ -90,7 +90,7 @@ std::string unique_boundary(std::string base, std::string_view attached, std::st
 std::string human_part(const ArfRequest& r, const std::string& reporter_host) {
   const auto& e = r.envelope;
   const auto& v = r.verdict;
-  auto summary = queue::summarize_headers(r.original);
+  auto summary = mail::summarize_headers(r.original);
   std::string out;
   out += fmt::format("This is an abuse report from the mail gateway {}.\r\n\r\n",
                      field_value(reporter_host));
@@ -166,7 +166,7 @@ std::string build_arf_report(const ArfRequest& r) {
   // An infected message is never mailed on, not even to the administrator: its header section.
   const bool whole = r.original.size() <= r.max_attached_size && r.verdict.check != "virus";
   std::string attached =
-      crlf_normalised(whole ? r.original : queue::header_section(r.original));
+      crlf_normalised(whole ? r.original : mail::header_section(r.original));
   std::string text = human_part(r, r.hostname);
   std::string feedback = feedback_part(r);
   std::string base_id = !r.quarantine_id.empty() ? r.quarantine_id : e.id;

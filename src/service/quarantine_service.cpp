@@ -8,7 +8,7 @@
 
 #include "dkim/dkim_config.hpp"
 #include "policy/policy_snapshot.hpp"
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/spool.hpp"
 #include "scan/mime_text.hpp"
@@ -189,7 +189,7 @@ Outcome<Released> release_now(const Actor& actor, store::Database& db,
 
 std::vector<std::pair<std::string, std::string>> header_fields(std::string_view message) {
   std::vector<std::pair<std::string, std::string>> fields;
-  std::string_view headers = queue::header_section(message);
+  std::string_view headers = mail::header_section(message);
   size_t start = 0;
   while (start < headers.size()) {
     size_t end = headers.find('\n', start);

@@ -25,7 +25,7 @@
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/attachment_limits.hpp"
@@ -939,7 +939,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
     }
     ++messages_;
-    auto summary = queue::summarize_headers(message);
+    auto summary = mail::summarize_headers(message);
     if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
     spdlog::info(
         "event=accepted id={} client={} sender={} kind={} domain={} auth={} from=<{}> rcpts={} "
@@ -1212,7 +1212,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       co_return Flow::kContinue;
     }
     ++messages_;
-    auto summary = queue::summarize_headers(message);
+    auto summary = mail::summarize_headers(message);
     if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
     spdlog::info("event=batv_bounce_accepted id={} client={} rcpts={} size={} tls={}", envelope.id,
                  client_ip_, recipients_.size(), envelope.size, tls_ ? "yes" : "no");

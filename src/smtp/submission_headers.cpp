@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 
 namespace pw::smtp {
 namespace {
@@ -57,7 +57,7 @@ std::string SubmissionHeaders::names(std::string_view separator) const {
 SubmissionHeaders missing_submission_headers(std::string_view message) {
   bool has_date = false;
   bool has_message_id = false;
-  std::string_view headers = queue::header_section(message);
+  std::string_view headers = mail::header_section(message);
   size_t pos = 0;
   while (pos < headers.size()) {
     size_t end = headers.find("\r\n", pos);
@@ -73,7 +73,7 @@ SubmissionHeaders missing_submission_headers(std::string_view message) {
 std::string add_submission_headers(std::string_view message, const SubmissionHeaders& missing,
                                    std::string_view date, std::string_view message_id) {
   if (!missing.any()) return std::string(message);
-  const size_t at = queue::header_section(message).size();
+  const size_t at = mail::header_section(message).size();
   std::string fields;
   // A header section that runs to the end of a message without a final CRLF.
   if (at > 0 && !message.substr(0, at).ends_with("\r\n")) fields += "\r\n";

@@ -35,6 +35,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(pw::scan::similarity(*fp, *parsed) == 1.0);
   }
   if (auto parsed = pw::scan::FuzzyFingerprint::parse(input)) check(parsed->to_string() == input);
-  check(pw::scan::fuzzy_body_text(input, kMaxText).size() <= kMaxText);
+  check(pw::scan::fuzzy_body_text(input, kMaxText, pw::scan::MimeTextLimits{}).size() <= kMaxText);
   return 0;
 }

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 
 namespace pw::queue {
 namespace {
@@ -50,18 +50,18 @@ TEST(HeaderSummary, ReadsUnfoldedSubjectAndMessageId) {
   std::string message =
       "Received: from x\r\n\tby y\r\nSubject: a long\r\n subject\r\nMESSAGE-ID: <id@x>\r\n"
       "\r\nSubject: not a header\r\n";
-  auto summary = summarize_headers(message);
+  auto summary = mail::summarize_headers(message);
   EXPECT_EQ(summary.subject, "a long subject");
   EXPECT_EQ(summary.message_id, "<id@x>");
-  EXPECT_EQ(header_section(message).size(), message.find("\r\n\r\n") + 2);
+  EXPECT_EQ(mail::header_section(message).size(), message.find("\r\n\r\n") + 2);
 }
 
 TEST(HeaderSummary, BoundsAndCleansHostileValues) {
   std::string message = "Subject: " + std::string(5000, 'x') + "\x01\r\n\r\n";
-  auto summary = summarize_headers(message);
+  auto summary = mail::summarize_headers(message);
   EXPECT_LE(summary.subject.size(), 998u);
-  EXPECT_TRUE(summarize_headers("").subject.empty());
-  EXPECT_TRUE(summarize_headers("\r\nSubject: body only\r\n").subject.empty());
+  EXPECT_TRUE(mail::summarize_headers("").subject.empty());
+  EXPECT_TRUE(mail::summarize_headers("\r\nSubject: body only\r\n").subject.empty());
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace pw::queue {
+namespace pw::mail {
 
 struct HeaderSummary {
   std::string message_id;
@@ -16,4 +16,4 @@ struct HeaderSummary {
 std::string_view header_section(std::string_view message);
 HeaderSummary summarize_headers(std::string_view message);
 
-}  // namespace pw::queue
+}  // namespace pw::mail

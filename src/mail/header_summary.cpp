@@ -1,11 +1,11 @@
 // Header extraction for the message log (RFC 5322 2.2: fields, folding).
 // Hand-written: a full MIME parse (GMime) is not needed for two fields on the accept path.
 // Trust: the message comes from an SMTP client; output is bounded and printable.
-#include "queue/header_summary.hpp"
+#include "mail/header_summary.hpp"
 
 #include <algorithm>
 
-namespace pw::queue {
+namespace pw::mail {
 namespace {
 
 // Longest value kept in the log (RFC 5322 2.1.1 line limit).
@@ -69,4 +69,4 @@ HeaderSummary summarize_headers(std::string_view message) {
   return summary;
 }
 
-}  // namespace pw::queue
+}  // namespace pw::mail

@@ -1,11 +1,11 @@
-// The /metrics page: counters kept in http::metrics(), the queue's own counters, and values read
+// The /metrics page: counters kept in obs::metrics(), the queue's own counters, and values read
 // when asked (queue size, sessions, locks).
 #include "http/metrics_page.hpp"
 
 #include <fmt/format.h>
 
 #include "api/api_context.hpp"
-#include "http/metrics.hpp"
+#include "obs/metrics.hpp"
 #include "queue/queue_manager.hpp"
 #include "smtp/server_context.hpp"
 #include "store/statement.hpp"
@@ -20,7 +20,7 @@ void gauge(std::string& out, std::string_view name, std::string_view help, uint6
 }  // namespace
 
 std::string render_metrics_page(api::ApiContext& context) {
-  const Metrics& m = metrics();
+  const obs::Metrics& m = obs::metrics();
   std::string out;
   out +=
       "# HELP postwarden_messages_total Messages by result: what the sessions decided at the end "
@@ -34,10 +34,10 @@ std::string render_metrics_page(api::ApiContext& context) {
     bounced = q.bounced.load(std::memory_order_relaxed);
   }
   const std::pair<std::string_view, uint64_t> results[] = {
-      {"accepted", m.messages(MessageResult::kAccepted)},
-      {"rejected", m.messages(MessageResult::kRejected)},
-      {"quarantined", m.messages(MessageResult::kQuarantined)},
-      {"discarded", m.messages(MessageResult::kDiscarded)},
+      {"accepted", m.messages(obs::MessageResult::kAccepted)},
+      {"rejected", m.messages(obs::MessageResult::kRejected)},
+      {"quarantined", m.messages(obs::MessageResult::kQuarantined)},
+      {"discarded", m.messages(obs::MessageResult::kDiscarded)},
       {"deferred", deferred},
       {"delivered", delivered},
       {"bounced", bounced},

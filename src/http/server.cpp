@@ -22,7 +22,7 @@
 #include "api/api_routes.hpp"
 #include "util/ip_address.hpp"
 #include "http/api_dispatch.hpp"
-#include "http/metrics.hpp"
+#include "obs/metrics.hpp"
 #include "http/metrics_page.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
@@ -253,7 +253,7 @@ awaitable<void> Connection::run() {
       response.set("X-Content-Type-Options", "nosniff");
       response.body() = error.body;
       response.prepare_payload();
-      metrics().count_http(413);
+      obs::metrics().count_http(413);
       lowest.expires_after(read_timeout);
       co_await bhttp::async_write(stream_, response, asio::redirect_error(use_awaitable, ec));
       if (!ec) co_await drain();
@@ -337,7 +337,7 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
     });
   }
 
-  metrics().count_http(out.status);
+  obs::metrics().count_http(out.status);
   BeastResponse response{static_cast<bhttp::status>(out.status), request.version()};
   response.set(bhttp::field::server, "postwarden");
   if (!out.content_type.empty()) response.set(bhttp::field::content_type, out.content_type);

@@ -20,7 +20,7 @@
 #include "batv/batv_snapshot.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/message_signer.hpp"
-#include "http/metrics.hpp"
+#include "obs/metrics.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
@@ -714,7 +714,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (verdict.spam) co_await count_spam(verdict, envelope.id, policy::SpamOutcome::kHeld);
       ++messages_;
-      http::metrics().count_message(http::MessageResult::kQuarantined);
+      obs::metrics().count_message(obs::MessageResult::kQuarantined);
       if (txn_.settings->quarantine_response == "accepted")
         co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
       co_return Answer{policy_reply(verdict, " (quarantine id " + envelope.id + ")")};
@@ -726,10 +726,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                               : policy::SpamOutcome::kRefused);
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
-      http::metrics().count_message(http::MessageResult::kDiscarded);
+      obs::metrics().count_message(obs::MessageResult::kDiscarded);
       co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
     }
-    http::metrics().count_message(http::MessageResult::kRejected);
+    obs::metrics().count_message(obs::MessageResult::kRejected);
     co_return Answer{policy_reply(verdict), true};
   }
 
@@ -871,7 +871,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         txn_.spam = std::move(spam);
       }
       result = ctx_.policy->evaluate(txn_);
-      http::metrics().observe_scan(static_cast<uint64_t>(
+      obs::metrics().observe_scan(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scan_started)
               .count()));
       ctx_.policy->count_ip_message(txn_, result.verdict.spam);  // F-IPREP history
@@ -924,7 +924,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
       co_return Flow::kContinue;
     }
-    http::metrics().count_message(http::MessageResult::kAccepted);
+    obs::metrics().count_message(obs::MessageResult::kAccepted);
     if (policy_on) {
       ctx_.policy->count_accepted(txn_);
       if (txn_.settings->archive) {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace pw::http {
+namespace pw::obs {
 
 // Messages by what the session decided at the end of DATA (delivery outcomes come from the
 // queue's own counters).
@@ -48,4 +48,4 @@ class Metrics {
 // The one registry of this process.
 Metrics& metrics();
 
-}  // namespace pw::http
+}  // namespace pw::obs

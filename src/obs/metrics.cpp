@@ -1,10 +1,10 @@
 // The in-process counters behind /metrics, rendered in the Prometheus text exposition format
 // (version 0.0.4).
-#include "http/metrics.hpp"
+#include "obs/metrics.hpp"
 
 #include <fmt/format.h>
 
-namespace pw::http {
+namespace pw::obs {
 
 Metrics& metrics() {
   static Metrics instance;
@@ -66,4 +66,4 @@ std::string Metrics::render() const {
   return out;
 }
 
-}  // namespace pw::http
+}  // namespace pw::obs

@@ -253,7 +253,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
 
   queue::QueueManager queue_manager(
       {delivery_context, blocking, *ctx->spool, **log_writer, ctx->hostname, config.delivery,
-       [policy](const queue::Envelope& envelope, const std::string&) {
+       [policy](const mail::Envelope& envelope, const std::string&) {
          if (envelope.sender_kind == "ip" || envelope.sender_kind == "user" ||
              envelope.sender_kind == "domain")
            policy->count_delivery_failure(envelope.sender);

@@ -24,14 +24,14 @@
 #include <utility>
 #include <vector>
 
-#include "queue/spool.hpp"
+#include "mail/envelope.hpp"
 #include "store/database.hpp"
 #include "util/result.hpp"
 
 namespace pw::archive {
 
 struct ArchiveRequest {
-  queue::Envelope envelope;  // id, received_at, sender, domain, mail_from, rcpt_to are used
+  mail::Envelope envelope;  // id, received_at, sender, domain, mail_from, rcpt_to are used
   std::string_view message;  // the raw message bytes (CRLF), not owned
 };
 

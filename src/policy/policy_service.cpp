@@ -47,7 +47,7 @@ std::string crlf(std::string_view text) {
 }  // namespace
 
 void PolicyService::set_release_signer(
-    std::function<std::string(const queue::Envelope&, std::string_view)> signer) {
+    std::function<std::string(const mail::Envelope&, std::string_view)> signer) {
   quarantine_->set_release_signer(std::move(signer));
 }
 
@@ -334,7 +334,7 @@ void PolicyService::send_mail(const std::string& kind, const std::string& domain
     spdlog::info("event=notice_queued kind={} id={} to=<{}>", kind, *sent, to);
 }
 
-Result<void> PolicyService::quarantine(const Transaction& t, const queue::Envelope& envelope,
+Result<void> PolicyService::quarantine(const Transaction& t, const mail::Envelope& envelope,
                                        std::string_view message, const Verdict& verdict) {
   quarantine::HoldRequest request;
   request.envelope = envelope;
@@ -371,7 +371,7 @@ Result<void> PolicyService::quarantine(const Transaction& t, const queue::Envelo
   return {};
 }
 
-Result<void> PolicyService::archive(const queue::Envelope& envelope, std::string_view message) {
+Result<void> PolicyService::archive(const mail::Envelope& envelope, std::string_view message) {
   std::lock_guard lock(actions_mutex_);
   return archive_->archive({envelope, message});
 }

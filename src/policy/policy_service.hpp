@@ -79,10 +79,10 @@ class PolicyService {
   // `message` (its queue id, check and outcome) is remembered so that the lock can name it.
   void count_spam(const Transaction& t, const Verdict& verdict, SpamMessage message);
   // Blocking: holds the message and mails the ARF report to the domain's contact.
-  Result<void> quarantine(const Transaction& t, const queue::Envelope& envelope,
+  Result<void> quarantine(const Transaction& t, const mail::Envelope& envelope,
                           std::string_view message, const Verdict& verdict);
   // Blocking: keeps a copy in the archive of the envelope sender's domain.
-  Result<void> archive(const queue::Envelope& envelope, std::string_view message);
+  Result<void> archive(const mail::Envelope& envelope, std::string_view message);
   // Blocking, about once a second: counters to the database, quarantine releases asked by CLI.
   void tick(int64_t now, queue::Spool& spool);
 
@@ -91,7 +91,7 @@ class PolicyService {
   // F-DKIM: released quarantine messages are signed with this (set once, before serving).
   // (the type is quarantine::ReleaseSigner)
   void set_release_signer(
-      std::function<std::string(const queue::Envelope&, std::string_view)> signer);
+      std::function<std::string(const mail::Envelope&, std::string_view)> signer);
 
  private:
   PolicyService(PolicyOptions options, store::LogWriter& writer, store::Database locks_db,

@@ -267,7 +267,7 @@ Result<HeldMessage> QuarantineStore::read(const std::string& id) {
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   size_t newline = data.find('\n');
   if (newline == std::string::npos) return fail(file_of(id).string() + ": no envelope line");
-  auto envelope = queue::Envelope::from_json_line(std::string_view(data).substr(0, newline));
+  auto envelope = mail::Envelope::from_json_line(std::string_view(data).substr(0, newline));
   if (!envelope) return fail(file_of(id).string() + ": " + envelope.error().message);
   HeldMessage held{std::move(*envelope), data.substr(newline + 1)};
   return held;
@@ -318,7 +318,7 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
     std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     size_t newline = data.find('\n');
     if (newline == std::string::npos) return fail(file_of(id).string() + ": no envelope line");
-    auto original = queue::Envelope::from_json_line(std::string_view(data).substr(0, newline));
+    auto original = mail::Envelope::from_json_line(std::string_view(data).substr(0, newline));
     if (!original) return fail(file_of(id).string() + ": " + original.error().message);
     std::string_view message = std::string_view(data).substr(newline + 1);
     if (original->rcpt_to.empty()) return fail("quarantined message " + id + " has no recipient");
@@ -338,7 +338,7 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
       if (!sent) return tl::unexpected(sent.error());
       queue_id = *sent;
     } else {
-      queue::Envelope envelope = *original;
+      mail::Envelope envelope = *original;
       envelope.id = spool.new_id();
       envelope.received_at = store::unix_now();
       envelope.size = signature.size() + message.size();

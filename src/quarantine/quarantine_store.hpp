@@ -38,7 +38,7 @@ class MailInjector;
 namespace pw::quarantine {
 
 struct HoldRequest {
-  queue::Envelope envelope;  // as the session would have spooled it; id = the quarantine id
+  mail::Envelope envelope;  // as the session would have spooled it; id = the quarantine id
   std::string identity;      // the sender identity (header From address) the policy judged
   policy::Verdict verdict;   // the verdict that quarantined it (check, reasons, score)
   std::string response;      // what the client heard: "rejected" (550) or "accepted" (250)
@@ -87,7 +87,7 @@ struct QuarantineFilter {
 };
 
 struct HeldMessage {
-  queue::Envelope envelope;  // exactly as held
+  mail::Envelope envelope;  // exactly as held
   std::string message;       // the raw bytes, CRLF
 };
 
@@ -100,7 +100,7 @@ struct CommandOutcome {
 // F-DKIM: the DKIM-Signature field a released message gets ("" = sent unsigned), from the
 // original envelope (its user and domain choose the selector) and the held message.
 using ReleaseSigner =
-    std::function<std::string(const queue::Envelope& original, std::string_view message)>;
+    std::function<std::string(const mail::Envelope& original, std::string_view message)>;
 
 class QuarantineStore {
  public:

@@ -12,7 +12,7 @@ quarantine::ReleaseSigner make_release_signer(
     std::function<std::shared_ptr<const policy::PolicySnapshot>()> snapshot,
     std::shared_ptr<dkim::KeyCache> keys, std::shared_ptr<const dkim::SignerOptions> options) {
   return [snapshot = std::move(snapshot), keys = std::move(keys), options = std::move(options)](
-             const queue::Envelope& original, std::string_view message) -> std::string {
+             const mail::Envelope& original, std::string_view message) -> std::string {
     auto snap = snapshot();
     if (!snap || !keys || !options) return "";
     const policy::DomainInfo* domain = snap->domain(original.domain);

@@ -697,7 +697,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
 
   // A blocking verdict at the end of DATA: refuse, or hold in quarantine and answer as the
   // user's quarantine response says, or discard. Nothing is acknowledged before it is durable.
-  awaitable<Answer> act_on_verdict(const policy::Verdict& verdict, const queue::Envelope& envelope,
+  awaitable<Answer> act_on_verdict(const policy::Verdict& verdict, const mail::Envelope& envelope,
                                    const std::string& trace, const std::string& message) {
     if (verdict.action == policy::Action::kQuarantine) {
       auto* policy = ctx_.policy;
@@ -745,8 +745,8 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
 
   // The envelope of the message just read: what every accepted message records of its session
   // and transaction (the caller adds who sent it).
-  queue::Envelope new_envelope() {
-    queue::Envelope envelope;
+  mail::Envelope new_envelope() {
+    mail::Envelope envelope;
     envelope.id = ctx_.spool->new_id();
     envelope.received_at = std::time(nullptr);
     envelope.client_ip = client_ip_;
@@ -775,7 +775,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   }
 
   // RFC 6409 8.2, 8.3: Date and Message-ID for a message whose header section lacks them.
-  SubmissionHeaders complete_headers(const queue::Envelope& envelope, const std::string*& content,
+  SubmissionHeaders complete_headers(const mail::Envelope& envelope, const std::string*& content,
                                      std::string& edited) {
     const SubmissionHeaders missing = missing_submission_headers(*content);
     if (!missing.any()) return missing;
@@ -793,7 +793,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   awaitable<Flow> accept_message(DataReader& reader,
                                  const std::optional<dkim::SigningChoice>& signing,
                                  const dkim::BodyHasher::Digests& body_hashes) {
-    queue::Envelope envelope = new_envelope();
+    mail::Envelope envelope = new_envelope();
     if (auth_sender_) envelope.auth_user = auth_user_;
     envelope.sender_kind = std::string(mail::to_string(transaction_sender_->kind));
     envelope.sender = transaction_sender_->name;
@@ -1193,7 +1193,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
 
   // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
   awaitable<Flow> accept_bounce(DataReader& reader) {
-    queue::Envelope envelope = new_envelope();
+    mail::Envelope envelope = new_envelope();
     envelope.sender_kind = "inbound";
     envelope.sender = client_ip_;
     envelope.domain = policy::checks::domain_of(recipients_.front());

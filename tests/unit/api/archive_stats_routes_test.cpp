@@ -16,7 +16,7 @@ class ArchiveRoutesTest : public ApiFixture {
  protected:
   void archive(const std::string& id, const std::string& mail_from, const std::string& domain,
                int64_t at) {
-    queue::Envelope e;
+    mail::Envelope e;
     e.id = id;
     e.received_at = at;
     e.sender_kind = "user";

@@ -27,9 +27,9 @@ std::string message_with(std::string_view subject, std::string_view body) {
          "@example.com>\r\n\r\n" + std::string(body);
 }
 
-queue::Envelope envelope(std::string id, std::string mail_from, std::vector<std::string> rcpts,
+mail::Envelope envelope(std::string id, std::string mail_from, std::vector<std::string> rcpts,
                          int64_t at, std::string user_domain = "example.com") {
-  queue::Envelope e;
+  mail::Envelope e;
   e.id = std::move(id);
   e.received_at = at;
   e.client_ip = "192.0.2.7";

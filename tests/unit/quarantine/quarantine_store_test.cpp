@@ -181,7 +181,7 @@ TEST_F(QuarantineStoreTest, ReleaseSpoolsTheOriginalEnvelopeUnderANewIdOnce) {
 
   std::string spooled = read_file(spool->incoming_dir() / *queue_id);
   size_t newline = spooled.find('\n');
-  auto envelope = queue::Envelope::from_json_line(std::string_view(spooled).substr(0, newline));
+  auto envelope = mail::Envelope::from_json_line(std::string_view(spooled).substr(0, newline));
   ASSERT_TRUE(envelope) << envelope.error().message;
   EXPECT_EQ(envelope->id, *queue_id);
   EXPECT_EQ(envelope->mail_from, held.envelope.mail_from);

@@ -1,5 +1,6 @@
 // The OpenAPI 3.0.3 document, generated from the route table so that it cannot drift from it.
 #include "api/openapi.hpp"
+#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -9,11 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string lower(std::string_view text) { return util::ascii_lowercase(text); }
 
 // "/api/v1/users/{name}/lock" + POST -> "post_users_name_lock".
 std::string operation_id(const Route& route) {

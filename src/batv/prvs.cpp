@@ -2,6 +2,7 @@
 // SECURITY: parse() and verify() read client addresses; bounded, no allocation before the
 // length check, constant-time hash comparison.
 #include "batv/prvs.hpp"
+#include "util/ascii_text.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,7 +17,7 @@ constexpr std::string_view kPrefix = "prvs=";
 constexpr size_t kTagLength = 10;  // K DDD SSSSSS
 constexpr int64_t kSecondsPerDay = 86400;
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr auto lower = util::ascii_lower;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 

@@ -30,6 +30,7 @@
 #include "net/listener.hpp"
 #include "net/server_tls.hpp"
 #include "util/blocking.hpp"
+#include "util/ascii_text.hpp"
 
 #ifndef PW_WEB_ROOT
 #define PW_WEB_ROOT "web/dist"
@@ -67,11 +68,7 @@ std::optional<Method> method_of(bhttp::verb verb) {
   return std::nullopt;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+std::string lower(std::string_view text) { return util::ascii_lowercase(text); }
 
 class ServerImpl;
 

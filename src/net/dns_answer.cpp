@@ -3,6 +3,7 @@
 // Trust: replies come from the network: names are checked, TTLs capped, records bounded,
 // every read bounds-checked; c-ares's ares_expand_name refuses compression loops.
 #include "net/dns_answer.hpp"
+#include "util/ascii_text.hpp"
 
 #include <ares.h>
 
@@ -50,7 +51,7 @@ struct AresStringDeleter {
 };
 using AresStringPtr = std::unique_ptr<char, AresStringDeleter>;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr auto ascii_lower = util::ascii_lower;
 
 bool is_letter_or_digit(char c) {
   c = ascii_lower(c);

@@ -2,6 +2,7 @@
 // Trust: answers come from DNS servers on the network: codes are checked to be in 127.0.0.0/8,
 // TXT text is cut short and made printable before it reaches a reply or a log line.
 #include "net/dnsbl_client.hpp"
+#include "util/ascii_text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -121,10 +122,7 @@ Result<DnsblZone> parse_dnsbl_zone(std::string_view text) {
     out.weight = value;
   }
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
+  const std::string lower = util::ascii_lowercase(name);
   if (!is_valid_host_name(lower) || lower.find('.') == std::string::npos)
     return fail(fmt::format("block list \"{}\" is not a DNS zone name (like zen.example.org)",
                             printable(text, 100)));

@@ -9,6 +9,7 @@
 #include <charconv>
 
 #include "net/dns_resolver.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::net {
 
@@ -214,11 +215,8 @@ Result<FixedRoute> parse_fixed_route(std::string_view text) {
   if (!error) return FixedRoute{address.to_string(), static_cast<uint16_t>(port), true};
   if (bracketed && host.find(':') != std::string_view::npos) return refuse("bad IPv6 address");
 
-  std::string name(host);
+  std::string name = util::ascii_lowercase(host);
   if (name.back() == '.') name.pop_back();
-  std::transform(name.begin(), name.end(), name.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
   if (!is_valid_host_name(name)) return refuse("not a host name or IP address");
   return FixedRoute{std::move(name), static_cast<uint16_t>(port), false};
 }

@@ -25,6 +25,7 @@
 
 #include "scan/mime_guard.hpp"
 #include "util/sha256.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::scan {
 namespace {
@@ -74,12 +75,7 @@ void unreadable(const std::string& path, std::string detail, ScanContext& ctx) {
   ctx.add(std::string(kUnreadable), path, std::move(detail));
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string lower(std::string_view s) { return util::ascii_lowercase(s); }
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && lower(a) == lower(b);

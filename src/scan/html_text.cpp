@@ -5,6 +5,7 @@
 // the reader" (inline styles, colours); spam filters need only the text, the links and a few
 // hiding tricks, which one linear pass gives with bounded memory.
 #include "scan/html_text.hpp"
+#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -49,7 +50,7 @@ constexpr std::array<std::string_view, 24> kBlockElements = {
 constexpr std::array<std::string_view, 10> kVoidElements = {"br",   "img",  "hr",   "meta", "input",
                                                             "link", "area", "base", "col",  "wbr"};
 
-char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr auto lower_ascii = util::ascii_lower;
 
 std::string lower(std::string_view s) {
   std::string out(s);

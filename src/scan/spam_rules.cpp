@@ -14,6 +14,7 @@
 #include <cctype>
 
 #include "scan/spam_tokenizer.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::scan {
 namespace {
@@ -82,9 +83,7 @@ std::string shown_host(std::string_view text) {
   if (!std::all_of(t.begin(), t.end(),
                    [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '-'; }))
     return {};
-  std::string host(t);
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
+  return util::ascii_lowercase(t);
 }
 
 bool is_shortener(std::string_view host) {

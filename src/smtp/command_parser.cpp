@@ -3,6 +3,7 @@
 // (tests/fuzz/fuzz_command_parser.cpp).
 // Trust: every byte comes from the SMTP client.
 #include "smtp/command_parser.hpp"
+#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,7 +12,7 @@
 namespace pw::smtp {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr auto lower = util::ascii_lower;
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),

@@ -1,5 +1,6 @@
 // Counting Received: fields (see header).
 #include "smtp/trace_hops.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::smtp {
 
@@ -10,9 +11,7 @@ constexpr std::string_view kReceived = "received";
 bool is_received_field(std::string_view line) {
   if (line.size() < kReceived.size()) return false;
   for (size_t i = 0; i < kReceived.size(); ++i) {
-    char c = line[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kReceived[i]) return false;
+    if (util::ascii_lower(line[i]) != kReceived[i]) return false;
   }
   size_t at = kReceived.size();
   while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;

@@ -5,6 +5,9 @@
 
 namespace pw::util {
 
+// One byte lower-cased if it is an ASCII capital letter; every other byte unchanged.
+constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
 // ASCII letters lower-cased, every other byte kept: DNS names and the local parts we accept are
 // ASCII, and a UTF-8 byte must never be mangled by a locale.
 std::string ascii_lowercase(std::string_view text);

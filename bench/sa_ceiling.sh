@@ -11,6 +11,7 @@
 # Usage: bench/sa_ceiling.sh   (env: PW_BINARY, SA_SAMPLE=5)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/bench/spam_training.sh"
 PW="${PW_BINARY:-$REPO/build/postwarden}"
 SAMPLE="${SA_SAMPLE:-5}"
 SPAMD_START_TIMEOUT_S=120
@@ -23,28 +24,14 @@ spamd_pid=""
 cleanup() { [[ -n "$spamd_pid" ]] && kill "$spamd_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-for kind in ham spam; do
-  mkdir -p "$work/tune/$kind"
-  for f in "$REPO/tests/data/modern/$kind"/"$kind"-*.eml; do
-    num=$(basename "$f" | sed -E 's/^[a-z]+-0*([0-9]+).*/\1/')
-    ((num % 2 == 1)) && ln -s "$f" "$work/tune/$kind/"
-  done
-done
+link_modern_tune "$REPO" "$work/tune"
 eval_files=("$corpus"/eval/spam-2/* "$corpus"/eval/easy-ham-2/* "$corpus"/eval/hard-ham-1/*)
 
 mkdir -p "$work/pw-data"
-"$PW" --data-dir "$work/pw-data" train --extra-weight 3 --spam "$corpus/train/spam" \
-  --spam "$work/tune/spam" --ham "$corpus/train/ham" --ham "$work/tune/ham" \
-  --out "$work/pw.model" >/dev/null
+train_postwarden "$PW" "$work/pw-data" "$corpus" "$work/tune" "$work/pw.model" >/dev/null
 "$PW" --data-dir "$work/pw-data" scan --model "$work/pw.model" --json "${eval_files[@]}" >"$work/pw.json"
 
-mkdir -p "$work/bogo"
-bogofilter -d "$work/bogo" -s -B "$corpus"/train/spam/*
-bogofilter -d "$work/bogo" -n -B "$corpus"/train/ham/*
-for ((i = 0; i < 3; i++)); do
-  bogofilter -d "$work/bogo" -s -B "$work"/tune/spam/*
-  bogofilter -d "$work/bogo" -n -B "$work"/tune/ham/*
-done
+train_bogofilter "$work/bogo" "$corpus" "$work/tune"
 bogofilter -d "$work/bogo" -t -v -B "${eval_files[@]}" >"$work/bogo.out" || (($? < 3))
 
 # SpamAssassin: its own site config (the .pre files plus no Bayes, no network tests).

@@ -21,6 +21,7 @@
 # Usage: bench/scan_compare.sh   (env: PW_BINARY, REPEAT=10, RSPAMD=1 to include rspamd)
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/bench/spam_training.sh"
 PW="${PW_BINARY:-$REPO/build/postwarden}"
 REPEAT="${REPEAT:-10}"
 WITH_RSPAMD="${RSPAMD:-1}"
@@ -66,19 +67,11 @@ cat "${eval_files[@]}" "${speed_files[@]}" >/dev/null  # the page cache holds th
 
 # Verdict files: "FILE spam|unsure|ham" per line.
 # The modern set's tune half, as setup.sh links it.
-for kind in ham spam; do
-  mkdir -p "$work/tune/$kind"
-  for f in "$REPO/tests/data/modern/$kind"/"$kind"-*.eml; do
-    num=$(basename "$f" | sed -E 's/^[a-z]+-0*([0-9]+).*/\1/')
-    ((num % 2 == 1)) && ln -s "$f" "$work/tune/$kind/"
-  done
-done
+link_modern_tune "$REPO" "$work/tune"
 
 # --- postwarden ---
 mkdir -p "$work/pw-data"
-"$PW" --data-dir "$work/pw-data" train --extra-weight 3 \
-  --spam "$corpus/train/spam" --spam "$work/tune/spam" \
-  --ham "$corpus/train/ham" --ham "$work/tune/ham" --out "$work/pw.model" >"$work/pw-train.log"
+train_postwarden "$PW" "$work/pw-data" "$corpus" "$work/tune" "$work/pw.model" >"$work/pw-train.log"
 grep '^cross-validation' "$work/pw-train.log" || true
 "$PW" --data-dir "$work/pw-data" scan --model "$work/pw.model" --json "${eval_files[@]}" >"$work/pw.json"
 python3 -c '
@@ -93,13 +86,7 @@ t1=$(now)
 pw_rep=$(rate "$((n * REPEAT))" "$t0" "$t1")
 
 # --- bogofilter ---
-mkdir -p "$work/bogo"
-bogofilter -d "$work/bogo" -s -B "$corpus"/train/spam/*
-bogofilter -d "$work/bogo" -n -B "$corpus"/train/ham/*
-for ((i = 0; i < 3; i++)); do
-  bogofilter -d "$work/bogo" -s -B "$work"/tune/spam/*
-  bogofilter -d "$work/bogo" -n -B "$work"/tune/ham/*
-done
+train_bogofilter "$work/bogo" "$corpus" "$work/tune"
 # bogofilter's exit status is its last verdict (0 spam, 1 ham, 2 unsure); 3 is an error.
 bogofilter -d "$work/bogo" -t -v -B "${eval_files[@]}" >"$work/bogo.out" || (($? < 3))
 awk '{ v = $(NF-1); print $1, (v == "S" ? "spam" : (v == "U" ? "unsure" : "ham")) }' \

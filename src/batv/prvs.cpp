@@ -17,13 +17,12 @@ constexpr std::string_view kPrefix = "prvs=";
 constexpr size_t kTagLength = 10;  // K DDD SSSSSS
 constexpr int64_t kSecondsPerDay = 86400;
 
-constexpr auto lower = util::ascii_lower;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
+  c = util::ascii_lower(c);
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   return -1;
 }
@@ -31,7 +30,7 @@ int hex_value(char c) {
 bool starts_with_prefix(std::string_view address) {
   if (address.size() < kPrefix.size()) return false;
   for (size_t i = 0; i < kPrefix.size(); ++i)
-    if (lower(address[i]) != kPrefix[i]) return false;
+    if (util::ascii_lower(address[i]) != kPrefix[i]) return false;
   return true;
 }
 
@@ -44,7 +43,7 @@ std::string hash_input(int key, int day, std::string_view original) {
   size_t at = original.rfind('@');
   input.append(original.substr(0, at));
   if (at != std::string_view::npos)
-    for (char c : original.substr(at)) input.push_back(lower(c));
+    for (char c : original.substr(at)) input.push_back(util::ascii_lower(c));
   return input;
 }
 

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "util/ascii_text.hpp"
+
 namespace pw::mail {
 namespace {
 
@@ -13,10 +15,7 @@ constexpr size_t kMaxValue = 998;
 
 bool field_is(std::string_view line, std::string_view name) {
   if (line.size() <= name.size() || line[name.size()] != ':') return false;
-  return std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
+  return util::ascii_iequals(line.substr(0, name.size()), name);
 }
 
 std::string clean(std::string_view value) {

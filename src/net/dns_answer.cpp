@@ -51,10 +51,9 @@ struct AresStringDeleter {
 };
 using AresStringPtr = std::unique_ptr<char, AresStringDeleter>;
 
-constexpr auto ascii_lower = util::ascii_lower;
 
 bool is_letter_or_digit(char c) {
-  c = ascii_lower(c);
+  c = util::ascii_lower(c);
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
@@ -78,9 +77,7 @@ bool has_valid_labels(std::string_view name, bool host) {
 
 std::string lower_without_final_dot(std::string_view name) {
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
-  std::string out(name);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
+  return util::ascii_lowercase(name);
 }
 
 // An MX exchange as c-ares expands it: "" is the root (null MX); c-ares writes unusual octets as

@@ -18,15 +18,6 @@ using Json = nlohmann::json;
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
-constexpr auto lower = util::ascii_lower;
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 std::string_view trim_wsp(std::string_view text) {
   while (!text.empty() && is_wsp(text.front())) text.remove_prefix(1);
@@ -200,7 +191,7 @@ IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_vi
   for_each_field(message, [&](const Field& field) {
     std::optional<std::string> value;  // unfolded once per field, only when a rule wants it
     for (size_t i = 0; i < rules.size(); ++i) {
-      if (!equal_ignoring_case(field.name, rules[i].header)) continue;
+      if (!util::ascii_iequals(field.name, rules[i].header)) continue;
       RuleState& state = states[i];
       state.present = true;
       if (state.decided) continue;
@@ -227,7 +218,7 @@ IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_vi
     if (rule.remove && state.present) {
       bool listed = false;
       for (const auto& name : result.headers_to_remove)
-        listed |= equal_ignoring_case(name, rule.header);
+        listed |= util::ascii_iequals(name, rule.header);
       if (!listed) result.headers_to_remove.push_back(rule.header);
     }
     if (result.usable) continue;
@@ -306,7 +297,7 @@ std::string_view to_string(IdentityKind kind) {
 Result<IdentityKind> parse_identity_kind(std::string_view text) {
   for (auto kind : {IdentityKind::kNone, IdentityKind::kAuthUser, IdentityKind::kEnvelopeSender,
                     IdentityKind::kHeader}) {
-    if (equal_ignoring_case(text, to_string(kind))) return kind;
+    if (util::ascii_iequals(text, to_string(kind))) return kind;
   }
   return fail("identity method " + util::quote_for_message(text) +
               " is not one of none, auth_user, envelope_sender, header");
@@ -420,7 +411,7 @@ std::string remove_headers(std::string_view message, const std::vector<std::stri
   size_t copied_to = 0;
   for_each_field(message, [&](const Field& field) {
     for (const auto& name : names) {
-      if (!equal_ignoring_case(field.name, name)) continue;
+      if (!util::ascii_iequals(field.name, name)) continue;
       out.append(message.substr(copied_to, field.begin - copied_to));
       copied_to = field.end;
       return;

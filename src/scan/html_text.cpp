@@ -50,13 +50,7 @@ constexpr std::array<std::string_view, 24> kBlockElements = {
 constexpr std::array<std::string_view, 10> kVoidElements = {"br",   "img",  "hr",   "meta", "input",
                                                             "link", "area", "base", "col",  "wbr"};
 
-constexpr auto lower_ascii = util::ascii_lower;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = lower_ascii(c);
-  return out;
-}
+std::string lower(std::string_view s) { return util::ascii_lowercase(s); }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
@@ -188,7 +182,7 @@ Tag parse_tag(std::string_view html, std::size_t at, std::size_t& end) {
 std::string normalise_colour(std::string_view c) {
   std::string out;
   for (char ch : c)
-    if (!is_space(ch)) out += lower_ascii(ch);
+    if (!is_space(ch)) out += util::ascii_lower(ch);
   if (out == "white") return "#ffffff";
   if (out == "black") return "#000000";
   if (out == "#fff") return "#ffffff";

@@ -12,15 +12,9 @@
 namespace pw::smtp {
 namespace {
 
-constexpr auto lower = util::ascii_lower;
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
-}
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
+  return text.size() >= prefix.size() && util::ascii_iequals(text.substr(0, prefix.size()), prefix);
 }
 
 std::string_view trim_spaces(std::string_view s) {
@@ -190,7 +184,7 @@ void parse_path_command(std::string_view argument, std::string_view keyword, Par
       out.error = ParseError{555, "5.5.4", "Unsupported RCPT parameter " + std::string(name)};
       return;
     }
-    if (iequals(name, "SIZE") && eq != std::string_view::npos) {
+    if (util::ascii_iequals(name, "SIZE") && eq != std::string_view::npos) {
       uint64_t size = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
       if (ec != std::errc() || p != value.data() + value.size() || value.size() > 20) {
@@ -198,18 +192,18 @@ void parse_path_command(std::string_view argument, std::string_view keyword, Par
         return;
       }
       out.command.mail.size = size;
-    } else if (iequals(name, "BODY") && eq != std::string_view::npos) {
-      if (iequals(value, "7BIT")) {
+    } else if (util::ascii_iequals(name, "BODY") && eq != std::string_view::npos) {
+      if (util::ascii_iequals(value, "7BIT")) {
         out.command.mail.body = BodyType::k7Bit;
-      } else if (iequals(value, "8BITMIME")) {
+      } else if (util::ascii_iequals(value, "8BITMIME")) {
         out.command.mail.body = BodyType::k8BitMime;
       } else {
         out.error = ParseError{555, "5.5.4", "Unsupported BODY type"};
         return;
       }
-    } else if (iequals(name, "SMTPUTF8") && eq == std::string_view::npos) {
+    } else if (util::ascii_iequals(name, "SMTPUTF8") && eq == std::string_view::npos) {
       out.command.mail.smtputf8 = true;
-    } else if (iequals(name, "AUTH") && eq != std::string_view::npos) {
+    } else if (util::ascii_iequals(name, "AUTH") && eq != std::string_view::npos) {
       // RFC 4954 section 5: accepted; the session's own authentication decides.
     } else {
       out.error = ParseError{555, "5.5.4", "Unsupported MAIL parameter " + std::string(name)};
@@ -261,7 +255,7 @@ ParsedCommand parse_command(std::string_view line) {
   while (!argument.empty() && argument.back() == ' ') argument.remove_suffix(1);
   out.command.argument = std::string(argument);
   for (const auto& v : kVerbs)
-    if (iequals(verb_text, v.name)) out.command.verb = v.verb;
+    if (util::ascii_iequals(verb_text, v.name)) out.command.verb = v.verb;
 
   switch (out.command.verb) {
     case Verb::kEhlo:

@@ -1,9 +1,10 @@
 // The OpenAPI 3.0.3 document, generated from the route table so that it cannot drift from it.
 #include "api/openapi.hpp"
-#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "util/ascii_text.hpp"
 
 namespace pw::api {
 namespace {

@@ -7,11 +7,11 @@
 #include "api/route_support.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/mail_injector.hpp"
+#include "scan/attachment_limits.hpp"
 #include "service/learning_service.hpp"
 #include "service/quarantine_service.hpp"
 #include "service/release_signer.hpp"
 #include "smtp/server_context.hpp"
-#include "scan/attachment_limits.hpp"
 
 namespace pw::api {
 namespace {

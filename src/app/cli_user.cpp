@@ -9,7 +9,6 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
-#include "util/ip_address.hpp"
 #include "mail/name_syntax.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/lock_book.hpp"
@@ -18,6 +17,7 @@
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
 #include "store/user_repository.hpp"
+#include "util/ip_address.hpp"
 
 namespace pw::app {
 namespace {

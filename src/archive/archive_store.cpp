@@ -22,11 +22,11 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 
-#include "mail/name_syntax.hpp"
 #include "mail/header_summary.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
-#include "util/unique_fd.hpp"
 #include "util/ascii_text.hpp"
+#include "util/unique_fd.hpp"
 
 namespace pw::archive {
 namespace {

@@ -31,7 +31,7 @@
 namespace pw::archive {
 
 struct ArchiveRequest {
-  mail::Envelope envelope;  // id, received_at, sender, domain, mail_from, rcpt_to are used
+  mail::Envelope envelope;   // id, received_at, sender, domain, mail_from, rcpt_to are used
   std::string_view message;  // the raw message bytes (CRLF), not owned
 };
 

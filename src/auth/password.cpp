@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "mail/name_syntax.hpp"
-#include "util/sodium_init.hpp"
 #include "util/ascii_text.hpp"
+#include "util/sodium_init.hpp"
 
 namespace pw::auth {
 namespace {

@@ -19,7 +19,8 @@ std::optional<mail::Sender> SenderDirectory::match_ip(const util::IpAddress& add
 
 std::optional<Login> SenderDirectory::find_login(std::string_view username) const {
   std::string key = util::ascii_lowercase(username);
-  mail::SenderKind wanted = key.find('@') != std::string::npos ? mail::SenderKind::kUser : mail::SenderKind::kDomain;
+  mail::SenderKind wanted =
+      key.find('@') != std::string::npos ? mail::SenderKind::kUser : mail::SenderKind::kDomain;
   auto found = std::lower_bound(
       logins_.begin(), logins_.end(), key,
       [](const Login& login, const std::string& name) { return login.sender.name < name; });
@@ -32,9 +33,11 @@ std::optional<Login> SenderDirectory::find_login(std::string_view username) cons
 size_t SenderDirectory::size() const { return ranges_.size() + logins_.size(); }
 
 void SenderDirectory::add_ip(util::Cidr range, mail::Sender sender) {
-  auto position = std::upper_bound(
-      ranges_.begin(), ranges_.end(), range.prefix,
-      [](int prefix, const std::pair<util::Cidr, mail::Sender>& entry) { return prefix > entry.first.prefix; });
+  auto position =
+      std::upper_bound(ranges_.begin(), ranges_.end(), range.prefix,
+                       [](int prefix, const std::pair<util::Cidr, mail::Sender>& entry) {
+                         return prefix > entry.first.prefix;
+                       });
   ranges_.emplace(position, std::move(range), std::move(sender));
 }
 

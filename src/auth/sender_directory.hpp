@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "util/ip_address.hpp"
 #include "mail/sender.hpp"
+#include "util/ip_address.hpp"
 #include "util/result.hpp"
 
 namespace pw::store {

@@ -2,7 +2,6 @@
 // SECURITY: parse() and verify() read client addresses; bounded, no allocation before the
 // length check, constant-time hash comparison.
 #include "batv/prvs.hpp"
-#include "util/ascii_text.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -10,13 +9,14 @@
 
 #include <cstdio>
 
+#include "util/ascii_text.hpp"
+
 namespace pw::batv {
 namespace {
 
 constexpr std::string_view kPrefix = "prvs=";
 constexpr size_t kTagLength = 10;  // K DDD SSSSSS
 constexpr int64_t kSecondsPerDay = 86400;
-
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 

@@ -11,8 +11,8 @@
 
 #include "dkim/canonical.hpp"
 #include "dkim/private_key.hpp"
-#include "util/result.hpp"
 #include "mail/header_summary.hpp"
+#include "util/result.hpp"
 
 namespace pw::dkim {
 

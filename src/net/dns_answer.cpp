@@ -3,7 +3,6 @@
 // Trust: replies come from the network: names are checked, TTLs capped, records bounded,
 // every read bounds-checked; c-ares's ares_expand_name refuses compression loops.
 #include "net/dns_answer.hpp"
-#include "util/ascii_text.hpp"
 
 #include <ares.h>
 
@@ -14,6 +13,8 @@
 #include <cstring>
 #include <memory>
 #include <type_traits>
+
+#include "util/ascii_text.hpp"
 
 namespace pw::net {
 
@@ -50,7 +51,6 @@ struct AresStringDeleter {
   void operator()(char* text) const { ares_free_string(text); }
 };
 using AresStringPtr = std::unique_ptr<char, AresStringDeleter>;
-
 
 bool is_letter_or_digit(char c) {
   c = util::ascii_lower(c);

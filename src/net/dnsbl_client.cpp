@@ -2,7 +2,6 @@
 // Trust: answers come from DNS servers on the network: codes are checked to be in 127.0.0.0/8,
 // TXT text is cut short and made printable before it reaches a reply or a log line.
 #include "net/dnsbl_client.hpp"
-#include "util/ascii_text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -18,6 +17,8 @@
 #include <charconv>
 #include <cmath>
 #include <variant>
+
+#include "util/ascii_text.hpp"
 
 namespace pw::net {
 

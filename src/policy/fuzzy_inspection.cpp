@@ -23,8 +23,9 @@ FuzzyResult inspect_fuzzy(std::string_view message, const scan::AttachmentReport
                           const HashBlockList& blocks, OutbreakTracker* tracker,
                           const std::string& user_subject, int64_t now,
                           const FuzzyOptions& options) {
-  return inspect_fuzzy_text(scan::fuzzy_body_text(message, options.max_text_bytes, options.text_limits), attachments,
-                            blocks, tracker, user_subject, now, options);
+  return inspect_fuzzy_text(
+      scan::fuzzy_body_text(message, options.max_text_bytes, options.text_limits), attachments,
+      blocks, tracker, user_subject, now, options);
 }
 
 FuzzyResult inspect_fuzzy_text(std::string_view body_text,

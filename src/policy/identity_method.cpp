@@ -18,7 +18,6 @@ using Json = nlohmann::json;
 
 bool is_wsp(char c) { return c == ' ' || c == '\t'; }
 
-
 std::string_view trim_wsp(std::string_view text) {
   while (!text.empty() && is_wsp(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_wsp(text.back())) text.remove_suffix(1);

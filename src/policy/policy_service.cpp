@@ -16,8 +16,8 @@
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
-#include "util/rfc5322_date.hpp"
 #include "util/ascii_text.hpp"
+#include "util/rfc5322_date.hpp"
 
 namespace pw::policy {
 namespace {

@@ -7,16 +7,16 @@
 #include <string_view>
 #include <vector>
 
-#include "mail/sender.hpp"
 #include "config/config.hpp"
+#include "mail/sender.hpp"
 #include "net/dnsbl_client.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/fuzzy_result.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "scan/attachment_scanner.hpp"
-#include "scan/external_result.hpp"
 #include "scan/clamd_client.hpp"
+#include "scan/external_result.hpp"
 #include "scan/spam_classifier.hpp"
 
 namespace pw::policy {

@@ -38,7 +38,7 @@ class MailInjector;
 namespace pw::quarantine {
 
 struct HoldRequest {
-  mail::Envelope envelope;  // as the session would have spooled it; id = the quarantine id
+  mail::Envelope envelope;   // as the session would have spooled it; id = the quarantine id
   std::string identity;      // the sender identity (header From address) the policy judged
   policy::Verdict verdict;   // the verdict that quarantined it (check, reasons, score)
   std::string response;      // what the client heard: "rejected" (550) or "accepted" (250)
@@ -87,7 +87,7 @@ struct QuarantineFilter {
 };
 
 struct HeldMessage {
-  mail::Envelope envelope;  // exactly as held
+  mail::Envelope envelope;   // exactly as held
   std::string message;       // the raw bytes, CRLF
 };
 

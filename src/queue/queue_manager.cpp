@@ -21,11 +21,11 @@
 #include <unordered_set>
 
 #include "batv/batv_snapshot.hpp"
+#include "mail/header_summary.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/mx_address_rules.hpp"
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
-#include "mail/header_summary.hpp"
 #include "queue/outcome_journal.hpp"
 #include "smtp/client_session.hpp"
 #include "store/log_writer.hpp"

@@ -165,8 +165,7 @@ std::string build_arf_report(const ArfRequest& r) {
   const auto& e = r.envelope;
   // An infected message is never mailed on, not even to the administrator: its header section.
   const bool whole = r.original.size() <= r.max_attached_size && r.verdict.check != "virus";
-  std::string attached =
-      crlf_normalised(whole ? r.original : mail::header_section(r.original));
+  std::string attached = crlf_normalised(whole ? r.original : mail::header_section(r.original));
   std::string text = human_part(r, r.hostname);
   std::string feedback = feedback_part(r);
   std::string base_id = !r.quarantine_id.empty() ? r.quarantine_id : e.id;

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "policy/verdict.hpp"
 #include "mail/envelope.hpp"
+#include "policy/verdict.hpp"
 
 namespace pw::report {
 
@@ -18,7 +18,7 @@ struct ArfRequest {
   std::string hostname;       // our host name: Reporting-MTA, Message-ID, default reporter
   std::string reporter;       // From address; "" = postmaster@<hostname>
   std::string admin_contact;  // To: the domain's abuse contact, or the cluster default
-  mail::Envelope envelope;   // the blocked transaction (sender, domain, client IP, MAIL, RCPT)
+  mail::Envelope envelope;    // the blocked transaction (sender, domain, client IP, MAIL, RCPT)
   std::string identity;       // the sender identity the policy judged
   policy::Verdict verdict;    // check, reasons, score
   std::string quarantine_id;  // "" when the message was not held

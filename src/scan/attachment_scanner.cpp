@@ -24,8 +24,8 @@
 #include <utility>
 
 #include "scan/mime_guard.hpp"
-#include "util/sha256.hpp"
 #include "util/ascii_text.hpp"
+#include "util/sha256.hpp"
 
 namespace pw::scan {
 namespace {

@@ -5,7 +5,6 @@
 // the reader" (inline styles, colours); spam filters need only the text, the links and a few
 // hiding tricks, which one linear pass gives with bounded memory.
 #include "scan/html_text.hpp"
-#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -13,6 +12,8 @@
 #include <cstdint>
 #include <optional>
 #include <utility>
+
+#include "util/ascii_text.hpp"
 
 namespace pw::scan {
 namespace {

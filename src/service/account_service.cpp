@@ -5,12 +5,12 @@
 
 #include <cctype>
 
-#include "mail/name_syntax.hpp"
 #include "auth/password.hpp"
-#include "util/sodium_init.hpp"
+#include "mail/name_syntax.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/sha256.hpp"
+#include "util/sodium_init.hpp"
 
 namespace pw::service {
 namespace {

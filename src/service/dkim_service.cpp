@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mail/name_syntax.hpp"
 #include "dkim/private_key.hpp"
+#include "mail/name_syntax.hpp"
 #include "service/paging.hpp"
 #include "service/scope.hpp"
 #include "util/ascii_text.hpp"

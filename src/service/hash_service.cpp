@@ -21,7 +21,8 @@ Outcome<void> admin_only(const Actor& actor) {
 
 Outcome<std::string> message_fingerprint(const std::string& message, const config::Config& config) {
   const auto options = policy::FuzzyOptions::from(config.fuzzy, config.scan);
-  const std::string text = scan::fuzzy_body_text(message, options.max_text_bytes, options.text_limits);
+  const std::string text =
+      scan::fuzzy_body_text(message, options.max_text_bytes, options.text_limits);
   if (text.empty()) return invalid("the message has no text body to fingerprint");
   auto fp = scan::fuzzy_fingerprint(text, options.min_shingles);
   if (!fp)

@@ -4,10 +4,10 @@
 #pragma once
 #include <cstdint>
 
-#include "util/ip_address.hpp"
 #include "config/config.hpp"
 #include "service/actor.hpp"
 #include "service/outcome.hpp"
+#include "util/ip_address.hpp"
 
 namespace pw::service {
 

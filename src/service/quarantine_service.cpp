@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "dkim/dkim_config.hpp"
-#include "policy/policy_snapshot.hpp"
 #include "mail/header_summary.hpp"
+#include "policy/policy_snapshot.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/spool.hpp"
 #include "scan/mime_text.hpp"

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "util/ip_address.hpp"
 #include "mail/name_syntax.hpp"
 #include "policy/counter_store.hpp"
 #include "policy/user_settings.hpp"
@@ -12,6 +11,7 @@
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
+#include "util/ip_address.hpp"
 
 namespace pw::service {
 namespace {

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "auth/password.hpp"
-#include "mail/sender.hpp"
 #include "config/config.hpp"
+#include "mail/sender.hpp"
 #include "policy/lock_book.hpp"
 #include "policy/user_settings.hpp"
 #include "service/actor.hpp"

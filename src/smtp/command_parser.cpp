@@ -3,15 +3,15 @@
 // (tests/fuzz/fuzz_command_parser.cpp).
 // Trust: every byte comes from the SMTP client.
 #include "smtp/command_parser.hpp"
-#include "util/ascii_text.hpp"
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 
+#include "util/ascii_text.hpp"
+
 namespace pw::smtp {
 namespace {
-
 
 bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && util::ascii_iequals(text.substr(0, prefix.size()), prefix);

@@ -14,18 +14,18 @@
 #include <boost/asio/ssl.hpp>
 #include <ctime>
 
-#include "mail/name_syntax.hpp"
 #include "auth/password.hpp"
 #include "auth/sasl.hpp"
 #include "batv/batv_snapshot.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/message_signer.hpp"
+#include "mail/header_summary.hpp"
+#include "mail/name_syntax.hpp"
 #include "obs/metrics.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
-#include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
 #include "queue/queue_manager.hpp"
 #include "scan/attachment_limits.hpp"
@@ -39,10 +39,10 @@
 #include "smtp/server_context.hpp"
 #include "smtp/submission_headers.hpp"
 #include "smtp/trace_hops.hpp"
-#include "util/blocking.hpp"
-#include "util/rfc5322_date.hpp"
 #include "util/ascii_text.hpp"
 #include "util/base64.hpp"
+#include "util/blocking.hpp"
+#include "util/rfc5322_date.hpp"
 
 namespace pw::smtp {
 namespace {

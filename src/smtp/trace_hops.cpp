@@ -1,5 +1,6 @@
 // Counting Received: fields (see header).
 #include "smtp/trace_hops.hpp"
+
 #include "util/ascii_text.hpp"
 
 namespace pw::smtp {

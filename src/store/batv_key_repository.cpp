@@ -5,9 +5,9 @@
 #include <sodium.h>
 
 #include "mail/name_syntax.hpp"
-#include "util/sodium_init.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
+#include "util/sodium_init.hpp"
 
 namespace pw::store {
 namespace {

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <array>
 
-#include "util/ip_address.hpp"
 #include "mail/name_syntax.hpp"
 #include "policy/user_settings.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
+#include "util/ip_address.hpp"
 
 namespace pw::store {
 namespace {

@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "util/ip_address.hpp"
 #include "mail/sender.hpp"
 #include "store/database.hpp"
+#include "util/ip_address.hpp"
 #include "util/result.hpp"
 
 namespace pw::store {

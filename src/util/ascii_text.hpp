@@ -7,7 +7,9 @@
 namespace pw::util {
 
 // One byte lower-cased if it is an ASCII capital letter; every other byte unchanged.
-constexpr char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // Equal when ASCII letters are compared without their case; every other byte must match.
 constexpr bool ascii_iequals(std::string_view a, std::string_view b) {

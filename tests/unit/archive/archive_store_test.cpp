@@ -28,7 +28,7 @@ std::string message_with(std::string_view subject, std::string_view body) {
 }
 
 mail::Envelope envelope(std::string id, std::string mail_from, std::vector<std::string> rcpts,
-                         int64_t at, std::string user_domain = "example.com") {
+                        int64_t at, std::string user_domain = "example.com") {
   mail::Envelope e;
   e.id = std::move(id);
   e.received_at = at;

@@ -1,11 +1,12 @@
 // Strict base64 and SASL PLAIN parsing against malformed client input (RFC 4648, RFC 4616).
 // Every refused case is one a client could send on the wire.
 #include "auth/sasl.hpp"
-#include "util/base64.hpp"
 
 #include <gtest/gtest.h>
 
 #include <initializer_list>
+
+#include "util/base64.hpp"
 
 namespace pw::auth {
 namespace {

@@ -56,8 +56,10 @@ TEST(SenderDirectory, MatchesMappedClientAddressesAsIpv4) {
 
 TEST(SenderDirectory, FindsUserLoginsByFullAddressIgnoringCase) {
   SenderDirectory directory;
-  directory.add_login({sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
-  directory.add_login({sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
+  directory.add_login(
+      {sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
+  directory.add_login(
+      {sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
   auto login = directory.find_login("Alice@Example.COM");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->sender.user_id, 7);
@@ -69,8 +71,10 @@ TEST(SenderDirectory, FindsUserLoginsByFullAddressIgnoringCase) {
 
 TEST(SenderDirectory, FindsDomainLoginsByBareDomainName) {
   SenderDirectory directory;
-  directory.add_login({sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
-  directory.add_login({sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
+  directory.add_login(
+      {sender(7, mail::SenderKind::kUser, "alice@example.com", "example.com"), "hash-a"});
+  directory.add_login(
+      {sender(8, mail::SenderKind::kDomain, "example.com", "example.com"), "hash-d"});
   auto login = directory.find_login("EXAMPLE.com");
   ASSERT_TRUE(login);
   EXPECT_EQ(login->sender.kind, mail::SenderKind::kDomain);

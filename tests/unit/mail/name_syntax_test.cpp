@@ -1,12 +1,13 @@
 // Domain names, e-mail addresses and DKIM selectors as admins type them: canonical forms and
 // refusals with a reason.
 #include "mail/name_syntax.hpp"
-#include "util/ascii_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "util/ascii_text.hpp"
 
 namespace pw::mail {
 namespace {

@@ -253,14 +253,14 @@ TEST(FuzzyScanLimits, TheNodesScanLimitsBoundTheBodyTextWalk) {
   EXPECT_EQ(roomy.text_limits.max_decoded_bytes, static_cast<uint64_t>(c.scan.max_decoded_bytes));
   EXPECT_EQ(roomy.text_limits.max_parts, static_cast<std::size_t>(c.scan.max_parts));
   HashBlockList empty;
-  EXPECT_FALSE(
-      inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, roomy).fingerprint.empty());
+  EXPECT_FALSE(inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, roomy)
+                   .fingerprint.empty());
 
   c.scan.max_decoded_bytes = 64;  // the administrator's lower limit: the body decodes to more
   const FuzzyOptions tight = FuzzyOptions::from(c.fuzzy, c.scan);
   EXPECT_EQ(tight.text_limits.max_decoded_bytes, 64u);
-  EXPECT_TRUE(
-      inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, tight).fingerprint.empty());
+  EXPECT_TRUE(inspect_fuzzy(message(kBody), nullptr, empty, nullptr, "user:a", 1000, tight)
+                  .fingerprint.empty());
 }
 
 }  // namespace

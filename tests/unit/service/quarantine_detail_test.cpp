@@ -15,9 +15,10 @@ namespace {
 
 QuarantineDetail detail_with_body(const std::string& body) {
   QuarantineDetail detail;
-  detail.message = "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: held\r\n"
-                   "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
-                   body;
+  detail.message =
+      "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: held\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
+      body;
   return detail;
 }
 

@@ -1,9 +1,9 @@
 // F-BATV: the keys and switched-on domains of a running gateway (see the header).
 #include "batv/batv_snapshot.hpp"
 
+#include "batv/batv_keys.hpp"
+#include "mail/address.hpp"
 #include "mail/name_syntax.hpp"
-#include "policy/checks/common.hpp"
-#include "store/batv_key_repository.hpp"
 #include "util/ascii_text.hpp"
 
 namespace pw::batv {
@@ -13,8 +13,7 @@ bool BatvSnapshot::enabled_for(std::string_view domain) const {
 }
 
 std::string BatvSnapshot::tag_sender(std::string_view mail_from, int64_t now) const {
-  if (mail_from.empty() || !enabled_for(policy::checks::domain_of(mail_from)))
-    return std::string(mail_from);
+  if (mail_from.empty() || !enabled_for(mail::domain_of(mail_from))) return std::string(mail_from);
   return tag(mail_from, keys, now, lifetime_days);
 }
 
@@ -26,7 +25,7 @@ Result<std::shared_ptr<const BatvSnapshot>> load_batv_snapshot(store::Database& 
                                                                const config::BatvConfig& config) {
   store::BatvKeyRepository repository(db);
   auto snapshot = std::make_shared<BatvSnapshot>();
-  auto ring = repository.key_ring();
+  auto ring = BatvKeys(db).key_ring();
   if (!ring) return tl::unexpected(ring.error());
   snapshot->keys = std::move(*ring);
   auto domains = repository.batv_domains();

@@ -19,10 +19,10 @@
 #include "batv/batv_snapshot.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/message_signer.hpp"
+#include "mail/address.hpp"
 #include "mail/header_summary.hpp"
 #include "mail/name_syntax.hpp"
 #include "obs/metrics.hpp"
-#include "policy/checks/common.hpp"
 #include "policy/fuzzy_inspection.hpp"
 #include "policy/header_from.hpp"
 #include "policy/policy_service.hpp"
@@ -421,8 +421,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (sender && ctx_.policy) {
       start_policy_transaction(*sender, command.path, params.size);
       if (txn_.settings->valid_sender_required && !command.path.empty() && ctx_.domain_resolves)
-        txn_.mail_from_resolves =
-            co_await ctx_.domain_resolves(policy::checks::domain_of(command.path));
+        txn_.mail_from_resolves = co_await ctx_.domain_resolves(mail::domain_of(command.path));
       if (txn_.settings->check_ip_reputation) co_await look_up_ip_reputation();
       auto result = ctx_.policy->evaluate(txn_);
       if (!result.verdict.passed()) {
@@ -817,7 +816,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       txn_.header_from = policy::header_from_address(*content);
       if (txn_.settings->valid_sender_required && !txn_.header_from.empty() && ctx_.domain_resolves)
         txn_.header_from_resolves =
-            co_await ctx_.domain_resolves(policy::checks::domain_of(txn_.header_from));
+            co_await ctx_.domain_resolves(mail::domain_of(txn_.header_from));
       // F-FUZZY: a hash block list of attachments needs the scan's hashes too.
       const bool hash_blocks =
           ctx_.config.fuzzy.enabled && txn_.snapshot && txn_.snapshot->hash_blocks->has_sha256();
@@ -1161,7 +1160,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       return send_error(Reply(452, "4.5.3", "Too many recipients"));
     const std::string& rcpt = command.path;
     auto snapshot = ctx_.batv.load();
-    const std::string domain = policy::checks::domain_of(rcpt);
+    const std::string domain = mail::domain_of(rcpt);
     if (!snapshot || !snapshot->node_domains.count(domain))
       return refuse_bounce(rcpt, "relay", "Relay not permitted!");
     if (!snapshot->enabled_for(domain))
@@ -1196,7 +1195,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     mail::Envelope envelope = new_envelope();
     envelope.sender_kind = "inbound";
     envelope.sender = client_ip_;
-    envelope.domain = policy::checks::domain_of(recipients_.front());
+    envelope.domain = mail::domain_of(recipients_.front());
     envelope.mail_from = "";
     std::string trace = received_header(envelope.id);
     const std::string& message = reader.message();

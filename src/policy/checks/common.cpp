@@ -5,28 +5,16 @@
 
 #include <ctime>
 
-#include "mail/name_syntax.hpp"
+#include "mail/address.hpp"
 #include "util/ascii_text.hpp"
 
 namespace pw::policy::checks {
 
-std::string domain_of(std::string_view address) {
-  auto at = address.rfind('@');
-  if (at == std::string_view::npos) return "";
-  return util::ascii_lowercase(address.substr(at + 1));
-}
-
-bool within(std::string_view domain, std::string_view required) {
-  if (domain == required) return true;
-  return domain.size() > required.size() + 1 && domain.ends_with(required) &&
-         domain[domain.size() - required.size() - 1] == '.';
-}
-
 bool own_domain(const Transaction& t, std::string_view domain) {
-  if (within(domain, util::ascii_lowercase(t.sender.domain))) return true;
+  if (mail::within_domain(domain, util::ascii_lowercase(t.sender.domain))) return true;
   if (t.domain)
     for (const auto& alias : t.domain->aliases)
-      if (within(domain, alias)) return true;
+      if (mail::within_domain(domain, alias)) return true;
   return false;
 }
 

@@ -3,14 +3,12 @@
 #include <string>
 #include <string_view>
 
+#include "mail/address.hpp"
 #include "policy/transaction.hpp"
 
 namespace pw::policy::checks {
 
-// The lower-case domain of "local@domain" ("" when there is none).
-std::string domain_of(std::string_view address);
-// True when `domain` is `required` or one of its subdomains.
-bool within(std::string_view domain, std::string_view required);
+using mail::domain_of;
 // The user's own domains: its domain and that domain's aliases (and their subdomains).
 bool own_domain(const Transaction& t, std::string_view domain);
 // "2026-11-25 19:46:16 UTC"

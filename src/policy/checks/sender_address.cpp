@@ -29,7 +29,7 @@ class SenderAddress final : public Check {
                     "null_sender", "valid_sender_required is on and MAIL FROM is <>");
     }
     std::string domain = domain_of(t.mail_from);
-    if (!s.require_from_domain.empty() && !within(domain, s.require_from_domain))
+    if (!s.require_from_domain.empty() && !mail::within_domain(domain, s.require_from_domain))
       return refuse(name(), Action::kReject,
                     fmt::format("550 5.7.1 Sender address {} is not of domain {}", t.mail_from,
                                 s.require_from_domain),
@@ -46,7 +46,7 @@ class SenderAddress final : public Check {
                     "550 5.7.1 The message needs a From header with one valid address",
                     "header_from_missing", "no readable address in the From header");
     std::string domain = domain_of(t.header_from);
-    if (!s.require_from_domain.empty() && !within(domain, s.require_from_domain))
+    if (!s.require_from_domain.empty() && !mail::within_domain(domain, s.require_from_domain))
       return refuse(name(), Action::kReject,
                     fmt::format("550 5.7.1 Header From {} is not of domain {}", t.header_from,
                                 s.require_from_domain),

@@ -9,12 +9,59 @@
 #include <set>
 #include <sstream>
 
+#include "config/scanner_addresses.hpp"
 #include "config/settings_registry.hpp"
-#include "dkim/dkim_config.hpp"
-#include "scan/scanner_config.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::config {
 namespace {
+
+// RFC 5322 2.2: a field name is printable ASCII except the colon.
+bool valid_field_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (c < 33 || c > 126 || c == ':') return false;
+  return true;
+}
+
+Result<void> normalize_names(std::vector<std::string>& names, std::string_view key) {
+  for (auto& name : names) {
+    if (!valid_field_name(name))
+      return fail("dkim." + std::string(key) + ": '" + name + "' is not a header field name");
+    name = util::ascii_lowercase(name);
+    if (name == "dkim-signature")
+      return fail("dkim." + std::string(key) + ": DKIM-Signature cannot be signed by itself");
+  }
+  return {};
+}
+
+// [dkim]: lower-cases the header names and refuses lists the signer cannot use.
+Result<void> normalize_dkim_headers(DkimConfig& config) {
+  if (auto r = normalize_names(config.signed_headers, "signed_headers"); !r) return r;
+  if (auto r = normalize_names(config.oversigned_headers, "oversigned_headers"); !r) return r;
+  bool from = false;
+  for (const auto& name : config.signed_headers) from = from || name == "from";
+  if (!from) return fail("dkim.signed_headers: must contain \"from\" (RFC 6376 5.4)");
+  return {};
+}
+
+// `"a" or "b"`, `one of "a", "b", "c"`.
+std::string choices_text(std::span<const std::string_view> choices) {
+  std::string out = choices.size() > 2 ? "one of " : "";
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (i > 0) out += choices.size() == 2 ? " or " : ", ";
+    out += fmt::format("\"{}\"", choices[i]);
+  }
+  return out;
+}
+
+Result<void> check_choice(const SettingSpec& spec, const std::string& value,
+                          std::string_view where) {
+  if (spec.choices.empty()) return {};
+  for (auto choice : spec.choices)
+    if (choice == value) return {};
+  return fail(fmt::format("{} must be {}, not \"{}\"", where, choices_text(spec.choices), value));
+}
 
 Result<void> apply_value(const SettingSpec& spec, const toml::node& node, Config& config,
                          std::string_view source) {
@@ -32,6 +79,7 @@ Result<void> apply_value(const SettingSpec& spec, const toml::node& node, Config
   } else if (auto* s = std::get_if<std::string*>(&ref)) {
     if (!node.is_string()) return fail(where + " must be a string");
     **s = *node.value<std::string>();
+    if (auto r = check_choice(spec, **s, where); !r) return r;
   } else if (auto* l = std::get_if<std::vector<std::string>*>(&ref)) {
     const auto* arr = node.as_array();
     if (!arr) return fail(where + " must be an array of strings");
@@ -39,6 +87,7 @@ Result<void> apply_value(const SettingSpec& spec, const toml::node& node, Config
     for (const auto& item : *arr) {
       if (!item.is_string()) return fail(where + " must be an array of strings");
       out.push_back(*item.value<std::string>());
+      if (auto r = check_choice(spec, out.back(), where); !r) return r;
     }
     **l = std::move(out);
   } else if (auto* d = std::get_if<double*>(&ref)) {
@@ -95,13 +144,9 @@ Result<Config> parse_config(std::string_view toml_text, std::string_view source_
         fmt::format("{}:{}:{}: {}", source_name, where.line, where.column, e.description()));
   }
   if (auto r = apply_table(root, config, source_name); !r) return tl::unexpected(r.error());
-  if (auto r = scan::validate_external_config(config); !r)  // [rspamd], [spamd]
+  if (auto r = validate_external_config(config); !r)  // [rspamd], [spamd]
     return fail(fmt::format("{}: {}", source_name, r.error().message));
-  // F-AV: the one setting with a fixed set of values.
-  if (config.clamd.on_failure != "tempfail" && config.clamd.on_failure != "accept")
-    return fail(
-        fmt::format("{}: clamd.on_failure must be \"tempfail\" or \"accept\"", source_name));
-  if (auto r = dkim::normalize_config(config.dkim); !r)  // [dkim]
+  if (auto r = normalize_dkim_headers(config.dkim); !r)  // [dkim]
     return fail(fmt::format("{}: {}", source_name, r.error().message));
   return config;
 }
@@ -128,7 +173,7 @@ std::string reference_markdown() {
     }
     std::string bounds = spec.max > spec.min
                              ? fmt::format("{}..{} {}", spec.min, spec.max, spec.unit)
-                             : std::string("");
+                             : choices_text(spec.choices);
     out +=
         fmt::format("| `{}` | `{}` | {} | {} |\n", spec.key, spec.default_text, bounds, spec.doc);
   }

@@ -1,26 +1,11 @@
-// Scanner addresses and config checks: see scanner_config.hpp.
-#include "scan/scanner_config.hpp"
+// Scanner addresses and config checks: see scanner_addresses.hpp.
+#include "config/scanner_addresses.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
 #include <charconv>
 
-namespace pw::scan {
-namespace {
-
-constexpr std::array<std::string_view, 6> kRspamdActions = {
-    "reject", "soft reject", "rewrite subject", "add header", "greylist", "no action"};
-
-Result<bool> accept_on_failure(std::string_view section, const std::string& value) {
-  if (value == "tempfail") return false;
-  if (value == "accept") return true;
-  return fail(
-      fmt::format("{}.on_failure must be \"tempfail\" or \"accept\", not \"{}\"", section, value));
-}
-
-}  // namespace
+namespace pw::config {
 
 Result<HttpEndpoint> parse_http_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
@@ -100,25 +85,17 @@ Result<SpamdAddress> parse_spamd_address(std::string_view address) {
   return out;
 }
 
-Result<void> validate_external_config(const config::Config& config) {
+Result<void> validate_external_config(const Config& config) {
   const auto& r = config.rspamd;
   if (!r.url.empty()) {
     if (auto url = parse_http_url(r.url); !url) return fail("rspamd.url: " + url.error().message);
   }
-  if (auto a = accept_on_failure("rspamd", r.on_failure); !a) return tl::unexpected(a.error());
-  for (const auto& action : r.spam_actions)
-    if (std::find(kRspamdActions.begin(), kRspamdActions.end(), action) == kRspamdActions.end())
-      return fail(fmt::format(
-          "rspamd.spam_actions: \"{}\" is not an rspamd action (reject, soft reject, rewrite "
-          "subject, add header, greylist, no action)",
-          action));
   const auto& s = config.spamd;
   if (!s.address.empty()) {
     if (auto a = parse_spamd_address(s.address); !a)
       return fail("spamd.address: " + a.error().message);
   }
-  if (auto a = accept_on_failure("spamd", s.on_failure); !a) return tl::unexpected(a.error());
   return {};
 }
 
-}  // namespace pw::scan
+}  // namespace pw::config

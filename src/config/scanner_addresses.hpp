@@ -1,6 +1,6 @@
-// The addresses of the external scanners and the check of their configuration ([rspamd] url,
-// on_failure, spam_actions; [spamd] address, on_failure), kept apart from the clients so that
-// loading a config (and its fuzzer) needs no network code.
+// The addresses of the external scanners and their check where a config is loaded ([rspamd] url,
+// [spamd] address; on_failure and spam_actions are checked by the registry's choices). Kept in
+// config/ so that loading a config (and its fuzzer) needs no scanner or network code.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,7 +9,7 @@
 #include "config/config.hpp"
 #include "util/result.hpp"
 
-namespace pw::scan {
+namespace pw::config {
 
 struct HttpEndpoint {
   std::string host;  // an address or a name ("127.0.0.1", "::1", "localhost")
@@ -31,6 +31,6 @@ struct SpamdAddress {
 Result<SpamdAddress> parse_spamd_address(std::string_view address);
 
 // One line per bad value; called when a config is loaded.
-Result<void> validate_external_config(const config::Config& config);
+Result<void> validate_external_config(const Config& config);
 
-}  // namespace pw::scan
+}  // namespace pw::config

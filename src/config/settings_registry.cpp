@@ -8,6 +8,14 @@ namespace {
 
 #define PW_BIND(member) [](Config& c) -> SettingRef { return &c.member; }
 
+// The settings with a fixed set of values (SettingSpec::choices).
+constexpr std::array<std::string_view, 2> kOnFailure = {"tempfail", "accept"};
+constexpr std::array<std::string_view, 6> kRspamdActions = {
+    "reject", "soft reject", "rewrite subject", "add header", "greylist", "no action"};
+constexpr std::array<std::string_view, 6> kCanonicalization = {
+    "relaxed/relaxed", "relaxed/simple", "simple/relaxed", "simple/simple", "relaxed", "simple"};
+constexpr std::array<std::string_view, 2> kKeyAlgorithms = {"rsa", "ed25519"};
+
 const std::array kSettings = {
     // [server]
     SettingSpec{"server", "hostname", R"("")", 0, 0, "",
@@ -301,11 +309,11 @@ const std::array kSettings = {
     SettingSpec{"rspamd", "on_failure", R"("tempfail")", 0, 0, "",
                 "When rspamd cannot be asked: \"tempfail\" (451, the client retries) or "
                 "\"accept\" (the message passes unscanned, with a warning in the log).",
-                PW_BIND(rspamd.on_failure)},
+                PW_BIND(rspamd.on_failure), kOnFailure},
     SettingSpec{"rspamd", "spam_actions", R"(["reject"])", 0, 0, "",
                 "The rspamd actions that make a message spam (quarantined when the user's "
                 "block_spam is on); add \"add header\" and \"rewrite subject\" to be stricter.",
-                PW_BIND(rspamd.spam_actions)},
+                PW_BIND(rspamd.spam_actions), kRspamdActions},
     // [spamd] (F-SPAM external scanner, off by default)
     SettingSpec{"spamd", "address", R"("")", 0, 0, "",
                 "SpamAssassin spamd as HOST:PORT or a Unix socket path; every message is sent "
@@ -323,7 +331,7 @@ const std::array kSettings = {
     SettingSpec{"spamd", "on_failure", R"("tempfail")", 0, 0, "",
                 "When spamd cannot be asked: \"tempfail\" (451, the client retries) or "
                 "\"accept\" (the message passes unscanned, with a warning in the log).",
-                PW_BIND(spamd.on_failure)},
+                PW_BIND(spamd.on_failure), kOnFailure},
     // [clamd]
     SettingSpec{"clamd", "socket", R"("")", 0, 0, "",
                 "clamd to scan every message with (F-AV): an absolute Unix socket path or "
@@ -343,7 +351,7 @@ const std::array kSettings = {
     SettingSpec{"clamd", "on_failure", R"("tempfail")", 0, 0, "",
                 "When clamd cannot be reached, times out or errs: tempfail (451, the client "
                 "retries) or accept (deliver unscanned, logged as event=virus_scan_failed).",
-                PW_BIND(clamd.on_failure)},
+                PW_BIND(clamd.on_failure), kOnFailure},
     // [ip_reputation]
     SettingSpec{"ip_reputation", "zones", "[]", 0, 0, "",
                 "DNS block lists asked about each client IP at MAIL (RFC 5782), as \"zone\" or "
@@ -465,7 +473,7 @@ const std::array kSettings = {
     SettingSpec{"dkim", "canonicalization", R"("relaxed/relaxed")", 0, 0, "",
                 "c= of the signatures: header/body, each \"relaxed\" or \"simple\" "
                 "(RFC 6376 3.4).",
-                PW_BIND(dkim.canonicalization)},
+                PW_BIND(dkim.canonicalization), kCanonicalization},
     SettingSpec{"dkim", "signed_headers",
                 R"(["from", "reply-to", "subject", "date", "to", "cc", "resent-date", )"
                 R"("resent-from", "resent-to", "resent-cc", "in-reply-to", "references", )"
@@ -485,7 +493,7 @@ const std::array kSettings = {
     SettingSpec{"dkim", "default_algorithm", R"("rsa")", 0, 0, "",
                 "Key type `dkim keygen` makes without --algorithm: \"rsa\" (rsa-sha256) or "
                 "\"ed25519\" (ed25519-sha256, RFC 8463; not every receiver checks it yet).",
-                PW_BIND(dkim.default_algorithm)},
+                PW_BIND(dkim.default_algorithm), kKeyAlgorithms},
     SettingSpec{"dkim", "rsa_bits", "2048", 1024, 4096, "bits",
                 "RSA key size `dkim keygen` makes without --bits.", PW_BIND(dkim.rsa_bits)},
     // [http] (F-PANEL)

@@ -24,6 +24,9 @@ struct SettingSpec {
   std::string_view unit;
   std::string_view doc;
   SettingRef (*bind)(Config&);
+  // Strings (and each item of a string list) with a fixed set of values: the only values
+  // accepted, checked where the config is loaded. Empty: any string.
+  std::span<const std::string_view> choices = {};
 };
 
 std::span<const SettingSpec> settings_registry();

@@ -59,7 +59,7 @@ ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& e
     o.max_bytes = static_cast<uint64_t>(c.max_bytes);
     o.spam_actions = c.spam_actions;
     o.accept_on_failure = c.on_failure == "accept";
-    if (auto url = parse_http_url(c.url)) {
+    if (auto url = config::parse_http_url(c.url)) {
       o.endpoint = *url;
       out.rspamd = scan_rspamd(message, envelope, o);
     } else {  // validated at load; kept as a failure, never a silent pass
@@ -78,7 +78,7 @@ ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& e
     o.timeout = std::chrono::milliseconds(c.timeout_ms);
     o.max_bytes = static_cast<uint64_t>(c.max_bytes);
     o.accept_on_failure = c.on_failure == "accept";
-    if (auto address = parse_spamd_address(c.address)) {
+    if (auto address = config::parse_spamd_address(c.address)) {
       o.address = *address;
       out.spamd = scan_spamd(message, envelope, o);
     } else {

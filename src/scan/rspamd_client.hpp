@@ -9,14 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include "config/scanner_addresses.hpp"
 #include "scan/external_result.hpp"
-#include "scan/scanner_config.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
 
 struct RspamdOptions {
-  HttpEndpoint endpoint;
+  config::HttpEndpoint endpoint;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
   uint64_t max_bytes = 20ull * 1024 * 1024;  // larger messages are not sent (kSkipped)

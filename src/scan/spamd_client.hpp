@@ -8,14 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "config/scanner_addresses.hpp"
 #include "scan/external_result.hpp"
-#include "scan/scanner_config.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
 
 struct SpamdOptions {
-  SpamdAddress address;
+  config::SpamdAddress address;
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
   uint64_t max_bytes = 512000;  // larger messages are not sent (kSkipped), as spamc does

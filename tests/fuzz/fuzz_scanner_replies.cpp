@@ -35,8 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   check_reply(pw::scan::parse_rspamd_reply(input, {"reject", "add header"}));
   check_reply(pw::scan::parse_spamd_reply(input));
-  if (auto url = pw::scan::parse_http_url(input)) check(!url->host.empty() && url->port > 0);
-  if (auto a = pw::scan::parse_spamd_address(input))
+  if (auto url = pw::config::parse_http_url(input)) check(!url->host.empty() && url->port > 0);
+  if (auto a = pw::config::parse_spamd_address(input))
     check(!a->unix_path.empty() || (!a->host.empty() && a->port > 0));
   return 0;
 }

@@ -41,6 +41,35 @@ TEST(Config, RefusesUnknownKeysTypesAndBounds) {
   EXPECT_NE(broken.error().message.find("config:1"), std::string::npos);
 }
 
+// Item 5 of issue 16: settings with a fixed set of values declare it in the registry.
+TEST(Config, SettingsWithFixedValuesRefuseOthers) {
+  auto clamd = parse_config("[clamd]\non_failure = \"ignore\"\n", "pw.toml");
+  ASSERT_FALSE(clamd);
+  EXPECT_EQ(clamd.error().message,
+            "pw.toml: clamd.on_failure must be \"tempfail\" or \"accept\", not \"ignore\"");
+  auto actions = parse_config("[rspamd]\nspam_actions = [\"reject\", \"bounce\"]\n");
+  ASSERT_FALSE(actions);
+  EXPECT_NE(actions.error().message.find("rspamd.spam_actions must be one of \"reject\""),
+            std::string::npos)
+      << actions.error().message;
+  EXPECT_FALSE(parse_config("[dkim]\ncanonicalization = \"loose/relaxed\"\n"));
+  EXPECT_FALSE(parse_config("[dkim]\ndefault_algorithm = \"dsa\"\n"));
+  auto good = parse_config(
+      "[spamd]\non_failure = \"accept\"\n[dkim]\ncanonicalization = \"simple\"\n"
+      "default_algorithm = \"ed25519\"\n[rspamd]\nspam_actions = [\"add header\"]\n");
+  ASSERT_TRUE(good) << good.error().message;
+  EXPECT_EQ(good->dkim.canonicalization, "simple");
+}
+
+TEST(Config, DkimHeaderListsAreLowerCasedAndChecked) {
+  auto c = parse_config("[dkim]\nsigned_headers = [\"From\", \"Subject\"]\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->dkim.signed_headers, (std::vector<std::string>{"from", "subject"}));
+  EXPECT_FALSE(parse_config("[dkim]\nsigned_headers = [\"subject\"]\n"));
+  EXPECT_FALSE(parse_config("[dkim]\nsigned_headers = [\"from\", \"bad name\"]\n"));
+  EXPECT_FALSE(parse_config("[dkim]\noversigned_headers = [\"DKIM-Signature\"]\n"));
+}
+
 TEST(Config, ReferenceDocumentMatchesRegistry) {
   const char* source = std::getenv("PW_SOURCE_DIR");
   ASSERT_NE(source, nullptr) << "PW_SOURCE_DIR is set by ctest";

@@ -16,6 +16,7 @@
 
 #include "auth/sasl.hpp"
 #include "config/config.hpp"
+#include "config/settings_registry.hpp"
 #include "dkim/canonical.hpp"
 #include "dkim/key_store.hpp"
 #include "dkim/message_signer.hpp"
@@ -161,6 +162,12 @@ TEST(DkimCanonical, ParsesCanonicalization) {
   EXPECT_EQ(to_string(*parse_canonicalization("simple/relaxed")), "simple/relaxed");
   EXPECT_FALSE(parse_canonicalization("loose/relaxed"));
   EXPECT_FALSE(parse_canonicalization(""));
+  // The registry's choices for [dkim] canonicalization are exactly what the signer accepts.
+  for (const auto& spec : config::settings_registry())
+    if (spec.section == "dkim" && spec.key == "canonicalization") {
+      EXPECT_EQ(spec.choices.size(), 6u);
+      for (auto choice : spec.choices) EXPECT_TRUE(parse_canonicalization(choice)) << choice;
+    }
 }
 
 TEST(DkimSigner, SplitsFoldedFields) {

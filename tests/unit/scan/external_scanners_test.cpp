@@ -17,6 +17,8 @@
 
 namespace pw::scan {
 namespace {
+using config::parse_http_url;
+using config::parse_spamd_address;
 
 TEST(ExternalScannersUrl, ParsesHostPortAndPath) {
   auto a = parse_http_url("http://127.0.0.1:11333");

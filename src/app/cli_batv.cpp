@@ -9,6 +9,7 @@
 
 #include "app/cli.hpp"
 #include "app/cli_output.hpp"
+#include "batv/batv_keys.hpp"
 #include "batv/prvs.hpp"
 #include "store/batv_key_repository.hpp"
 #include "store/node_database.hpp"
@@ -40,8 +41,7 @@ int rotate_key(const GlobalOptions& options) {
   if (!config) return report_error(config.error().message);
   auto db = store::open_node_database(options.data_dir);
   if (!db) return report_error(db.error().message);
-  auto key =
-      store::BatvKeyRepository(*db).rotate(store::unix_now(), config->batv.tag_lifetime_days);
+  auto key = batv::BatvKeys(*db).rotate(store::unix_now(), config->batv.tag_lifetime_days);
   if (!key) return report_error(key.error().message);
   std::cout << "new BATV key " << key->number << " is current; earlier keys verify their tags for "
             << config->batv.tag_lifetime_days << " more days\n";

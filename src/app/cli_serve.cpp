@@ -25,6 +25,7 @@
 #include "app/spam_model_loader.hpp"
 #include "app/tls_maintenance.hpp"
 #include "auth/password.hpp"
+#include "batv/batv_keys.hpp"
 #include "batv/batv_snapshot.hpp"
 #include "dkim/dkim_config.hpp"
 #include "dkim/key_store.hpp"
@@ -482,8 +483,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     if (now - batv_retire_checked < kBatvRetireCheckS) return;
     batv_retire_checked = now;
     std::lock_guard lock(database_mutex);
-    auto retired =
-        store::BatvKeyRepository(*database).retire_expired(now, config.batv.tag_lifetime_days);
+    auto retired = batv::BatvKeys(*database).retire_expired(now, config.batv.tag_lifetime_days);
     if (!retired)
       spdlog::error("event=batv_retire_failed error=\"{}\"", retired.error().message);
     else if (*retired > 0)

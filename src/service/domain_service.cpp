@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "batv/batv_keys.hpp"
 #include "mail/name_syntax.hpp"
 #include "net/mx_route.hpp"
 #include "service/scope.hpp"
@@ -187,8 +188,8 @@ Outcome<store::Domain> change_domain(store::Database& db, const Actor& actor,
       if (auto r = domains.set_spam_threshold(domain->name, *threshold); !r)
         return tl::unexpected(r.error());
     if (batv)  // F-BATV: the first key is made when it is first turned on
-      if (auto r = store::BatvKeyRepository(db).set_domain_batv(
-              domain->name, *batv, store::unix_now(), batv_lifetime_days);
+      if (auto r = batv::BatvKeys(db).set_domain_batv(domain->name, *batv, store::unix_now(),
+                                                      batv_lifetime_days);
           !r)
         return tl::unexpected(r.error());
     for (const auto& alias : change.add_aliases)

@@ -1,4 +1,4 @@
-// F-BATV: the tag keys and the per-domain switch in the node database (see the header).
+// F-BATV: the rows of the tag keys and the per-domain switch (see the header).
 // Trust: domain names from admins go through auth/name_syntax; every value is bound.
 #include "store/batv_key_repository.hpp"
 
@@ -7,28 +7,11 @@
 #include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
-#include "util/sodium_init.hpp"
 
 namespace pw::store {
 namespace {
 
-constexpr size_t kSecretBytes = 32;
-
-// True when every tag made with a key superseded at `superseded_at` has expired by `now`: the
-// last one was made that day and verifies through day + lifetime.
-bool tags_expired(int64_t superseded_at, int64_t now, int64_t lifetime_days) {
-  return superseded_at > 0 &&
-         batv::day_number(now) > batv::day_number(superseded_at) + lifetime_days;
-}
-
-Result<std::string> new_secret() {
-  if (auto r = util::ensure_sodium(); !r) return tl::unexpected(r.error());
-  std::string secret(kSecretBytes, '\0');
-  randombytes_buf(secret.data(), secret.size());
-  return secret;
-}
-
-std::string to_hex(const std::string& bytes) {
+std::string to_hex(std::string_view bytes) {
   std::string hex(bytes.size() * 2 + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
                  bytes.size());
@@ -44,16 +27,6 @@ std::string from_hex(const std::string& hex) {
     return {};
   bytes.resize(length);
   return bytes;
-}
-
-Result<int64_t> insert_key(Database& db, int number, int64_t now) {
-  auto secret = new_secret();
-  if (!secret) return tl::unexpected(secret.error());
-  auto inserted = run(db, "INSERT INTO batv_keys(number, secret, created_at) VALUES (?1, ?2, ?3)",
-                      {int64_t{number}, to_hex(*secret), now});
-  sodium_memzero(secret->data(), secret->size());
-  if (!inserted) return tl::unexpected(inserted.error());
-  return last_insert_id(db);
 }
 
 }  // namespace
@@ -81,87 +54,35 @@ Result<std::vector<BatvKey>> BatvKeyRepository::list() {
   }
 }
 
-Result<int64_t> BatvKeyRepository::retire_expired(int64_t now, int64_t lifetime_days) {
-  auto keys = list();  // read first: a running gateway checks often and rarely writes
-  if (!keys) return tl::unexpected(keys.error());
-  std::vector<int64_t> expired;
-  for (const auto& key : *keys)
-    if (!key.retired_at && tags_expired(key.superseded_at, now, lifetime_days))
-      expired.push_back(key.id);
-  if (expired.empty()) return int64_t{0};
-  return db_.transaction([&]() -> Result<int64_t> {
-    for (int64_t id : expired) {
-      auto r = run(db_, "UPDATE batv_keys SET retired_at = ?1 WHERE id = ?2 AND retired_at IS NULL",
-                   {now, id});
-      if (!r) return tl::unexpected(r.error());
-    }
-    return static_cast<int64_t>(expired.size());
-  });
+Result<int64_t> BatvKeyRepository::insert(int number, std::string_view secret, int64_t now) {
+  auto inserted = run(db_, "INSERT INTO batv_keys(number, secret, created_at) VALUES (?1, ?2, ?3)",
+                      {int64_t{number}, to_hex(secret), now});
+  if (!inserted) return tl::unexpected(inserted.error());
+  return last_insert_id(db_);
 }
 
-Result<BatvKey> BatvKeyRepository::rotate(int64_t now, int64_t lifetime_days) {
-  return db_.transaction([&]() -> Result<BatvKey> {
-    auto keys = list();
-    if (!keys) return tl::unexpected(keys.error());
-    int number = 0;
-    for (const auto& key : *keys)
-      if (!key.retired_at) {
-        number = (key.number + 1) % batv::kKeyNumbers;
-        break;
-      }
-    // The number is taken over: whatever key still holds it stops verifying now.
-    auto replaced = run(db_,
-                        "UPDATE batv_keys SET retired_at = ?1 WHERE number = ?2 AND retired_at "
-                        "IS NULL",
-                        {now, int64_t{number}});
-    if (!replaced) return tl::unexpected(replaced.error());
-    auto id = insert_key(db_, number, now);
-    if (!id) return tl::unexpected(id.error());
-    if (auto r = retire_expired(now, lifetime_days); !r) return tl::unexpected(r.error());
-    auto fresh = list();
-    if (!fresh) return tl::unexpected(fresh.error());
-    return fresh->front();
-  });
+Result<void> BatvKeyRepository::retire(int64_t id, int64_t now) {
+  auto r = run(db_, "UPDATE batv_keys SET retired_at = ?1 WHERE id = ?2 AND retired_at IS NULL",
+               {now, id});
+  if (!r) return tl::unexpected(r.error());
+  return {};
 }
 
-Result<bool> BatvKeyRepository::ensure_key(int64_t now, int64_t lifetime_days) {
-  return db_.transaction([&]() -> Result<bool> {
-    auto ring = key_ring();
-    if (!ring) return tl::unexpected(ring.error());
-    if (ring->current >= 0) return false;
-    auto key = rotate(now, lifetime_days);
-    if (!key) return tl::unexpected(key.error());
-    return true;
-  });
+Result<void> BatvKeyRepository::retire_number(int number, int64_t now) {
+  auto r = run(db_, "UPDATE batv_keys SET retired_at = ?1 WHERE number = ?2 AND retired_at IS NULL",
+               {now, int64_t{number}});
+  if (!r) return tl::unexpected(r.error());
+  return {};
 }
 
-Result<batv::KeyRing> BatvKeyRepository::key_ring() {
-  auto keys = list();
-  if (!keys) return tl::unexpected(keys.error());
-  batv::KeyRing ring;
-  for (const auto& key : *keys) {  // newest first: the first in use is current
-    if (key.retired_at || key.secret.empty()) continue;
-    auto& slot = ring.secrets[static_cast<size_t>(key.number)];
-    if (!slot.empty()) continue;
-    slot = key.secret;
-    if (ring.current < 0) ring.current = key.number;
-  }
-  return ring;
-}
-
-Result<void> BatvKeyRepository::set_domain_batv(std::string_view domain, bool on, int64_t now,
-                                                int64_t lifetime_days) {
+Result<void> BatvKeyRepository::set_domain_flag(std::string_view domain, bool on) {
   auto canonical = mail::canonical_domain_name(domain);
   if (!canonical) return tl::unexpected(canonical.error());
-  return db_.transaction([&]() -> Result<void> {
-    auto changed =
-        run(db_, "UPDATE domains SET batv = ?1 WHERE name = ?2", {int64_t{on ? 1 : 0}, *canonical});
-    if (!changed) return tl::unexpected(changed.error());
-    if (*changed == 0) return fail("unknown domain " + *canonical);
-    if (on)
-      if (auto made = ensure_key(now, lifetime_days); !made) return tl::unexpected(made.error());
-    return {};
-  });
+  auto changed =
+      run(db_, "UPDATE domains SET batv = ?1 WHERE name = ?2", {int64_t{on ? 1 : 0}, *canonical});
+  if (!changed) return tl::unexpected(changed.error());
+  if (*changed == 0) return fail("unknown domain " + *canonical);
+  return {};
 }
 
 Result<bool> BatvKeyRepository::domain_batv(std::string_view domain) {

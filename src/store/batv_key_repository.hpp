@@ -1,9 +1,8 @@
-// F-BATV: the tag keys (numbers 0-9 with their random secrets, rotated by `postwarden batv
-// rotate`) and the per-domain switch `domain set D batv=on|off`. A rotated key keeps verifying
-// until every tag made with it has expired, then it is retired; the first key is made when BATV
-// is first turned on for a domain.
-// Trust: values come from the admin's command line (domain names, validated here); secrets are
-// made here from libsodium's generator and never leave through list() callers' output.
+// F-BATV: the rows behind the tag keys (numbers 0-9 with their random secrets) and the
+// per-domain switch `domain set D batv=on|off`. Rotation and retirement are decided in
+// batv/batv_keys; this file only reads and writes them.
+// Trust: domain names come from the admin's command line (validated here); secrets are stored as
+// hex and never leave through list() callers' output.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -11,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "batv/prvs.hpp"
 #include "store/database.hpp"
 #include "util/result.hpp"
 
@@ -32,20 +30,15 @@ class BatvKeyRepository {
 
   // Every key ever made, newest first (secrets included: callers must not print them).
   Result<std::vector<BatvKey>> list();
-  // A new key with the next number (mod 10) becomes current; keys whose tags have all expired
-  // (superseded more than `lifetime_days` whole days ago) are retired, and so is a key still
-  // in use under the number the new key takes (after ten rotations within a tag lifetime).
-  Result<BatvKey> rotate(int64_t now, int64_t lifetime_days);
-  // Retires the keys whose tags have all expired; returns how many.
-  Result<int64_t> retire_expired(int64_t now, int64_t lifetime_days);
-  // Makes the first key when there is no key in use; true when it made one.
-  Result<bool> ensure_key(int64_t now, int64_t lifetime_days);
-  // The keys in use (not retired), the newest as current.
-  Result<batv::KeyRing> key_ring();
+  // Stores a new key; returns its id.
+  Result<int64_t> insert(int number, std::string_view secret, int64_t now);
+  // Retires the key `id` (when not retired yet).
+  Result<void> retire(int64_t id, int64_t now);
+  // Retires whatever key in use holds `number`.
+  Result<void> retire_number(int number, int64_t now);
 
-  // The per-domain switch. Turning it on makes the first key when there is none.
-  Result<void> set_domain_batv(std::string_view domain, bool on, int64_t now,
-                               int64_t lifetime_days);
+  // The per-domain switch; an unknown domain is an error.
+  Result<void> set_domain_flag(std::string_view domain, bool on);
   Result<bool> domain_batv(std::string_view domain);
   // Lower-case names of the domains with batv on, and of their aliases.
   Result<std::vector<std::string>> batv_domains();

@@ -15,6 +15,7 @@
 #include "app/cli_output.hpp"
 #include "scan/attachment_limits.hpp"
 #include "scan/attachment_scanner.hpp"
+#include "scan/hash_block_value.hpp"
 #include "service/hash_service.hpp"
 #include "store/hash_block_repository.hpp"
 #include "store/node_database.hpp"
@@ -53,7 +54,7 @@ int add_hash(const GlobalOptions& options, const HashArgs& args) {
   if (sources != 1) return report_error("give exactly one of --sha256, --fuzzy, --file, --message");
   if (args.attachments && args.message.empty())
     return report_error("--attachments goes with --message");
-  if (auto ok = store::validate_hash_note(args.note); !ok) return report_error(ok.error().message);
+  if (auto ok = scan::validate_hash_note(args.note); !ok) return report_error(ok.error().message);
   auto config = load_node_config(options);
   if (!config) return report_error(config.error().message);
 

@@ -6,6 +6,7 @@
 #include "scan/attachment_scanner.hpp"
 #include "scan/fuzzy_body_text.hpp"
 #include "scan/fuzzy_fingerprint.hpp"
+#include "scan/hash_block_value.hpp"
 #include "service/scope.hpp"
 #include "util/sha256.hpp"
 
@@ -46,7 +47,7 @@ Outcome<std::vector<AddedHash>> add_hashes(const Actor& actor, store::Database& 
       r.sha256.has_value() + r.fuzzy.has_value() + r.file.has_value() + r.message.has_value();
   if (sources != 1) return invalid("give exactly one of sha256, fuzzy, file, message");
   if (r.attachments && !r.message) return invalid("attachments goes with message");
-  if (auto ok = store::validate_hash_note(r.note); !ok) return from_error(ok.error());
+  if (auto ok = scan::validate_hash_note(r.note); !ok) return from_error(ok.error());
   if ((r.file && r.file->size() > static_cast<uint64_t>(config.smtp.max_message_size)) ||
       (r.message && r.message->size() > static_cast<uint64_t>(config.smtp.max_message_size)))
     return invalid("larger than [smtp] max_message_size (" +
@@ -78,9 +79,11 @@ Outcome<std::vector<AddedHash>> add_hashes(const Actor& actor, store::Database& 
         candidate(store::kHashKindSha256, hash.sha256, "attachment " + hash.file);
     }
   }
-  for (const auto& c : candidates)
-    if (auto ok = store::validate_hash_block(c.block.kind, c.block.value); !ok)
-      return from_error(ok.error());
+  for (auto& c : candidates) {
+    auto canonical = scan::canonical_hash_block(c.block.kind, c.block.value);
+    if (!canonical) return from_error(canonical.error());
+    c.block.value = std::move(*canonical);
+  }
 
   store::HashBlockRepository repository(db);
   auto added = db.transaction([&]() -> Result<std::vector<AddedHash>> {

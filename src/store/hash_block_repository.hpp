@@ -1,7 +1,8 @@
 // The admin's hash block list (F-FUZZY): SHA-256 hashes of attachments and fuzzy fingerprints of
 // message bodies whose messages are held as spam. Add, list, remove; changes bump the config
 // generation (triggers of migration 8), so a running gateway reloads its policy snapshot.
-// Trust: values come from the admin (CLI); each is validated before it is stored.
+// Trust: values come from the admin (CLI, API); callers store only what
+// scan/hash_block_value accepted, in its canonical form.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -26,15 +27,12 @@ struct HashBlock {
   int64_t created_at = 0;
 };
 
-// The canonical value for `kind` (sha256 lower-cased), or a one-line error naming what is wrong.
-Result<std::string> validate_hash_block(std::string_view kind, std::string_view value);
-Result<void> validate_hash_note(std::string_view note);
-
 class HashBlockRepository {
  public:
   explicit HashBlockRepository(Database& db) : db_(db) {}
 
-  // Refused when the same kind and value is listed already (the error names its id).
+  // `value` canonical and `note` checked (scan/hash_block_value). Refused when the same kind and
+  // value is listed already (the error names its id).
   Result<HashBlock> add(std::string_view kind, std::string_view value, std::string_view note);
   Result<std::vector<HashBlock>> list();  // by id
   // An error when there is no entry `id`.

@@ -13,6 +13,7 @@
 #include "policy/hash_block_list.hpp"
 #include "policy/policy_chain.hpp"
 #include "policy/policy_snapshot.hpp"
+#include "scan/hash_block_value.hpp"
 #include "store/database.hpp"
 #include "store/hash_block_repository.hpp"
 #include "util/sha256.hpp"
@@ -82,29 +83,29 @@ class FuzzyHashTest : public ::testing::Test {
   std::optional<LockBook> locks;
 };
 
-TEST_F(FuzzyHashTest, RepositoryValidatesWithOneLineErrors) {
-  store::HashBlockRepository repo(*db);
+TEST_F(FuzzyHashTest, ValuesAreValidatedWithOneLineErrors) {
   for (auto [kind, value] :
        std::initializer_list<std::pair<std::string, std::string>>{{"sha256", "abc"},
                                                                   {"sha256", std::string(64, 'g')},
                                                                   {"fuzzy", "fz1:short"},
                                                                   {"fuzzy", std::string(64, 'a')},
                                                                   {"md5", std::string(32, 'a')}}) {
-    auto added = repo.add(kind, value, "");
-    ASSERT_FALSE(added) << kind << " " << value;
-    EXPECT_EQ(added.error().message.find('\n'), std::string::npos);
+    auto canonical = scan::canonical_hash_block(kind, value);
+    ASSERT_FALSE(canonical) << kind << " " << value;
+    EXPECT_EQ(canonical.error().message.find('\n'), std::string::npos);
   }
-  EXPECT_FALSE(repo.add("sha256", std::string(64, 'a'), "two\nlines"));
-  EXPECT_FALSE(repo.add("sha256", std::string(64, 'a'), std::string(201, 'x')));
-  EXPECT_TRUE(repo.list()->empty());
+  EXPECT_EQ(scan::canonical_hash_block("sha256", std::string(64, 'A')).value(),
+            std::string(64, 'a'));  // stored lower-case
+  EXPECT_FALSE(scan::validate_hash_note("two\nlines"));
+  EXPECT_FALSE(scan::validate_hash_note(std::string(201, 'x')));
+  EXPECT_TRUE(scan::validate_hash_note(std::string(200, 'x')));
 }
 
 TEST_F(FuzzyHashTest, RepositoryAddsListsRemovesAndBumpsTheGeneration) {
   store::HashBlockRepository repo(*db);
   const auto start = db->config_generation().value();
-  auto a = repo.add("sha256", std::string(64, 'A'), "dropper");
+  auto a = repo.add("sha256", std::string(64, 'a'), "dropper");
   ASSERT_TRUE(a) << a.error().message;
-  EXPECT_EQ(a->value, std::string(64, 'a'));  // stored lower-case
   EXPECT_GT(db->config_generation().value(), start);
   auto dup = repo.add("sha256", std::string(64, 'a'), "");
   ASSERT_FALSE(dup);

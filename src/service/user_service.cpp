@@ -8,6 +8,7 @@
 #include "policy/counter_store.hpp"
 #include "policy/user_settings.hpp"
 #include "service/scope.hpp"
+#include "service/user_settings_change.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
@@ -159,7 +160,9 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
                     ? users.add_user(username, password.hash)
                     : users.add_domain(username, password.hash);
     if (!user || request.settings.empty()) return user;
-    if (auto set = users.set_settings(user->name, request.settings); !set)
+    auto changes = canonical_setting_changes(db, *user, request.settings);
+    if (!changes) return tl::unexpected(changes.error());
+    if (auto set = users.set_settings(user->name, *changes); !set)
       return tl::unexpected(set.error());
     return users.get(user->name);
   });
@@ -243,7 +246,9 @@ Outcome<store::User> change_user(store::Database& db, const Actor& actor, const 
   store::UserRepository users(db);
   auto updated = db.transaction([&]() -> Result<void> {
     if (!settings.empty()) {
-      if (auto set = users.set_settings(user->name, settings); !set) return set;
+      auto changes = canonical_setting_changes(db, *user, settings);
+      if (!changes) return tl::unexpected(changes.error());
+      if (auto set = users.set_settings(user->name, *changes); !set) return set;
     }
     if (!made.hash.empty()) return users.set_password_hash(user->name, made.hash);
     return {};

@@ -4,10 +4,8 @@
 #include "store/user_repository.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "mail/name_syntax.hpp"
-#include "policy/user_settings.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
@@ -15,9 +13,6 @@
 
 namespace pw::store {
 namespace {
-
-// Keys that would rename a user: refused, never stored, whatever the allow-list says.
-constexpr std::array<std::string_view, 3> kNameKeys = {"ip", "name", "cidr"};
 
 constexpr std::string_view kSelectUser =
     "SELECT u.id, u.kind, u.name, d.name, u.password_hash IS NOT NULL, u.created_at, "
@@ -36,19 +31,6 @@ Result<User> read_user(sqlite3_stmt* stmt) {
   user.created_at = column_int(stmt, 5);
   user.updated_at = column_int(stmt, 6);
   return user;
-}
-
-// The canonical value to store for `key`, or why it is refused.
-Result<std::string> check_setting(const User& user, std::string_view key, std::string_view value) {
-  if (std::find(kNameKeys.begin(), kNameKeys.end(), key) != kNameKeys.end()) {
-    if (user.kind == mail::SenderKind::kIp) {
-      return fail("the IP of a user cannot be changed; remove the user and add a new one");
-    }
-    return fail("the name of a user cannot be changed; remove the user and add a new one");
-  }
-  if (key == "reauth_permitted" && user.kind != mail::SenderKind::kIp && !value.empty())
-    return fail("reauth_permitted is a setting of IP users (smarthosts) only");
-  return policy::validate_user_setting(key, value);
 }
 
 bool looks_like_ip(std::string_view text) {
@@ -234,12 +216,8 @@ Result<void> UserRepository::set_settings(
     auto user = get(name);
     if (!user) return tl::unexpected(user.error());
     for (const auto& [key, value] : settings) {
-      auto valid = check_setting(*user, key, value);
-      if (!valid) return tl::unexpected(valid.error());
-      if (key == "lock_template" && !valid->empty())
-        if (auto known = check_template_exists(*valid); !known) return known;
       std::string_view key_view = key;
-      std::string_view value_view = *valid;
+      std::string_view value_view = value;
       auto changed = value_view.empty()
                          ? run(db_, "DELETE FROM user_settings WHERE user_id = ?1 AND key = ?2",
                                {user->id, key_view})
@@ -256,16 +234,12 @@ Result<void> UserRepository::set_settings(
   });
 }
 
-Result<void> UserRepository::check_template_exists(std::string_view name) {
-  if (name == kBuiltInLockTemplate) return {};
+Result<bool> UserRepository::template_exists(std::string_view name) {
   auto stmt = query(db_, "SELECT 1 FROM templates WHERE name = ?1", {name});
   if (!stmt) return tl::unexpected(stmt.error());
   auto row = next_row(db_, stmt->get());
   if (!row) return tl::unexpected(row.error());
-  if (!*row)
-    return fail("lock_template: no template named " + util::quote_for_message(name) +
-                " (\"lock\" or one made by `postwarden template set`)");
-  return {};
+  return *row;
 }
 
 Result<void> UserRepository::set_setting(std::string_view name, std::string_view key,

@@ -61,16 +61,15 @@ class UserRepository {
 
   // There is deliberately no rename: the IP of an IP user never changes (F-AUTH-IP).
   Result<void> set_password_hash(std::string_view name, std::string_view password_hash);
-  // Stores settings of policy/user_settings (validated, canonical), all or none; an empty value
-  // removes one (back to its default). lock_template must name the built-in "lock" or a stored
-  // template (issue 15, item 12).
+  // Stores settings as given, all or none; an empty value removes one (back to its default).
+  // Callers store only what service/user_settings_change accepted, in its canonical form.
   Result<void> set_settings(std::string_view name,
                             const std::vector<std::pair<std::string, std::string>>& settings);
   Result<void> set_setting(std::string_view name, std::string_view key, std::string_view value);
+  // True when a template named `name` is stored (`postwarden template set`).
+  Result<bool> template_exists(std::string_view name);
 
  private:
-  static constexpr std::string_view kBuiltInLockTemplate = "lock";
-  Result<void> check_template_exists(std::string_view name);
   Result<User> insert(mail::SenderKind kind, const std::string& name, int64_t domain_id,
                       std::string_view password_hash);
   Database& db_;

@@ -5,7 +5,7 @@
 // made printable before it is returned or logged, and envelope addresses with control
 // characters are refused before they can inject commands.
 // Trust: every byte from the remote server.
-#include "smtp/client_session.hpp"
+#include "delivery/client_session.hpp"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -15,9 +15,9 @@
 #include <boost/asio/ssl.hpp>
 #include <charconv>
 
-#include "smtp/dot_stuffer.hpp"
+#include "delivery/dot_stuffer.hpp"
 
-namespace pw::smtp {
+namespace pw::delivery {
 namespace {
 
 namespace asio = boost::asio;
@@ -653,4 +653,4 @@ const std::set<std::string>& SmtpClientConnection::extensions() const {
 }
 std::string SmtpClientConnection::remote_name() const { return impl_->remote_name(); }
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

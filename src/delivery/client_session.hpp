@@ -16,13 +16,13 @@
 #include <tl/expected.hpp>
 #include <vector>
 
-#include "smtp/reply_parser.hpp"
+#include "delivery/reply_parser.hpp"
 
 namespace boost::asio::ssl {
 class context;
 }
 
-namespace pw::smtp {
+namespace pw::delivery {
 
 // The defaults are the only place these values are written; the delivery configuration will
 // pass its own. Timeouts follow RFC 5321 4.5.3.2 where it names one.
@@ -134,4 +134,4 @@ class SmtpClientConnection {
   std::shared_ptr<Impl> impl_;
 };
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

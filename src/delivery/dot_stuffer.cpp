@@ -1,8 +1,8 @@
 // Dot-stuffing with its state carried from one chunk to the next.
 // Trust: the message comes from our queue, but its lines were written by senders.
-#include "smtp/dot_stuffer.hpp"
+#include "delivery/dot_stuffer.hpp"
 
-namespace pw::smtp {
+namespace pw::delivery {
 
 void DotStuffer::stuff(std::string_view chunk, std::string& out) {
   if (chunk.empty()) return;
@@ -30,4 +30,4 @@ void DotStuffer::finish(std::string& out) {
   ends_with_crlf_ = true;
 }
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

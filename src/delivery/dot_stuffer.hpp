@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace pw::smtp {
+namespace pw::delivery {
 
 class DotStuffer {
  public:
@@ -25,4 +25,4 @@ class DotStuffer {
   bool ends_with_crlf_ = true;  // nothing stuffed yet counts as a line start
 };
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

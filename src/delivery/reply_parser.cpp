@@ -1,10 +1,10 @@
 // Assembles server replies from lines; strict about codes, lenient about text.
 // Trust: every line comes from a remote SMTP server.
-#include "smtp/reply_parser.hpp"
+#include "delivery/reply_parser.hpp"
 
 #include <fmt/format.h>
 
-namespace pw::smtp {
+namespace pw::delivery {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -96,4 +96,4 @@ ReplyParser::Status ReplyParser::feed(std::string_view line) {
   return Status::kDone;
 }
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace pw::smtp {
+namespace pw::delivery {
 
 struct ServerReply {
   int code = 0;          // RFC 5321 4.2.1, 200..599
@@ -54,4 +54,4 @@ class ReplyParser {
 std::optional<std::pair<std::string, std::string_view>> split_enhanced_code(std::string_view text,
                                                                             int reply_code);
 
-}  // namespace pw::smtp
+}  // namespace pw::delivery

@@ -27,7 +27,7 @@
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
 #include "queue/outcome_journal.hpp"
-#include "smtp/client_session.hpp"
+#include "delivery/client_session.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
@@ -184,7 +184,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   QueueCounters counters;
 
   std::shared_ptr<net::DnsResolver> resolver;
-  smtp::ClientOptions client_options;
+  delivery::ClientOptions client_options;
   asio::steady_timer retry_timer;
   std::mt19937 random;
   bool stopping = false;
@@ -635,14 +635,14 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
         fail_queued_jobs(d, route.error().permanent, route_failure_reply(route.error()), "");
       co_return;
     }
-    std::unique_ptr<smtp::SmtpClientConnection> connection;
+    std::unique_ptr<delivery::SmtpClientConnection> connection;
     std::string remote;
     std::vector<std::string> errors;
     bool permanent = false;
     for (const auto& target : *route) {
       if (stopping) co_return;
       asio::ip::tcp::endpoint endpoint(target.address, target.port);
-      auto connected = co_await smtp::SmtpClientConnection::connect(loop.get_executor(), endpoint,
+      auto connected = co_await delivery::SmtpClientConnection::connect(loop.get_executor(), endpoint,
                                                                     target.host, client_options);
       if (connected) {
         connection = std::move(*connected);
@@ -683,14 +683,14 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
                    "");
         continue;
       }
-      smtp::Transaction transaction;
+      delivery::Transaction transaction;
       transaction.mail_from = outgoing_sender(*job.message);
       for (size_t i : job.indexes)
         transaction.recipients.push_back(job.message->recipients[i].address);
       transaction.message = content->message;
       transaction.eight_bit = job.message->envelope.body == "8BITMIME";
       transaction.smtputf8 = job.message->envelope.smtputf8;
-      smtp::TransactionResult result = co_await connection->send(transaction);
+      delivery::TransactionResult result = co_await connection->send(transaction);
       if (result.connection_lost && !result.mail_reply && sent > 0) {
         // A reused connection that the server closed while it sat idle: nothing was tried,
         // so this costs no attempt; the job goes back first in line for a fresh connection.
@@ -700,7 +700,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
       }
       ++sent;
       for (size_t n = 0; n < job.indexes.size(); ++n) {
-        smtp::ServerReply reply = result.outcome(n);
+        delivery::ServerReply reply = result.outcome(n);
         size_t index = job.indexes[n];
         std::string text = reply.str();
         if (reply.positive())

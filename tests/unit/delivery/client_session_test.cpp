@@ -2,7 +2,7 @@
 // tests/peers/smtp_receiver.py (modes that accept, refuse, stall and break connections) and
 // Postfix's smtp-sink. The peers record what they received, so the tests check the bytes and
 // commands that actually went over the wire.
-#include "smtp/client_session.hpp"
+#include "delivery/client_session.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "client_test_peers.hpp"
 
-namespace pw::smtp {
+namespace pw::delivery {
 namespace {
 
 namespace asio = boost::asio;
@@ -695,4 +695,4 @@ TEST_F(ClientSessionTest, ReportsSmtpSinkSoftRejectionsAndAbruptDisconnects) {
 }
 
 }  // namespace
-}  // namespace pw::smtp
+}  // namespace pw::delivery

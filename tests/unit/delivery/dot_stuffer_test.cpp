@@ -1,10 +1,10 @@
 // Proves dot-stuffing for DATA: every line starting with '.' gets one more, whatever the chunk
 // boundaries, and the end of data is added after a final CRLF.
-#include "smtp/dot_stuffer.hpp"
+#include "delivery/dot_stuffer.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pw::smtp {
+namespace pw::delivery {
 namespace {
 
 std::string stuff_in_chunks(std::string_view message, size_t chunk) {
@@ -49,4 +49,4 @@ TEST(DotStuffer, IsReadyForTheNextMessageAfterFinish) {
 }
 
 }  // namespace
-}  // namespace pw::smtp
+}  // namespace pw::delivery

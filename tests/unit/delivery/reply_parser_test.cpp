@@ -1,10 +1,10 @@
 // Proves how the delivery client reads server replies: continuation lines, one code per reply,
 // enhanced codes only when announced, and server text made printable.
-#include "smtp/reply_parser.hpp"
+#include "delivery/reply_parser.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pw::smtp {
+namespace pw::delivery {
 namespace {
 
 using Status = ReplyParser::Status;
@@ -84,4 +84,4 @@ TEST(ReplyParser, StartsANewReplyAfterTheLastOne) {
 }
 
 }  // namespace
-}  // namespace pw::smtp
+}  // namespace pw::delivery

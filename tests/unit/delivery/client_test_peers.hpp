@@ -37,7 +37,7 @@ namespace pw::test {
 
 inline std::filesystem::path source_dir() {
   if (const char* dir = std::getenv("PW_SOURCE_DIR")) return dir;
-  // tests/unit/smtp/client_test_peers.hpp -> the repository root.
+  // tests/unit/delivery/client_test_peers.hpp -> the repository root.
   return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
 }
 

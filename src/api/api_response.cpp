@@ -2,17 +2,6 @@
 
 namespace pw::api {
 
-http::Response json_response(int status, const nlohmann::json& body) {
-  http::Response response;
-  response.status = status;
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return response;
-}
-
-http::Response error_response(int status, std::string_view message) {
-  return json_response(status, nlohmann::json{{"error", std::string(message)}});
-}
-
 int status_of(service::Failure::Kind kind) {
   switch (kind) {
     case service::Failure::Kind::kInvalid:

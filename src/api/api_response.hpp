@@ -5,13 +5,14 @@
 #include <optional>
 #include <string>
 
+#include "http/json_response.hpp"
 #include "http/message.hpp"
 #include "service/outcome.hpp"
 
 namespace pw::api {
 
-http::Response json_response(int status, const nlohmann::json& body);
-http::Response error_response(int status, std::string_view message);
+using http::error_response;
+using http::json_response;
 // 400 invalid, 403 forbidden, 404 not found, 409 conflict, 500 internal.
 http::Response failure_response(const service::Failure& failure);
 int status_of(service::Failure::Kind kind);

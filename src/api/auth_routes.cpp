@@ -3,11 +3,11 @@
 // Trust: bodies come from the network; the account service checks every value.
 
 #include "api/api_context.hpp"
+#include "api/api_dispatch.hpp"
 #include "api/api_response.hpp"
 #include "api/api_routes.hpp"
 #include "api/openapi.hpp"
 #include "api/route_support.hpp"
-#include "http/api_dispatch.hpp"
 #include "http/login_limiter.hpp"
 #include "http/request_target.hpp"
 #include "http/session_store.hpp"
@@ -48,7 +48,7 @@ service::Outcome<std::string> string_field(const json& body, const char* name) {
 std::optional<std::string> session_cookie(const http::Request& request) {
   auto it = request.headers.find("cookie");
   if (it == request.headers.end()) return std::nullopt;
-  return http::cookie_value(it->second, http::kSessionCookie);
+  return http::cookie_value(it->second, kSessionCookie);
 }
 
 // The answer of login and /me: the account, and the CSRF token of the session it speaks for.
@@ -89,7 +89,7 @@ http::Response login(ApiContext& ctx, const service::Actor&, const http::Request
   limiter.record_success(request.client_ip, limiter_name);
   auto session = ctx.sessions().create((*account)->username);
   auto response = json_response(200, me_json(**account, session.csrf_token));
-  response.headers.emplace_back("Set-Cookie", std::string(http::kSessionCookie) + "=" + session.id +
+  response.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + session.id +
                                                   std::string(kCookieAttributes));
   response.delay = admission.delay;
   return response;
@@ -98,7 +98,7 @@ http::Response login(ApiContext& ctx, const service::Actor&, const http::Request
 http::Response logout(ApiContext& ctx, const service::Actor&, const http::Request& request) {
   if (auto id = session_cookie(request)) ctx.sessions().remove(*id);
   http::Response response = no_content();
-  response.headers.emplace_back("Set-Cookie", std::string(http::kSessionCookie) + "=" +
+  response.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" +
                                                   std::string(kCookieAttributes) + "; Max-Age=0");
   return response;
 }

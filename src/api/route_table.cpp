@@ -2,6 +2,8 @@
 // percent-decoded segment (so a CIDR user "10.0.0.0%2F24" is one segment).
 #include "api/route_table.hpp"
 
+#include "http/request_target.hpp"
+
 namespace pw::api {
 namespace {
 
@@ -18,35 +20,7 @@ std::vector<std::string_view> split_segments(std::string_view path) {
   return out;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
-
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      c = static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      c = ' ';
-    }
-    if (c == '\0') return std::nullopt;
-    out.push_back(c);
-  }
-  return out;
-}
 
 void RouteTable::add(Route route) { routes_.push_back(std::move(route)); }
 
@@ -62,7 +36,7 @@ std::optional<RouteMatch> RouteTable::match(http::Method method, std::string_vie
     for (size_t i = 0; i < pattern.size() && ok; ++i) {
       std::string_view p = pattern[i];
       if (p.size() >= 2 && p.front() == '{' && p.back() == '}') {
-        auto value = percent_decode(segments[i]);
+        auto value = http::percent_decode(segments[i]);
         if (!value || value->empty()) {
           ok = false;
         } else {

@@ -61,7 +61,4 @@ class RouteTable {
 
 std::string_view to_string(http::Method method);
 
-// Percent-decoding of one path segment or query value; nullopt on a bad escape or a NUL.
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
-
 }  // namespace pw::api

@@ -18,6 +18,9 @@
 #include <thread>
 
 #include "api/api_context.hpp"
+#include "api/api_dispatch.hpp"
+#include "api/api_routes.hpp"
+#include "api/metrics_page.hpp"
 #include "app/auth_ban_keeper.hpp"
 #include "app/cli.hpp"
 #include "app/release_signer.hpp"
@@ -44,6 +47,7 @@
 #include "scan/spam_classifier.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
+#include "smtp/verdict_actions.hpp"
 #include "store/batv_key_repository.hpp"
 #include "store/database.hpp"
 #include "store/domain_routing.hpp"
@@ -227,18 +231,23 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   // Delivery runs on an event loop of its own, beside the session loops.
   asio::io_context delivery_context(1);
   auto delivery_guard = asio::make_work_guard(delivery_context);
-  // The policy engine: users' settings, counters, locks, quarantine, archive (issue 4).
+  // The policy engine: users' settings, counters, locks (issue 4).
   auto policy_service = policy::PolicyService::open(
-      {data_dir, ctx->hostname, config.policy.abuse_contact,
-       static_cast<size_t>(config.policy.arf_max_attached_bytes),
-       config.policy.notify_admin_on_lock, config.nrd.max_age_hours * 3600,
-       static_cast<size_t>(config.policy.lock_message_ids),
+      {data_dir, ctx->hostname, config.policy.abuse_contact, config.policy.notify_admin_on_lock,
+       config.nrd.max_age_hours * 3600, static_cast<size_t>(config.policy.lock_message_ids),
        static_cast<size_t>(config.policy.lock_evidence_subjects)},
       **log_writer);
   if (!policy_service) return report_error(policy_service.error().message);
   auto* policy = policy_service->get();
   if (auto r = policy->reload(*db); !r) return report_error(r.error().message);
   ctx->policy = policy;
+  // Quarantine, ARF reports and the archive: what the verdicts call for.
+  auto verdict_actions = smtp::VerdictActions::open(
+      {data_dir, ctx->hostname, static_cast<size_t>(config.policy.arf_max_attached_bytes)},
+      *policy);
+  if (!verdict_actions) return report_error(verdict_actions.error().message);
+  auto* actions = verdict_actions->get();
+  ctx->actions = actions;
   ctx->outbreaks =
       std::make_shared<policy::OutbreakTracker>(static_cast<size_t>(config.fuzzy.max_tracked));
   SpamModelLoader spam_models(config, data_dir);  // F-SPAM, with the admin's decisions
@@ -248,8 +257,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         std::make_shared<dkim::KeyCache>(dkim::KeyStore(dkim::KeyStore::default_dir(data_dir)));
     ctx->dkim_options =
         std::make_shared<const dkim::SignerOptions>(dkim::signer_options(config.dkim));
-    policy->set_release_signer(make_release_signer([policy] { return policy->snapshot(); },
-                                                   ctx->dkim_keys, ctx->dkim_options));
+    actions->set_release_signer(make_release_signer([policy] { return policy->snapshot(); },
+                                                    ctx->dkim_keys, ctx->dkim_options));
   }
 
   queue::QueueManager queue_manager(
@@ -261,7 +270,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
        },
        own_smtp_listeners(config)});
   queue::MailInjector injector(*ctx->spool, queue_manager, ctx->hostname);
-  policy->set_injector(&injector);
+  policy->set_outbox(&injector);
   {
     auto routes = store::DomainRouting(*db).routes();
     if (!routes) return report_error(routes.error().message);
@@ -400,7 +409,13 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
     auto api_context = std::make_shared<api::ApiContext>(data_dir.string(), config);
     api_context->queue = &queue_manager;
     api_context->server = ctx.get();
-    auto made = http::HttpServer::create(api_context, ctx->tls, blocking);
+    auto routes = std::make_shared<const api::RouteTable>(api::all_routes());
+    http::HttpHandlers handlers{
+        [api_context, routes](const std::string& raw_path, http::Request request) {
+          return api::dispatch_api(*routes, *api_context, raw_path, std::move(request));
+        },
+        [api_context] { return api::render_metrics_page(*api_context); }};
+    auto made = http::HttpServer::create(config.http, std::move(handlers), ctx->tls, blocking);
     if (!made) return report_error(made.error().message);
     http_server = *made;
     auto listener = net::Listener::bind(main_context, config.http.listen);
@@ -501,7 +516,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
           run_queue_commands();
           save_auth_bans(*database, *ctx->guard, static_cast<size_t>(config.auth.tracked_ips));
         }
-        policy->tick(store::unix_now(), *ctx->spool);
+        policy->tick(store::unix_now());
+        actions->tick(*ctx->spool, &injector);
         asio::post(main_context, schedule_reload);
       });
     });
@@ -563,7 +579,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   ctx->domain_resolves = nullptr;
   ctx->ip_reputation = nullptr;
   blocking.join();
-  policy->tick(store::unix_now(), *ctx->spool);  // counters survive the restart
+  policy->tick(store::unix_now());  // counters survive the restart
   (*log_writer)->stop();
   spdlog::info("event=stopped");
   return 0;

@@ -2,8 +2,6 @@
 // Trust: every byte comes from the network.
 #include "http/request_target.hpp"
 
-#include "api/route_table.hpp"
-
 namespace pw::http {
 namespace {
 
@@ -18,7 +16,35 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 }  // namespace
+
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      if (i + 2 >= text.size()) return std::nullopt;
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return std::nullopt;
+    out.push_back(c);
+  }
+  return out;
+}
 
 std::optional<RequestTarget> parse_request_target(std::string_view target) {
   if (target.empty() || target.front() != '/') return std::nullopt;
@@ -29,7 +55,7 @@ std::optional<RequestTarget> parse_request_target(std::string_view target) {
   std::string_view raw_path = target.substr(0, question);
   // A fragment is never sent (RFC 9110 4.2.4); one here is malformed.
   if (target.find('#') != std::string_view::npos) return std::nullopt;
-  auto decoded = api::percent_decode(raw_path);
+  auto decoded = percent_decode(raw_path);
   if (!decoded) return std::nullopt;
   out.raw_path = std::string(raw_path);
   out.path = std::move(*decoded);
@@ -41,8 +67,8 @@ std::optional<RequestTarget> parse_request_target(std::string_view target) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     size_t equals = pair.find('=');
-    auto name = api::percent_decode(pair.substr(0, equals), true);
-    auto value = api::percent_decode(
+    auto name = percent_decode(pair.substr(0, equals), true);
+    auto value = percent_decode(
         equals == std::string_view::npos ? std::string_view() : pair.substr(equals + 1), true);
     if (!name || !value) return std::nullopt;
     if (name->empty()) continue;

@@ -19,6 +19,9 @@ struct RequestTarget {
 // '/', holds a bad escape or NUL in the path or the query, or a control or space character.
 std::optional<RequestTarget> parse_request_target(std::string_view target);
 
+// Percent-decoding of one path segment or query value; nullopt on a bad escape or a NUL.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
+
 // The value of cookie `name` in a Cookie header ("a=1; pw_session=xyz"), nullopt when absent.
 // A cookie named twice gives the first (RFC 6265 5.4: the most specific path comes first).
 std::optional<std::string> cookie_value(std::string_view header, std::string_view name);

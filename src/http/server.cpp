@@ -17,11 +17,7 @@
 #include <list>
 #include <mutex>
 
-#include "api/api_context.hpp"
-#include "api/api_response.hpp"
-#include "api/api_routes.hpp"
-#include "http/api_dispatch.hpp"
-#include "http/metrics_page.hpp"
+#include "http/json_response.hpp"
 #include "http/request_target.hpp"
 #include "http/static_files.hpp"
 #include "net/connection_limiter.hpp"
@@ -95,15 +91,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
 class ServerImpl final : public HttpServer, public std::enable_shared_from_this<ServerImpl> {
  public:
-  ServerImpl(std::shared_ptr<api::ApiContext> api, std::shared_ptr<net::ServerTls> tls,
+  ServerImpl(config::HttpConfig config, HttpHandlers handlers, std::shared_ptr<net::ServerTls> tls,
              asio::thread_pool& blocking, std::vector<util::Cidr> metrics_allow)
-      : api_(std::move(api)),
+      : handlers_(std::move(handlers)),
         tls_(std::move(tls)),
         blocking_(blocking),
-        config_(api_->config().http),
+        config_(std::move(config)),
         web_root_(web_root_of(config_.web_root)),
-        metrics_allow_(std::move(metrics_allow)),
-        routes_(api::all_routes()) {}
+        metrics_allow_(std::move(metrics_allow)) {}
 
   // Over [http] max_connections in total or max_connections_per_ip from one address (issue 15,
   // item 7), a connection is closed at once, before its TLS handshake costs anything.
@@ -154,13 +149,12 @@ class ServerImpl final : public HttpServer, public std::enable_shared_from_this<
     return false;
   }
 
-  std::shared_ptr<api::ApiContext> api_;
+  HttpHandlers handlers_;
   std::shared_ptr<net::ServerTls> tls_;
   asio::thread_pool& blocking_;
   config::HttpConfig config_;
   std::filesystem::path web_root_;
   std::vector<util::Cidr> metrics_allow_;
-  api::RouteTable routes_;
   std::atomic<bool> stopping_{false};
 
  private:
@@ -244,7 +238,7 @@ awaitable<void> Connection::run() {
     co_await bhttp::async_read(stream_, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == bhttp::error::body_limit) {
       BeastResponse response{bhttp::status::payload_too_large, 11};
-      auto error = api::error_response(413, "request body larger than [http] max_body_bytes");
+      auto error = error_response(413, "request body larger than [http] max_body_bytes");
       response.set(bhttp::field::content_type, error.content_type);
       response.set(bhttp::field::connection, "close");
       response.set("X-Content-Type-Options", "nosniff");
@@ -278,12 +272,12 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
       parse_request_target(std::string_view(request.target().data(), request.target().size()));
   bool api_route = false;
   if (!target) {
-    out = api::error_response(400, "malformed request target");
+    out = error_response(400, "malformed request target");
   } else if (target->raw_path == "/api" || target->raw_path.rfind("/api/", 0) == 0) {
     api_route = true;
     auto method = method_of(request.method());
     if (!method) {
-      out = api::error_response(405, "method not allowed");
+      out = error_response(405, "method not allowed");
     } else {
       Request parsed;
       parsed.method = *method;
@@ -303,7 +297,7 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
       std::string raw_path = target->raw_path;
       out = co_await util::run_blocking(
           server->blocking_, [server, raw_path = std::move(raw_path), parsed = std::move(parsed)] {
-            return dispatch_api(server->routes_, *server->api_, raw_path, parsed);
+            return server->handlers_.api(raw_path, std::move(parsed));
           });
       if (out.delay.count() > 0) {
         beast::error_code ignored;
@@ -313,18 +307,18 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
     }
   } else if (target->path == "/metrics") {
     if (request.method() != bhttp::verb::get && !head) {
-      out = api::error_response(405, "method not allowed");
+      out = error_response(405, "method not allowed");
     } else if (!server_->metrics_allowed(client_ip_)) {
-      out = api::error_response(403, "/metrics is not open to this address ([http] metrics_allow)");
+      out = error_response(403, "/metrics is not open to this address ([http] metrics_allow)");
     } else {
-      auto* api = server_->api_.get();
+      auto* server = server_.get();
       out.body = co_await util::run_blocking(server_->blocking_,
-                                             [api] { return render_metrics_page(*api); });
+                                             [server] { return server->handlers_.metrics(); });
       out.content_type = "text/plain; version=0.0.4; charset=utf-8";
       out.headers.emplace_back("Cache-Control", "no-store");
     }
   } else if (request.method() != bhttp::verb::get && !head) {
-    out = api::error_response(405, "the panel's files take GET and HEAD only");
+    out = error_response(405, "the panel's files take GET and HEAD only");
   } else {
     std::filesystem::path root = server_->web_root_;
     std::string path = target->path;
@@ -362,17 +356,18 @@ std::filesystem::path web_root_of(const std::string& configured) {
                             : std::filesystem::path(configured);
 }
 
-Result<std::shared_ptr<HttpServer>> HttpServer::create(std::shared_ptr<api::ApiContext> api,
+Result<std::shared_ptr<HttpServer>> HttpServer::create(const config::HttpConfig& config,
+                                                       HttpHandlers handlers,
                                                        std::shared_ptr<net::ServerTls> tls,
                                                        asio::thread_pool& blocking) {
   std::vector<util::Cidr> allow;
-  for (const auto& text : api->config().http.metrics_allow) {
+  for (const auto& text : config.metrics_allow) {
     auto range = util::Cidr::parse(text);
     if (!range) return fail("[http] metrics_allow: " + range.error().message);
     allow.push_back(*range);
   }
-  return std::shared_ptr<HttpServer>(
-      std::make_shared<ServerImpl>(std::move(api), std::move(tls), blocking, std::move(allow)));
+  return std::shared_ptr<HttpServer>(std::make_shared<ServerImpl>(
+      config, std::move(handlers), std::move(tls), blocking, std::move(allow)));
 }
 
 }  // namespace pw::http

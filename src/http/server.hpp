@@ -5,30 +5,40 @@
 #pragma once
 #include <boost/asio/ip/tcp.hpp>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "config/config.hpp"
+#include "http/message.hpp"
 #include "util/result.hpp"
 
 namespace boost::asio {
 class thread_pool;
 }  // namespace boost::asio
 
-namespace pw::api {
-class ApiContext;
-}
 namespace pw::net {
 class ServerTls;
 }
 
 namespace pw::http {
 
+// What the server answers with, handed in from above (app/ fills them from api/): both are
+// blocking and run on the worker pool.
+struct HttpHandlers {
+  // The answer to an /api/... request; `raw_path` is still percent-encoded.
+  std::function<Response(const std::string& raw_path, Request request)> api;
+  // The /metrics page (Prometheus text).
+  std::function<std::string()> metrics;
+};
+
 class HttpServer {
  public:
   using Socket = boost::asio::ip::tcp::socket;
-  // `web_root`: the panel's files; the configured one, else the compile-time default.
+  // `config`: limits, the panel's files (web_root; else the compile-time default), metrics_allow.
   // `tls`: its current() context serves each new connection (reloaded without a restart).
-  static Result<std::shared_ptr<HttpServer>> create(std::shared_ptr<api::ApiContext> api,
+  static Result<std::shared_ptr<HttpServer>> create(const config::HttpConfig& config,
+                                                    HttpHandlers handlers,
                                                     std::shared_ptr<net::ServerTls> tls,
                                                     boost::asio::thread_pool& blocking);
   virtual ~HttpServer() = default;

@@ -6,7 +6,7 @@
 #include <map>
 #include <optional>
 
-#include "api/api_response.hpp"
+#include "http/json_response.hpp"
 
 namespace pw::http {
 namespace fs = std::filesystem;
@@ -18,7 +18,7 @@ std::optional<Response> read_file(const fs::path& file, int64_t max_bytes) {
   auto size = fs::file_size(file, ec);
   if (ec) return std::nullopt;
   if (size > static_cast<uint64_t>(max_bytes))
-    return api::error_response(500, "file larger than [http] max_static_bytes");
+    return error_response(500, "file larger than [http] max_static_bytes");
   std::ifstream in(file, std::ios::binary);
   if (!in) return std::nullopt;
   Response response;
@@ -80,25 +80,24 @@ Response serve_static(const fs::path& web_root, const std::string& decoded_path,
     start = slash + 1;
     if (segment.empty()) continue;
     if (segment == ".." || segment.find('\\') != std::string::npos)
-      return api::error_response(400, "bad path");
-    if (segment.front() == '.') return api::error_response(404, "no such file");
+      return error_response(400, "bad path");
+    if (segment.front() == '.') return error_response(404, "no such file");
     relative /= segment;
     last = segment;
   }
   const fs::path index = web_root / "index.html";
   std::error_code ec;
   if (!fs::is_regular_file(index, ec))
-    return api::error_response(404,
-                               "the panel is not installed: " + index.string() +
+    return error_response(404, "the panel is not installed: " + index.string() +
                                    " is missing (build web/ with npm, or set [http] web_root)");
   if (!relative.empty()) {
     fs::path file = web_root / relative;
     if (inside(web_root, file))
       if (auto found = read_file(file, max_bytes)) return *found;
-    if (last.find('.') != std::string::npos) return api::error_response(404, "no such file");
+    if (last.find('.') != std::string::npos) return error_response(404, "no such file");
   }
   if (auto found = read_file(index, max_bytes)) return *found;
-  return api::error_response(404, "no such file");
+  return error_response(404, "no such file");
 }
 
 }  // namespace pw::http

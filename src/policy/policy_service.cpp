@@ -1,4 +1,4 @@
-// Runs the policy chain for the SMTP sessions and carries out what its verdicts call for.
+// Runs the policy chain for the SMTP sessions, keeps the counters and locks (see the header).
 #include "policy/policy_service.hpp"
 
 #include <fmt/format.h>
@@ -6,13 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "archive/archive_store.hpp"
 #include "mail/name_syntax.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/lock_reason.hpp"
-#include "quarantine/quarantine_store.hpp"
-#include "queue/mail_injector.hpp"
-#include "report/arf_report.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
@@ -46,35 +42,28 @@ std::string crlf(std::string_view text) {
 
 }  // namespace
 
-void PolicyService::set_release_signer(
-    std::function<std::string(const mail::Envelope&, std::string_view)> signer) {
-  quarantine_->set_release_signer(std::move(signer));
-}
-
 Result<std::unique_ptr<PolicyService>> PolicyService::open(PolicyOptions options,
                                                            store::LogWriter& writer) {
   std::string path = (options.data_dir / "postwarden.db").string();
   auto locks_db = store::Database::open(path);
   if (!locks_db) return tl::unexpected(locks_db.error());
-  auto actions_db = store::Database::open(path);
-  if (!actions_db) return tl::unexpected(actions_db.error());
+  auto counters_db = store::Database::open(path);
+  if (!counters_db) return tl::unexpected(counters_db.error());
   std::unique_ptr<PolicyService> service(
-      new PolicyService(std::move(options), writer, std::move(*locks_db), std::move(*actions_db)));
-  if (auto r = service->counters_.load(service->actions_db_, store::unix_now()); !r)
+      new PolicyService(std::move(options), writer, std::move(*locks_db), std::move(*counters_db)));
+  if (auto r = service->counters_.load(service->counters_db_, store::unix_now()); !r)
     return tl::unexpected(r.error());
   return service;
 }
 
 PolicyService::PolicyService(PolicyOptions options, store::LogWriter& writer,
-                             store::Database locks_db, store::Database actions_db)
+                             store::Database locks_db, store::Database counters_db)
     : options_(std::move(options)),
       writer_(writer),
       locks_db_(std::move(locks_db)),
-      actions_db_(std::move(actions_db)),
+      counters_db_(std::move(counters_db)),
       evidence_(options_.lock_evidence_subjects, options_.lock_message_ids),
-      locks_(std::make_unique<LockBook>(locks_db_)),
-      quarantine_(std::make_unique<quarantine::QuarantineStore>(actions_db_, options_.data_dir)),
-      archive_(std::make_unique<archive::ArchiveStore>(actions_db_, options_.data_dir)) {}
+      locks_(std::make_unique<LockBook>(locks_db_)) {}
 
 PolicyService::~PolicyService() = default;
 
@@ -305,28 +294,28 @@ void PolicyService::mail_lock_notices(const Transaction& t, const std::string& s
 // `message` starts with "Subject: ...\r\n\r\n" for notices; the rest of the header is ours.
 void PolicyService::send_mail(const std::string& kind, const std::string& domain,
                               const std::string& to, const std::string& message) {
-  if (!injector_) {
+  if (!outbox_) {
     spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"no queue\"", kind, to);
     return;
   }
   std::string full = message;
   if (kind != "arf") {
-    auto id = injector_->spool().new_id();
+    auto id = outbox_->new_id();
     full = fmt::format(
         "From: postwarden <postmaster@{}>\r\nTo: <{}>\r\nDate: {}\r\nMessage-ID: {}\r\n"
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
         "Content-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n{}",
         options_.hostname, header_safe(to), util::rfc5322_date(store::unix_now()),
-        queue::generated_message_id(id, options_.hostname), message);
+        mail::generated_message_id(id, options_.hostname), message);
   }
-  queue::GeneratedMail mail;
+  mail::GeneratedMail mail;
   mail.kind = kind;
   mail.sender = "postwarden";
   mail.domain = domain;
   mail.mail_from = "";  // the null sender: a notice never causes a bounce loop
   mail.rcpt_to = {to};
   mail.message = std::move(full);
-  auto sent = injector_->send(mail);
+  auto sent = outbox_->send(mail);
   if (!sent)
     spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"{}\"", kind, to,
                   sent.error().message);
@@ -334,54 +323,10 @@ void PolicyService::send_mail(const std::string& kind, const std::string& domain
     spdlog::info("event=notice_queued kind={} id={} to=<{}>", kind, *sent, to);
 }
 
-Result<void> PolicyService::quarantine(const Transaction& t, const mail::Envelope& envelope,
-                                       std::string_view message, const Verdict& verdict) {
-  quarantine::HoldRequest request;
-  request.envelope = envelope;
-  request.identity = t.identity;
-  request.verdict = verdict;
-  request.response = t.settings->quarantine_response;
-  request.message = message;
-  {
-    std::lock_guard lock(actions_mutex_);
-    if (auto held = quarantine_->hold(request); !held) return held;
-  }
-  spdlog::info("event=quarantined id={} sender={} identity={} check={} response={} reasons=\"{}\"",
-               envelope.id, t.sender.name, t.identity.empty() ? "-" : t.identity, verdict.check,
-               request.response, verdict.reasons_text());
-  std::string contact =
-      t.domain && !t.domain->admin_contact.empty() ? t.domain->admin_contact : abuse_contact(t);
-  if (contact.empty()) {
-    spdlog::warn("event=arf_not_sent id={} reason=\"no administrator contact for {}\"", envelope.id,
-                 t.sender.domain);
-    return {};
-  }
-  report::ArfRequest arf;
-  arf.hostname = options_.hostname;
-  arf.admin_contact = contact;
-  arf.envelope = envelope;
-  arf.identity = t.identity;
-  arf.verdict = verdict;
-  arf.quarantine_id = envelope.id;
-  arf.release_command = "postwarden quarantine release " + envelope.id;
-  arf.original = message;
-  arf.max_attached_size = options_.arf_max_attached;
-  arf.now = t.now;
-  send_mail("arf", t.sender.domain, contact, report::build_arf_report(arf));
-  return {};
-}
-
-Result<void> PolicyService::archive(const mail::Envelope& envelope, std::string_view message) {
-  std::lock_guard lock(actions_mutex_);
-  return archive_->archive({envelope, message});
-}
-
-void PolicyService::tick(int64_t now, queue::Spool& spool) {
-  std::lock_guard lock(actions_mutex_);
-  if (auto r = counters_.flush(actions_db_, now); !r)
+void PolicyService::tick(int64_t now) {
+  std::lock_guard lock(counters_mutex_);
+  if (auto r = counters_.flush(counters_db_, now); !r)
     spdlog::error("event=counters_flush_failed error=\"{}\"", r.error().message);
-  auto done = quarantine_->process_commands(spool, injector_);
-  if (!done) spdlog::error("event=quarantine_commands_failed error=\"{}\"", done.error().message);
 }
 
 }  // namespace pw::policy

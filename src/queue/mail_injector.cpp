@@ -27,8 +27,4 @@ Result<std::string> MailInjector::send(const GeneratedMail& mail) {
   return envelope.id;
 }
 
-std::string generated_message_id(const std::string& queue_id, const std::string& hostname) {
-  return "<" + queue_id + "@" + hostname + ">";
-}
-
 }  // namespace pw::queue

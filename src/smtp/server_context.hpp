@@ -28,6 +28,9 @@ class OutbreakTracker;
 namespace pw::scan {
 class SpamClassifier;
 }
+namespace pw::smtp {
+class VerdictActions;
+}
 namespace pw::batv {
 struct BatvSnapshot;
 }
@@ -87,6 +90,8 @@ struct ServerContext {
   std::function<bool()> refresh_senders;
   // The policy engine (null: no checks, as in unit tests of the protocol).
   policy::PolicyService* policy = nullptr;
+  // Holding, reporting and archiving (set whenever policy is).
+  VerdictActions* actions = nullptr;
   // F-FUZZY: who sent which campaign recently (null: no outbreak detection).
   std::shared_ptr<policy::OutbreakTracker> outbreaks;
   // F-SPAM: the spam classifier, shared read-only; replaced whole when the administrator's

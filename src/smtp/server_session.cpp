@@ -39,6 +39,7 @@
 #include "smtp/server_context.hpp"
 #include "smtp/submission_headers.hpp"
 #include "smtp/trace_hops.hpp"
+#include "smtp/verdict_actions.hpp"
 #include "util/ascii_text.hpp"
 #include "util/base64.hpp"
 #include "util/blocking.hpp"
@@ -699,11 +700,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   awaitable<Answer> act_on_verdict(const policy::Verdict& verdict, const mail::Envelope& envelope,
                                    const std::string& trace, const std::string& message) {
     if (verdict.action == policy::Action::kQuarantine) {
-      auto* policy = ctx_.policy;
+      auto* actions = ctx_.actions;
       const policy::Transaction* txn = &txn_;
       auto held = co_await util::run_blocking(
-          *ctx_.blocking, [policy, txn, &envelope, &trace, &message, &verdict] {
-            return policy->quarantine(*txn, envelope, trace + message, verdict);
+          *ctx_.blocking, [actions, txn, &envelope, &trace, &message, &verdict] {
+            return actions->quarantine(*txn, envelope, trace + message, verdict);
           });
       if (!held) {
         spdlog::error("event=quarantine_error id={} error=\"{}\"", envelope.id,
@@ -781,7 +782,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     // Built before `edited` is replaced: `content` may point at it.
     std::string completed =
         add_submission_headers(*content, missing, util::rfc5322_date(envelope.received_at),
-                               queue::generated_message_id(envelope.id, ctx_.hostname));
+                               mail::generated_message_id(envelope.id, ctx_.hostname));
     edited = std::move(completed);
     content = &edited;
     spdlog::info("event=headers_added id={} sender={} added=\"{}\"", envelope.id,
@@ -927,10 +928,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (policy_on) {
       ctx_.policy->count_accepted(txn_);
       if (txn_.settings->archive) {
-        auto* policy = ctx_.policy;
+        auto* actions = ctx_.actions;
         auto archived =
-            co_await util::run_blocking(*ctx_.blocking, [policy, &envelope, &trace, &message] {
-              return policy->archive(envelope, trace + message);
+            co_await util::run_blocking(*ctx_.blocking, [actions, &envelope, &trace, &message] {
+              return actions->archive(envelope, trace + message);
             });
         if (!archived)
           spdlog::error("event=archive_failed id={} error=\"{}\"", envelope.id,

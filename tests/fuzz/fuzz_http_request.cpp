@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view cookie =
       newline == std::string_view::npos ? std::string_view() : input.substr(newline + 1);
 
-  if (auto decoded = pw::api::percent_decode(target, true)) {
+  if (auto decoded = pw::http::percent_decode(target, true)) {
     check(decoded->size() <= target.size());
     check(decoded->find('\0') == std::string::npos);
   }

@@ -11,6 +11,7 @@
 #include "api/api_context.hpp"
 #include "api/api_routes.hpp"
 #include "config/config.hpp"
+#include "http/request_target.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "service/settings_service.hpp"
 #include "store/node_database.hpp"
@@ -74,8 +75,8 @@ class DomUsersRoutesTest : public ::testing::Test {
         auto amp = rest.find('&');
         std::string pair = rest.substr(0, amp);
         auto eq = pair.find('=');
-        request.query[*percent_decode(pair.substr(0, eq))] =
-            eq == std::string::npos ? "" : *percent_decode(pair.substr(eq + 1));
+        request.query[*http::percent_decode(pair.substr(0, eq))] =
+            eq == std::string::npos ? "" : *http::percent_decode(pair.substr(eq + 1));
         if (amp == std::string::npos) break;
         rest = rest.substr(amp + 1);
       }

@@ -1,6 +1,6 @@
 // The /metrics page: counters kept in obs::metrics(), the queue's own counters, and values read
 // when asked (queue size, sessions, locks).
-#include "http/metrics_page.hpp"
+#include "api/metrics_page.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include "smtp/server_context.hpp"
 #include "store/statement.hpp"
 
-namespace pw::http {
+namespace pw::api {
 namespace {
 
 void gauge(std::string& out, std::string_view name, std::string_view help, uint64_t value) {
@@ -19,7 +19,7 @@ void gauge(std::string& out, std::string_view name, std::string_view help, uint6
 
 }  // namespace
 
-std::string render_metrics_page(api::ApiContext& context) {
+std::string render_metrics_page(ApiContext& context) {
   const obs::Metrics& m = obs::metrics();
   std::string out;
   out +=
@@ -68,4 +68,4 @@ std::string render_metrics_page(api::ApiContext& context) {
   return out;
 }
 
-}  // namespace pw::http
+}  // namespace pw::api

@@ -5,12 +5,10 @@
 #include <string>
 
 namespace pw::api {
-class ApiContext;
-}
 
-namespace pw::http {
+class ApiContext;
 
 // Blocking (reads the locks table).
-std::string render_metrics_page(api::ApiContext& context);
+std::string render_metrics_page(ApiContext& context);
 
-}  // namespace pw::http
+}  // namespace pw::api

@@ -11,10 +11,8 @@
 #include "service/actor.hpp"
 
 namespace pw::api {
-class ApiContext;
-}
 
-namespace pw::http {
+class ApiContext;
 
 constexpr std::string_view kSessionCookie = "pw_session";
 constexpr std::string_view kCsrfHeader = "x-csrf-token";
@@ -30,13 +28,13 @@ struct Caller {
 
 // Blocking: the caller of `request` by its Authorization: Bearer token or its pw_session cookie
 // (an account removed since no longer counts); Via::kNone when neither names a live account.
-Caller authenticate(api::ApiContext& context, const Request& request);
+Caller authenticate(ApiContext& context, const http::Request& request);
 
 // A cookie-authenticated request that changes something must carry the session's CSRF token.
-bool csrf_ok(const Caller& caller, const Request& request);
+bool csrf_ok(const Caller& caller, const http::Request& request);
 
 // Blocking: the answer to an /api/... request. `raw_path` is still percent-encoded.
-Response dispatch_api(const api::RouteTable& table, api::ApiContext& context,
-                      std::string_view raw_path, Request request);
+http::Response dispatch_api(const RouteTable& table, ApiContext& context, std::string_view raw_path,
+                            http::Request request);
 
-}  // namespace pw::http
+}  // namespace pw::api

@@ -1,6 +1,6 @@
 // The REST API's front door: route, authenticate, check access and CSRF, run the handler.
 // Trust: the request comes from the network.
-#include "http/api_dispatch.hpp"
+#include "api/api_dispatch.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -13,8 +13,14 @@
 #include "http/session_store.hpp"
 #include "service/account_service.hpp"
 
-namespace pw::http {
+namespace pw::api {
 namespace {
+
+using http::constant_time_equal;
+using http::cookie_value;
+using http::Method;
+using http::Request;
+using http::Response;
 
 std::string_view header(const Request& request, const std::string& name) {
   auto it = request.headers.find(name);
@@ -40,7 +46,7 @@ service::Actor anonymous() { return service::Actor{service::Role::kDomain, "", "
 
 }  // namespace
 
-Caller authenticate(api::ApiContext& context, const Request& request) {
+Caller authenticate(ApiContext& context, const Request& request) {
   Caller caller;
   caller.actor = anonymous();
   auto db = context.database();
@@ -79,33 +85,33 @@ bool csrf_ok(const Caller& caller, const Request& request) {
   return !sent.empty() && constant_time_equal(sent, caller.csrf_token);
 }
 
-Response dispatch_api(const api::RouteTable& table, api::ApiContext& context,
-                      std::string_view raw_path, Request request) {
+Response dispatch_api(const RouteTable& table, ApiContext& context, std::string_view raw_path,
+                      Request request) {
   bool method_mismatch = false;
   auto match = table.match(request.method, raw_path, &method_mismatch);
   if (!match) {
-    if (method_mismatch) return api::error_response(405, "method not allowed on " + request.path);
-    return api::error_response(404, "no API route " + request.path);
+    if (method_mismatch) return error_response(405, "method not allowed on " + request.path);
+    return error_response(404, "no API route " + request.path);
   }
-  const api::Route& route = *match->route;
+  const Route& route = *match->route;
   Caller caller = authenticate(context, request);
-  if (route.access != api::Access::kAnyone) {
-    if (caller.via == Caller::Via::kNone) return api::error_response(401, "not logged in");
-    if (route.access == api::Access::kAdminOnly && !caller.actor.is_admin())
-      return api::error_response(403, "only an administrator of the node may do this");
+  if (route.access != Access::kAnyone) {
+    if (caller.via == Caller::Via::kNone) return error_response(401, "not logged in");
+    if (route.access == Access::kAdminOnly && !caller.actor.is_admin())
+      return error_response(403, "only an administrator of the node may do this");
     if (!csrf_ok(caller, request))
-      return api::error_response(403, "missing or wrong X-CSRF-Token header");
+      return error_response(403, "missing or wrong X-CSRF-Token header");
   }
   request.path_params = std::move(match->path_params);
   try {
     return route.handler(context, caller.actor, request);
   } catch (const nlohmann::json::exception& e) {
-    return api::error_response(400, std::string("invalid request: ") + e.what());
+    return error_response(400, std::string("invalid request: ") + e.what());
   } catch (const std::exception& e) {
-    spdlog::error("event=http_handler_error route=\"{} {}\" error=\"{}\"",
-                  api::to_string(route.method), route.pattern, e.what());
-    return api::error_response(500, "internal error");
+    spdlog::error("event=http_handler_error route=\"{} {}\" error=\"{}\"", to_string(route.method),
+                  route.pattern, e.what());
+    return error_response(500, "internal error");
   }
 }
 
-}  // namespace pw::http
+}  // namespace pw::api

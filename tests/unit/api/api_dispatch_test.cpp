@@ -1,7 +1,7 @@
 // The API's front door in-process (no sockets): login and its cookie, the CSRF rule, bearer
 // tokens, access levels (401 / 403), the login rate limit, and accounts through the service
 // (F-PANEL).
-#include "http/api_dispatch.hpp"
+#include "api/api_dispatch.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,8 +13,12 @@
 #include "service/account_service.hpp"
 #include "store/domain_repository.hpp"
 
-namespace pw::http {
+namespace pw::api {
 namespace {
+
+using http::Method;
+using http::Request;
+using http::Response;
 
 using nlohmann::json;
 
@@ -216,4 +220,4 @@ TEST_F(HttpApiDispatch, AccountRulesLiveInTheService) {
 }
 
 }  // namespace
-}  // namespace pw::http
+}  // namespace pw::api

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the normal and the sanitizer (ASan+UBSan)
-# binaries, runs the unit tests (ctest) on both, the end-to-end tests (pytest, real processes)
-# on both, and each libFuzzer target briefly. Exits non-zero on the first failing stage.
+# binaries, runs the unit tests (ctest) on both, the SMTP transcript tests and the end-to-end
+# tests (pytest, real processes) on both, and each libFuzzer target briefly. Exits non-zero on
+# the first failing stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --asan
@@ -16,6 +17,12 @@ ctest --test-dir build --output-on-failure -j2
 echo "== unit tests under ASan+UBSan (ctest)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
+
+echo "== SMTP transcript tests (tests/transcripts, pytest)"
+PW_BINARY="$PWD/build/postwarden" $PYTHON -m pytest tests/transcripts -q -p no:cacheprovider
+echo "== SMTP transcript tests under ASan+UBSan (pytest)"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  PW_BINARY="$PWD/build-asan/postwarden" $PYTHON -m pytest tests/transcripts -q -p no:cacheprovider
 
 echo "== end-to-end tests (pytest)"
 PW_BINARY="$PWD/build/postwarden" $PYTHON -m pytest tests/e2e -q -p no:cacheprovider

@@ -8,6 +8,7 @@
 #include "obs/metrics.hpp"
 #include "queue/queue_manager.hpp"
 #include "smtp/server_context.hpp"
+#include "store/lock_repository.hpp"
 #include "store/statement.hpp"
 
 namespace pw::api {
@@ -50,14 +51,8 @@ std::string render_metrics_page(ApiContext& context) {
         context.server ? context.server->sessions.size() : 0);
   uint64_t users = 0, identities = 0;
   if (auto db = context.database()) {
-    auto stmt = store::query(**db,
-                             "SELECT subject FROM locks WHERE locked = 1 "
-                             "AND (unlock_at = 0 OR unlock_at > ?1)",
-                             {store::unix_now()});
-    while (stmt) {
-      auto row = store::next_row(**db, stmt->get());
-      if (!row || !*row) break;
-      std::string subject = store::column_text(stmt->get(), 0);
+    auto subjects = store::locked_subjects(**db, store::unix_now());
+    for (const auto& subject : subjects ? *subjects : std::vector<std::string>{}) {
       if (subject.rfind("user:", 0) == 0) ++users;
       if (subject.rfind("identity:", 0) == 0) ++identities;
     }

@@ -6,7 +6,6 @@
 #include "archive/archive_store.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -17,7 +16,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -43,9 +41,6 @@ constexpr size_t kZlibChunk = size_t{1} << 30;
 // deflateInit2's windowBits: 15 (32 KiB window) + 16 asks for a gzip header and trailer.
 constexpr int kGzipWindowBits = 15 + 16;
 constexpr int kDeflateMemLevel = 8;  // zlib's default
-
-constexpr std::string_view kColumns =
-    "id, archived_at, domain, sender, mail_from, rcpt_to, subject, header_message_id, size, path";
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -208,86 +203,6 @@ Result<std::string> gunzip_file(const std::filesystem::path& path, uint64_t expe
   return out;
 }
 
-ArchivedRow read_row(sqlite3_stmt* stmt) {
-  ArchivedRow row;
-  row.id = store::column_text(stmt, 0);
-  row.archived_at = store::column_int(stmt, 1);
-  row.domain = store::column_text(stmt, 2);
-  row.sender = store::column_text(stmt, 3);
-  row.mail_from = store::column_text(stmt, 4);
-  auto rcpts = nlohmann::json::parse(store::column_text(stmt, 5), nullptr, false);
-  if (rcpts.is_array())
-    for (const auto& r : rcpts)
-      if (r.is_string()) row.rcpt_to.push_back(r.get<std::string>());
-  row.subject = store::column_text(stmt, 6);
-  row.message_id = store::column_text(stmt, 7);
-  row.size = static_cast<uint64_t>(store::column_int(stmt, 8));
-  row.path = store::column_text(stmt, 9);
-  return row;
-}
-
-// LIKE pattern for "contains `text`", with LIKE's own wildcards escaped (ESCAPE '\').
-std::string contains_pattern(std::string_view text) {
-  std::string out = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
-
-// The WHERE clause of a filter, its values bound, never spliced.
-class FilterQuery {
- public:
-  Result<void> build(const ArchiveFilter& f) {
-    auto domain = mail::canonical_domain_name(f.domain);
-    if (!domain) return fail("archive domain: " + domain.error().message);
-    sql_ = "SELECT " + std::string(kColumns) + " FROM archive WHERE domain = ?" + bind(*domain);
-    if (f.sender) {
-      std::string p = bind(*f.sender);
-      sql_ += " AND (mail_from = ?" + p + " COLLATE NOCASE OR sender = ?" + p + " COLLATE NOCASE)";
-    }
-    if (f.recipient)
-      sql_ += " AND EXISTS (SELECT 1 FROM json_each(archive.rcpt_to) WHERE value LIKE ?" +
-              bind(contains_pattern(*f.recipient)) + " ESCAPE '\\')";
-    if (f.subject)
-      sql_ += " AND subject LIKE ?" + bind(contains_pattern(*f.subject)) + " ESCAPE '\\'";
-    if (f.since) sql_ += " AND archived_at >= ?" + bind(*f.since);
-    if (f.until) sql_ += " AND archived_at < ?" + bind(*f.until);
-    return {};
-  }
-  std::string bind(const std::string& text) {
-    texts_.push_back(text);
-    params_.emplace_back(std::string_view(texts_.back()));
-    return std::to_string(params_.size());
-  }
-  std::string bind(int64_t value) {
-    params_.emplace_back(value);
-    return std::to_string(params_.size());
-  }
-  std::string& sql() { return sql_; }
-  std::span<const store::SqlValue> params() const { return params_; }
-
- private:
-  std::string sql_;
-  std::deque<std::string> texts_;  // owns the bound strings; a deque never moves them
-  std::vector<store::SqlValue> params_;
-};
-
-Result<std::vector<ArchivedRow>> collect(store::Database& db, FilterQuery& q) {
-  auto stmt = store::query(db, q.sql(), q.params());
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<ArchivedRow> rows;
-  for (;;) {
-    auto more = store::next_row(db, stmt->get());
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    rows.push_back(read_row(stmt->get()));
-  }
-  return rows;
-}
-
 }  // namespace
 
 Result<std::string> archive_domain(std::string_view mail_from, std::string_view user_domain) {
@@ -336,7 +251,7 @@ void append_mboxrd(std::string& out, std::string_view mail_from, int64_t at,
 }
 
 ArchiveStore::ArchiveStore(store::Database& db, std::filesystem::path data_dir)
-    : db_(db), root_(std::move(data_dir) / kArchiveDirName) {}
+    : index_(db), root_(std::move(data_dir) / kArchiveDirName) {}
 
 Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
   const auto& envelope = request.envelope;
@@ -361,13 +276,9 @@ Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
   if (auto r = write_file_atomically(dir, file_name, *compressed); !r) return r;
 
   auto summary = mail::summarize_headers(request.message);
-  std::string rcpts = nlohmann::json(envelope.rcpt_to).dump();
-  auto inserted = store::run(
-      db_,
-      "INSERT INTO archive (id, archived_at, domain, sender, mail_from, rcpt_to, subject, "
-      "header_message_id, size, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-      {envelope.id, at, *domain, envelope.sender, envelope.mail_from, rcpts, summary.subject,
-       summary.message_id, static_cast<int64_t>(request.message.size()), relative});
+  auto inserted = index_.insert({envelope.id, at, *domain, envelope.sender, envelope.mail_from,
+                                 envelope.rcpt_to, summary.subject, summary.message_id,
+                                 request.message.size(), relative});
   if (!inserted) {
     std::error_code ignored;
     std::filesystem::remove(dir / file_name, ignored);
@@ -379,26 +290,11 @@ Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
 Result<std::vector<ArchivedRow>> ArchiveStore::search(const ArchiveFilter& filter) {
   if (filter.limit < 1) return fail("archive search: limit must be at least 1");
   if (filter.offset < 0) return fail("archive search: offset must not be negative");
-  FilterQuery q;
-  if (auto r = q.build(filter); !r) return tl::unexpected(r.error());
-  if (filter.before) {
-    std::string t = q.bind(filter.before->first);
-    q.sql() += " AND (archived_at < ?" + t + " OR (archived_at = ?" + t + " AND id < ?" +
-               q.bind(filter.before->second) + "))";
-  }
-  q.sql() += " ORDER BY archived_at DESC, id DESC LIMIT ?" + q.bind(filter.limit);
-  q.sql() += " OFFSET ?" + q.bind(filter.offset);
-  return collect(db_, q);
+  return index_.search(filter);
 }
 
 Result<std::optional<ArchivedRow>> ArchiveStore::find(std::string_view id) {
-  auto stmt =
-      store::query(db_, "SELECT " + std::string(kColumns) + " FROM archive WHERE id = ?1", {id});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto more = store::next_row(db_, stmt->get());
-  if (!more) return tl::unexpected(more.error());
-  if (!*more) return std::optional<ArchivedRow>();
-  return std::optional<ArchivedRow>(read_row(stmt->get()));
+  return index_.find(id);
 }
 
 Result<std::string> ArchiveStore::read(std::string_view id, size_t max_size) {
@@ -418,15 +314,7 @@ Result<size_t> ArchiveStore::export_mbox(const ArchiveFilter& filter, std::ostre
   size_t written = 0;
   std::optional<std::pair<int64_t, std::string>> after;  // keyset paging: the last row written
   for (;;) {
-    FilterQuery q;
-    if (auto r = q.build(filter); !r) return tl::unexpected(r.error());
-    if (after) {
-      std::string t = q.bind(after->first);
-      q.sql() += " AND (archived_at > ?" + t + " OR (archived_at = ?" + t + " AND id > ?" +
-                 q.bind(after->second) + "))";
-    }
-    q.sql() += " ORDER BY archived_at, id LIMIT ?" + q.bind(kBatchRows);
-    auto rows = collect(db_, q);
+    auto rows = index_.oldest_after(filter, after, kBatchRows);
     if (!rows) return tl::unexpected(rows.error());
     for (const auto& row : *rows) {
       if (row.size > max_size)
@@ -453,19 +341,9 @@ Result<size_t> ArchiveStore::prune(std::string_view domain, int64_t older_than) 
   if (!canonical) return fail("archive domain: " + canonical.error().message);
   size_t removed = 0;
   for (;;) {
-    auto stmt = store::query(db_,
-                             "SELECT id, path FROM archive WHERE domain = ?1 AND archived_at < ?2 "
-                             "ORDER BY archived_at, id LIMIT ?3",
-                             {std::string_view(*canonical), older_than, kBatchRows});
-    if (!stmt) return tl::unexpected(stmt.error());
-    std::vector<std::pair<std::string, std::string>> batch;
-    for (;;) {
-      auto more = store::next_row(db_, stmt->get());
-      if (!more) return tl::unexpected(more.error());
-      if (!*more) break;
-      batch.emplace_back(store::column_text(stmt->get(), 0), store::column_text(stmt->get(), 1));
-    }
-    stmt->reset();
+    auto found = index_.older_than(*canonical, older_than, kBatchRows);
+    if (!found) return tl::unexpected(found.error());
+    const auto& batch = *found;
     // Files first: a crash in between leaves a row whose file is gone (pruned again next time),
     // never a file the index has forgotten.
     for (const auto& [id, path] : batch) {
@@ -475,12 +353,7 @@ Result<size_t> ArchiveStore::prune(std::string_view domain, int64_t older_than) 
         return fail(errno_text("remove " + file.string()));
       ::rmdir(file.parent_path().c_str());  // the month's directory, once it is empty
     }
-    auto deleted = db_.transaction([&]() -> Result<void> {
-      for (const auto& entry : batch)
-        if (auto r = store::run(db_, "DELETE FROM archive WHERE id = ?1", {entry.first}); !r)
-          return tl::unexpected(r.error());
-      return {};
-    });
+    auto deleted = index_.remove(batch);
     if (!deleted) return tl::unexpected(deleted.error());
     removed += batch.size();
     if (batch.size() < static_cast<size_t>(kBatchRows)) break;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "store/archive_index.hpp"
 #include "store/database.hpp"
 #include "util/result.hpp"
 
@@ -35,31 +36,8 @@ struct ArchiveRequest {
   std::string_view message;  // the raw message bytes (CRLF), not owned
 };
 
-struct ArchivedRow {
-  std::string id;       // the queue id
-  int64_t archived_at;  // unix seconds (the envelope's received_at)
-  std::string domain;   // the archive it belongs to: the envelope sender's domain
-  std::string sender;   // the outgoing user (address, domain or CIDR)
-  std::string mail_from;
-  std::vector<std::string> rcpt_to;
-  std::string subject;     // cleaned by mail::summarize_headers
-  std::string message_id;  // the Message-ID header field
-  uint64_t size = 0;       // bytes of the uncompressed message
-  std::string path;        // relative to <data-dir>/archive
-};
-
-struct ArchiveFilter {
-  std::string domain;                    // required: one archive at a time
-  std::optional<std::string> sender;     // MAIL FROM or the outgoing user, exact, any case
-  std::optional<std::string> recipient;  // substring of any RCPT TO, any case
-  std::optional<int64_t> since;          // archived_at >= since
-  std::optional<int64_t> until;          // archived_at < until
-  std::optional<std::string> subject;    // substring of the subject, any ASCII case
-  int64_t limit = 100;                   // search() only; export_mbox() writes every match
-  int64_t offset = 0;                    // search() only
-  // search() only, keyset paging: rows with (archived_at, id) < before, newest first.
-  std::optional<std::pair<int64_t, std::string>> before;
-};
+using store::ArchivedRow;
+using store::ArchiveFilter;
 
 class ArchiveStore {
  public:
@@ -93,7 +71,7 @@ class ArchiveStore {
   const std::filesystem::path& root() const { return root_; }
 
  private:
-  store::Database& db_;
+  store::ArchiveIndex index_;
   std::filesystem::path root_;
 };
 

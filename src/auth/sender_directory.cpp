@@ -7,6 +7,7 @@
 #include "mail/name_syntax.hpp"
 #include "store/database.hpp"
 #include "store/statement.hpp"
+#include "store/user_repository.hpp"
 #include "util/ascii_text.hpp"
 
 namespace pw::auth {
@@ -50,29 +51,23 @@ void SenderDirectory::add_login(Login login) {
 }
 
 Result<std::shared_ptr<const SenderDirectory>> load_sender_directory(store::Database& db) {
-  auto stmt = store::query(db,
-                           "SELECT u.id, u.kind, u.name, COALESCE(u.password_hash, ''), d.name "
-                           "FROM users u JOIN domains d ON d.id = u.domain_id");
-  if (!stmt) return tl::unexpected(stmt.error());
+  auto rows = store::UserRepository(db).senders();
+  if (!rows) return tl::unexpected(rows.error());
   auto directory = std::make_shared<SenderDirectory>();
-  while (true) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
+  for (auto& row : *rows) {
     mail::Sender sender;
-    sender.user_id = store::column_int(stmt->get(), 0);
-    auto kind_text = store::column_text(stmt->get(), 1);
-    auto kind = mail::parse_sender_kind(kind_text);
-    sender.name = store::column_text(stmt->get(), 2);
-    sender.domain = store::column_text(stmt->get(), 4);
-    if (!kind) return fail("user " + sender.name + " has an unknown kind " + kind_text);
+    sender.user_id = row.id;
+    auto kind = mail::parse_sender_kind(row.kind);
+    sender.name = std::move(row.name);
+    sender.domain = std::move(row.domain);
+    if (!kind) return fail("user " + sender.name + " has an unknown kind " + row.kind);
     sender.kind = *kind;
     if (sender.kind == mail::SenderKind::kIp) {
       auto range = util::Cidr::parse(sender.name);
       if (!range) return fail("user " + sender.name + ": " + range.error().message);
       directory->add_ip(*range, std::move(sender));
     } else {
-      directory->add_login(Login{std::move(sender), store::column_text(stmt->get(), 3)});
+      directory->add_login(Login{std::move(sender), std::move(row.password_hash)});
     }
   }
   return std::shared_ptr<const SenderDirectory>(std::move(directory));

@@ -1,7 +1,7 @@
 // Rolling counters in minute and hour buckets, mirrored to the `counters` table.
 #include "policy/counter_store.hpp"
 
-#include "store/database.hpp"
+#include "store/counter_repository.hpp"
 #include "store/statement.hpp"
 
 namespace pw::policy {
@@ -17,13 +17,9 @@ std::string kind_key(std::string_view kind, bool fine) {
 }
 
 Result<void> delete_counters(store::Database& db, std::string_view subject, std::string_view kind) {
-  auto r = kind.empty()
-               ? store::run(db, "DELETE FROM counters WHERE subject = ?1", {subject})
-               : store::run(db, "DELETE FROM counters WHERE subject = ?1 AND kind IN (?2, ?3)",
-                            {subject, std::string_view(kind_key(kind, true)),
-                             std::string_view(kind_key(kind, false))});
-  if (!r) return tl::unexpected(r.error());
-  return {};
+  std::vector<std::string> kinds;
+  if (!kind.empty()) kinds = {kind_key(kind, true), kind_key(kind, false)};
+  return store::CounterRepository(db).remove(subject, kinds);
 }
 
 }  // namespace
@@ -35,18 +31,10 @@ std::string identity_subject(std::string_view user_name, std::string_view identi
 std::string ip_subject(std::string_view client_ip) { return "ip:" + std::string(client_ip); }
 
 Result<void> CounterStore::load(store::Database& db, int64_t now) {
-  auto stmt =
-      store::query(db, "SELECT subject, kind, bucket, count FROM counters WHERE bucket > ?1",
-                   {now - kCoarseSpan});
-  if (!stmt) return tl::unexpected(stmt.error());
+  auto rows = store::CounterRepository(db).buckets_after(now - kCoarseSpan);
+  if (!rows) return tl::unexpected(rows.error());
   std::lock_guard lock(mutex_);
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    buckets_[{store::column_text(stmt->get(), 0), store::column_text(stmt->get(), 1),
-              store::column_int(stmt->get(), 2)}] = store::column_int(stmt->get(), 3);
-  }
+  for (auto& b : *rows) buckets_[{std::move(b.subject), std::move(b.kind), b.bucket}] = b.count;
   return {};
 }
 
@@ -102,31 +90,18 @@ void CounterStore::reset(std::string_view subject, std::string_view kind) {
 }
 
 Result<size_t> CounterStore::apply_requested_resets(store::Database& db) {
+  store::CounterRepository rows(db);
   if (!last_reset_request_) {
-    auto newest = store::query(db, "SELECT coalesce(max(id), 0) FROM counter_resets");
+    auto newest = rows.newest_reset_id();
     if (!newest) return tl::unexpected(newest.error());
-    auto row = store::next_row(db, newest->get());
-    if (!row) return tl::unexpected(row.error());
-    last_reset_request_ = *row ? store::column_int(newest->get(), 0) : 0;
+    last_reset_request_ = *newest;
     return size_t{0};
   }
-  auto stmt = store::query(db,
-                           "SELECT id, subject, kind FROM counter_resets WHERE id > ?1 ORDER BY "
-                           "id LIMIT ?2",
-                           {*last_reset_request_, kMaxResetsPerReload});
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<std::pair<std::string, std::string>> requested;
-  int64_t last = *last_reset_request_;
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    last = store::column_int(stmt->get(), 0);
-    requested.emplace_back(store::column_text(stmt->get(), 1), store::column_text(stmt->get(), 2));
-  }
-  last_reset_request_ = last;
-  for (const auto& [subject, kind] : requested) reset(subject, kind);
-  return requested.size();
+  auto requested = rows.resets_after(*last_reset_request_, kMaxResetsPerReload);
+  if (!requested) return tl::unexpected(requested.error());
+  if (!requested->empty()) last_reset_request_ = requested->back().id;
+  for (const auto& r : *requested) reset(r.subject, r.kind);
+  return requested->size();
 }
 
 Result<void> CounterStore::flush(store::Database& db, int64_t now) {
@@ -150,23 +125,15 @@ Result<void> CounterStore::flush(store::Database& db, int64_t now) {
         ++it;
     }
   }
+  store::CounterRepository rows(db);
   return db.transaction([&]() -> Result<void> {
     for (const auto& [subject, kind] : resets)
       if (auto r = delete_counters(db, subject, kind); !r) return tl::unexpected(r.error());
     for (const auto& [key, count] : changed) {
       const auto& [subject, kind, bucket] = key;
-      auto r = store::run(db,
-                          "INSERT INTO counters(subject, kind, bucket, count) VALUES (?1, ?2, ?3, "
-                          "?4) ON CONFLICT(subject, kind, bucket) DO UPDATE SET count = "
-                          "excluded.count",
-                          {subject, kind, bucket, count});
-      if (!r) return tl::unexpected(r.error());
+      if (auto r = rows.save({subject, kind, bucket, count}); !r) return r;
     }
-    auto pruned = store::run(
-        db, "DELETE FROM counters WHERE (kind LIKE '%/m' AND bucket < ?1) OR bucket < ?2",
-        {now - kFineSpan, now - kCoarseSpan});
-    if (!pruned) return tl::unexpected(pruned.error());
-    return {};
+    return rows.prune(now - kFineSpan, now - kCoarseSpan);
   });
 }
 
@@ -174,17 +141,9 @@ Result<std::map<std::string, int64_t>> CounterStore::read_sums(store::Database& 
                                                                std::string_view subject,
                                                                int64_t window_s, int64_t now) {
   CounterStore one;
-  auto stmt = store::query(
-      db, "SELECT subject, kind, bucket, count FROM counters WHERE subject = ?1 AND bucket > ?2",
-      {subject, now - kCoarseSpan});
-  if (!stmt) return tl::unexpected(stmt.error());
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    one.buckets_[{store::column_text(stmt->get(), 0), store::column_text(stmt->get(), 1),
-                  store::column_int(stmt->get(), 2)}] = store::column_int(stmt->get(), 3);
-  }
+  auto rows = store::CounterRepository(db).subject_buckets_after(subject, now - kCoarseSpan);
+  if (!rows) return tl::unexpected(rows.error());
+  for (auto& b : *rows) one.buckets_[{std::move(b.subject), std::move(b.kind), b.bucket}] = b.count;
   return one.sums(subject, window_s, now);
 }
 
@@ -193,14 +152,8 @@ Result<void> CounterStore::reset_in_database(store::Database& db, std::string_vi
   return db.transaction([&]() -> Result<void> {
     if (auto r = delete_counters(db, subject, kind); !r) return tl::unexpected(r.error());
     const int64_t now = store::unix_now();
-    auto pruned = store::run(db, "DELETE FROM counter_resets WHERE requested_at < ?1",
-                             {now - kResetRequestLifetime});
-    if (!pruned) return tl::unexpected(pruned.error());
-    auto asked = store::run(
-        db, "INSERT INTO counter_resets(subject, kind, requested_at) VALUES (?1, ?2, ?3)",
-        {subject, kind.empty() ? std::string_view("") : kind, now});  // "" (all), not NULL
-    if (!asked) return tl::unexpected(asked.error());
-    return {};
+    return store::CounterRepository(db).request_reset(
+        subject, kind.empty() ? std::string_view("") : kind, now, now - kResetRequestLifetime);
   });
 }
 

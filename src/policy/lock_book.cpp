@@ -5,61 +5,6 @@
 #include "store/statement.hpp"
 
 namespace pw::policy {
-namespace {
-
-constexpr std::string_view kSelect =
-    "SELECT subject, locked, reason, locked_at, unlock_at, automatic_unlocks, locked_by "
-    "FROM locks ";
-
-LockState read_row(sqlite3_stmt* stmt) {
-  LockState s;
-  s.subject = store::column_text(stmt, 0);
-  s.locked = store::column_int(stmt, 1) != 0;
-  s.reason = store::column_text(stmt, 2);
-  s.locked_at = store::column_int(stmt, 3);
-  s.unlock_at = store::column_int(stmt, 4);
-  s.automatic_unlocks = store::column_int(stmt, 5);
-  s.locked_by = store::column_text(stmt, 6);
-  return s;
-}
-
-}  // namespace
-
-Result<std::vector<LockState>> read_locks(store::Database& db) {
-  auto stmt = store::query(db, std::string(kSelect) + "ORDER BY subject", {});
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<LockState> out;
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(read_row(stmt->get()));
-  }
-  return out;
-}
-
-Result<std::optional<LockState>> read_lock(store::Database& db, const std::string& subject) {
-  auto stmt = store::query(db, std::string(kSelect) + "WHERE subject = ?1", {subject});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto row = store::next_row(db, stmt->get());
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<LockState>();
-  return std::optional<LockState>(read_row(stmt->get()));
-}
-
-Result<void> write_lock(store::Database& db, const LockState& s) {
-  auto r = store::run(db,
-                      "INSERT INTO locks(subject, locked, reason, locked_at, unlock_at, "
-                      "automatic_unlocks, locked_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                      "ON CONFLICT(subject) DO UPDATE SET locked = excluded.locked, reason = "
-                      "excluded.reason, locked_at = excluded.locked_at, unlock_at = "
-                      "excluded.unlock_at, automatic_unlocks = excluded.automatic_unlocks, "
-                      "locked_by = excluded.locked_by",
-                      {s.subject, s.locked ? 1 : 0, s.reason, s.locked_at, s.unlock_at,
-                       s.automatic_unlocks, s.locked_by});
-  if (!r) return tl::unexpected(r.error());
-  return {};
-}
 
 Result<LockState> admin_lock(store::Database& db, const std::string& subject,
                              const std::string& reason, int64_t now) {

@@ -11,28 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "store/lock_repository.hpp"
 #include "util/result.hpp"
-
-namespace pw::store {
-class Database;
-}
 
 namespace pw::policy {
 
-struct LockState {
-  std::string subject;  // "user:<name>" or "identity:<user>/<identity>"
-  bool locked = false;
-  std::string reason;
-  int64_t locked_at = 0;
-  int64_t unlock_at = 0;  // 0: only an administrator unlocks
-  int64_t automatic_unlocks = 0;
-  std::string locked_by;  // "automatic" or "admin"
-};
-
+using store::LockState;
 // Database side, shared by the gateway and the CLI.
-Result<std::vector<LockState>> read_locks(store::Database& db);
-Result<std::optional<LockState>> read_lock(store::Database& db, const std::string& subject);
-Result<void> write_lock(store::Database& db, const LockState& state);
+using store::read_lock;
+using store::read_locks;
+using store::write_lock;
 
 // An administrator's lock (no timeout) or unlock; `reset_unlocks` also zeroes the count of
 // automatic unlocks (so timeouts apply again).

@@ -9,6 +9,7 @@
 #include "mail/name_syntax.hpp"
 #include "policy/checks/common.hpp"
 #include "policy/lock_reason.hpp"
+#include "store/decision_log.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
@@ -125,23 +126,24 @@ void PolicyService::record_decisions(const Transaction& t, const ChainResult& re
     nlohmann::json reasons = nlohmann::json::array();
     for (const auto& reason : v.reasons)
       reasons.push_back({{"rule", reason.rule}, {"text", reason.text}, {"score", reason.score}});
-    writer_.submit([row =
-                        std::vector<std::string>{
-                            std::string(to_string(t.stage)), v.check, action,
-                            v.monitor ? "monitor" : "enforce", v.reply, v.reasons_text(),
-                            t.client_ip, t.sender.name, t.sender.domain, t.identity, t.mail_from,
-                            rcpt, message_id,
-                            reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)},
-                    at = t.now](store::MessageLog& l) -> Result<void> {
-      auto r = store::run(l.database(),
-                          "INSERT INTO decisions(at, stage, check_name, action, mode, reply, "
-                          "reasons, client_ip, sender, user_domain, identity, mail_from, rcpt, "
-                          "message_id, reasons_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                          "?10, ?11, ?12, ?13, ?14, ?15)",
-                          {at, row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7],
-                           row[8], row[9], row[10], row[11], row[12], row[13]});
-      if (!r) return tl::unexpected(r.error());
-      return {};
+    store::DecisionRecord record{
+        t.now,
+        std::string(to_string(t.stage)),
+        v.check,
+        action,
+        v.monitor ? "monitor" : "enforce",
+        v.reply,
+        v.reasons_text(),
+        t.client_ip,
+        t.sender.name,
+        t.sender.domain,
+        t.identity,
+        t.mail_from,
+        rcpt,
+        message_id,
+        reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    writer_.submit([record = std::move(record)](store::MessageLog& l) -> Result<void> {
+      return store::record_decision(l.database(), record);
     });
   }
 }
@@ -185,14 +187,7 @@ void PolicyService::count_ip_message(const Transaction& t, bool spam) {
 void PolicyService::upsert_identity(const Transaction& t, int64_t messages) {
   writer_.submit([user_id = t.sender.user_id, identity = t.identity, now = t.now,
                   messages](store::MessageLog& l) -> Result<void> {
-    auto r = store::run(l.database(),
-                        "INSERT INTO identities(user_id, identity, created_at, last_seen_at, "
-                        "messages) SELECT ?1, ?2, ?3, ?3, ?4 WHERE EXISTS (SELECT 1 FROM users "
-                        "WHERE id = ?1) ON CONFLICT(user_id, identity) DO UPDATE SET "
-                        "last_seen_at = excluded.last_seen_at, messages = messages + ?4",
-                        {user_id, identity, now, messages});
-    if (!r) return tl::unexpected(r.error());
-    return {};
+    return store::record_identity_seen(l.database(), user_id, identity, now, messages);
   });
 }
 

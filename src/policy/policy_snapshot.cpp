@@ -3,6 +3,7 @@
 
 #include "mail/name_syntax.hpp"
 #include "store/database.hpp"
+#include "store/policy_rows.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
 
@@ -76,99 +77,38 @@ std::string render_template(const std::string& text,
 Result<std::shared_ptr<const PolicySnapshot>> load_policy_snapshot(store::Database& db,
                                                                    int64_t new_domain_max_age_s) {
   auto snapshot = std::make_shared<PolicySnapshot>();
+  std::optional<int64_t> new_domains_after;
   if (new_domain_max_age_s > 0) {
     snapshot->new_domain_max_age_s = new_domain_max_age_s;
-    auto stmt = store::query(db,
-                             "SELECT domain, registered_at FROM new_domains WHERE registered_at "
-                             "> ?1",
-                             {store::unix_now() - new_domain_max_age_s});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      snapshot->new_domains.emplace(store::column_text(stmt->get(), 0),
-                                    store::column_int(stmt->get(), 1));
-    }
+    new_domains_after = store::unix_now() - new_domain_max_age_s;
   }
-  {
-    auto stmt = store::query(db, "SELECT name, admin_contact, dkim_selector FROM domains", {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      DomainInfo d;
-      d.name = util::ascii_lowercase(store::column_text(stmt->get(), 0));
-      d.admin_contact = store::column_text(stmt->get(), 1);
-      d.dkim_selector = store::column_text(stmt->get(), 2);
-      snapshot->domains.emplace(d.name, std::move(d));
-    }
+  auto rows = store::read_policy_rows(db, new_domains_after);
+  if (!rows) return tl::unexpected(rows.error());
+  for (const auto& [domain, registered_at] : rows->new_domains)
+    snapshot->new_domains.emplace(domain, registered_at);
+  for (const auto& row : rows->domains) {
+    DomainInfo d;
+    d.name = util::ascii_lowercase(row.name);
+    d.admin_contact = row.admin_contact;
+    d.dkim_selector = row.dkim_selector;
+    d.spam_threshold = row.spam_threshold;  // F-SPAM: a threshold of the domain's own
+    snapshot->domains.emplace(d.name, std::move(d));
   }
-  {  // F-SPAM: domains with a spam threshold of their own
-    auto stmt = store::query(
-        db, "SELECT name, spam_threshold FROM domains WHERE spam_threshold IS NOT NULL", {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      auto it = snapshot->domains.find(util::ascii_lowercase(store::column_text(stmt->get(), 0)));
-      if (it != snapshot->domains.end())
-        it->second.spam_threshold = store::column_int(stmt->get(), 1);
-    }
+  for (const auto& [name, alias_text] : rows->aliases) {
+    std::string domain = util::ascii_lowercase(name);
+    std::string alias = util::ascii_lowercase(alias_text);
+    snapshot->domains[domain].aliases.insert(alias);
+    snapshot->alias_to_domain[alias] = domain;
   }
-  {
-    auto stmt = store::query(
-        db, "SELECT d.name, a.alias FROM domain_aliases a JOIN domains d ON d.id = a.domain_id",
-        {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      std::string domain = util::ascii_lowercase(store::column_text(stmt->get(), 0));
-      std::string alias = util::ascii_lowercase(store::column_text(stmt->get(), 1));
-      snapshot->domains[domain].aliases.insert(alias);
-      snapshot->alias_to_domain[alias] = domain;
-    }
+  std::map<std::string, std::map<std::string, std::string>> stored;
+  for (const auto& [name, values] : rows->users) {
+    auto& m = stored[util::ascii_lowercase(name)];
+    for (const auto& [key, value] : values) m[key] = value;
   }
-  {
-    std::map<std::string, std::map<std::string, std::string>> stored;
-    auto stmt = store::query(db,
-                             "SELECT u.name, s.key, s.value FROM users u LEFT JOIN user_settings "
-                             "s ON s.user_id = u.id",
-                             {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      auto& m = stored[util::ascii_lowercase(store::column_text(stmt->get(), 0))];
-      if (!store::column_is_null(stmt->get(), 1))
-        m[store::column_text(stmt->get(), 1)] = store::column_text(stmt->get(), 2);
-    }
-    for (const auto& [name, values] : stored)
-      snapshot->users.emplace(name, UserSettings::from(values));
-  }
-  {
-    auto stmt = store::query(db, "SELECT name, subject, body FROM templates", {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      snapshot->templates[store::column_text(stmt->get(), 0)] = {
-          store::column_text(stmt->get(), 1), store::column_text(stmt->get(), 2)};
-    }
-  }
-  {
-    auto stmt = store::query(db, "SELECT value FROM node_settings WHERE key = 'abuse_contact'", {});
-    if (!stmt) return tl::unexpected(stmt.error());
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (*row) snapshot->abuse_contact = store::column_text(stmt->get(), 0);
-  }
+  for (const auto& [name, values] : stored)
+    snapshot->users.emplace(name, UserSettings::from(values));
+  for (const auto& [name, t] : rows->templates) snapshot->templates[name] = {t.subject, t.body};
+  snapshot->abuse_contact = rows->abuse_contact;
   {
     auto blocks = load_hash_block_list(db);  // F-FUZZY
     if (!blocks) return tl::unexpected(blocks.error());

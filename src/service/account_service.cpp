@@ -7,6 +7,7 @@
 
 #include "auth/password.hpp"
 #include "mail/name_syntax.hpp"
+#include "store/account_repository.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "util/sha256.hpp"
@@ -22,17 +23,13 @@ constexpr std::string_view kTokenPrefix = "pwt_";
 // cost a database write.
 constexpr int64_t kLastUsedGranularity = 60;
 
-constexpr std::string_view kSelectAccount =
-    "SELECT a.id, a.username, a.role, COALESCE(d.name, ''), a.created_at, a.password_hash "
-    "FROM accounts a LEFT JOIN domains d ON d.id = a.domain_id ";
-
-Account read_account(sqlite3_stmt* stmt) {
+Account account_of(const store::AccountRow& row) {
   Account account;
-  account.id = store::column_int(stmt, 0);
-  account.username = store::column_text(stmt, 1);
-  account.role = store::column_text(stmt, 2) == "domain" ? Role::kDomain : Role::kAdmin;
-  account.domain = store::column_text(stmt, 3);
-  account.created_at = store::column_int(stmt, 4);
+  account.id = row.id;
+  account.username = row.username;
+  account.role = row.role == "domain" ? Role::kDomain : Role::kAdmin;
+  account.domain = row.domain;
+  account.created_at = row.created_at;
   return account;
 }
 
@@ -42,12 +39,10 @@ struct StoredAccount {
 };
 
 Outcome<std::optional<StoredAccount>> load(store::Database& db, std::string_view username) {
-  auto stmt = store::query(db, std::string(kSelectAccount) + "WHERE a.username = ?1", {username});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  auto row = store::next_row(db, stmt->get());
+  auto row = store::AccountRepository(db).find(username);
   if (!row) return from_error(row.error(), Failure::Kind::kInternal);
   if (!*row) return std::optional<StoredAccount>();
-  return StoredAccount{read_account(stmt->get()), store::column_text(stmt->get(), 5)};
+  return StoredAccount{account_of(**row), (*row)->password_hash};
 }
 
 // Verified against when the name is unknown, so that the answer's timing does not tell whether
@@ -126,12 +121,8 @@ Outcome<Account> AccountService::add(const Actor& actor, std::string_view userna
   if (*existing) return refuse(Failure::Kind::kConflict, "account " + *name + " already exists");
   auto hash = hash_new_password(*name, password);
   if (!hash) return tl::unexpected(hash.error());
-  auto inserted = store::run(
-      db_,
-      "INSERT INTO accounts(username, password_hash, role, domain_id, created_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5)",
-      {*name, *hash, to_string(role),
-       domain_id ? store::SqlValue(*domain_id) : store::SqlValue(nullptr), store::unix_now()});
+  auto inserted = store::AccountRepository(db_).add(*name, *hash, to_string(role), domain_id,
+                                                    store::unix_now());
   if (!inserted) return from_error(inserted.error(), Failure::Kind::kInternal);
   auto added = load(db_, *name);
   if (!added || !*added) return refuse(Failure::Kind::kInternal, "account vanished after insert");
@@ -140,15 +131,10 @@ Outcome<Account> AccountService::add(const Actor& actor, std::string_view userna
 
 Outcome<std::vector<Account>> AccountService::list(const Actor& actor) {
   if (!actor.is_admin()) return forbidden();
-  auto stmt = store::query(db_, std::string(kSelectAccount) + "ORDER BY a.username");
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto rows = store::AccountRepository(db_).list();
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
   std::vector<Account> out;
-  for (;;) {
-    auto row = store::next_row(db_, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    out.push_back(read_account(stmt->get()));
-  }
+  for (const auto& row : *rows) out.push_back(account_of(row));
   return out;
 }
 
@@ -160,16 +146,14 @@ Outcome<void> AccountService::remove(const Actor& actor, std::string_view userna
   if (!existing) return tl::unexpected(existing.error());
   if (!*existing) return not_found("no account " + *name);
   if ((*existing)->account.role == Role::kAdmin) {
-    auto stmt = store::query(db_, "SELECT COUNT(*) FROM accounts WHERE role = 'admin'");
-    if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-    auto row = store::next_row(db_, stmt->get());
-    if (!row || !*row) return refuse(Failure::Kind::kInternal, "cannot count admin accounts");
-    if (store::column_int(stmt->get(), 0) <= 1)
+    auto admins = store::AccountRepository(db_).count_admins();
+    if (!admins) return refuse(Failure::Kind::kInternal, "cannot count admin accounts");
+    if (*admins <= 1)
       return refuse(Failure::Kind::kConflict, "account " + *name +
                                                   " is the last admin account; add another "
                                                   "admin first");
   }
-  auto removed = store::run(db_, "DELETE FROM accounts WHERE id = ?1", {(*existing)->account.id});
+  auto removed = store::AccountRepository(db_).remove((*existing)->account.id);
   if (!removed) return from_error(removed.error(), Failure::Kind::kInternal);
   return {};
 }
@@ -184,8 +168,7 @@ Outcome<void> AccountService::set_password(const Actor& actor, std::string_view 
   if (!*existing) return not_found("no account " + *name);
   auto hash = hash_new_password(*name, password);
   if (!hash) return tl::unexpected(hash.error());
-  auto changed = store::run(db_, "UPDATE accounts SET password_hash = ?1 WHERE id = ?2",
-                            {*hash, (*existing)->account.id});
+  auto changed = store::AccountRepository(db_).set_password_hash((*existing)->account.id, *hash);
   if (!changed) return from_error(changed.error(), Failure::Kind::kInternal);
   return {};
 }
@@ -232,45 +215,27 @@ Outcome<NewApiToken> AccountService::create_token(const Actor& actor, std::strin
   sodium_bin2hex(hex, sizeof hex, random, sizeof random);
   std::string secret = std::string(kTokenPrefix) + std::string(hex, sizeof random * 2);
   const int64_t now = store::unix_now();
-  auto inserted = store::run(db_,
-                             "INSERT INTO api_tokens(account_id, name, token_sha256, created_at) "
-                             "VALUES (?1, ?2, ?3, ?4)",
-                             {(*owner)->account.id, name, util::sha256_hex(secret), now});
+  auto inserted = store::AccountRepository(db_).add_token((*owner)->account.id, name,
+                                                          util::sha256_hex(secret), now);
   if (!inserted) return from_error(inserted.error(), Failure::Kind::kInternal);
   NewApiToken out;
-  out.token = ApiToken{store::last_insert_id(db_), (*owner)->account.username, std::string(name),
-                       now, std::nullopt};
+  out.token = ApiToken{*inserted, (*owner)->account.username, std::string(name), now, std::nullopt};
   out.secret = std::move(secret);
   return out;
 }
 
 Outcome<std::vector<ApiToken>> AccountService::list_tokens(const Actor& actor) {
-  auto stmt = store::query(db_,
-                           "SELECT t.id, a.username, t.name, t.created_at, t.last_used_at "
-                           "FROM api_tokens t JOIN accounts a ON a.id = t.account_id "
-                           "WHERE a.username = ?1 ORDER BY t.id",
-                           {actor.name});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto rows = store::AccountRepository(db_).tokens_of(actor.name);
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
   std::vector<ApiToken> out;
-  for (;;) {
-    auto row = store::next_row(db_, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    ApiToken token{store::column_int(stmt->get(), 0), store::column_text(stmt->get(), 1),
-                   store::column_text(stmt->get(), 2), store::column_int(stmt->get(), 3),
-                   std::nullopt};
-    if (!store::column_is_null(stmt->get(), 4))
-      token.last_used_at = store::column_int(stmt->get(), 4);
-    out.push_back(std::move(token));
-  }
+  for (auto& row : *rows)
+    out.push_back(ApiToken{row.id, std::move(row.account), std::move(row.name), row.created_at,
+                           row.last_used_at});
   return out;
 }
 
 Outcome<void> AccountService::revoke_token(const Actor& actor, int64_t id) {
-  auto removed = store::run(db_,
-                            "DELETE FROM api_tokens WHERE id = ?1 AND account_id = "
-                            "(SELECT id FROM accounts WHERE username = ?2)",
-                            {id, actor.name});
+  auto removed = store::AccountRepository(db_).remove_token(id, actor.name);
   if (!removed) return from_error(removed.error(), Failure::Kind::kInternal);
   if (*removed == 0) return not_found("no token " + std::to_string(id));
   return {};
@@ -281,22 +246,14 @@ Outcome<std::optional<Account>> AccountService::account_for_token(std::string_vi
       secret.substr(0, kTokenPrefix.size()) != kTokenPrefix)
     return std::optional<Account>();
   const std::string digest = util::sha256_hex(secret);
-  auto stmt = store::query(db_,
-                           "SELECT t.id, COALESCE(t.last_used_at, 0), a.username FROM api_tokens t "
-                           "JOIN accounts a ON a.id = t.account_id WHERE t.token_sha256 = ?1",
-                           {digest});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  auto row = store::next_row(db_, stmt->get());
-  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  if (!*row) return std::optional<Account>();
-  const int64_t id = store::column_int(stmt->get(), 0);
-  const int64_t last_used = store::column_int(stmt->get(), 1);
-  const std::string username = store::column_text(stmt->get(), 2);
-  stmt->reset();
+  store::AccountRepository accounts(db_);
+  auto owner = accounts.token_by_digest(digest);
+  if (!owner) return from_error(owner.error(), Failure::Kind::kInternal);
+  if (!*owner) return std::optional<Account>();
   const int64_t now = store::unix_now();
-  if (now - last_used >= kLastUsedGranularity)
-    (void)store::run(db_, "UPDATE api_tokens SET last_used_at = ?1 WHERE id = ?2", {now, id});
-  return find(username);
+  if (now - (*owner)->last_used_at >= kLastUsedGranularity)
+    (void)accounts.touch_token((*owner)->id, now);
+  return find((*owner)->username);
 }
 
 }  // namespace pw::service

@@ -3,6 +3,7 @@
 #include "policy/counter_store.hpp"
 #include "service/scope.hpp"
 #include "service/user_service.hpp"
+#include "store/identity_repository.hpp"
 #include "store/statement.hpp"
 
 namespace pw::service {
@@ -30,28 +31,20 @@ Outcome<std::vector<IdentityView>> list_identities(store::Database& db, const Ac
     }
     domain = actor.domain;
   }
-  std::string sql =
-      "SELECT d.name, u.name, i.identity, i.manual, i.created_at, i.last_seen_at, i.messages "
-      "FROM identities i JOIN users u ON u.id = i.user_id JOIN domains d ON d.id = u.domain_id "
-      "WHERE (?1 = '' OR d.name = ?1 COLLATE NOCASE) AND (?2 = '' OR u.name = ?2 COLLATE "
-      "NOCASE) ORDER BY d.name, u.name, i.identity";
-  auto stmt = store::query(db, sql, {domain, filter.user});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto rows = store::IdentityRepository(db).list(domain, filter.user);
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
   std::vector<IdentityView> out;
   const int64_t now = store::unix_now();
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
+  for (auto& row : *rows) {
     IdentityView view;
-    view.domain = store::column_text(stmt->get(), 0);
+    view.domain = std::move(row.domain);
     if (!actor.may_access_domain(view.domain)) continue;
-    view.user = store::column_text(stmt->get(), 1);
-    view.identity = store::column_text(stmt->get(), 2);
-    view.manual = store::column_int(stmt->get(), 3) != 0;
-    view.created_at = store::column_int(stmt->get(), 4);
-    view.last_seen_at = store::column_int(stmt->get(), 5);
-    view.messages = store::column_int(stmt->get(), 6);
+    view.user = std::move(row.user);
+    view.identity = std::move(row.identity);
+    view.manual = row.manual;
+    view.created_at = row.created_at;
+    view.last_seen_at = row.last_seen_at;
+    view.messages = row.messages;
     std::string subject = policy::identity_subject(view.user, view.identity);
     auto lock = policy::read_lock(db, subject);
     if (!lock) return from_error(lock.error(), Failure::Kind::kInternal);
@@ -71,10 +64,7 @@ Outcome<store::User> add_identity(store::Database& db, const Actor& actor,
   if (auto ok = check_identity(identity); !ok) return tl::unexpected(ok.error());
   auto user = get_user(db, actor, user_name);
   if (!user) return tl::unexpected(user.error());
-  auto r = store::run(db,
-                      "INSERT INTO identities(user_id, identity, manual, created_at) VALUES (?1, "
-                      "?2, 1, ?3) ON CONFLICT(user_id, identity) DO UPDATE SET manual = 1",
-                      {user->id, identity, store::unix_now()});
+  auto r = store::IdentityRepository(db).add_manual(user->id, identity, store::unix_now());
   if (!r) return from_error(r.error());
   return user;
 }
@@ -88,10 +78,7 @@ Outcome<store::User> lock_identity(store::Database& db, const Actor& actor,
   auto state = policy::admin_lock(db, policy::identity_subject(user->name, identity), reason,
                                   store::unix_now());
   if (!state) return from_error(state.error());
-  (void)store::run(db,
-                   "INSERT OR IGNORE INTO identities(user_id, identity, manual, created_at) "
-                   "VALUES (?1, ?2, 1, ?3)",
-                   {user->id, identity, store::unix_now()});
+  (void)store::IdentityRepository(db).add_manual_if_missing(user->id, identity, store::unix_now());
   return user;
 }
 

@@ -6,17 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include "service/scope.hpp"
-#include "store/statement.hpp"
+#include "store/decision_log.hpp"
+#include "store/quarantine_rows.hpp"
 
 namespace pw::service {
 namespace {
 
 // The id a refused message without a queue id gets in the log: this prefix and its decision's id.
 const std::string kDecisionIdPrefix = "decision-";
-
-constexpr std::string_view kDecisionColumns =
-    "id, at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
-    "user_domain, identity, mail_from, rcpt, reasons_json";
 
 // The number that starts at text[at] ("41", "7.5"), if one does.
 std::optional<double> number_at(std::string_view text, size_t at) {
@@ -50,36 +47,31 @@ void measure(DecisionReason& reason) {
   }
 }
 
-Decision read_decision(sqlite3_stmt* stmt) {
-  auto text = [&](int c) { return store::column_text(stmt, c); };
+Decision decision_of(store::DecisionRow& row) {
   Decision d;
-  d.id = store::column_int(stmt, 0);
-  d.at = store::column_int(stmt, 1);
-  d.message_id = text(2);
-  d.stage = text(3);
-  d.check = text(4);
-  d.action = text(5);
-  d.mode = text(6);
-  d.reply = text(7);
-  d.reasons_text = text(8);
-  d.client_ip = text(9);
-  d.sender = text(10);
-  d.user_domain = text(11);
-  d.identity = text(12);
-  d.mail_from = text(13);
-  d.rcpt = text(14);
-  d.reasons = parse_reasons(text(15), d.reasons_text);
+  d.id = row.id;
+  d.at = row.at;
+  d.message_id = std::move(row.message_id);
+  d.stage = std::move(row.stage);
+  d.check = std::move(row.check);
+  d.action = std::move(row.action);
+  d.mode = std::move(row.mode);
+  d.reply = std::move(row.reply);
+  d.reasons_text = std::move(row.reasons);
+  d.client_ip = std::move(row.client_ip);
+  d.sender = std::move(row.sender);
+  d.user_domain = std::move(row.user_domain);
+  d.identity = std::move(row.identity);
+  d.mail_from = std::move(row.mail_from);
+  d.rcpt = std::move(row.rcpt);
+  d.reasons = parse_reasons(row.reasons_json, d.reasons_text);
   return d;
 }
 
-Outcome<std::vector<Decision>> read_decisions(store::Database& db, store::StatementPtr stmt) {
+Outcome<std::vector<Decision>> decisions_from(Result<std::vector<store::DecisionRow>> rows) {
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
   std::vector<Decision> out;
-  for (;;) {
-    auto row = store::next_row(db, stmt.get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    out.push_back(read_decision(stmt.get()));
-  }
+  for (auto& row : *rows) out.push_back(decision_of(row));
   return out;
 }
 
@@ -108,15 +100,12 @@ store::MessageRow row_of_decision(const Decision& d, std::string status) {
 // What the quarantine kept of a held message (subject, size, recipients), for its log row; the
 // decisions do not keep them. Nothing is added for a message not in the quarantine.
 Outcome<void> add_held_message_facts(store::Database& db, store::MessageRow& row) {
-  auto stmt = store::query(db, "SELECT subject, size, rcpt_to FROM quarantine WHERE id = ?1",
-                           {std::string_view(row.id)});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  auto more = store::next_row(db, stmt->get());
-  if (!more) return from_error(more.error(), Failure::Kind::kInternal);
-  if (!*more) return {};
-  row.subject = store::column_text(stmt->get(), 0);
-  row.size = static_cast<uint64_t>(store::column_int(stmt->get(), 1));
-  auto rcpts = nlohmann::json::parse(store::column_text(stmt->get(), 2), nullptr, false);
+  auto held = store::held_message_facts(db, row.id);
+  if (!held) return from_error(held.error(), Failure::Kind::kInternal);
+  if (!*held) return {};
+  row.subject = (*held)->subject;
+  row.size = static_cast<uint64_t>((*held)->size);
+  auto rcpts = nlohmann::json::parse((*held)->rcpt_to_json, nullptr, false);
   if (row.recipients.empty() && rcpts.is_array()) {
     for (const auto& r : rcpts) {
       if (!r.is_string()) continue;
@@ -147,23 +136,19 @@ Outcome<LogPage> search_decisions(store::Database& db, const store::SearchFilter
       return invalid("bad cursor");
     before_id = std::stoll(id);
   }
-  const std::string any;
-  auto stmt = store::query(
-      db,
-      "SELECT " + std::string(kDecisionColumns) +
-          " FROM decisions INDEXED BY decisions_action WHERE action = ?1 AND at >= ?2 AND at < "
-          "?3 AND (at < ?4 OR (at = ?4 AND id < ?5)) AND (?6 = '' OR mail_from = ?6 COLLATE "
-          "NOCASE) AND (?7 = '' OR rcpt = ?7 COLLATE NOCASE) AND (?8 = '' OR user_domain = ?8 "
-          "COLLATE NOCASE OR lower(substr(mail_from, -length(?8) - 1)) = '@' || lower(?8)) AND "
-          "(?9 = '' OR sender = ?9 COLLATE NOCASE) AND (?10 = '' OR client_ip = ?10) AND (?11 = '' "
-          "OR identity = ?11) ORDER BY at DESC, id DESC LIMIT ?12",
-      {action, f.since.value_or(0), f.until.value_or(std::numeric_limits<int64_t>::max()),
-       before_at, before_id, std::string_view(f.sender.value_or(any)),
-       std::string_view(f.recipient.value_or(any)), std::string_view(f.domain.value_or(any)),
-       std::string_view(f.user.value_or(any)), std::string_view(f.client_ip.value_or(any)),
-       std::string_view(f.identity.value_or(any)), limit + 1});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  auto decisions = read_decisions(db, std::move(*stmt));
+  store::DecisionSearch search{std::string(action),
+                               f.since.value_or(0),
+                               f.until.value_or(std::numeric_limits<int64_t>::max()),
+                               before_at,
+                               before_id,
+                               f.sender.value_or(""),
+                               f.recipient.value_or(""),
+                               f.domain.value_or(""),
+                               f.user.value_or(""),
+                               f.client_ip.value_or(""),
+                               f.identity.value_or(""),
+                               limit + 1};
+  auto decisions = decisions_from(store::search_decisions(db, search));
   if (!decisions) return tl::unexpected(decisions.error());
   LogPage page;
   for (const auto& d : *decisions) {
@@ -225,27 +210,13 @@ Outcome<std::vector<Decision>> list_decisions(const Actor& actor, store::Databas
     if (actor.domain.empty()) return forbidden();
     scope = actor.domain;
   }
-  auto stmt = store::query(
-      db,
-      "SELECT " + std::string(kDecisionColumns) +
-          " FROM decisions WHERE (?1 = '' OR message_id = ?1) AND (?2 = '' OR sender = ?2 COLLATE "
-          "NOCASE OR mail_from = ?2 COLLATE NOCASE) AND (?3 = '' OR identity = ?3) AND (?4 = '' OR "
-          "check_name = ?4) AND (?5 = '' OR action = ?5) AND at >= ?6 AND (?8 = '' OR "
-          "user_domain = ?8 COLLATE NOCASE OR lower(substr(mail_from, -length(?8) - 1)) = '@' || "
-          "lower(?8)) ORDER BY id DESC LIMIT ?7",
-      {q.message_id, q.sender, q.identity, q.check, q.action, q.since, q.limit, scope});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  return read_decisions(db, std::move(*stmt));
+  return decisions_from(store::list_decisions(
+      db, {q.message_id, q.sender, q.identity, q.check, q.action, q.since, q.limit, scope}));
 }
 
 Outcome<std::vector<Decision>> decisions_of(store::Database& db, const std::string& message_id) {
   if (message_id.empty()) return std::vector<Decision>();
-  auto stmt = store::query(db,
-                           "SELECT " + std::string(kDecisionColumns) +
-                               " FROM decisions WHERE message_id = ?1 ORDER BY id",
-                           {message_id});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  return read_decisions(db, std::move(*stmt));
+  return decisions_from(store::decisions_of_message(db, message_id));
 }
 
 Outcome<void> check_log_status(const std::optional<std::string>& status) {
@@ -294,11 +265,7 @@ Outcome<LogDetail> show_refused_message(const Actor& actor, store::Database& db,
     std::string number = id.substr(kDecisionIdPrefix.size());
     if (!number.empty() && number.size() <= 18 &&
         number.find_first_not_of("0123456789") == std::string::npos) {
-      auto stmt = store::query(
-          db, "SELECT " + std::string(kDecisionColumns) + " FROM decisions WHERE id = ?1",
-          {static_cast<int64_t>(std::stoll(number))});
-      if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-      decisions = read_decisions(db, std::move(*stmt));
+      decisions = decisions_from(store::decision_by_id(db, std::stoll(number)));
     }
   } else {
     decisions = decisions_of(db, id);

@@ -121,13 +121,7 @@ Outcome<std::string> flush_queue(const Actor& actor, store::Database& db,
   }
   if (via.queue) return on_queue(via, true, id);
   if (via.other_gateway_running) return on_other_gateway(db, via, "flush", id);
-  auto changed =
-      id.empty()
-          ? store::run(db, "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred'")
-          : store::run(db,
-                       "UPDATE recipients SET next_attempt_at = 0 WHERE status = "
-                       "'deferred' AND message_id = ?1",
-                       {id});
+  auto changed = store::MessageLog(db).make_deferred_due(id);
   if (!changed) return from_error(changed.error(), Failure::Kind::kInternal);
   return "flushed " + std::to_string(*changed) +
          " recipient(s); no gateway is running: they are tried when it starts";

@@ -2,6 +2,7 @@
 #include "service/scope.hpp"
 
 #include "mail/name_syntax.hpp"
+#include "store/domain_repository.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
@@ -11,16 +12,7 @@ namespace pw::service {
 Result<std::optional<std::string>> main_domain_of(store::Database& db, std::string_view name) {
   auto canonical = mail::canonical_domain_name(name);
   if (!canonical) return std::optional<std::string>();
-  auto stmt = store::query(db,
-                           "SELECT name FROM domains WHERE name = ?1 COLLATE NOCASE UNION ALL "
-                           "SELECT d.name FROM domain_aliases a JOIN domains d ON d.id = "
-                           "a.domain_id WHERE a.alias = ?1 COLLATE NOCASE LIMIT 1",
-                           {*canonical});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto row = store::next_row(db, stmt->get());
-  if (!row) return tl::unexpected(row.error());
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(store::column_text(stmt->get(), 0));
+  return store::DomainRepository(db).owner_of(*canonical);
 }
 
 Outcome<std::string> main_domain(store::Database& db, std::string_view name) {

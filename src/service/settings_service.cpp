@@ -7,6 +7,7 @@
 #include "policy/policy_snapshot.hpp"
 #include "service/scope.hpp"
 #include "store/domain_repository.hpp"
+#include "store/node_settings_repository.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
 
@@ -16,12 +17,7 @@ namespace {
 constexpr std::string_view kAbuseContactKey = "abuse_contact";
 
 Result<std::string> stored_setting(store::Database& db, std::string_view key) {
-  auto stmt =
-      store::query(db, "SELECT value FROM node_settings WHERE key = ?1", {std::string(key)});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto row = store::next_row(db, stmt->get());
-  if (!row) return tl::unexpected(row.error());
-  return *row ? store::column_text(stmt->get(), 0) : std::string();
+  return store::NodeSettingsRepository(db).get(key);
 }
 
 }  // namespace
@@ -61,13 +57,9 @@ Outcome<void> check_template_name(const std::string& name) {
 
 Outcome<TemplateView> get_template(store::Database& db, const Actor&, const std::string& name) {
   if (auto ok = check_template_name(name); !ok) return tl::unexpected(ok.error());
-  auto stmt = store::query(db, "SELECT subject, body FROM templates WHERE name = ?1", {name});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  auto row = store::next_row(db, stmt->get());
-  if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-  if (*row)
-    return TemplateView{name, store::column_text(stmt->get(), 0),
-                        store::column_text(stmt->get(), 1), false};
+  auto stored = store::NodeSettingsRepository(db).find_template(name);
+  if (!stored) return from_error(stored.error(), Failure::Kind::kInternal);
+  if (*stored) return TemplateView{name, (*stored)->subject, (*stored)->body, false};
   // The built-in text stands for any name without a stored template (as the gateway does).
   auto tpl = policy::default_lock_template();
   return TemplateView{name, tpl.subject, tpl.body, true};
@@ -85,19 +77,8 @@ Outcome<TemplateView> set_template(store::Database& db, const Actor& actor, cons
                    " characters");
   if (auto ok = check_placeholders("subject", subject); !ok) return tl::unexpected(ok.error());
   if (auto ok = check_placeholders("body", body); !ok) return tl::unexpected(ok.error());
-  auto r = db.transaction([&]() -> Result<void> {
-    auto put = store::run(db,
-                          "INSERT INTO templates(name, subject, body, updated_at) VALUES (?1, ?2, "
-                          "?3, ?4) ON CONFLICT(name) DO UPDATE SET subject = excluded.subject, "
-                          "body = excluded.body, updated_at = excluded.updated_at",
-                          {name, subject, body, store::unix_now()});
-    if (!put) return tl::unexpected(put.error());
-    // The running gateway reloads its policy snapshot when the generation moves.
-    auto bump =
-        store::run(db, "UPDATE meta SET value = value + 1 WHERE key = 'config_generation'", {});
-    if (!bump) return tl::unexpected(bump.error());
-    return {};
-  });
+  // The running gateway reloads its policy snapshot when the generation moves.
+  auto r = store::NodeSettingsRepository(db).save_template(name, subject, body, store::unix_now());
   if (!r) return from_error(r.error(), Failure::Kind::kInternal);
   return TemplateView{name, subject, body, false};
 }
@@ -125,18 +106,13 @@ Outcome<std::string> set_abuse_contact(store::Database& db, const Actor& actor,
                                        const std::string& contact) {
   if (auto ok = require_admin(actor); !ok) return tl::unexpected(ok.error());
   if (contact.empty()) {
-    auto r =
-        store::run(db, "DELETE FROM node_settings WHERE key = ?1", {std::string(kAbuseContactKey)});
+    auto r = store::NodeSettingsRepository(db).remove(kAbuseContactKey);
     if (!r) return from_error(r.error(), Failure::Kind::kInternal);
     return std::string();
   }
   auto canonical = mail::canonical_email_address(contact);
   if (!canonical) return invalid("abuse contact: " + canonical.error().message);
-  auto r = store::run(db,
-                      "INSERT INTO node_settings(key, value, updated_at) VALUES (?1, ?2, ?3) "
-                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                      "updated_at = excluded.updated_at",
-                      {std::string(kAbuseContactKey), *canonical, store::unix_now()});
+  auto r = store::NodeSettingsRepository(db).set(kAbuseContactKey, *canonical, store::unix_now());
   if (!r) return from_error(r.error(), Failure::Kind::kInternal);
   return *canonical;
 }

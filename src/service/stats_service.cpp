@@ -7,62 +7,31 @@
 
 #include "service/paging.hpp"
 #include "service/scope.hpp"
-#include "store/statement.hpp"
+#include "store/lock_repository.hpp"
+#include "store/stats_queries.hpp"
 
 namespace pw::service {
 namespace {
 
-// Adds each (bucket number, count) row of `stmt` to the buckets' `field`.
-Outcome<void> add_counts(store::Database& db, Result<store::StatementPtr> stmt, int64_t first,
+// Adds each (bucket number, count) to the buckets' `field`.
+Outcome<void> add_counts(Result<store::BucketCounts> counts, int64_t first,
                          std::vector<StatsBucket>& buckets, int64_t StatsBucket::*field) {
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    int64_t index = store::column_int(stmt->get(), 0) - first;
+  if (!counts) return from_error(counts.error(), Failure::Kind::kInternal);
+  for (const auto& [number, n] : *counts) {
+    int64_t index = number - first;
     if (index >= 0 && index < static_cast<int64_t>(buckets.size()))
-      buckets[static_cast<size_t>(index)].*field += store::column_int(stmt->get(), 1);
+      buckets[static_cast<size_t>(index)].*field += n;
   }
   return {};
 }
 
-// Messages of one status per bucket. For a domain: the sending domain's messages plus the
-// user's domain's sent from elsewhere, each read from its own index.
-Result<store::StatementPtr> messages_per_bucket(store::Database& db, std::string_view status,
-                                                int64_t size, int64_t start,
-                                                const std::string& domain) {
-  if (domain.empty())
-    return store::query(db,
-                        "SELECT received_at / ?1, count(*) FROM messages WHERE status = ?2 AND "
-                        "received_at >= ?3 GROUP BY 1",
-                        {size, status, start});
-  return store::query(db,
-                      "SELECT b, count(*) FROM (SELECT received_at / ?1 AS b FROM messages WHERE "
-                      "sender_domain = ?4 AND status = ?2 AND received_at >= ?3 UNION ALL SELECT "
-                      "received_at / ?1 FROM messages WHERE user_domain = ?4 AND status = ?2 AND "
-                      "received_at >= ?3 AND sender_domain <> ?4) GROUP BY b",
-                      {size, status, start, domain});
-}
-
 Outcome<std::vector<TopSender>> top(store::Database& db, bool identities, int64_t since,
                                     const std::string& domain) {
-  std::string column = identities ? "sender, identity" : "sender, ''";
-  std::string sql = "SELECT " + column +
-                    ", count(*) AS n FROM messages WHERE received_at >= ?1 AND (?2 = '' OR "
-                    "sender_domain = ?2 OR user_domain = ?2)" +
-                    (identities ? " AND identity <> ''" : "") + " GROUP BY 1, 2 ORDER BY n DESC, " +
-                    "1, 2 LIMIT ?3";
-  auto stmt = store::query(db, sql, {since, domain, kTopListSize});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
+  auto rows = store::StatsQueries(db).top_senders(identities, since, domain, kTopListSize);
+  if (!rows) return from_error(rows.error(), Failure::Kind::kInternal);
   std::vector<TopSender> out;
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    out.push_back({store::column_text(stmt->get(), 0), store::column_text(stmt->get(), 1),
-                   store::column_int(stmt->get(), 2)});
-  }
+  for (auto& row : *rows)
+    out.push_back({std::move(row.sender), std::move(row.identity), row.messages});
   return out;
 }
 
@@ -70,31 +39,18 @@ Outcome<void> current_locks(store::Database& db, const std::string& domain, int6
                             Stats& stats) {
   std::set<std::string> users;  // the domain's users, when limited to one
   if (!domain.empty()) {
-    auto stmt = store::query(
-        db, "SELECT u.name FROM users u JOIN domains d ON d.id = u.domain_id WHERE d.name = ?1",
-        {domain});
-    if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-    for (;;) {
-      auto row = store::next_row(db, stmt->get());
-      if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-      if (!*row) break;
-      users.insert(store::column_text(stmt->get(), 0));
-    }
+    auto names = store::StatsQueries(db).user_names(domain);
+    if (!names) return from_error(names.error(), Failure::Kind::kInternal);
+    users.insert(names->begin(), names->end());
   }
-  auto stmt = store::query(db,
-                           "SELECT subject, locked_at, unlock_at, reason FROM locks WHERE locked "
-                           "= 1 AND (unlock_at = 0 OR unlock_at > ?1) ORDER BY locked_at DESC",
-                           {now});
-  if (!stmt) return from_error(stmt.error(), Failure::Kind::kInternal);
-  for (;;) {
-    auto row = store::next_row(db, stmt->get());
-    if (!row) return from_error(row.error(), Failure::Kind::kInternal);
-    if (!*row) break;
-    std::string subject = store::column_text(stmt->get(), 0);
+  auto locks = store::active_locks(db, now);
+  if (!locks) return from_error(locks.error(), Failure::Kind::kInternal);
+  for (const auto& lock : *locks) {
+    const std::string& subject = lock.subject;
     LockEntry entry;
-    entry.since = store::column_int(stmt->get(), 1);
-    entry.until = store::column_int(stmt->get(), 2);
-    entry.reason = store::column_text(stmt->get(), 3);
+    entry.since = lock.locked_at;
+    entry.until = lock.unlock_at;
+    entry.reason = lock.reason;
     bool identity = false;
     if (subject.starts_with("user:")) {
       entry.user = subject.substr(5);
@@ -132,30 +88,21 @@ Outcome<Stats> dashboard_stats(const Actor& actor, store::Database& db,
   const int64_t start = first * size;
   for (int64_t i = 0; i < count; ++i) stats.buckets.push_back({(first + i) * size});
 
-  if (auto r = add_counts(db, messages_per_bucket(db, "delivered", size, start, scoped), first,
-                          stats.buckets, &StatsBucket::sent);
+  store::StatsQueries queries(db);
+  if (auto r = add_counts(queries.messages("delivered", size, start, scoped), first, stats.buckets,
+                          &StatsBucket::sent);
       !r)
     return tl::unexpected(r.error());
-  if (auto r = add_counts(db, messages_per_bucket(db, "deferred", size, start, scoped), first,
-                          stats.buckets, &StatsBucket::deferred);
+  if (auto r = add_counts(queries.messages("deferred", size, start, scoped), first, stats.buckets,
+                          &StatsBucket::deferred);
       !r)
     return tl::unexpected(r.error());
-  if (auto r = add_counts(db,
-                          store::query(db,
-                                       "SELECT at / ?1, count(*) FROM decisions WHERE action = "
-                                       "'reject' AND at >= ?2 AND (?3 = '' OR user_domain = ?3 "
-                                       "COLLATE NOCASE) GROUP BY 1",
-                                       {size, start, scoped}),
-                          first, stats.buckets, &StatsBucket::blocked);
+  if (auto r = add_counts(queries.rejections(size, start, scoped), first, stats.buckets,
+                          &StatsBucket::blocked);
       !r)
     return tl::unexpected(r.error());
-  if (auto r = add_counts(db,
-                          store::query(db,
-                                       "SELECT held_at / ?1, count(*) FROM quarantine WHERE "
-                                       "held_at >= ?2 AND (?3 = '' OR user_domain = lower(?3)) "
-                                       "GROUP BY 1",
-                                       {size, start, scoped}),
-                          first, stats.buckets, &StatsBucket::quarantined);
+  if (auto r = add_counts(queries.held(size, start, scoped), first, stats.buckets,
+                          &StatsBucket::quarantined);
       !r)
     return tl::unexpected(r.error());
 

@@ -156,4 +156,17 @@ Result<std::optional<int64_t>> DomainRepository::spam_threshold(std::string_view
   return std::optional<int64_t>(column_int(stmt->get(), 0));
 }
 
+Result<std::optional<std::string>> DomainRepository::owner_of(std::string_view canonical_name) {
+  auto stmt = query(db_,
+                    "SELECT name FROM domains WHERE name = ?1 COLLATE NOCASE UNION ALL SELECT "
+                    "d.name FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE "
+                    "a.alias = ?1 COLLATE NOCASE LIMIT 1",
+                    {canonical_name});
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = next_row(db_, stmt->get());
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(column_text(stmt->get(), 0));
+}
+
 }  // namespace pw::store

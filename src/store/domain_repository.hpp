@@ -41,6 +41,9 @@ class DomainRepository {
   // F-SPAM: the domain's spam threshold in points; nullopt = the configured default.
   Result<void> set_spam_threshold(std::string_view name, std::optional<int64_t> threshold);
   Result<std::optional<int64_t>> spam_threshold(std::string_view name);
+  // The domain a canonical name belongs to: itself, or the domain it is an alias of (any case);
+  // nullopt when neither.
+  Result<std::optional<std::string>> owner_of(std::string_view canonical_name);
 
  private:
   Database& db_;

@@ -443,4 +443,13 @@ nlohmann::json to_json(const EventRow& row) {
           {"detail", row.detail}};
 }
 
+Result<int64_t> MessageLog::make_deferred_due(std::string_view message_id) {
+  if (message_id.empty())
+    return run(db_, "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred'");
+  return run(db_,
+             "UPDATE recipients SET next_attempt_at = 0 WHERE status = 'deferred' AND "
+             "message_id = ?1",
+             {message_id});
+}
+
 }  // namespace pw::store

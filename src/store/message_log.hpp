@@ -142,6 +142,9 @@ class MessageLog {
   Result<int64_t> add_command(std::string_view command, std::string_view message_id);
   Result<std::vector<QueueCommand>> open_commands();
   Result<void> complete_command(int64_t id, std::string_view result);
+  // Makes deferred recipients due now (of one message, or every one when `message_id` is "");
+  // returns how many.
+  Result<int64_t> make_deferred_due(std::string_view message_id);
   // nullopt while the command is not done yet.
   Result<std::optional<std::string>> command_result(int64_t id);
 

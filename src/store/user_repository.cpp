@@ -234,6 +234,22 @@ Result<void> UserRepository::set_settings(
   });
 }
 
+Result<std::vector<SenderRow>> UserRepository::senders() {
+  auto stmt = query(db_,
+                    "SELECT u.id, u.kind, u.name, COALESCE(u.password_hash, ''), d.name FROM users "
+                    "u JOIN domains d ON d.id = u.domain_id");
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::vector<SenderRow> out;
+  for (;;) {
+    auto row = next_row(db_, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return out;
+    out.push_back({column_int(stmt->get(), 0), column_text(stmt->get(), 1),
+                   column_text(stmt->get(), 2), column_text(stmt->get(), 3),
+                   column_text(stmt->get(), 4)});
+  }
+}
+
 Result<bool> UserRepository::template_exists(std::string_view name) {
   auto stmt = query(db_, "SELECT 1 FROM templates WHERE name = ?1", {name});
   if (!stmt) return tl::unexpected(stmt.error());

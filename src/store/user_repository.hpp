@@ -40,6 +40,15 @@ struct IpConflict {
   bool duplicate = false;  // the same range; else an overlap with another domain's range
 };
 
+// One row of the sender directory (auth/sender_directory): every user with its password hash.
+struct SenderRow {
+  int64_t id = 0;
+  std::string kind;  // "ip", "user" or "domain"
+  std::string name;
+  std::string password_hash;  // "" for IP users
+  std::string domain;
+};
+
 class UserRepository {
  public:
   explicit UserRepository(Database& db) : db_(db) {}
@@ -66,6 +75,8 @@ class UserRepository {
   Result<void> set_settings(std::string_view name,
                             const std::vector<std::pair<std::string, std::string>>& settings);
   Result<void> set_setting(std::string_view name, std::string_view key, std::string_view value);
+  // Every user of every domain, for the sender directory.
+  Result<std::vector<SenderRow>> senders();
   // True when a template named `name` is stored (`postwarden template set`).
   Result<bool> template_exists(std::string_view name);
 

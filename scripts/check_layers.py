@@ -8,8 +8,12 @@ The layers and the allowances are declared in one file, scripts/layers.txt:
                                 check fails on any allowance that no longer matches an include,
                                 so the list can only shrink
 
-Exit status 0 when every #include "MODULE/..." in src/ goes downwards (or is allowed), 1 with one
-line per violation otherwise, 2 on a malformed layers file or a module with no layer.
+It also holds the store as the only SQL (issue 16, item 3): outside src/store/, no string literal
+may start an SQL statement and no file may include <sqlite3.h>.
+
+Exit status 0 when every #include "MODULE/..." in src/ goes downwards (or is allowed) and no SQL
+is outside src/store/, 1 with one line per violation otherwise, 2 on a malformed layers file or a
+module with no layer.
 Usage: scripts/check_layers.py [--root DIR] [--layers FILE]
 """
 import argparse
@@ -18,6 +22,12 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([A-Za-z0-9_]+)/')
+# A string literal that starts an SQL statement, and the SQLite header.
+SQL = re.compile(r'"\s*(SELECT\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|'
+                 r'CREATE\s+(TABLE|INDEX|TRIGGER|VIEW)\s|DROP\s+(TABLE|INDEX)\s|PRAGMA\s|'
+                 r'REPLACE\s+INTO\s|BEGIN(\s+IMMEDIATE)?\s*"|WITH\s+\w+\s+AS\s)')
+SQLITE = re.compile(r'^\s*#\s*include\s*<sqlite3\.h>')
+STORE = "store"
 
 
 def read_layers(path: pathlib.Path):
@@ -54,6 +64,21 @@ def includes(root: pathlib.Path):
                 yield relative, number, found.group(1), own
 
 
+def sql_outside_store(root: pathlib.Path):
+    """One line per SQL statement or SQLite include in src/ outside src/store/."""
+    for source in sorted((root / "src").rglob("*")):
+        if source.suffix not in (".hpp", ".cpp", ".h") or not source.is_file():
+            continue
+        if source.relative_to(root / "src").parts[0] == STORE:
+            continue
+        relative = source.relative_to(root).as_posix()
+        for number, line in enumerate(source.read_text(errors="replace").splitlines(), 1):
+            if SQL.search(line):
+                yield f"{relative}:{number}: SQL outside src/store/ (move it into a repository)"
+            elif SQLITE.match(line):
+                yield f"{relative}:{number}: includes <sqlite3.h> outside src/store/"
+
+
 def check(root: pathlib.Path, layers: pathlib.Path) -> int:
     try:
         rank, allowed = read_layers(layers)
@@ -75,6 +100,7 @@ def check(root: pathlib.Path, layers: pathlib.Path) -> int:
         how = (f"a sibling of {own}/ in its layer" if rank[target] == rank[own]
                else f"a higher layer than {own}/")
         problems.append(f"{relative}:{number}: includes {target}/, {how} (layers: {layers.name})")
+    problems.extend(sql_outside_store(root))
     for (relative, target) in sorted(set(allowed) - used):
         problems.append(f"{layers.name}: 'allow {relative} -> {target}' matches no include any "
                         f"more: remove it")
@@ -82,7 +108,7 @@ def check(root: pathlib.Path, layers: pathlib.Path) -> int:
         print(problem)
     if not problems:
         print(f"check_layers: {len(modules)} modules in {len(set(rank.values()))} layers, "
-              f"{len(allowed)} allowed upward includes left")
+              f"{len(allowed)} allowed upward includes left, no SQL outside src/store/")
     return 1 if problems else 0
 
 

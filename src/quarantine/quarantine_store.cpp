@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,46 +29,7 @@ constexpr std::string_view kFileSuffix = ".eml";
 // Prefix of a command result that reports a failure (the CLI prints it as an error).
 constexpr std::string_view kErrorPrefix = "error: ";
 
-constexpr std::string_view kRowColumns =
-    "id, held_at, client_ip, sender_kind, sender, user_domain, identity, mail_from, rcpt_to, "
-    "subject, header_message_id, size, check_name, reasons, score, response, status, "
-    "released_at, released_by, queue_id";
-
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-std::vector<std::string> parse_recipients(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  std::vector<std::string> out;
-  if (!j.is_array()) return out;
-  for (const auto& item : j)
-    if (item.is_string()) out.push_back(item.get<std::string>());
-  return out;
-}
-
-QuarantinedRow read_row(sqlite3_stmt* stmt) {
-  QuarantinedRow row;
-  row.id = store::column_text(stmt, 0);
-  row.held_at = store::column_int(stmt, 1);
-  row.client_ip = store::column_text(stmt, 2);
-  row.sender_kind = store::column_text(stmt, 3);
-  row.sender = store::column_text(stmt, 4);
-  row.user_domain = store::column_text(stmt, 5);
-  row.identity = store::column_text(stmt, 6);
-  row.mail_from = store::column_text(stmt, 7);
-  row.rcpt_to = parse_recipients(store::column_text(stmt, 8));
-  row.subject = store::column_text(stmt, 9);
-  row.header_message_id = store::column_text(stmt, 10);
-  row.size = static_cast<uint64_t>(store::column_int(stmt, 11));
-  row.check_name = store::column_text(stmt, 12);
-  row.reasons = store::column_text(stmt, 13);
-  row.score = sqlite3_column_double(stmt, 14);
-  row.response = store::column_text(stmt, 15);
-  row.status = store::column_text(stmt, 16);
-  row.released_at = store::column_int(stmt, 17);
-  row.released_by = store::column_text(stmt, 18);
-  row.queue_id = store::column_text(stmt, 19);
-  return row;
-}
 
 Result<void> write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -161,21 +121,26 @@ Result<void> QuarantineStore::hold(const HoldRequest& request) {
       !written)
     return written;
   auto summary = mail::summarize_headers(request.message);
-  nlohmann::json recipients = e.rcpt_to;
-  std::string rcpt_json = recipients.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string reasons = request.verdict.reasons_text();
   std::string score = format_score(request.verdict.score);
   std::lock_guard lock(*mutex_);
-  auto inserted = store::run(
-      db_,
-      "INSERT INTO quarantine (id, held_at, client_ip, sender_kind, sender, user_domain, "
-      "identity, mail_from, rcpt_to, subject, header_message_id, size, check_name, reasons, "
-      "score, response, status) VALUES (?1, ?2, ?3, ?4, ?5, lower(?6), ?7, ?8, ?9, ?10, ?11, "
-      "?12, ?13, ?14, CAST(?15 AS REAL), ?16, 'held')",
-      {e.id, store::unix_now(), e.client_ip, e.sender_kind, e.sender, e.domain, request.identity,
-       e.mail_from, rcpt_json, summary.subject, summary.message_id,
-       static_cast<int64_t>(request.message.size()), request.verdict.check, reasons, score,
-       request.response});
+  QuarantinedRow row;
+  row.id = e.id;
+  row.held_at = store::unix_now();
+  row.client_ip = e.client_ip;
+  row.sender_kind = e.sender_kind;
+  row.sender = e.sender;
+  row.user_domain = e.domain;
+  row.identity = request.identity;
+  row.mail_from = e.mail_from;
+  row.rcpt_to = e.rcpt_to;
+  row.subject = summary.subject;
+  row.header_message_id = summary.message_id;
+  row.size = request.message.size();
+  row.check_name = request.verdict.check;
+  row.reasons = std::move(reasons);
+  row.response = request.response;
+  auto inserted = store::QuarantineRows(db_).insert(row, score);
   if (!inserted) {
     // No row names the file: take it back, so the id can be held again.
     std::error_code ignored;
@@ -192,63 +157,12 @@ Result<std::vector<QuarantinedRow>> QuarantineStore::list(const QuarantineFilter
   if (filter.status && *filter.status != "held" && *filter.status != "released" &&
       *filter.status != "deleted")
     return fail("bad status \"" + *filter.status + "\": use held, released or deleted");
-  std::string sql = "SELECT " + std::string(kRowColumns) + " FROM quarantine WHERE 1";
-  std::vector<store::SqlValue> params;
-  // Each fragment ends where its parameter goes: "?<n>" is appended, then `after`.
-  auto add = [&](std::string_view fragment, store::SqlValue value, std::string_view after = "") {
-    params.push_back(value);
-    sql += std::string(fragment) + "?" + std::to_string(params.size()) + std::string(after);
-  };
-  if (filter.domain) add(" AND user_domain = lower(", std::string_view(*filter.domain), ")");
-  if (filter.status) add(" AND status = ", std::string_view(*filter.status));
-  if (filter.sender) {
-    add(" AND (sender = ", std::string_view(*filter.sender), " COLLATE NOCASE");
-    add(" OR mail_from = ", std::string_view(*filter.sender), " COLLATE NOCASE)");
-  }
-  if (filter.since) add(" AND held_at >= ", *filter.since);
-  if (filter.until) add(" AND held_at < ", *filter.until);
-  if (filter.text) {
-    add(" AND (instr(lower(subject || ' ' || mail_from || ' ' || rcpt_to || ' ' || sender || ' ' "
-        "|| id), lower(",
-        std::string_view(*filter.text), ")) > 0)");
-  }
-  if (filter.visible_to) {
-    // The envelope sender's domain is the text after its last '@': compared as a suffix.
-    add(" AND (user_domain = lower(", std::string_view(*filter.visible_to), ")");
-    add(" OR lower(substr(mail_from, -length(", std::string_view(*filter.visible_to), ") - 1))");
-    add(" = '@' || lower(", std::string_view(*filter.visible_to), ")");
-    add(" OR EXISTS (SELECT 1 FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE "
-        "d.name = ",
-        std::string_view(*filter.visible_to),
-        " AND lower(substr(mail_from, -length(a.alias) - 1)) = '@' || lower(a.alias)))");
-  }
-  if (filter.before) {
-    add(" AND (held_at, id) < (", filter.before->first);
-    add(", ", std::string_view(filter.before->second), ")");
-  }
-  add(" ORDER BY held_at DESC, id DESC LIMIT ", filter.limit);
-  add(" OFFSET ", filter.offset);
   std::lock_guard lock(*mutex_);
-  auto stmt = store::query(db_, sql, std::span<const store::SqlValue>(params));
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<QuarantinedRow> rows;
-  while (true) {
-    auto more = store::next_row(db_, stmt->get());
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    rows.push_back(read_row(stmt->get()));
-  }
-  return rows;
+  return store::QuarantineRows(db_).list(filter);
 }
 
 Result<std::optional<QuarantinedRow>> QuarantineStore::find_locked(const std::string& id) {
-  auto stmt = store::query(
-      db_, "SELECT " + std::string(kRowColumns) + " FROM quarantine WHERE id = ?1", {id});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto more = store::next_row(db_, stmt->get());
-  if (!more) return tl::unexpected(more.error());
-  if (!*more) return std::optional<QuarantinedRow>();
-  return std::optional<QuarantinedRow>(read_row(stmt->get()));
+  return store::QuarantineRows(db_).find(id);
 }
 
 Result<std::optional<QuarantinedRow>> QuarantineStore::find(const std::string& id) {
@@ -276,12 +190,12 @@ Result<HeldMessage> QuarantineStore::read(const std::string& id) {
 Result<void> QuarantineStore::remove(const std::string& id) {
   {
     std::lock_guard lock(*mutex_);
-    auto changed = db_.transaction([&]() -> Result<int64_t> {
+    auto changed = db_.transaction([&]() -> Result<void> {
       auto row = find_locked(id);
       if (!row) return tl::unexpected(row.error());
       if (!*row) return fail("no quarantined message " + id);
       if ((*row)->status == "deleted") return fail("quarantined message " + id + " was deleted");
-      return store::run(db_, "UPDATE quarantine SET status = 'deleted' WHERE id = ?1", {id});
+      return store::QuarantineRows(db_).mark_deleted(id);
     });
     if (!changed) return tl::unexpected(changed.error());
   }
@@ -346,10 +260,7 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
         return tl::unexpected(stored.error());
       queue_id = envelope.id;
     }
-    auto updated = store::run(db_,
-                              "UPDATE quarantine SET status = 'released', released_at = ?2, "
-                              "released_by = ?3, queue_id = ?4 WHERE id = ?1",
-                              {id, store::unix_now(), by, queue_id});
+    auto updated = store::QuarantineRows(db_).mark_released(id, store::unix_now(), by, queue_id);
     if (!updated) return tl::unexpected(updated.error());
     return queue_id;
   });
@@ -357,24 +268,16 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
 
 Result<int64_t> QuarantineStore::request_release(const std::string& id, const std::string& by) {
   std::lock_guard lock(*mutex_);
-  auto inserted = store::run(db_,
-                             "INSERT INTO quarantine_commands (command, quarantine_id, "
-                             "requested_by, created_at) VALUES ('release', ?1, ?2, ?3)",
-                             {id, by, store::unix_now()});
-  if (!inserted) return tl::unexpected(inserted.error());
-  return store::last_insert_id(db_);
+  return store::QuarantineRows(db_).request_release(id, by, store::unix_now());
 }
 
 Result<std::optional<CommandOutcome>> QuarantineStore::command_result(int64_t command_id) {
   std::lock_guard lock(*mutex_);
-  auto stmt = store::query(db_, "SELECT done_at, result FROM quarantine_commands WHERE id = ?1",
-                           {command_id});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto more = store::next_row(db_, stmt->get());
-  if (!more) return tl::unexpected(more.error());
-  if (!*more) return fail(fmt::format("no quarantine command {}", command_id));
-  if (store::column_is_null(stmt->get(), 0)) return std::optional<CommandOutcome>();
-  std::string result = store::column_text(stmt->get(), 1);
+  auto state = store::QuarantineRows(db_).command_state(command_id);
+  if (!state) return tl::unexpected(state.error());
+  if (!*state) return fail(fmt::format("no quarantine command {}", command_id));
+  if (!(*state)->done) return std::optional<CommandOutcome>();
+  const std::string& result = (*state)->result;
   CommandOutcome outcome;
   outcome.ok = !result.starts_with(kErrorPrefix);
   outcome.text = outcome.ok ? result : result.substr(kErrorPrefix.size());
@@ -383,26 +286,11 @@ Result<std::optional<CommandOutcome>> QuarantineStore::command_result(int64_t co
 
 Result<size_t> QuarantineStore::process_commands(queue::Spool& spool,
                                                  queue::MailInjector* injector) {
-  struct Pending {
-    int64_t id;
-    std::string command, quarantine_id, requested_by;
-  };
   std::lock_guard lock(*mutex_);
-  std::vector<Pending> pending;
-  {
-    auto stmt = store::query(db_,
-                             "SELECT id, command, quarantine_id, requested_by FROM "
-                             "quarantine_commands WHERE done_at IS NULL ORDER BY id LIMIT ?1",
-                             {static_cast<int64_t>(kMaxCommandsPerRun)});
-    if (!stmt) return tl::unexpected(stmt.error());
-    while (true) {
-      auto more = store::next_row(db_, stmt->get());
-      if (!more) return tl::unexpected(more.error());
-      if (!*more) break;
-      pending.push_back({store::column_int(stmt->get(), 0), store::column_text(stmt->get(), 1),
-                         store::column_text(stmt->get(), 2), store::column_text(stmt->get(), 3)});
-    }
-  }
+  store::QuarantineRows rows(db_);
+  auto found = rows.pending_commands(static_cast<int64_t>(kMaxCommandsPerRun));
+  if (!found) return tl::unexpected(found.error());
+  const auto& pending = *found;
   for (const auto& command : pending) {
     std::string result;
     if (command.command == "release") {
@@ -412,9 +300,7 @@ Result<size_t> QuarantineStore::process_commands(queue::Spool& spool,
     } else {
       result = std::string(kErrorPrefix) + "unknown command " + command.command;
     }
-    auto done =
-        store::run(db_, "UPDATE quarantine_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
-                   {command.id, store::unix_now(), result});
+    auto done = rows.complete_command(command.id, store::unix_now(), result);
     if (!done) return tl::unexpected(done.error());
   }
   return pending.size();

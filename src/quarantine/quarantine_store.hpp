@@ -29,6 +29,7 @@
 #include "policy/verdict.hpp"
 #include "queue/spool.hpp"
 #include "store/database.hpp"
+#include "store/quarantine_rows.hpp"
 #include "util/result.hpp"
 
 namespace pw::queue {
@@ -45,46 +46,8 @@ struct HoldRequest {
   std::string_view message;  // the raw message, CRLF, exactly as it would be spooled
 };
 
-// One row of the `quarantine` table.
-struct QuarantinedRow {
-  std::string id;
-  int64_t held_at = 0;  // unix seconds
-  std::string client_ip;
-  std::string sender_kind;  // "ip", "user", "domain"
-  std::string sender;       // the outgoing user
-  std::string user_domain;
-  std::string identity;
-  std::string mail_from;
-  std::vector<std::string> rcpt_to;
-  std::string subject;
-  std::string header_message_id;
-  uint64_t size = 0;
-  std::string check_name;
-  std::string reasons;  // Verdict::reasons_text()
-  double score = 0;
-  std::string response;  // "rejected" or "accepted"
-  std::string status;    // "held", "released", "deleted"
-  int64_t released_at = 0;
-  std::string released_by;
-  std::string queue_id;  // the queue id the release got
-};
-
-struct QuarantineFilter {
-  std::optional<std::string> domain;  // the user's domain (case-insensitive)
-  std::optional<std::string> status;  // "held", "released", "deleted"
-  std::optional<std::string> sender;  // the outgoing user or the envelope sender
-  std::optional<int64_t> since;       // held_at >= since
-  std::optional<int64_t> until;       // held_at < until
-  int64_t limit = 100;
-  int64_t offset = 0;
-  // Words to find in the subject, envelope sender, recipients, user or id (any ASCII case).
-  std::optional<std::string> text;
-  // F-PANEL: only messages whose user is of this (main) domain or whose envelope sender is of it
-  // or one of its aliases.
-  std::optional<std::string> visible_to;
-  // Keyset pagination: only messages with (held_at, id) < before, newest first.
-  std::optional<std::pair<int64_t, std::string>> before;
-};
+using store::QuarantinedRow;
+using store::QuarantineFilter;
 
 struct HeldMessage {
   mail::Envelope envelope;   // exactly as held

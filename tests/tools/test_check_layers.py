@@ -1,6 +1,6 @@
 """The layer check (issue 16, item 1) on a copy of the tree: it passes on the tree as it is and
 fails on each kind of breach: an upward include, a sibling include, an allowance that no longer
-matches, and a module with no layer."""
+matches, a module with no layer, and SQL outside src/store/."""
 import pathlib
 import shutil
 import subprocess
@@ -73,5 +73,28 @@ def test_a_module_without_a_layer_is_refused(tree):
 
 def test_a_downward_include_passes(tree):
     plant(tree / "src" / "app" / "cli.hpp", '#include "util/result.hpp"')
+    code, out = run_check(tree)
+    assert code == 0, out
+
+
+def test_sql_outside_the_store_fails(tree):
+    target = tree / "src" / "policy" / "lock_book.cpp"
+    target.write_text(target.read_text() + '\nconst char* kPlanted = "SELECT id FROM locks";\n')
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "src/policy/lock_book.cpp" in out and "SQL outside src/store/" in out
+
+
+def test_sqlite_header_outside_the_store_fails(tree):
+    target = tree / "src" / "service" / "scope.cpp"
+    target.write_text("#include <sqlite3.h>\n" + target.read_text())
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "src/service/scope.cpp:1: includes <sqlite3.h>" in out
+
+
+def test_sql_inside_the_store_passes(tree):
+    target = tree / "src" / "store" / "lock_repository.cpp"
+    target.write_text(target.read_text() + '\nconst char* kPlanted = "SELECT id FROM locks";\n')
     code, out = run_check(tree)
     assert code == 0, out

@@ -411,6 +411,10 @@ Result<SpamModel> SpamModel::parse(std::string_view b) {
   m.ham_messages_ = get32(b, 28);
   m.bias_ = get_float(b, 36);
   if (!std::isfinite(m.bias_)) return fail("spam model has a non-finite bias");
+  // Only a logistic model has a bias; a Fisher model's is written as 0 (serialise), so any other
+  // value would not be read back as the same file.
+  if (m.kind_ == ModelKind::kFisher && m.bias_ != 0.0f)
+    return fail("spam model of kind fisher has a bias");
   if (m.kind_ == ModelKind::kFisher) {
     m.spam_counts_.assign(kFeatureCount, 0);
     m.ham_counts_.assign(kFeatureCount, 0);

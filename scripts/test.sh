@@ -9,6 +9,9 @@ scripts/setup.sh --asan
 
 # Debian's interpreter has python3-pytest; another python3 may be first on PATH.
 PYTHON=/usr/bin/python3
+echo "== format check (clang-format-14 --dry-run -Werror, the repository's .clang-format)"
+find src tests/unit tests/fuzz bench \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) -print0 |
+  xargs -0 clang-format-14 --dry-run -Werror
 echo "== layer check (scripts/layers.txt) and its tests"
 $PYTHON scripts/check_layers.py
 $PYTHON -m pytest tests/tools -q -p no:cacheprovider

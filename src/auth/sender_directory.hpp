@@ -38,7 +38,7 @@ class SenderDirectory {
 
  private:
   std::vector<std::pair<util::Cidr, mail::Sender>> ranges_;  // sorted by prefix, longest first
-  std::vector<Login> logins_;                    // sorted by lower-cased name
+  std::vector<Login> logins_;                                // sorted by lower-cased name
 };
 
 // Reads every domain and sender from the database.

@@ -26,8 +26,7 @@ using store::write_lock;
 // automatic unlocks (so timeouts apply again).
 Result<LockState> admin_lock(store::Database& db, const std::string& subject,
                              const std::string& reason, int64_t now);
-Result<LockState> admin_unlock(store::Database& db, const std::string& subject,
-                               bool reset_unlocks);
+Result<LockState> admin_unlock(store::Database& db, const std::string& subject, bool reset_unlocks);
 
 class LockBook {
  public:

@@ -11,8 +11,8 @@
 namespace pw::policy {
 
 struct ChainResult {
-  Verdict verdict;                  // what to do (pass when nothing enforced blocks)
-  std::vector<Verdict> decisions;   // every non-pass verdict, monitored ones included
+  Verdict verdict;                 // what to do (pass when nothing enforced blocks)
+  std::vector<Verdict> decisions;  // every non-pass verdict, monitored ones included
 };
 
 class PolicyChain {

@@ -28,17 +28,17 @@ struct Transaction {
   Stage stage = Stage::kConnect;
   int64_t now = 0;
   std::string client_ip;
-  mail::Sender sender;          // the outgoing user (checks run only when there is one)
-  bool authenticated = false;   // SMTP AUTH (else an IP user)
+  mail::Sender sender;         // the outgoing user (checks run only when there is one)
+  bool authenticated = false;  // SMTP AUTH (else an IP user)
   const UserSettings* settings = nullptr;
   const DomainInfo* domain = nullptr;  // the user's domain
   const PolicySnapshot* snapshot = nullptr;
   int64_t server_max_message_size = 0;
 
   // MAIL
-  std::string mail_from;               // "" = the null sender
+  std::string mail_from;  // "" = the null sender
   std::optional<uint64_t> declared_size;
-  bool session_counted = false;        // this session already counted as a connection
+  bool session_counted = false;            // this session already counted as a connection
   std::optional<bool> mail_from_resolves;  // filled when valid_sender_required
   // F-IPREP: the [ip_reputation] settings when the user checks IP reputation (null: off), and
   // the block-list answers for client_ip (looked up before the MAIL checks when zones are set).
@@ -52,7 +52,7 @@ struct Transaction {
   // DATA
   std::string_view message;  // without our Received header
   uint64_t size = 0;
-  std::string header_from;   // the address of the From header ("" when none or unreadable)
+  std::string header_from;  // the address of the From header ("" when none or unreadable)
   bool header_from_parsed = false;
   std::optional<bool> header_from_resolves;
   // F-MACRO, F-PUA: the attachment scan, when the user blocks macros or unwanted files.

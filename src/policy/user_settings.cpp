@@ -149,8 +149,7 @@ Result<std::string> validate_user_setting(std::string_view key, std::string_view
   std::string lower = util::ascii_lowercase(value);
   switch (def->type) {
     case T::kBool:
-      if (lower == "true" || lower == "on" || lower == "yes" || lower == "1" ||
-          lower == "enabled")
+      if (lower == "true" || lower == "on" || lower == "yes" || lower == "1" || lower == "enabled")
         return std::string("true");
       if (lower == "false" || lower == "off" || lower == "no" || lower == "0" ||
           lower == "disabled")

@@ -21,8 +21,8 @@ struct UserSettingDef {
   std::string_view key;
   SettingType type;
   std::string_view default_value;
-  int64_t min = 0;  // kInt
-  int64_t max = 0;  // kInt
+  int64_t min = 0;           // kInt
+  int64_t max = 0;           // kInt
   std::string_view choices;  // kChoice: "a|b|c"
   std::string_view unit;
   std::string_view help;  // from the seeds
@@ -57,16 +57,16 @@ struct UserSettings {
   int64_t messages_per_hour = 0;       // 0 = no limit
   int64_t max_recipients_per_day = 0;  // 0 = no limit
   int64_t invalid_recipient_limit = 0;
-  int64_t max_message_size = 0;        // 0 = the server's limit
-  std::string require_from_domain;     // "" = any
+  int64_t max_message_size = 0;     // 0 = the server's limit
+  std::string require_from_domain;  // "" = any
   bool valid_sender_required = false;
   std::string dkim_selector;
   bool archive = false;
   bool block_macros = false;
   bool block_pua = false;
   bool reauth_permitted = false;
-  std::string policy_mode;  // enforce | monitor
-  bool block_viruses = true;  // F-AV, when [clamd] socket is set
+  std::string policy_mode;          // enforce | monitor
+  bool block_viruses = true;        // F-AV, when [clamd] socket is set
   bool check_ip_reputation = true;  // F-IPREP
   bool reject_new_domains = false;  // F-NRD
 

@@ -5,11 +5,16 @@ namespace pw::policy {
 
 std::string_view to_string(Action action) {
   switch (action) {
-    case Action::kPass: return "pass";
-    case Action::kTempfail: return "tempfail";
-    case Action::kReject: return "reject";
-    case Action::kQuarantine: return "quarantine";
-    case Action::kDiscard: return "discard";
+    case Action::kPass:
+      return "pass";
+    case Action::kTempfail:
+      return "tempfail";
+    case Action::kReject:
+      return "reject";
+    case Action::kQuarantine:
+      return "quarantine";
+    case Action::kDiscard:
+      return "discard";
   }
   return "pass";
 }

@@ -50,8 +50,8 @@ using store::QuarantinedRow;
 using store::QuarantineFilter;
 
 struct HeldMessage {
-  mail::Envelope envelope;   // exactly as held
-  std::string message;       // the raw bytes, CRLF
+  mail::Envelope envelope;  // exactly as held
+  std::string message;      // the raw bytes, CRLF
 };
 
 // The answer the gateway left for a command (see command_result).

@@ -21,13 +21,13 @@
 #include <unordered_set>
 
 #include "batv/batv_snapshot.hpp"
+#include "delivery/client_session.hpp"
 #include "mail/header_summary.hpp"
 #include "net/dns_resolver.hpp"
 #include "net/mx_address_rules.hpp"
 #include "net/mx_route.hpp"
 #include "queue/dsn.hpp"
 #include "queue/outcome_journal.hpp"
-#include "delivery/client_session.hpp"
 #include "store/log_writer.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
@@ -642,8 +642,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     for (const auto& target : *route) {
       if (stopping) co_return;
       asio::ip::tcp::endpoint endpoint(target.address, target.port);
-      auto connected = co_await delivery::SmtpClientConnection::connect(loop.get_executor(), endpoint,
-                                                                    target.host, client_options);
+      auto connected = co_await delivery::SmtpClientConnection::connect(
+          loop.get_executor(), endpoint, target.host, client_options);
       if (connected) {
         connection = std::move(*connected);
         remote = fmt::format("{}[{}]:{}", target.host, target.address.to_string(), target.port);

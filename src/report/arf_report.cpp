@@ -169,8 +169,8 @@ std::string build_arf_report(const ArfRequest& r) {
   std::string text = human_part(r, r.hostname);
   std::string feedback = feedback_part(r);
   std::string base_id = !r.quarantine_id.empty() ? r.quarantine_id : e.id;
-  std::string boundary = unique_boundary(
-      r.boundary.empty() ? "pw-arf-" + base_id : r.boundary, attached, text + feedback);
+  std::string boundary = unique_boundary(r.boundary.empty() ? "pw-arf-" + base_id : r.boundary,
+                                         attached, text + feedback);
   std::string reporter = r.reporter.empty() ? "postmaster@" + r.hostname : r.reporter;
   std::string message_id =
       r.message_id.empty() ? "<" + base_id + ".arf@" + r.hostname + ">" : r.message_id;
@@ -179,8 +179,8 @@ std::string build_arf_report(const ArfRequest& r) {
   std::string out;
   out += fmt::format("From: <{}>\r\n", address_value(reporter));
   out += fmt::format("To: <{}>\r\n", address_value(r.admin_contact));
-  out += fmt::format("Subject: Abuse report: outgoing message blocked for {}\r\n",
-                     field_value(user));
+  out +=
+      fmt::format("Subject: Abuse report: outgoing message blocked for {}\r\n", field_value(user));
   out += fmt::format("Date: {}\r\n", util::rfc5322_date(r.now));
   out += fmt::format("Message-ID: {}\r\n", field_value(message_id));
   out += "Auto-Submitted: auto-generated\r\n";

@@ -30,12 +30,12 @@ class SenderAddress final : public Check {
     }
     std::string domain = domain_of(t.mail_from);
     if (!s.require_from_domain.empty() && !mail::within_domain(domain, s.require_from_domain))
-      return refuse(name(), Action::kReject,
-                    fmt::format("550 5.7.1 Sender address {} is not of domain {}", t.mail_from,
-                                s.require_from_domain),
-                    "require_from_domain",
-                    fmt::format("envelope sender domain {} is not {}", domain,
-                                s.require_from_domain));
+      return refuse(
+          name(), Action::kReject,
+          fmt::format("550 5.7.1 Sender address {} is not of domain {}", t.mail_from,
+                      s.require_from_domain),
+          "require_from_domain",
+          fmt::format("envelope sender domain {} is not {}", domain, s.require_from_domain));
     if (s.valid_sender_required) return resolves(t.mail_from_resolves, "Sender", domain);
     return pass();
   }
@@ -51,8 +51,7 @@ class SenderAddress final : public Check {
                     fmt::format("550 5.7.1 Header From {} is not of domain {}", t.header_from,
                                 s.require_from_domain),
                     "require_from_domain",
-                    fmt::format("header From domain {} is not {}", domain,
-                                s.require_from_domain));
+                    fmt::format("header From domain {} is not {}", domain, s.require_from_domain));
     if (s.valid_sender_required) return resolves(t.header_from_resolves, "Header From", domain);
     return pass();
   }
@@ -60,10 +59,10 @@ class SenderAddress final : public Check {
   Verdict resolves(const std::optional<bool>& answer, std::string_view what,
                    const std::string& domain) const {
     if (!answer)
-      return refuse(name(), Action::kTempfail,
-                    fmt::format("451 4.4.3 Cannot verify the domain {} now; try again later",
-                                domain),
-                    "sender_domain_unverified", "DNS gave no answer for " + domain);
+      return refuse(
+          name(), Action::kTempfail,
+          fmt::format("451 4.4.3 Cannot verify the domain {} now; try again later", domain),
+          "sender_domain_unverified", "DNS gave no answer for " + domain);
     if (!*answer)
       return refuse(name(), Action::kReject,
                     fmt::format("550 5.1.8 {} domain {} does not exist (no MX or address "

@@ -107,8 +107,8 @@ TEST(HeaderFrom, AnAddressWithoutAtOrWithAnEmptyPartGivesNothing) {
   EXPECT_EQ(from_of("From: Alice <alice>\r\n"), "");
   EXPECT_EQ(from_of("From: @example.com\r\n"), "");
   EXPECT_EQ(from_of("From: alice@\r\n"), "");
-  EXPECT_EQ(from_of("From: <alice@example.com\r\n"), "");       // unclosed
-  EXPECT_EQ(from_of("From: <alice@example.com> x\r\n"), "");    // text after the angle-addr
+  EXPECT_EQ(from_of("From: <alice@example.com\r\n"), "");     // unclosed
+  EXPECT_EQ(from_of("From: <alice@example.com> x\r\n"), "");  // text after the angle-addr
 }
 
 TEST(HeaderFrom, TheBodyIsNotRead) {

@@ -7,8 +7,8 @@
 
 #include <optional>
 
-#include "store/database.hpp"
 #include "../store/temp_dir.hpp"
+#include "store/database.hpp"
 
 namespace pw::policy {
 namespace {

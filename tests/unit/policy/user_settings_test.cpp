@@ -55,8 +55,8 @@ TEST(ValidateUserSetting, IntegersAreBoundedAndCanonical) {
   EXPECT_EQ(canonical("lock_spam_threshold", "007"), "7");
   EXPECT_EQ(canonical("messages_per_hour", "0"), "0");
   EXPECT_EQ(canonical("max_message_size", "1073741824"), "1073741824");
-  for (const char* bad : {"0", "10001", "-1", "5x", "x", " 5", "5 ", "1.5", "+5",
-                          "99999999999999999999999"}) {
+  for (const char* bad :
+       {"0", "10001", "-1", "5x", "x", " 5", "5 ", "1.5", "+5", "99999999999999999999999"}) {
     std::string error = error_of("lock_spam_threshold", bad);
     EXPECT_NE(error.find("lock_spam_threshold"), std::string::npos) << bad << ": " << error;
     EXPECT_NE(error.find("1 to 10000"), std::string::npos) << bad << ": " << error;
@@ -87,8 +87,7 @@ TEST(ValidateUserSetting, IdentityHeadersAreParsedAndReformatted) {
 TEST(ValidateUserSetting, TextIsKeptButBoundedAndPrintable) {
   EXPECT_EQ(canonical("description", "Mail Server of Shop A"), "Mail Server of Shop A");
   EXPECT_EQ(canonical("description", std::string(1024, 'x')), std::string(1024, 'x'));
-  EXPECT_NE(error_of("description", std::string(1025, 'x')).find("description"),
-            std::string::npos);
+  EXPECT_NE(error_of("description", std::string(1025, 'x')).find("description"), std::string::npos);
   for (const char* bad : {"a\r\nb", "a\nb", "tab\there", "nul\x01", "del\x7f"}) {
     std::string error = error_of("description", bad);
     EXPECT_NE(error.find("description"), std::string::npos) << error;

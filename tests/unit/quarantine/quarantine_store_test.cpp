@@ -259,10 +259,26 @@ TEST_F(QuarantineStoreTest, PendingCommandsAreCarriedOutAndAnswered) {
 TEST_F(QuarantineStoreTest, JsonNamesEveryField) {
   ASSERT_TRUE(quarantine->hold(request("Q1")));
   auto json = to_json(**quarantine->find("Q1"));
-  for (const char* key :
-       {"id", "held_at", "client_ip", "sender_kind", "sender", "user_domain", "identity",
-        "mail_from", "rcpt_to", "subject", "header_message_id", "size", "check", "reasons",
-        "score", "response", "status", "released_at", "released_by", "queue_id"})
+  for (const char* key : {"id",
+                          "held_at",
+                          "client_ip",
+                          "sender_kind",
+                          "sender",
+                          "user_domain",
+                          "identity",
+                          "mail_from",
+                          "rcpt_to",
+                          "subject",
+                          "header_message_id",
+                          "size",
+                          "check",
+                          "reasons",
+                          "score",
+                          "response",
+                          "status",
+                          "released_at",
+                          "released_by",
+                          "queue_id"})
     EXPECT_TRUE(json.contains(key)) << key;
   EXPECT_EQ(json["rcpt_to"].size(), 2u);
 }

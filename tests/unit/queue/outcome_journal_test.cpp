@@ -12,8 +12,14 @@ namespace pw::queue {
 namespace {
 
 store::RecipientUpdate outcome(std::string id, std::string rcpt, store::DeliveryStatus status) {
-  return {std::move(id), std::move(rcpt), status, 1, 0, "250 2.0.0 Ok \"quoted\"\ttab",
-          "mx.example.net[192.0.2.1]:25", "delivered"};
+  return {std::move(id),
+          std::move(rcpt),
+          status,
+          1,
+          0,
+          "250 2.0.0 Ok \"quoted\"\ttab",
+          "mx.example.net[192.0.2.1]:25",
+          "delivered"};
 }
 
 TEST(OutcomeJournal, ReadsBackWhatItWrote) {

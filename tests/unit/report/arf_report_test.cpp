@@ -113,8 +113,8 @@ Report parse_report(const std::string& text) {
   while (pos < inner.size()) {
     pos += delimiter.size() + 2;
     size_t next = inner.find("\r\n" + delimiter + "\r\n", pos);
-    std::string_view part = inner.substr(pos, next == std::string_view::npos ? inner.size() - pos
-                                                                             : next - pos);
+    std::string_view part =
+        inner.substr(pos, next == std::string_view::npos ? inner.size() - pos : next - pos);
     report.parts.push_back(split_part(part));
     if (next == std::string_view::npos) break;
     pos = next + 2;
@@ -164,10 +164,9 @@ TEST(ArfReport, HasTheThreePartsWithEveryRequiredField) {
 
   const auto& human = report.parts[0];
   EXPECT_TRUE(one(human.headers, "Content-Type").starts_with("text/plain"));
-  for (const char* expected : {"alice@example.com", "example.com", "192.0.2.7", "spam",
-                               "PILLS: pharmacy words", "00000ABC",
-                               "postwarden quarantine release 00000ABC",
-                               "Tue, 14 Nov 2023 22:13:20 +0000"})
+  for (const char* expected :
+       {"alice@example.com", "example.com", "192.0.2.7", "spam", "PILLS: pharmacy words",
+        "00000ABC", "postwarden quarantine release 00000ABC", "Tue, 14 Nov 2023 22:13:20 +0000"})
     EXPECT_NE(human.body.find(expected), std::string::npos) << expected;
 
   const auto& feedback = report.parts[1];

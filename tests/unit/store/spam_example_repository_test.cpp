@@ -18,11 +18,11 @@ TEST(SpamFeatures, RoundTripThroughTheirText) {
   const auto text = encode_features(features);
   EXPECT_EQ(decode_features(text, kLimit).value(), features);
   EXPECT_TRUE(decode_features("", kLimit).value().empty());
-  EXPECT_FALSE(decode_features("8", kLimit));          // odd length
-  EXPECT_FALSE(decode_features("zz", kLimit));         // not hex
-  EXPECT_FALSE(decode_features("80", kLimit));         // a varint that never ends
+  EXPECT_FALSE(decode_features("8", kLimit));                        // odd length
+  EXPECT_FALSE(decode_features("zz", kLimit));                       // not hex
+  EXPECT_FALSE(decode_features("80", kLimit));                       // a varint that never ends
   EXPECT_FALSE(decode_features(encode_features({kLimit}), kLimit));  // out of range
-  EXPECT_FALSE(decode_features("0500", kLimit));       // a repeated feature (delta 0)
+  EXPECT_FALSE(decode_features("0500", kLimit));                     // a repeated feature (delta 0)
 }
 
 SpamExample example(const std::string& source, bool spam, std::vector<std::uint32_t> f) {

@@ -1,4 +1,5 @@
 // The registry of every setting (STYLE 4): the only place a default or a bound is written.
+// Over 500 lines on purpose: it is one declarative table, a row per setting, read top to bottom.
 #include "config/settings_registry.hpp"
 
 #include <array>

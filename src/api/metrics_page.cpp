@@ -51,10 +51,11 @@ std::string render_metrics_page(ApiContext& context) {
         context.server ? context.server->sessions.size() : 0);
   uint64_t users = 0, identities = 0;
   if (auto db = context.database()) {
-    auto subjects = store::locked_subjects(**db, store::unix_now());
-    for (const auto& subject : subjects ? *subjects : std::vector<std::string>{}) {
-      if (subject.rfind("user:", 0) == 0) ++users;
-      if (subject.rfind("identity:", 0) == 0) ++identities;
+    if (auto subjects = store::locked_subjects(**db, store::unix_now())) {
+      for (const auto& subject : *subjects) {
+        if (subject.rfind("user:", 0) == 0) ++users;
+        if (subject.rfind("identity:", 0) == 0) ++identities;
+      }
     }
   }
   gauge(out, "postwarden_locked_users", "Users locked now.", users);

@@ -8,15 +8,12 @@ namespace pw::store {
 namespace {
 
 Result<std::vector<CounterBucket>> read_buckets(Database& db, Result<StatementPtr> stmt) {
-  if (!stmt) return tl::unexpected(stmt.error());
   std::vector<CounterBucket> out;
-  for (;;) {
-    auto row = next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return out;
-    out.push_back({column_text(stmt->get(), 0), column_text(stmt->get(), 1),
-                   column_int(stmt->get(), 2), column_int(stmt->get(), 3)});
-  }
+  auto r = for_each_row(db, stmt, [&](sqlite3_stmt* s) {
+    out.push_back({column_text(s, 0), column_text(s, 1), column_int(s, 2), column_int(s, 3)});
+  });
+  if (!r) return tl::unexpected(r.error());
+  return out;
 }
 
 }  // namespace

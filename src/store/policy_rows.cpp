@@ -1,23 +1,16 @@
 // The rows of the policy snapshot (see the header).
 #include "store/policy_rows.hpp"
 
+#include <functional>
+
 #include "store/statement.hpp"
 
 namespace pw::store {
 namespace {
 
-// Runs `sql` and hands each row's statement to `read`.
-template <typename Read>
 Result<void> each_row(Database& db, std::string_view sql, std::initializer_list<SqlValue> params,
-                      Read&& read) {
-  auto stmt = query(db, sql, params);
-  if (!stmt) return tl::unexpected(stmt.error());
-  for (;;) {
-    auto row = next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return {};
-    read(stmt->get());
-  }
+                      const std::function<void(sqlite3_stmt*)>& read) {
+  return for_each_row(db, query(db, sql, params), read);
 }
 
 Result<void> read_users(Database& db, PolicyRows& rows) {

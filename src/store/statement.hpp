@@ -32,6 +32,19 @@ int64_t column_int(sqlite3_stmt* stmt, int column);
 std::string column_text(sqlite3_stmt* stmt, int column);  // "" for NULL
 bool column_is_null(sqlite3_stmt* stmt, int column);
 
+// Hands each row of a prepared statement to `read` (which reads its columns); the first error
+// of the statement, or of preparing it, is the result.
+template <typename Read>
+Result<void> for_each_row(Database& db, const Result<StatementPtr>& stmt, Read&& read) {
+  if (!stmt) return tl::unexpected(stmt.error());
+  for (;;) {
+    auto row = next_row(db, stmt->get());
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return {};
+    read(stmt->get());
+  }
+}
+
 // Seconds since the epoch, the unit of every *_at column.
 int64_t unix_now();
 

@@ -7,14 +7,11 @@ namespace pw::store {
 namespace {
 
 Result<BucketCounts> read_counts(Database& db, Result<StatementPtr> stmt) {
-  if (!stmt) return tl::unexpected(stmt.error());
   BucketCounts out;
-  for (;;) {
-    auto row = next_row(db, stmt->get());
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) return out;
-    out.emplace_back(column_int(stmt->get(), 0), column_int(stmt->get(), 1));
-  }
+  auto r = for_each_row(
+      db, stmt, [&](sqlite3_stmt* s) { out.emplace_back(column_int(s, 0), column_int(s, 1)); });
+  if (!r) return tl::unexpected(r.error());
+  return out;
 }
 
 }  // namespace

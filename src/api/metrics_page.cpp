@@ -1,5 +1,5 @@
-// The /metrics page: counters kept in obs::metrics(), the queue's own counters, and values read
-// when asked (queue size, sessions, locks).
+// The /metrics page: the counters declared in obs/ (every outcome, the checks' verdicts), and
+// values read when asked (queue size, sessions, locks).
 #include "api/metrics_page.hpp"
 
 #include <fmt/format.h>
@@ -23,28 +23,6 @@ void gauge(std::string& out, std::string_view name, std::string_view help, uint6
 std::string render_metrics_page(ApiContext& context) {
   const obs::Metrics& m = obs::metrics();
   std::string out;
-  out +=
-      "# HELP postwarden_messages_total Messages by result: what the sessions decided at the end "
-      "of DATA, and what delivery did with the recipients.\n"
-      "# TYPE postwarden_messages_total counter\n";
-  uint64_t delivered = 0, deferred = 0, bounced = 0;
-  if (context.queue) {
-    const auto& q = context.queue->counters();
-    delivered = q.delivered.load(std::memory_order_relaxed);
-    deferred = q.deferred.load(std::memory_order_relaxed);
-    bounced = q.bounced.load(std::memory_order_relaxed);
-  }
-  const std::pair<std::string_view, uint64_t> results[] = {
-      {"accepted", m.messages(obs::MessageResult::kAccepted)},
-      {"rejected", m.messages(obs::MessageResult::kRejected)},
-      {"quarantined", m.messages(obs::MessageResult::kQuarantined)},
-      {"discarded", m.messages(obs::MessageResult::kDiscarded)},
-      {"deferred", deferred},
-      {"delivered", delivered},
-      {"bounced", bounced},
-  };
-  for (const auto& [result, value] : results)
-    out += fmt::format("postwarden_messages_total{{result=\"{}\"}} {}\n", result, value);
   gauge(out, "postwarden_queue_size", "Messages waiting in the queue.",
         context.queue ? context.queue->queued() : 0);
   gauge(out, "postwarden_active_sessions", "SMTP sessions open now.",

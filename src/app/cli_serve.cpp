@@ -39,6 +39,7 @@
 #include "net/listener.hpp"
 #include "net/server_tls.hpp"
 #include "net/tls_context.hpp"
+#include "obs/metrics.hpp"
 #include "policy/outbreak_tracker.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/mail_injector.hpp"
@@ -359,6 +360,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
         std::string ip = net::client_ip_of(socket);
         if (ip.empty() || context->stopping) return;
         if (context->guard->is_banned(ip)) {
+          obs::metrics().count(obs::Outcome::kConnectionAuthBan);
           spdlog::info("event=refused reason=auth_ban client={}", ip);
           return smtp::refuse_connection(*context, std::move(socket), implicit_tls,
                                          "421 4.7.0 Too many failed authentication attempts from "
@@ -371,6 +373,9 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
           case net::ConnectionLimiter::Refusal::kUnknownShare:
           case net::ConnectionLimiter::Refusal::kTotal:
             // The same words for both: a client is not told that it counts as unknown.
+            obs::metrics().count(refusal == net::ConnectionLimiter::Refusal::kTotal
+                                     ? obs::Outcome::kConnectionMaxSessions
+                                     : obs::Outcome::kConnectionReservedForKnown);
             spdlog::info("event=refused reason={} client={}",
                          refusal == net::ConnectionLimiter::Refusal::kTotal ? "max_sessions"
                                                                             : "reserved_for_known",
@@ -379,6 +384,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
                 *context, std::move(socket), implicit_tls,
                 "421 4.3.2 Too many connections; please try again later");
           case net::ConnectionLimiter::Refusal::kPerIp:
+            obs::metrics().count(obs::Outcome::kConnectionPerIp);
             spdlog::info("event=refused reason=max_sessions_per_ip client={}", ip);
             // The exact text of seed 001 (F-CONC); clients and admins match on it.
             return smtp::refuse_connection(*context, std::move(socket), implicit_tls,

@@ -38,8 +38,33 @@ uint64_t Metrics::http_requests(int status) const {
   return 0;
 }
 
+namespace {
+
+void render_outcomes(std::string& out,
+                     const std::array<std::atomic<uint64_t>, kOutcomeCount>& outcomes) {
+  for (const FamilySpec& family : kFamilies) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n", family.name, family.help, family.name);
+    for (const OutcomeSpec& spec : kOutcomes)
+      if (spec.family == family.name)
+        out += fmt::format(
+            "{}{{{}=\"{}\"}} {}\n", spec.family, spec.label, spec.value,
+            outcomes[static_cast<size_t>(spec.outcome)].load(std::memory_order_relaxed));
+  }
+}
+
+}  // namespace
+
 std::string Metrics::render() const {
   std::string out;
+  render_outcomes(out, outcomes_);
+  out +=
+      "# HELP postwarden_check_verdicts_total Verdicts of each policy check other than pass.\n"
+      "# TYPE postwarden_check_verdicts_total counter\n";
+  for (size_t c = 0; c < kCheckNames.size(); ++c)
+    for (size_t v = 0; v < kCheckVerdictNames.size(); ++v)
+      out += fmt::format("postwarden_check_verdicts_total{{check=\"{}\",verdict=\"{}\"}} {}\n",
+                         kCheckNames[c], kCheckVerdictNames[v],
+                         checks_[c][v].load(std::memory_order_relaxed));
   out +=
       "# HELP postwarden_scan_seconds Policy and scanning time of one message at the end of "
       "DATA.\n# TYPE postwarden_scan_seconds histogram\n";

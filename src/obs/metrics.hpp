@@ -7,11 +7,9 @@
 #include <cstdint>
 #include <string>
 
-namespace pw::obs {
+#include "obs/outcomes.hpp"
 
-// Messages by what the session decided at the end of DATA (delivery outcomes come from the
-// queue's own counters).
-enum class MessageResult { kAccepted, kRejected, kQuarantined, kDiscarded, kCount };
+namespace pw::obs {
 
 class Metrics {
  public:
@@ -22,23 +20,35 @@ class Metrics {
   static constexpr std::array<int, 13> kHttpCodes = {200, 201, 204, 304, 400, 401, 403,
                                                      404, 405, 413, 429, 500, 503};
 
-  void count_message(MessageResult result) {
-    messages_[static_cast<size_t>(result)].fetch_add(1, std::memory_order_relaxed);
+  void count(Outcome outcome) {
+    outcomes_[static_cast<size_t>(outcome)].fetch_add(1, std::memory_order_relaxed);
+  }
+  // `check` is an index of kCheckNames (check_index); an index out of range is not counted.
+  void count_check(size_t check, CheckVerdict verdict) {
+    if (check < kCheckNames.size())
+      checks_[check][static_cast<size_t>(verdict)].fetch_add(1, std::memory_order_relaxed);
   }
   // The policy and scanning time of one message, in microseconds.
   void observe_scan(uint64_t microseconds);
   void count_http(int status);
 
-  uint64_t messages(MessageResult result) const {
-    return messages_[static_cast<size_t>(result)].load(std::memory_order_relaxed);
+  uint64_t value(Outcome outcome) const {
+    return outcomes_[static_cast<size_t>(outcome)].load(std::memory_order_relaxed);
+  }
+  uint64_t check_value(size_t check, CheckVerdict verdict) const {
+    return checks_.at(check)[static_cast<size_t>(verdict)].load(std::memory_order_relaxed);
   }
   uint64_t http_requests(int status) const;
 
-  // The counters kept here, in the Prometheus text format (HELP, TYPE, samples).
+  // The counters kept here, in the Prometheus text format (HELP, TYPE, samples): every outcome
+  // of kOutcomes by family, the checks' verdicts, the scan histogram and the HTTP requests.
   std::string render() const;
 
  private:
-  std::array<std::atomic<uint64_t>, static_cast<size_t>(MessageResult::kCount)> messages_{};
+  using VerdictCounters =
+      std::array<std::atomic<uint64_t>, static_cast<size_t>(CheckVerdict::kCount)>;
+  std::array<std::atomic<uint64_t>, kOutcomeCount> outcomes_{};
+  std::array<VerdictCounters, kCheckNames.size()> checks_{};
   std::array<std::atomic<uint64_t>, kScanBuckets.size() + 1> scan_buckets_{};  // last: +Inf
   std::atomic<uint64_t> scan_count_{0};
   std::atomic<uint64_t> scan_microseconds_{0};

@@ -26,6 +26,7 @@
 #include "net/dns_resolver.hpp"
 #include "net/mx_address_rules.hpp"
 #include "net/mx_route.hpp"
+#include "obs/metrics.hpp"
 #include "queue/dsn.hpp"
 #include "queue/outcome_journal.hpp"
 #include "store/log_writer.hpp"
@@ -181,7 +182,6 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   std::vector<std::string> own_listeners;
   net::MxAddressRules mx_rules;  // which MX addresses may be used (made by start())
   std::atomic<size_t>& queued;
-  QueueCounters counters;
 
   std::shared_ptr<net::DnsResolver> resolver;
   delivery::ClientOptions client_options;
@@ -374,6 +374,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   void journal_outcome(const store::RecipientUpdate& update) {
     auto full = journal->append(update);
     if (!full) {
+      obs::metrics().count(obs::Outcome::kSpoolJournal);
       spdlog::error("event=journal_write_failed error=\"{}\"", full.error().message);
       return;
     }
@@ -404,7 +405,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
       ++r.attempts;
       r.last_reply = reply;
       r.remote = remote;
-      ++counters.delivered;
+      obs::metrics().count(obs::Outcome::kDeliveryDelivered);
       record(message, index, "delivered");
     }
     return true;
@@ -419,7 +420,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     ++r.attempts;
     r.last_reply = reply;
     r.remote = remote;
-    ++counters.delivered;
+    obs::metrics().count(obs::Outcome::kDeliveryDelivered);
     spdlog::info("event=delivered id={} to=<{}> relay={} reply=\"{}\"", message->envelope.id,
                  r.address, remote, reply);
     record(message, index, "delivered");
@@ -435,7 +436,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     ++r.attempts;
     r.last_reply = reply;
     r.remote = remote;
-    ++counters.bounced;
+    obs::metrics().count(obs::Outcome::kDeliveryBounced);
     if (on_permanent_failure && !message->is_bounce)
       on_permanent_failure(message->envelope, r.address);
     spdlog::info("event=bounced id={} to=<{}> relay={} reply=\"{}\"", message->envelope.id,
@@ -458,7 +459,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
       r.last_reply = "message expired after " +
                      std::to_string(now - message->envelope.received_at) +
                      " s in the queue; last error: " + reply;
-      ++counters.expired;
+      obs::metrics().count(obs::Outcome::kDeliveryExpired);
       spdlog::info("event=expired id={} to=<{}> reply=\"{}\"", message->envelope.id, r.address,
                    reply);
       record(message, index, "expired");
@@ -471,7 +472,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
     int64_t expiry = message->envelope.received_at + config.max_queue_lifetime_s;
     r.next_attempt = std::min(now + delay, std::max(expiry, now + 1));
     r.status = DeliveryStatus::kDeferred;
-    ++counters.deferred;
+    obs::metrics().count(obs::Outcome::kDeliveryDeferred);
     spdlog::info("event=deferred id={} to=<{}> relay={} attempts={} retry_in={}s reply=\"{}\"",
                  message->envelope.id, r.address, remote.empty() ? "none" : remote, r.attempts,
                  r.next_attempt - now, reply);
@@ -543,11 +544,12 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
       asio::post(self->loop, [self, message, envelope, path, stored, dsn_size = dsn.size()] {
         if (!stored) {
           // The original stays in the spool and comes back at the next start: nothing is lost.
+          obs::metrics().count(obs::Outcome::kDsnFailed);
           spdlog::error("event=dsn_failed id={} error=\"{}\"", message->envelope.id,
                         stored.error().message);
           return;
         }
-        ++self->counters.dsn_sent;
+        obs::metrics().count(obs::Outcome::kDsnSent);
         spdlog::info("event=dsn id={} original={} to=<{}> size={}", envelope.id,
                      message->envelope.id, message->envelope.mail_from, dsn_size);
         self->ingest(envelope, "", "Undelivered Mail Returned to Sender", true);
@@ -720,8 +722,6 @@ QueueManager::QueueManager(Dependencies dependencies)
 
 QueueManager::~QueueManager() = default;
 
-const QueueCounters& QueueManager::counters() const { return state_->counters; }
-
 bool QueueManager::accepting() const {
   return queued_.load() < static_cast<size_t>(state_->config.max_queued_messages);
 }
@@ -818,6 +818,7 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
     }
     auto content = read_spool_file(path, it == by_id.end());
     if (!content) {
+      obs::metrics().count(obs::Outcome::kSpoolUnreadable);
       spdlog::error("event=spool_unreadable file={} error=\"{}\"", path.string(),
                     content.error().message);
       ++broken;
@@ -856,6 +857,7 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
           "", "lost"};
       s.log.submit([update](store::MessageLog& l) { return l.record_recipient(update); });
     }
+    obs::metrics().count(obs::Outcome::kSpoolMissing);
     spdlog::error("event=spool_file_missing id={}", id);
   }
   spdlog::info("event=queue_recovered restored={} new={} finished={} unreadable={} missing={}",

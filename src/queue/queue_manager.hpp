@@ -32,14 +32,6 @@ struct BatvSnapshot;
 
 namespace pw::queue {
 
-struct QueueCounters {
-  std::atomic<uint64_t> delivered{0};
-  std::atomic<uint64_t> deferred{0};
-  std::atomic<uint64_t> bounced{0};
-  std::atomic<uint64_t> expired{0};
-  std::atomic<uint64_t> dsn_sent{0};
-};
-
 class QueueManager {
  public:
   struct Dependencies {
@@ -81,8 +73,6 @@ class QueueManager {
   void set_routes(std::map<std::string, std::string> routes);
   // F-BATV: tag envelope senders of these domains with these keys from now on (null: none).
   void set_batv(std::shared_ptr<const batv::BatvSnapshot> snapshot);
-
-  const QueueCounters& counters() const;
 
  private:
   struct State;

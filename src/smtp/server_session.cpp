@@ -48,6 +48,24 @@
 namespace pw::smtp {
 namespace {
 
+obs::Outcome batv_outcome(batv::VerifyStatus status) {
+  switch (status) {
+    case batv::VerifyStatus::kValid:
+      return obs::Outcome::kBatvValid;
+    case batv::VerifyStatus::kUntagged:
+      return obs::Outcome::kBatvUntagged;
+    case batv::VerifyStatus::kUnknownKey:
+      return obs::Outcome::kBatvUnknownKey;
+    case batv::VerifyStatus::kExpired:
+      return obs::Outcome::kBatvExpired;
+    case batv::VerifyStatus::kBadHash:
+      return obs::Outcome::kBatvBadHash;
+    case batv::VerifyStatus::kMalformed:
+      break;
+  }
+  return obs::Outcome::kBatvMalformed;
+}
+
 namespace asio = boost::asio;
 using asio::awaitable;
 using asio::use_awaitable;
@@ -522,6 +540,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!transaction_sender_) {
       spdlog::info("event=reject reason=relay client={} from=<{}> to=<{}>", client_ip_,
                    printable(mail_from_), printable(command.path));
+      obs::metrics().count(obs::Outcome::kRelayUnknownSender);
       return send_error(Reply(550, "5.7.1", "Relay not permitted!"));
     }
     if (recipients_.size() >= static_cast<size_t>(limits_.max_recipients))
@@ -707,6 +726,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
             return actions->quarantine(*txn, envelope, trace + message, verdict);
           });
       if (!held) {
+        obs::metrics().count(obs::Outcome::kSpoolHold);
         spdlog::error("event=quarantine_error id={} error=\"{}\"", envelope.id,
                       held.error().message);
         co_return Answer{
@@ -714,7 +734,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       }
       if (verdict.spam) co_await count_spam(verdict, envelope.id, policy::SpamOutcome::kHeld);
       ++messages_;
-      obs::metrics().count_message(obs::MessageResult::kQuarantined);
+      obs::metrics().count(obs::Outcome::kMessageQuarantined);
       if (txn_.settings->quarantine_response == "accepted")
         co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
       co_return Answer{policy_reply(verdict, " (quarantine id " + envelope.id + ")")};
@@ -726,10 +746,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                               : policy::SpamOutcome::kRefused);
     if (verdict.action == policy::Action::kDiscard) {
       spdlog::info("event=discarded id={} check={}", envelope.id, verdict.check);
-      obs::metrics().count_message(obs::MessageResult::kDiscarded);
+      obs::metrics().count(obs::Outcome::kMessageDiscarded);
       co_return Answer{Reply(250, "2.0.0", "Ok: queued as " + envelope.id)};
     }
-    obs::metrics().count_message(obs::MessageResult::kRejected);
+    obs::metrics().count(obs::Outcome::kMessageRejected);
     co_return Answer{policy_reply(verdict), true};
   }
 
@@ -921,10 +941,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!stored) {
       spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
                     stored.error().message);
+      obs::metrics().count(obs::Outcome::kSpoolWrite);
       send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
       co_return Flow::kContinue;
     }
-    obs::metrics().count_message(obs::MessageResult::kAccepted);
+    obs::metrics().count(obs::Outcome::kMessageAccepted);
     if (policy_on) {
       ctx_.policy->count_accepted(txn_);
       if (txn_.settings->archive) {
@@ -980,6 +1001,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     std::string line;
     LineStatus status = co_await read_line(static_cast<size_t>(limits_.max_auth_line_length), line);
     if (status == LineStatus::kTooLong) {
+      obs::metrics().count(obs::Outcome::kAuthMalformed);
       send_error(Reply(500, "5.5.6", "Authentication exchange line is too long"));
       co_return std::nullopt;
     }
@@ -988,6 +1010,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       co_return std::nullopt;
     }
     if (line == "*") {
+      obs::metrics().count(obs::Outcome::kAuthCancelled);
       send_error(Reply(501, "5.7.0", "Authentication cancelled"));
       co_return std::nullopt;
     }
@@ -1008,11 +1031,13 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       co_return Flow::kContinue;
     }
     if (!auth_offered()) {
+      obs::metrics().count(obs::Outcome::kAuthEncryptionRequired);
       send_error(
           Reply(538, "5.7.11", "Encryption required for requested authentication mechanism"));
       co_return Flow::kContinue;
     }
     if (ctx_.guard->is_banned(client_ip_)) {
+      obs::metrics().count(obs::Outcome::kAuthBanned);
       send(Reply(421, "4.7.0", "Too many failed authentication attempts; try again later"));
       co_return Flow::kClose;
     }
@@ -1022,6 +1047,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     std::string initial =
         space == std::string_view::npos ? std::string() : std::string(argument.substr(space + 1));
     if (initial.find(' ') != std::string::npos) {
+      obs::metrics().count(obs::Outcome::kAuthMalformed);
       send_error(Reply(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
       co_return Flow::kContinue;
     }
@@ -1041,10 +1067,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       auto decoded = decode(initial);
       auto credentials = decoded ? auth::parse_plain(*decoded) : std::nullopt;
       if (!credentials) {
+        obs::metrics().count(obs::Outcome::kAuthMalformed);
         send_error(Reply(501, "5.5.2", "Cannot decode the PLAIN response"));
         co_return Flow::kContinue;
       }
       if (!credentials->authzid.empty() && credentials->authzid != credentials->username) {
+        obs::metrics().count(obs::Outcome::kAuthMalformed);
         send_error(Reply(535, "5.7.8", "Authorization identity must be empty or the user itself"));
         co_return Flow::kContinue;
       }
@@ -1062,6 +1090,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         user_text = decode(*response);
       }
       if (!user_text || user_text->empty()) {
+        obs::metrics().count(obs::Outcome::kAuthMalformed);
         send_error(Reply(501, "5.5.2", "Cannot decode the LOGIN user name"));
         co_return Flow::kContinue;
       }
@@ -1070,12 +1099,14 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
       if (!response) co_return lost ? Flow::kClose : Flow::kContinue;
       auto password_text = decode(*response);
       if (!password_text) {
+        obs::metrics().count(obs::Outcome::kAuthMalformed);
         send_error(Reply(501, "5.5.2", "Cannot decode the LOGIN password"));
         co_return Flow::kContinue;
       }
       username = std::move(*user_text);
       password = std::move(*password_text);
     } else {
+      obs::metrics().count(obs::Outcome::kAuthUnknownMechanism);
       send_error(Reply(504, "5.5.4", "Unrecognized authentication mechanism"));
       co_return Flow::kContinue;
     }
@@ -1114,9 +1145,11 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     boost::system::error_code ec;
     co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
     if (ctx_.guard->is_banned(client_ip_)) {
+      obs::metrics().count(obs::Outcome::kAuthBanned);
       send(Reply(421, "4.7.0", "Too many failed authentication attempts; try again later"));
       co_return Flow::kClose;
     }
+    obs::metrics().count(obs::Outcome::kAuthInvalidCredentials);
     send_error(Reply(535, "5.7.8", "Authentication credentials invalid"));
     co_return Flow::kContinue;
   }
@@ -1134,6 +1167,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!command.path.empty()) {
       spdlog::info("event=batv_refused stage=mail reason=not_null_sender client={} from=<{}>",
                    client_ip_, printable(command.path));
+      obs::metrics().count(obs::Outcome::kRelayNotNullSender);
       return send_error(Reply(550, "5.7.1", std::string(kInboundOnly)));
     }
     if (ctx_.queue && !ctx_.queue->accepting())
@@ -1144,7 +1178,9 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     send(Reply(250, "2.1.0", "Ok"));
   }
 
-  void refuse_bounce(const std::string& rcpt, std::string_view reason, std::string text) {
+  void refuse_bounce(const std::string& rcpt, obs::Outcome outcome, std::string_view reason,
+                     std::string text) {
+    obs::metrics().count(outcome);
     spdlog::info("event=batv_refused stage=rcpt reason={} client={} to=<{}>", reason, client_ip_,
                  printable(rcpt));
     send_error(Reply(550, "5.7.1", std::move(text)));
@@ -1163,15 +1199,15 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     auto snapshot = ctx_.batv.load();
     const std::string domain = mail::domain_of(rcpt);
     if (!snapshot || !snapshot->node_domains.count(domain))
-      return refuse_bounce(rcpt, "relay", "Relay not permitted!");
+      return refuse_bounce(rcpt, obs::Outcome::kRelayNotOurDomain, "relay", "Relay not permitted!");
     if (!snapshot->enabled_for(domain))
-      return refuse_bounce(rcpt, "batv_off",
+      return refuse_bounce(rcpt, obs::Outcome::kBatvOff, "batv_off",
                            "Bounce to an address this gateway did not tag: " + domain +
                                " does not tag its envelope senders");
     auto verification = snapshot->verify(rcpt, std::time(nullptr));
     using batv::VerifyStatus;
     if (verification.status == VerifyStatus::kUntagged)
-      return refuse_bounce(rcpt, "untagged",
+      return refuse_bounce(rcpt, obs::Outcome::kBatvUntagged, "untagged",
                            "Bounce to an address this gateway did not tag (no prvs= tag); "
                            "refused as backscatter");
     if (verification.status != VerifyStatus::kValid) {
@@ -1180,10 +1216,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
           : verification.status == VerifyStatus::kBadHash    ? "the tag's hash does not match"
           : verification.status == VerifyStatus::kUnknownKey ? "the tag names an unknown key"
                                                              : "the tag is malformed";
-      return refuse_bounce(rcpt, batv::to_string(verification.status),
+      return refuse_bounce(rcpt, batv_outcome(verification.status),
+                           batv::to_string(verification.status),
                            fmt::format("Bounce address tag not valid: {} ({})", why,
                                        batv::to_string(verification.status)));
     }
+    obs::metrics().count(obs::Outcome::kBatvValid);
     spdlog::info("event=batv_valid client={} to=<{}> original=<{}> key={} days_left={}", client_ip_,
                  printable(rcpt), printable(verification.original), verification.key,
                  verification.days_left);
@@ -1208,6 +1246,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
     if (!stored) {
       spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
                     stored.error().message);
+      obs::metrics().count(obs::Outcome::kSpoolWrite);
       send(Reply(451, "4.3.0", "Temporary failure writing the message; try again later"));
       co_return Flow::kContinue;
     }
@@ -1320,6 +1359,7 @@ void refuse_connection(ServerContext& context, tcp::socket socket, bool implicit
     // without a reply (fails closed: it is refused either way).
     if (context.tls_refusals.fetch_add(1) >= context.config.server.max_tls_refusals) {
       context.tls_refusals.fetch_sub(1);
+      obs::metrics().count(obs::Outcome::kConnectionTlsRefusalsFull);
       boost::system::error_code ignored;
       socket.close(ignored);
       return;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../store/temp_dir.hpp"
+#include "obs/metrics.hpp"
 #include "scan/spam_classifier.hpp"
 #include "store/database.hpp"
 
@@ -480,6 +481,53 @@ TEST_F(PolicyChainTest, TheFirstEnforcedRefusalWins) {
   expect_refused(r, Action::kTempfail, "connection_limit", "450 4.7.1 ");
   t.session_counted = true;
   expect_refused(run(t), Action::kReject, "message_size", "552 5.3.4 ");
+}
+
+// Issue 16 item 2: obs declares the checks whose verdicts /metrics counts; it must name every
+// check of the chain, in the chain's order, so that no check's verdicts go uncounted.
+TEST_F(PolicyChainTest, ObsDeclaresEveryCheckOfTheChain) {
+  auto names = chain.names();
+  ASSERT_EQ(names.size(), obs::kCheckNames.size());
+  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(names[i], obs::kCheckNames[i]);
+}
+
+TEST_F(PolicyChainTest, EachVerdictMovesItsCheckCounterByOne) {
+  const size_t size = *obs::check_index("message_size");
+  const size_t sender = *obs::check_index("sender_address");
+  const size_t spam = *obs::check_index("spam");
+  auto value = [](size_t check, obs::CheckVerdict v) {
+    return obs::metrics().check_value(check, v);
+  };
+  const uint64_t rejected = value(size, obs::CheckVerdict::kReject);
+  const uint64_t would_block = value(sender, obs::CheckVerdict::kWouldBlock);
+  const uint64_t sender_rejected = value(sender, obs::CheckVerdict::kReject);
+  const uint64_t quarantined = value(spam, obs::CheckVerdict::kQuarantine);
+  const uint64_t spam_not_blocked = value(spam, obs::CheckVerdict::kSpamNotBlocked);
+
+  use({{"max_message_size", "10"}});
+  run(transaction(Stage::kData));
+  EXPECT_EQ(value(size, obs::CheckVerdict::kReject), rejected + 1);
+
+  use({{"policy_mode", "monitor"}, {"require_from_domain", "example.org"}});
+  run(transaction(Stage::kData));
+  EXPECT_EQ(value(sender, obs::CheckVerdict::kWouldBlock), would_block + 1);
+  EXPECT_EQ(value(sender, obs::CheckVerdict::kReject), sender_rejected);  // monitored, not enforced
+
+  use({});
+  message += std::string(kGtube) + "\r\n";
+  run(transaction(Stage::kData));
+  EXPECT_EQ(value(spam, obs::CheckVerdict::kQuarantine), quarantined + 1);
+  use({{"block_spam", "off"}});
+  run(transaction(Stage::kData));
+  EXPECT_EQ(value(spam, obs::CheckVerdict::kSpamNotBlocked), spam_not_blocked + 1);
+
+  // A pass is not counted: plain mail at every stage moves no counter of the check.
+  use({});
+  message = "From: alice@example.com\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nHello.\r\n";
+  const uint64_t before = value(size, obs::CheckVerdict::kReject);
+  for (Stage stage : {Stage::kConnect, Stage::kMail, Stage::kRcpt, Stage::kData})
+    run(transaction(stage));
+  EXPECT_EQ(value(size, obs::CheckVerdict::kReject), before);
 }
 
 }  // namespace

@@ -15,7 +15,6 @@ thread_local std::map<std::string, std::unique_ptr<store::Database>> t_connectio
 }  // namespace
 
 // Keys (addresses, address-account pairs, accounts) each login map remembers at once.
-constexpr size_t kLoginLimiterKeys = 100000;
 
 ApiContext::ApiContext(std::string data_dir, config::Config config)
     : data_dir_(std::move(data_dir)), config_(std::move(config)) {
@@ -23,12 +22,13 @@ ApiContext::ApiContext(std::string data_dir, config::Config config)
   sessions_ = std::make_unique<http::SessionStore>(http::SessionLimits{
       std::chrono::minutes(h.session_idle_minutes), std::chrono::hours(h.session_max_hours),
       static_cast<size_t>(h.max_login_sessions)});
-  login_limiter_ = std::make_unique<http::LoginLimiter>(http::LoginLimits{
-      static_cast<size_t>(h.login_attempts_per_minute),
-      static_cast<size_t>(h.login_failures_per_address_account),
-      std::chrono::seconds(h.login_failure_window_s),
-      std::chrono::milliseconds(h.login_failure_delay_ms),
-      std::chrono::milliseconds(h.login_max_failure_delay_ms), kLoginLimiterKeys});
+  login_limiter_ = std::make_unique<http::LoginLimiter>(
+      http::LoginLimits{static_cast<size_t>(h.login_attempts_per_minute),
+                        static_cast<size_t>(h.login_failures_per_address_account),
+                        std::chrono::seconds(h.login_failure_window_s),
+                        std::chrono::milliseconds(h.login_failure_delay_ms),
+                        std::chrono::milliseconds(h.login_max_failure_delay_ms),
+                        static_cast<size_t>(h.login_limiter_keys)});
 }
 
 ApiContext::~ApiContext() = default;

@@ -119,9 +119,8 @@ int check(const GlobalOptions& options, const DkimArgs& args) {
                                      args.selector);
   if (!info) return report_error(info.error().message);
 
-  net::DnsOptions dns;
-  dns.servers = args.dns.empty() ? config->delivery.dns_servers : std::vector{args.dns};
-  dns.timeout = std::chrono::milliseconds(config->delivery.dns_timeout_ms);
+  auto dns = net::DnsOptions::from(config->delivery);
+  if (!args.dns.empty()) dns.servers = {args.dns};
   dns.cache_entries = 0;
   boost::asio::io_context io;
   auto resolver = net::DnsResolver::create(io.get_executor(), dns);

@@ -307,10 +307,8 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   } delivery_stop{delivery_context, delivery_thread, *ctx};
   // valid_sender_required: a resolver on the delivery loop, awaited from the session loops.
   {
-    net::DnsOptions options;
-    options.servers = config.delivery.dns_servers;
-    options.timeout = std::chrono::milliseconds(config.delivery.dns_timeout_ms);
-    auto resolver = net::DnsResolver::create(delivery_context.get_executor(), options);
+    auto resolver = net::DnsResolver::create(delivery_context.get_executor(),
+                                             net::DnsOptions::from(config.delivery));
     if (!resolver) return report_error(resolver.error().message);
     ctx->domain_resolves = [resolver = *resolver, &delivery_context](std::string domain) {
       return asio::co_spawn(delivery_context, domain_resolves(resolver, std::move(domain)),
@@ -321,23 +319,15 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
   // off: the DNSBL client keeps answers by their TTL itself).
   if (!config.ip_reputation.zones.empty()) {
     const auto& r = config.ip_reputation;
-    net::DnsblOptions dnsbl;
-    for (const auto& text : r.zones) {
-      auto zone = net::parse_dnsbl_zone(text);
-      if (!zone) return report_error("ip_reputation.zones: " + zone.error().message);
-      dnsbl.zones.push_back(*zone);
-    }
-    dnsbl.timeout = std::chrono::milliseconds(r.timeout_ms);
-    dnsbl.cache_entries = static_cast<size_t>(r.cache_max_entries);
-    dnsbl.negative_ttl = std::chrono::seconds(r.negative_ttl_s);
-    net::DnsOptions options;
-    options.servers = config.delivery.dns_servers;
+    auto dnsbl = net::DnsblOptions::from(r);
+    if (!dnsbl) return report_error(dnsbl.error().message);
+    auto options = net::DnsOptions::from(config.delivery);
     options.timeout = std::chrono::milliseconds(r.timeout_ms);
     options.tries = 1;
     options.cache_entries = 0;
     auto resolver = net::DnsResolver::create(delivery_context.get_executor(), options);
     if (!resolver) return report_error(resolver.error().message);
-    auto client = std::make_shared<net::DnsblClient>(*resolver, std::move(dnsbl));
+    auto client = std::make_shared<net::DnsblClient>(*resolver, std::move(*dnsbl));
     ctx->ip_reputation = [client, &delivery_context](std::string ip) {
       return asio::co_spawn(delivery_context, client->lookup(std::move(ip)), asio::use_awaitable);
     };

@@ -22,7 +22,7 @@ struct TlsMaintenanceOptions {
   std::string hostname;
   bool self_signed = false;  // the gateway makes (and renews) the certificate itself
   net::SelfSignedPolicy policy;
-  std::chrono::seconds check_interval{60};
+  std::chrono::seconds check_interval{0};  // [tls] reload_check_s
 };
 
 // Blocking: one check. `forced` (SIGHUP) reloads the files even when they look unchanged.

@@ -11,13 +11,14 @@
 
 namespace pw::auth {
 
+// From [auth] (app/ builds it); no default of its own.
 struct BruteForceLimits {
-  std::chrono::milliseconds failure_delay{1000};
-  std::chrono::milliseconds max_failure_delay{8000};
-  int64_t max_failures = 10;
-  std::chrono::seconds failure_window{600};
-  std::chrono::seconds ban_time{900};
-  size_t tracked_ips = 100000;
+  std::chrono::milliseconds failure_delay{0};
+  std::chrono::milliseconds max_failure_delay{0};
+  int64_t max_failures = 0;
+  std::chrono::seconds failure_window{0};
+  std::chrono::seconds ban_time{0};
+  size_t tracked_ips = 0;
 };
 
 class BruteForceGuard {

@@ -67,6 +67,8 @@ struct DeliveryConfig {
   std::string relay_host;                // "host:port" for all mail; "" = MX look-ups
   std::vector<std::string> dns_servers;  // "127.0.0.1:53"; empty = /etc/resolv.conf
   int64_t dns_timeout_ms = 0;
+  int64_t dns_tries = 0;
+  int64_t dns_cache_entries = 0;
   int64_t smtp_port = 0;  // port of MX hosts (25)
   std::string helo_name;  // "" = server.hostname
   int64_t max_connections = 0;
@@ -80,6 +82,12 @@ struct DeliveryConfig {
   int64_t greeting_timeout_s = 0;
   int64_t command_timeout_s = 0;
   int64_t data_timeout_s = 0;
+  int64_t data_init_timeout_s = 0;
+  int64_t data_block_timeout_s = 0;
+  int64_t tls_handshake_timeout_s = 0;
+  int64_t max_reply_line = 0;
+  int64_t max_reply_lines = 0;
+  int64_t max_pipelined_bytes = 0;
   bool require_tls = false;
   bool allow_loopback_mx = false;  // MX addresses on loopback/link-local (tests)
   bool allow_private_mx = true;    // MX addresses in private ranges
@@ -229,6 +237,7 @@ struct HttpConfig {
   int64_t login_failure_window_s = 0;
   int64_t login_failure_delay_ms = 0;
   int64_t login_max_failure_delay_ms = 0;
+  int64_t login_limiter_keys = 0;
 };
 
 struct Config {

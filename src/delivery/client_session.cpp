@@ -18,6 +18,22 @@
 #include "delivery/dot_stuffer.hpp"
 
 namespace pw::delivery {
+
+ClientOptions ClientOptions::from(const config::DeliveryConfig& c) {
+  ClientOptions o;
+  o.require_tls = c.require_tls;
+  o.connect_timeout = std::chrono::seconds(c.connect_timeout_s);
+  o.greeting_timeout = std::chrono::seconds(c.greeting_timeout_s);
+  o.command_timeout = std::chrono::seconds(c.command_timeout_s);
+  o.data_init_timeout = std::chrono::seconds(c.data_init_timeout_s);
+  o.data_block_timeout = std::chrono::seconds(c.data_block_timeout_s);
+  o.data_end_timeout = std::chrono::seconds(c.data_timeout_s);
+  o.tls_handshake_timeout = std::chrono::seconds(c.tls_handshake_timeout_s);
+  o.max_reply_line = static_cast<size_t>(c.max_reply_line);
+  o.max_reply_lines = static_cast<size_t>(c.max_reply_lines);
+  o.max_pipelined_bytes = static_cast<size_t>(c.max_pipelined_bytes);
+  return o;
+}
 namespace {
 
 namespace asio = boost::asio;

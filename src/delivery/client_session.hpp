@@ -16,6 +16,7 @@
 #include <tl/expected.hpp>
 #include <vector>
 
+#include "config/config.hpp"
 #include "delivery/reply_parser.hpp"
 
 namespace boost::asio::ssl {
@@ -24,8 +25,8 @@ class context;
 
 namespace pw::delivery {
 
-// The defaults are the only place these values are written; the delivery configuration will
-// pass its own. Timeouts follow RFC 5321 4.5.3.2 where it names one.
+// Built from [delivery] (ClientOptions::from); the struct holds no default of its own.
+// Timeouts follow RFC 5321 4.5.3.2 where it names one.
 struct ClientOptions {
   std::string helo_name;  // our name in EHLO/HELO
   // Client TLS context for STARTTLS; null = never STARTTLS. Opportunistic TLS: the certificate
@@ -33,22 +34,26 @@ struct ClientOptions {
   std::shared_ptr<boost::asio::ssl::context> tls;
   // Fail the connection (transient) unless STARTTLS succeeds.
   bool require_tls = false;
-  std::chrono::seconds connect_timeout{30};    // TCP connect; not in RFC 5321 (Postfix: 30 s)
-  std::chrono::seconds greeting_timeout{300};  // 4.5.3.2.1 initial 220 message: 5 minutes
-  // 4.5.3.2.2 MAIL and 4.5.3.2.3 RCPT: 5 minutes; also EHLO, STARTTLS, RSET and QUIT.
-  std::chrono::seconds command_timeout{300};
-  std::chrono::seconds data_init_timeout{120};   // 4.5.3.2.4 DATA initiation (354): 2 minutes
-  std::chrono::seconds data_block_timeout{180};  // 4.5.3.2.5 each data block sent: 3 minutes
-  std::chrono::seconds data_end_timeout{600};    // 4.5.3.2.6 reply after ".": 10 minutes
+  // The registry's defaults are RFC 5321 4.5.3.2's 5 min, 2 min, 3 min and 10 min.
+  std::chrono::seconds connect_timeout{0};   // TCP connect; not in RFC 5321 (Postfix: 30 s)
+  std::chrono::seconds greeting_timeout{0};  // 4.5.3.2.1 initial 220 message
+  // 4.5.3.2.2 MAIL and 4.5.3.2.3 RCPT; also EHLO, STARTTLS, RSET and QUIT.
+  std::chrono::seconds command_timeout{0};
+  std::chrono::seconds data_init_timeout{0};   // 4.5.3.2.4 DATA initiation (354)
+  std::chrono::seconds data_block_timeout{0};  // 4.5.3.2.5 each data block sent
+  std::chrono::seconds data_end_timeout{0};    // 4.5.3.2.6 reply after "."
   // TLS handshake after "220" to STARTTLS; not in RFC 3207 (Postfix smtp_starttls_timeout).
-  std::chrono::seconds tls_handshake_timeout{300};
-  // One reply line, CRLF included: RFC 5321 4.5.3.1.5 allows 512; generous for long texts.
-  size_t max_reply_line = 4096;
+  std::chrono::seconds tls_handshake_timeout{0};
+  // One reply line, CRLF included: RFC 5321 4.5.3.1.5 allows 512.
+  size_t max_reply_line = 0;
   // Lines of one reply (an EHLO reply has one per extension); more cuts the connection.
-  size_t max_reply_lines = 100;
+  size_t max_reply_lines = 0;
   // Commands written at once before their replies are read: bounds the replies the server
   // must buffer, so neither side blocks on a full socket (RFC 2920 section 3.1 deadlock).
-  size_t max_pipelined_bytes = 16 * 1024;
+  size_t max_pipelined_bytes = 0;
+
+  // Every limit from [delivery]; helo_name and tls are the caller's.
+  static ClientOptions from(const config::DeliveryConfig& c);
 };
 
 struct ConnectError {

@@ -19,13 +19,14 @@
 
 namespace pw::http {
 
+// From [http] (api/api_context builds it); no default of its own.
 struct LoginLimits {
-  size_t attempts_per_minute = 10;          // per client address
-  size_t failures_per_address_account = 5;  // within failure_window
-  std::chrono::seconds failure_window{900};
-  std::chrono::milliseconds failure_delay{250};  // after the account's first failure
-  std::chrono::milliseconds max_failure_delay{4000};
-  size_t max_keys = 100000;  // per map
+  size_t attempts_per_minute = 0;           // per client address
+  size_t failures_per_address_account = 0;  // within failure_window
+  std::chrono::seconds failure_window{0};
+  std::chrono::milliseconds failure_delay{0};  // after the account's first failure
+  std::chrono::milliseconds max_failure_delay{0};
+  size_t max_keys = 0;  // per map
 };
 
 class LoginLimiter {

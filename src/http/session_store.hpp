@@ -13,10 +13,11 @@
 
 namespace pw::http {
 
+// From [http] (api/api_context builds it); no default of its own.
 struct SessionLimits {
-  std::chrono::seconds idle{30 * 60};
-  std::chrono::seconds absolute{12 * 3600};
-  size_t max_sessions = 10000;
+  std::chrono::seconds idle{0};
+  std::chrono::seconds absolute{0};
+  size_t max_sessions = 0;
 };
 
 struct LoginSession {

@@ -464,6 +464,15 @@ Result<std::string> server_for_cares(std::string_view text) {
 
 }  // namespace
 
+DnsOptions DnsOptions::from(const config::DeliveryConfig& c) {
+  DnsOptions o;
+  o.servers = c.dns_servers;
+  o.timeout = std::chrono::milliseconds(c.dns_timeout_ms);
+  o.tries = static_cast<int>(c.dns_tries);
+  o.cache_entries = static_cast<size_t>(c.dns_cache_entries);
+  return o;
+}
+
 Result<std::shared_ptr<DnsResolver>> DnsResolver::create(asio::any_io_executor executor,
                                                          DnsOptions options) {
   if (options.tries < 1) return fail("DNS tries must be at least 1");

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.hpp"
 #include "net/dns_answer.hpp"
 #include "util/result.hpp"
 
@@ -22,10 +23,14 @@ struct DnsOptions {
   std::vector<std::string> servers;
   // Wait for a reply before the next try; c-ares doubles it after each round of all servers, so
   // one look-up fails after about timeout * (2^tries - 1) with one server.
-  std::chrono::milliseconds timeout{5000};
-  int tries = 2;
+  std::chrono::milliseconds timeout{0};
+  int tries = 0;
   // Answers kept, least recently used evicted first; 0 turns the cache off.
-  size_t cache_entries = 10000;
+  size_t cache_entries = 0;
+
+  // [delivery] dns_servers, dns_timeout_ms, dns_tries, dns_cache_entries: the struct holds no
+  // default of its own (issue 16, item 5).
+  static DnsOptions from(const config::DeliveryConfig& c);
 };
 
 struct DnsResolverState;  // the c-ares channel, its sockets, the timer, the cache (in the .cpp)

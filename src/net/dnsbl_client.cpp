@@ -245,6 +245,19 @@ void DnsblCache::store(const std::string& ip, const DnsblZoneResult& result,
   }
 }
 
+Result<DnsblOptions> DnsblOptions::from(const config::IpReputationConfig& c) {
+  DnsblOptions o;
+  for (const auto& text : c.zones) {
+    auto zone = parse_dnsbl_zone(text);
+    if (!zone) return fail("ip_reputation.zones: " + zone.error().message);
+    o.zones.push_back(*zone);
+  }
+  o.timeout = std::chrono::milliseconds(c.timeout_ms);
+  o.cache_entries = static_cast<size_t>(c.cache_max_entries);
+  o.negative_ttl = std::chrono::seconds(c.negative_ttl_s);
+  return o;
+}
+
 DnsblClient::DnsblClient(std::shared_ptr<DnsResolver> resolver, DnsblOptions options)
     : resolver_(std::move(resolver)),
       options_(std::move(options)),

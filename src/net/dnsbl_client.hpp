@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "config/config.hpp"
 #include "net/dns_resolver.hpp"
 #include "util/result.hpp"
 
@@ -95,11 +96,15 @@ class DnsblCache {
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;
 };
 
+// From [ip_reputation] (DnsblOptions::from); no default of its own.
 struct DnsblOptions {
   std::vector<DnsblZone> zones;
-  std::chrono::milliseconds timeout{2000};  // for the whole look-up, every zone at once
-  size_t cache_entries = 10000;
-  std::chrono::seconds negative_ttl{300};  // "not listed" without an SOA TTL
+  std::chrono::milliseconds timeout{0};  // for the whole look-up, every zone at once
+  size_t cache_entries = 0;
+  std::chrono::seconds negative_ttl{0};  // "not listed" without an SOA TTL
+
+  // Fails on a zone that does not parse ("ip_reputation.zones: ...").
+  static Result<DnsblOptions> from(const config::IpReputationConfig& c);
 };
 
 // Asks every zone about one IP in parallel. Runs on the resolver's executor only (the cache is

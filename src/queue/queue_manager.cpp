@@ -868,10 +868,7 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
 
 Result<void> QueueManager::start() {
   auto& s = *state_;
-  net::DnsOptions options;
-  options.servers = s.config.dns_servers;
-  options.timeout = std::chrono::milliseconds(s.config.dns_timeout_ms);
-  auto resolver = net::DnsResolver::create(s.loop.get_executor(), options);
+  auto resolver = net::DnsResolver::create(s.loop.get_executor(), net::DnsOptions::from(s.config));
   if (!resolver) return tl::unexpected(resolver.error());
   s.resolver = *resolver;
   auto rules = net::MxAddressRules::make(s.own_listeners, s.config.allow_loopback_mx,
@@ -882,13 +879,9 @@ Result<void> QueueManager::start() {
   SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
   tls->set_verify_mode(asio::ssl::verify_none);  // opportunistic TLS (RFC 7435)
   auto& o = s.client_options;
+  o = delivery::ClientOptions::from(s.config);
   o.helo_name = s.config.helo_name.empty() ? s.hostname : s.config.helo_name;
   o.tls = tls;
-  o.require_tls = s.config.require_tls;
-  o.connect_timeout = std::chrono::seconds(s.config.connect_timeout_s);
-  o.greeting_timeout = std::chrono::seconds(s.config.greeting_timeout_s);
-  o.command_timeout = std::chrono::seconds(s.config.command_timeout_s);
-  o.data_end_timeout = std::chrono::seconds(s.config.data_timeout_s);
   return {};
 }
 

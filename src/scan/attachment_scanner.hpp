@@ -4,7 +4,7 @@
 // Trust: the message and every attachment in it are hostile client bytes; every walk is bounded.
 //
 // How to call it (the policy check for block_macros / block_pua does this):
-//   pw::scan::AttachmentLimits limits;            // or values from the config registry
+//   auto limits = pw::scan::attachment_limits(config.scan);  // [scan] from the config registry
 //   auto report = pw::scan::scan_attachments(message_bytes, limits);
 //   - a Finding with kind "macro" → block_macros applies; kind "pua" → block_pua applies;
 //     kind "unreadable" (an entry that could not be read) → either of them refuses it;
@@ -25,31 +25,23 @@
 
 namespace pw::scan {
 
-// Defaults of AttachmentLimits. The caller passes the configured values.
-inline constexpr std::size_t kDefaultMaxParts = 500;
-inline constexpr std::size_t kDefaultMaxDepth = 10;
-inline constexpr std::uint64_t kDefaultMaxDecodedBytes = 50ull * 1024 * 1024;
-inline constexpr std::size_t kDefaultMaxArchiveEntries = 1000;
-inline constexpr std::uint64_t kDefaultMaxArchiveExpansion = 100ull * 1024 * 1024;
-inline constexpr std::size_t kDefaultMaxArchiveDepth = 3;
-inline constexpr std::uint64_t kDefaultMaxScanMs = 20000;
-inline constexpr std::size_t kDefaultMaxHeaderFields = 10000;
-
+// The limits come from [scan] in the config registry (scan/attachment_limits.hpp builds them);
+// the struct holds no default of its own (issue 16, item 5): zero means "nothing is allowed".
 struct AttachmentLimits {
-  std::size_t max_parts = kDefaultMaxParts;  // MIME parts (leaves and containers) in a message
-  std::size_t max_depth = kDefaultMaxDepth;  // multipart and message/rfc822 nesting
+  std::size_t max_parts = 0;  // MIME parts (leaves and containers) in a message
+  std::size_t max_depth = 0;  // multipart and message/rfc822 nesting
   // Sum of the transfer-decoded sizes of the inspected parts of one message.
-  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
+  std::uint64_t max_decoded_bytes = 0;
   // Entries over all archives (and OOXML/ODF containers) of one message.
-  std::size_t max_archive_entries = kDefaultMaxArchiveEntries;
+  std::size_t max_archive_entries = 0;
   // Uncompressed bytes read from all archives of one message (zip bombs).
-  std::uint64_t max_archive_expansion = kDefaultMaxArchiveExpansion;
+  std::uint64_t max_archive_expansion = 0;
   // ZIP inside ZIP: an archive attached to the message is level 1.
-  std::size_t max_archive_depth = kDefaultMaxArchiveDepth;
+  std::size_t max_archive_depth = 0;
   // Header fields of all parts: more and the message is not parsed (scan/mime_guard).
-  std::size_t max_header_fields = kDefaultMaxHeaderFields;
+  std::size_t max_header_fields = 0;
   // Wall time of one call, checked between parts and archive entries (issue 15, item 4).
-  std::uint64_t max_scan_ms = kDefaultMaxScanMs;
+  std::uint64_t max_scan_ms = 0;
 };
 
 // Finding kinds.

@@ -17,12 +17,13 @@
 
 namespace pw::scan {
 
+// From [clamd] (ClamdOptions::from); no default of its own.
 struct ClamdOptions {
   std::string address;  // "/path/to/clamd.sock" or "host:port"
-  int64_t connect_timeout_ms = 2000;
-  int64_t timeout_ms = 30000;            // the whole exchange: connect, send, reply
-  uint64_t max_stream_bytes = 26214400;  // clamd's StreamMaxLength; larger: an error, unsent
-  uint64_t chunk_bytes = 65536;
+  int64_t connect_timeout_ms = 0;
+  int64_t timeout_ms = 0;         // the whole exchange: connect, send, reply
+  uint64_t max_stream_bytes = 0;  // clamd's StreamMaxLength; larger: an error, unsent
+  uint64_t chunk_bytes = 0;
 
   static ClamdOptions from(const config::ClamdConfig& c);
 };

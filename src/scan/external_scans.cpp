@@ -44,6 +44,25 @@ std::string ScannerResult::summary(std::size_t max_symbols) const {
   return out;
 }
 
+RspamdOptions RspamdOptions::from(const config::RspamdConfig& c) {
+  RspamdOptions o;
+  o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+  o.timeout = std::chrono::milliseconds(c.timeout_ms);
+  o.max_bytes = static_cast<uint64_t>(c.max_bytes);
+  o.spam_actions = c.spam_actions;
+  o.accept_on_failure = c.on_failure == "accept";
+  return o;
+}
+
+SpamdOptions SpamdOptions::from(const config::SpamdConfig& c) {
+  SpamdOptions o;
+  o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
+  o.timeout = std::chrono::milliseconds(c.timeout_ms);
+  o.max_bytes = static_cast<uint64_t>(c.max_bytes);
+  o.accept_on_failure = c.on_failure == "accept";
+  return o;
+}
+
 bool external_scans_enabled(const config::Config& config) {
   return !config.rspamd.url.empty() || !config.spamd.address.empty();
 }
@@ -53,12 +72,7 @@ ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& e
   ExternalScans out;
   if (!config.rspamd.url.empty()) {
     const auto& c = config.rspamd;
-    RspamdOptions o;
-    o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
-    o.timeout = std::chrono::milliseconds(c.timeout_ms);
-    o.max_bytes = static_cast<uint64_t>(c.max_bytes);
-    o.spam_actions = c.spam_actions;
-    o.accept_on_failure = c.on_failure == "accept";
+    RspamdOptions o = RspamdOptions::from(c);
     if (auto url = config::parse_http_url(c.url)) {
       o.endpoint = *url;
       out.rspamd = scan_rspamd(message, envelope, o);
@@ -73,11 +87,7 @@ ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& e
   }
   if (!config.spamd.address.empty()) {
     const auto& c = config.spamd;
-    SpamdOptions o;
-    o.connect_timeout = std::chrono::milliseconds(c.connect_timeout_ms);
-    o.timeout = std::chrono::milliseconds(c.timeout_ms);
-    o.max_bytes = static_cast<uint64_t>(c.max_bytes);
-    o.accept_on_failure = c.on_failure == "accept";
+    SpamdOptions o = SpamdOptions::from(c);
     if (auto address = config::parse_spamd_address(c.address)) {
       o.address = *address;
       out.spamd = scan_spamd(message, envelope, o);

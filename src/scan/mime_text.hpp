@@ -5,7 +5,7 @@
 // MimeTextLimits ([scan] max_parts, max_depth, max_decoded_bytes), and a message that hits a
 // limit still yields what was read before it, with limit_hit set: a verdict, never a crash.
 //
-//   pw::scan::MimeTextLimits limits;              // or the configured [scan] values
+//   auto limits = pw::scan::mime_text_limits(config.scan);  // the configured [scan] values
 //   auto text = pw::scan::extract_message_text(message_bytes, limits);
 //   text.text        whole visible body (plain parts, then html parts as text)
 //   text.subject     RFC 2047-decoded, UTF-8
@@ -22,12 +22,13 @@
 
 namespace pw::scan {
 
+// From [scan] (scan/attachment_limits.hpp: mime_text_limits); no default of its own.
 struct MimeTextLimits {
-  std::size_t max_parts = kDefaultMaxParts;
-  std::size_t max_depth = kDefaultMaxDepth;
-  std::uint64_t max_decoded_bytes = kDefaultMaxDecodedBytes;
-  std::size_t max_header_fields = kDefaultMaxHeaderFields;  // of all parts (scan/mime_guard)
-  std::uint64_t max_scan_ms = kDefaultMaxScanMs;            // wall time, checked between parts
+  std::size_t max_parts = 0;
+  std::size_t max_depth = 0;
+  std::uint64_t max_decoded_bytes = 0;
+  std::size_t max_header_fields = 0;  // of all parts (scan/mime_guard)
+  std::uint64_t max_scan_ms = 0;      // wall time, checked between parts
 };
 
 struct MessageText {

@@ -15,14 +15,17 @@
 
 namespace pw::scan {
 
+// From [rspamd] (RspamdOptions::from, the endpoint parsed by the caller); no default of its own.
 struct RspamdOptions {
   config::HttpEndpoint endpoint;
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
-  uint64_t max_bytes = 20ull * 1024 * 1024;  // larger messages are not sent (kSkipped)
+  std::chrono::milliseconds connect_timeout{0};
+  std::chrono::milliseconds timeout{0};  // the whole exchange, connect included
+  uint64_t max_bytes = 0;                // larger messages are not sent (kSkipped)
   // The rspamd actions that make a message spam ("reject", "add header", "rewrite subject", ...).
-  std::vector<std::string> spam_actions{"reject"};
+  std::vector<std::string> spam_actions;
   bool accept_on_failure = false;
+
+  static RspamdOptions from(const config::RspamdConfig& c);
 };
 
 // One scan. Never throws; a failure is a kFailed result with a one-line error.

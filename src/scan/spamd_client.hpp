@@ -14,12 +14,15 @@
 
 namespace pw::scan {
 
+// From [spamd] (SpamdOptions::from, the address parsed by the caller); no default of its own.
 struct SpamdOptions {
   config::SpamdAddress address;
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds timeout{10000};  // the whole exchange, connect included
-  uint64_t max_bytes = 512000;  // larger messages are not sent (kSkipped), as spamc does
+  std::chrono::milliseconds connect_timeout{0};
+  std::chrono::milliseconds timeout{0};  // the whole exchange, connect included
+  uint64_t max_bytes = 0;                // larger messages are not sent (kSkipped), as spamc does
   bool accept_on_failure = false;
+
+  static SpamdOptions from(const config::SpamdConfig& c);
 };
 
 // One scan. Never throws; a failure is a kFailed result with a one-line error.

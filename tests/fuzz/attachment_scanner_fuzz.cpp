@@ -36,6 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_archive_entries = 50;
   limits.max_archive_expansion = 4 * 1024 * 1024;
   limits.max_archive_depth = 2;
+  limits.max_header_fields = 1000;
+  limits.max_scan_ms = 2000;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   check_report(pw::scan::scan_attachments(input, limits), limits);
   check_report(pw::scan::scan_attachment_bytes("fuzz.bin", input, limits), limits);

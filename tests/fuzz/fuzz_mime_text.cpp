@@ -42,6 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_parts = 50;
   limits.max_depth = 5;
   limits.max_decoded_bytes = 256 * 1024;
+  limits.max_header_fields = 1000;
+  limits.max_scan_ms = 2000;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto text = pw::scan::extract_message_text(input, limits);
   check(text.limit_hit == !text.limit_reason.empty());

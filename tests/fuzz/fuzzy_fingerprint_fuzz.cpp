@@ -35,6 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(pw::scan::similarity(*fp, *parsed) == 1.0);
   }
   if (auto parsed = pw::scan::FuzzyFingerprint::parse(input)) check(parsed->to_string() == input);
-  check(pw::scan::fuzzy_body_text(input, kMaxText, pw::scan::MimeTextLimits{}).size() <= kMaxText);
+  pw::scan::MimeTextLimits limits;  // the fuzzer's own bounds ([scan] is not loaded here)
+  limits.max_parts = 50;
+  limits.max_depth = 5;
+  limits.max_decoded_bytes = 256 * 1024;
+  limits.max_header_fields = 1000;
+  limits.max_scan_ms = 2000;
+  check(pw::scan::fuzzy_body_text(input, kMaxText, limits).size() <= kMaxText);
   return 0;
 }

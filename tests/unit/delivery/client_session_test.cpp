@@ -8,6 +8,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
+#include "../registry_defaults.hpp"
 #include "client_test_peers.hpp"
 
 namespace pw::delivery {
@@ -25,6 +26,7 @@ class ClientSessionTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(test::python_has_aiosmtpd())
         << "python3-aiosmtpd is missing for /usr/bin/python3: run scripts/setup.sh";
+    options_ = ClientOptions::from(test::registry_defaults().delivery);
     options_.helo_name = "client.test";
   }
 

@@ -11,8 +11,10 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <functional>
 #include <optional>
 
+#include "../registry_defaults.hpp"
 #include "dnsmasq_server.hpp"
 #include "run_awaitable.hpp"
 
@@ -59,7 +61,11 @@ class DnsResolverTest : public ::testing::Test {
   static void TearDownTestSuite() { server_.reset(); }
   void SetUp() override { ASSERT_TRUE(server_) << error_; }
 
-  std::shared_ptr<DnsResolver> make_resolver(DnsOptions options = {}) {
+  // The registry's [delivery] DNS options, changed by `adjust`.
+  std::shared_ptr<DnsResolver> make_resolver(
+      const std::function<void(DnsOptions&)>& adjust = nullptr) {
+    DnsOptions options = DnsOptions::from(test::registry_defaults().delivery);
+    if (adjust) adjust(options);
     if (options.servers.empty()) options.servers = {server_->address()};
     auto created = DnsResolver::create(io_.get_executor(), std::move(options));
     EXPECT_TRUE(created) << created.error().message;
@@ -146,7 +152,7 @@ TEST_F(DnsResolverTest, TruncatedReplyIsAskedAgainOverTcp) {
 
 TEST_F(DnsResolverTest, ConcurrentLookUpsAllComplete) {
   constexpr int kLookUps = 50;
-  auto resolver = make_resolver({.cache_entries = 0});
+  auto resolver = make_resolver([](DnsOptions& o) { o.cache_entries = 0; });
   int done = 0;
   for (int i = 0; i < kLookUps; ++i) {
     asio::co_spawn(
@@ -206,7 +212,10 @@ TEST_F(DnsResolverTest, RefusedQueryIsTemporaryFailure) {
 
 TEST_F(DnsResolverTest, UnansweredServerIsTemporaryFailure) {
   SilentServer silent(io_);
-  auto resolver = make_resolver({.servers = {silent.address()}, .timeout = kShortTimeout});
+  auto resolver = make_resolver([&](DnsOptions& o) {
+    o.servers = {silent.address()};
+    o.timeout = kShortTimeout;
+  });
   auto start = std::chrono::steady_clock::now();
   auto answer = run_awaitable(io_, resolver->addresses("example.test"));
   auto elapsed = std::chrono::steady_clock::now() - start;
@@ -221,7 +230,10 @@ TEST_F(DnsResolverTest, CachesAnswersWithinTtl) {
   std::string error;
   auto own_server = test::DnsmasqServer::start(test::mail_test_zone(), error);
   ASSERT_TRUE(own_server) << error;
-  auto resolver = make_resolver({.servers = {own_server->address()}, .timeout = kShortTimeout});
+  auto resolver = make_resolver([&](DnsOptions& o) {
+    o.servers = {own_server->address()};
+    o.timeout = kShortTimeout;
+  });
   auto first = run_awaitable(io_, resolver->mx("example.test"));
   auto missing = run_awaitable(io_, resolver->mx("nowhere.test"));
   ASSERT_TRUE(first && missing);
@@ -252,8 +264,11 @@ TEST_F(DnsResolverTest, CacheEvictsLeastRecentlyUsed) {
   std::string error;
   auto own_server = test::DnsmasqServer::start(test::mail_test_zone(), error);
   ASSERT_TRUE(own_server) << error;
-  auto resolver = make_resolver(
-      {.servers = {own_server->address()}, .timeout = kShortTimeout, .cache_entries = 2});
+  auto resolver = make_resolver([&](DnsOptions& o) {
+    o.servers = {own_server->address()};
+    o.timeout = kShortTimeout;
+    o.cache_entries = 2;
+  });
   for (const char* name :
        {"mx1.example.test", "mx2.example.test", "mx1.example.test", "backup.example.test"}) {
     auto answer = run_awaitable(io_, resolver->a(name));
@@ -273,7 +288,10 @@ TEST_F(DnsResolverTest, CacheEvictsLeastRecentlyUsed) {
 
 TEST_F(DnsResolverTest, DestroyingResolverWithPendingQueryIsSafe) {
   SilentServer silent(io_);
-  auto resolver = make_resolver({.servers = {silent.address()}, .timeout = 10s});
+  auto resolver = make_resolver([&](DnsOptions& o) {
+    o.servers = {silent.address()};
+    o.timeout = 10s;
+  });
   std::optional<AddressAnswer> answer;
   asio::co_spawn(
       io_,
@@ -307,7 +325,10 @@ TEST_F(DnsResolverTest, LookUpStartedAfterResolverIsGoneFailsTemporarily) {
 TEST_F(DnsResolverTest, CancelledLookUpEndsAtOnce) {
   using namespace asio::experimental::awaitable_operators;
   SilentServer silent(io_);
-  auto resolver = make_resolver({.servers = {silent.address()}, .timeout = 10s});
+  auto resolver = make_resolver([&](DnsOptions& o) {
+    o.servers = {silent.address()};
+    o.timeout = 10s;
+  });
   auto start = std::chrono::steady_clock::now();
   auto race = [](std::shared_ptr<DnsResolver> resolver) -> asio::awaitable<bool> {
     asio::steady_timer deadline(co_await asio::this_coro::executor, 100ms);
@@ -325,11 +346,11 @@ TEST(DnsResolverOptions, RefusesMalformedServers) {
   asio::io_context io;
   for (const char* server : {"dns.example", "127.0.0.1:0", "127.0.0.1:70000", "[::1",
                              "::1:53:", "127.0.0.1,127.0.0.2"}) {
-    auto created = DnsResolver::create(io.get_executor(), {.servers = {server}});
+    auto created = DnsResolver::create(io.get_executor(), test::dns_options({server}));
     EXPECT_FALSE(created) << server;
   }
   for (const char* server : {"127.0.0.1", "127.0.0.1:5353", "[::1]:53", "::1"}) {
-    auto created = DnsResolver::create(io.get_executor(), {.servers = {server}});
+    auto created = DnsResolver::create(io.get_executor(), test::dns_options({server}));
     EXPECT_TRUE(created) << server << ": " << (created ? "" : created.error().message);
   }
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include "../registry_defaults.hpp"
 #include "dnsmasq_server.hpp"
 #include "run_awaitable.hpp"
 
@@ -176,14 +177,14 @@ class DnsblClientTest : public ::testing::Test {
 
   std::shared_ptr<DnsblClient> make_client(std::vector<const char*> zones, std::string server = "",
                                            std::chrono::milliseconds timeout = 2000ms) {
-    DnsOptions dns;
+    DnsOptions dns = DnsOptions::from(test::registry_defaults().delivery);
     dns.servers = {server.empty() ? server_->address() : server};
     dns.cache_entries = 0;
     dns.tries = 1;
     dns.timeout = timeout;
     auto resolver = DnsResolver::create(io_.get_executor(), dns);
     EXPECT_TRUE(resolver) << resolver.error().message;
-    DnsblOptions options;
+    DnsblOptions options = DnsblOptions::from(test::registry_defaults().ip_reputation).value();
     for (const char* zone : zones) options.zones.push_back(parse_dnsbl_zone(zone).value());
     options.timeout = timeout;
     return std::make_shared<DnsblClient>(*resolver, options);
@@ -287,4 +288,25 @@ TEST_F(DnsblClientTest, ANameThatIsNoAddressIsAnError) {
 }
 
 }  // namespace
+// Issue 16 item 5: the options come from [ip_reputation] only; a zone that does not parse is a
+// clear one-line error naming the setting.
+TEST(DnsblOptionsFrom, TakesEveryValueFromTheConfigAndRefusesABadZone) {
+  config::IpReputationConfig c = test::registry_defaults().ip_reputation;
+  c.zones = {"zen.example.org=2", "bl.example.net"};
+  c.timeout_ms = 750;
+  c.cache_max_entries = 12;
+  c.negative_ttl_s = 90;
+  auto o = DnsblOptions::from(c);
+  ASSERT_TRUE(o) << o.error().message;
+  ASSERT_EQ(o->zones.size(), 2u);
+  EXPECT_EQ(o->timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(o->cache_entries, 12u);
+  EXPECT_EQ(o->negative_ttl, std::chrono::seconds(90));
+  c.zones = {"not a zone"};
+  auto bad = DnsblOptions::from(c);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message.rfind("ip_reputation.zones: ", 0), 0u) << bad.error().message;
+  EXPECT_EQ(bad.error().message.find('\n'), std::string::npos);
+}
+
 }  // namespace pw::net

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 
+#include "../registry_defaults.hpp"
 #include "dnsmasq_server.hpp"
 #include "net/dns_resolver.hpp"
 #include "run_awaitable.hpp"
@@ -66,7 +67,7 @@ class MxRouteTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_TRUE(server_) << error_;
-    auto created = DnsResolver::create(io_.get_executor(), {.servers = {server_->address()}});
+    auto created = DnsResolver::create(io_.get_executor(), test::dns_options({server_->address()}));
     ASSERT_TRUE(created) << created.error().message;
     resolver_ = std::move(*created);
   }
@@ -196,8 +197,8 @@ TEST_F(MxRouteTest, UnansweredServerIsTemporaryFailure) {
   asio::ip::udp::socket silent(io_, asio::ip::udp::endpoint(ip("127.0.0.1"), 0));
   auto created = DnsResolver::create(
       io_.get_executor(),
-      {.servers = {"127.0.0.1:" + std::to_string(silent.local_endpoint().port())},
-       .timeout = kShortTimeout});
+      test::dns_options({"127.0.0.1:" + std::to_string(silent.local_endpoint().port())},
+                        kShortTimeout));
   ASSERT_TRUE(created);
   resolver_ = std::move(*created);
   auto start = std::chrono::steady_clock::now();
@@ -212,7 +213,7 @@ TEST_F(MxRouteTest, ResolverDestroyedDuringRouteIsTemporaryFailure) {
   asio::ip::udp::socket silent(io_, asio::ip::udp::endpoint(ip("127.0.0.1"), 0));
   auto created = DnsResolver::create(
       io_.get_executor(),
-      {.servers = {"127.0.0.1:" + std::to_string(silent.local_endpoint().port())}});
+      test::dns_options({"127.0.0.1:" + std::to_string(silent.local_endpoint().port())}));
   ASSERT_TRUE(created);
   resolver_ = std::move(*created);
   auto lookup = resolve_mail_route(*resolver_, "example.test", kPort, random_);

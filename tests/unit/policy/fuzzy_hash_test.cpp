@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "../registry_defaults.hpp"
 #include "../store/temp_dir.hpp"
 #include "config/config.hpp"
 #include "policy/fuzzy_inspection.hpp"
@@ -48,6 +49,7 @@ FuzzyOptions options() {
   o.outbreak_window_seconds = 3600;
   o.outbreak_users = 3;
   o.outbreak_score = 5;
+  o.text_limits = test::text_limits();
   return o;
 }
 
@@ -139,7 +141,7 @@ TEST_F(FuzzyHashTest, SnapshotListFindsAttachmentHashAndEditedBody) {
 
   // The attachment: found by its SHA-256, named by its file name.
   const std::string with_file = message("Please see the file.", payload);
-  auto report = scan::scan_attachments(with_file, {});
+  auto report = scan::scan_attachments(with_file, test::attachment_limits());
   ASSERT_EQ(report.hashes.size(), 1u);  // the body text part is not an attachment
   EXPECT_EQ(report.hashes[0].sha256, util::sha256_hex(payload));
   EXPECT_EQ(report.hashes[0].size, payload.size());

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "../registry_defaults.hpp"
 #include "../store/temp_dir.hpp"
 #include "obs/metrics.hpp"
 #include "scan/spam_classifier.hpp"
@@ -79,7 +80,7 @@ class PolicyChainTest : public ::testing::Test {
     if (t.stage != Stage::kData || t.spam) return chain.run(t, context);
     // As the session does at end of DATA: the spam classifier (rules alone here) fills t.spam.
     Transaction scanned = t;
-    scanned.spam = scan::SpamClassifier(std::nullopt, {}).classify(t.message, {});
+    scanned.spam = scan::SpamClassifier(std::nullopt, test::text_limits()).classify(t.message, {});
     return chain.run(scanned, context);
   }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "../registry_defaults.hpp"
+
 namespace pw::scan {
 namespace {
 
@@ -233,7 +235,7 @@ std::string dump(const AttachmentReport& r) {
   return out;
 }
 
-const AttachmentLimits kLimits;
+const AttachmentLimits kLimits = test::attachment_limits();
 
 // ---- macros ---------------------------------------------------------------------------------
 
@@ -408,7 +410,7 @@ TEST(AttachmentScanner, ArchivesNestedTooDeepSetLimit) {
 TEST(AttachmentScanner, TooManyArchiveEntriesSetLimit) {
   ZipBuilder builder;
   for (int i = 0; i < 20; ++i) builder.add("f" + std::to_string(i) + ".txt", "x");
-  AttachmentLimits limits;
+  AttachmentLimits limits = test::attachment_limits();
   limits.max_archive_entries = 10;
   auto r = scan_attachment_bytes("many.zip", builder.build(), limits);
   EXPECT_TRUE(r.limit_hit);
@@ -445,7 +447,7 @@ TEST(AttachmentScanner, DeepNestingWithBlankBeforeColonIsCountedBeforeParsing) {
 }
 
 TEST(AttachmentScanner, DecodedBytesBudgetSetsLimit) {
-  AttachmentLimits limits;
+  AttachmentLimits limits = test::attachment_limits();
   limits.max_decoded_bytes = 1000;
   auto r = scan_attachments(
       message({attachment("big.bin", "application/octet-stream", std::string(5000, 'a'))}), limits);

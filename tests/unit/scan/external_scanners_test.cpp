@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "../registry_defaults.hpp"
 #include "config/config.hpp"
 #include "scan/external_scans.hpp"
 #include "scan/rspamd_client.hpp"
@@ -162,21 +163,21 @@ uint16_t closed_port() {
 
 TEST(ExternalScannersNet, ConnectionRefusedIsAFailureNamingTheAddress) {
   uint16_t port = closed_port();
-  RspamdOptions ro;
+  RspamdOptions ro = RspamdOptions::from(test::registry_defaults().rspamd);
   ro.endpoint = {"127.0.0.1", port, ""};
   auto r = scan_rspamd("Subject: x\r\n\r\nhi\r\n", {}, ro);
   EXPECT_EQ(r.outcome, ScanOutcome::kFailed);
   EXPECT_EQ(r.scanner, "rspamd");
   EXPECT_NE(r.error.find("cannot connect to 127.0.0.1:" + std::to_string(port)), std::string::npos)
       << r.error;
-  SpamdOptions so;
+  SpamdOptions so = SpamdOptions::from(test::registry_defaults().spamd);
   so.address = *parse_spamd_address("127.0.0.1:" + std::to_string(port));
   so.accept_on_failure = true;
   auto s = scan_spamd("Subject: x\r\n\r\nhi\r\n", {}, so);
   EXPECT_EQ(s.outcome, ScanOutcome::kFailed);
   EXPECT_TRUE(s.accept_on_failure);
   EXPECT_NE(s.error.find("cannot connect"), std::string::npos) << s.error;
-  SpamdOptions unix_options;
+  SpamdOptions unix_options = SpamdOptions::from(test::registry_defaults().spamd);
   unix_options.address = *parse_spamd_address("/nonexistent/spamd.sock");
   auto u = scan_spamd("Subject: x\r\n\r\nhi\r\n", {}, unix_options);
   EXPECT_EQ(u.outcome, ScanOutcome::kFailed);
@@ -189,7 +190,7 @@ TEST(ExternalScannersNet, ASilentPeerEndsAtTheTotalDeadline) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
   uint16_t port = silent.local_endpoint().port();
-  RspamdOptions ro;
+  RspamdOptions ro = RspamdOptions::from(test::registry_defaults().rspamd);
   ro.endpoint = {"127.0.0.1", port, ""};
   ro.timeout = std::chrono::milliseconds(300);
   auto t0 = std::chrono::steady_clock::now();
@@ -199,7 +200,7 @@ TEST(ExternalScannersNet, ASilentPeerEndsAtTheTotalDeadline) {
   EXPECT_NE(r.error.find("timed out after 300 ms"), std::string::npos) << r.error;
   EXPECT_GE(took, std::chrono::milliseconds(290));
   EXPECT_LT(took, std::chrono::milliseconds(2000));
-  SpamdOptions so;
+  SpamdOptions so = SpamdOptions::from(test::registry_defaults().spamd);
   so.address = *parse_spamd_address("127.0.0.1:" + std::to_string(port));
   so.timeout = std::chrono::milliseconds(200);
   t0 = std::chrono::steady_clock::now();
@@ -212,13 +213,13 @@ TEST(ExternalScannersNet, ASilentPeerEndsAtTheTotalDeadline) {
 
 TEST(ExternalScannersNet, MessagesAboveMaxBytesAreNotSent) {
   uint16_t port = closed_port();  // would fail if a connection were attempted
-  RspamdOptions ro;
+  RspamdOptions ro = RspamdOptions::from(test::registry_defaults().rspamd);
   ro.endpoint = {"127.0.0.1", port, ""};
   ro.max_bytes = 10;
   auto r = scan_rspamd("Subject: a message of more than ten bytes\r\n\r\n", {}, ro);
   EXPECT_EQ(r.outcome, ScanOutcome::kSkipped);
   EXPECT_NE(r.error.find("larger than max_bytes 10"), std::string::npos) << r.error;
-  SpamdOptions so;
+  SpamdOptions so = SpamdOptions::from(test::registry_defaults().spamd);
   so.address = *parse_spamd_address("127.0.0.1:" + std::to_string(port));
   so.max_bytes = 10;
   EXPECT_EQ(scan_spamd("Subject: a message of more than ten bytes\r\n\r\n", {}, so).outcome,
@@ -247,4 +248,27 @@ TEST(ExternalScannersConfig, OffByDefaultAndBadValuesAreRefused) {
 }
 
 }  // namespace
+// Issue 16 item 5: the scanners' option structs hold no default of their own; what the registry
+// says (the spamd time-out is 30 s there) and what a config file sets is what the scan uses.
+TEST(ExternalScannersConfig, OptionsComeFromTheRegistryAndTheConfigFile) {
+  const auto& defaults = test::registry_defaults();
+  EXPECT_EQ(SpamdOptions::from(defaults.spamd).timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(SpamdOptions::from(defaults.spamd).max_bytes, 512000u);
+  EXPECT_EQ(RspamdOptions::from(defaults.rspamd).timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(RspamdOptions::from(defaults.rspamd).spam_actions, std::vector<std::string>{"reject"});
+  EXPECT_FALSE(SpamdOptions::from(defaults.spamd).accept_on_failure);
+  auto set = config::parse_config(
+      "[rspamd]\ntimeout_ms = 1234\nmax_bytes = 4096\non_failure = \"accept\"\n"
+      "[spamd]\nconnect_timeout_ms = 77\ntimeout_ms = 4321\nmax_bytes = 2048\n");
+  ASSERT_TRUE(set) << set.error().message;
+  const auto r = RspamdOptions::from(set->rspamd);
+  EXPECT_EQ(r.timeout, std::chrono::milliseconds(1234));
+  EXPECT_EQ(r.max_bytes, 4096u);
+  EXPECT_TRUE(r.accept_on_failure);
+  const auto s = SpamdOptions::from(set->spamd);
+  EXPECT_EQ(s.connect_timeout, std::chrono::milliseconds(77));
+  EXPECT_EQ(s.timeout, std::chrono::milliseconds(4321));
+  EXPECT_EQ(s.max_bytes, 2048u);
+}
+
 }  // namespace pw::scan

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "../registry_defaults.hpp"
 #include "scan/attachment_scanner.hpp"
 #include "scan/mime_text.hpp"
 
@@ -46,7 +47,7 @@ TEST(MimeGuard, PartBombIsRefusedByTheAttachmentScanBeforeParsing) {
   const std::string bomb = part_bomb(1000000);
   ASSERT_GT(bomb.size(), 9u * 1000 * 1000);
   const auto start = Clock::now();
-  const AttachmentReport r = scan_attachments(bomb, AttachmentLimits{});
+  const AttachmentReport r = scan_attachments(bomb, test::attachment_limits());
   const double took = seconds_since(start);
   EXPECT_TRUE(r.limit_hit);
   EXPECT_NE(r.limit_reason.find("boundary lines"), std::string::npos) << r.limit_reason;
@@ -57,7 +58,7 @@ TEST(MimeGuard, PartBombIsRefusedByTheAttachmentScanBeforeParsing) {
 TEST(MimeGuard, PartBombIsRefusedByTheTextScanBeforeParsing) {
   const std::string bomb = part_bomb(1000000);
   const auto start = Clock::now();
-  const MessageText t = extract_message_text(bomb, MimeTextLimits{});
+  const MessageText t = extract_message_text(bomb, test::text_limits());
   EXPECT_TRUE(t.limit_hit);
   EXPECT_FALSE(t.parsed);
   EXPECT_LT(seconds_since(start), 3.0);
@@ -67,11 +68,11 @@ TEST(MimeGuard, HeaderFieldBombInAPartIsRefusedBeforeParsing) {
   // 1.8 million fields cost GMime 4.9 s and 860 MB.
   const std::string bomb = header_bomb(1800000);
   const auto start = Clock::now();
-  const AttachmentReport r = scan_attachments(bomb, AttachmentLimits{});
+  const AttachmentReport r = scan_attachments(bomb, test::attachment_limits());
   EXPECT_TRUE(r.limit_hit);
   EXPECT_NE(r.limit_reason.find("header fields"), std::string::npos) << r.limit_reason;
   EXPECT_LT(seconds_since(start), 3.0);
-  EXPECT_TRUE(extract_message_text(bomb, MimeTextLimits{}).limit_hit);
+  EXPECT_TRUE(extract_message_text(bomb, test::text_limits()).limit_hit);
 }
 
 TEST(MimeGuard, CountsOnlyLinesOfDeclaredBoundaries) {
@@ -118,7 +119,7 @@ TEST(MimeGuard, OrdinaryMessagesAreNotRefused) {
   for (int i = 0; i < 400; ++i) m += "--b1\r\nContent-Type: text/plain\r\n\r\n-- \r\nx: y\r\n";
   m += "--b1--\r\n";
   EXPECT_EQ(mime_parse_refusal(m, 500, 10000), "");
-  EXPECT_FALSE(scan_attachments(m, AttachmentLimits{}).limit_hit);
+  EXPECT_FALSE(scan_attachments(m, test::attachment_limits()).limit_hit);
 }
 
 // Found by fuzz_mime_guard's 10-minute run: GMime skips bare CRs inside a header field, so

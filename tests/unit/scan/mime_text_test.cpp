@@ -7,12 +7,13 @@
 
 #include <string>
 
+#include "../registry_defaults.hpp"
 #include "scan/html_text.hpp"
 
 namespace pw::scan {
 namespace {
 
-MessageText text_of(const std::string& message, MimeTextLimits limits = {}) {
+MessageText text_of(const std::string& message, MimeTextLimits limits = test::text_limits()) {
   return extract_message_text(message, limits);
 }
 
@@ -149,7 +150,7 @@ std::string nested(std::size_t levels) {
 }
 
 TEST(MimeText, StopsAtDepthLimit) {
-  MimeTextLimits limits;
+  MimeTextLimits limits = test::text_limits();
   limits.max_depth = 5;
   auto t = text_of(nested(20), limits);
   EXPECT_TRUE(t.limit_hit);
@@ -158,7 +159,7 @@ TEST(MimeText, StopsAtDepthLimit) {
 }
 
 TEST(MimeText, StopsAtPartLimitBeforeParsing) {
-  MimeTextLimits limits;
+  MimeTextLimits limits = test::text_limits();
   limits.max_parts = 10;
   std::string m =
       "Subject: many\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n";
@@ -170,7 +171,7 @@ TEST(MimeText, StopsAtPartLimitBeforeParsing) {
 }
 
 TEST(MimeText, StopsAtDecodedBytesLimit) {
-  MimeTextLimits limits;
+  MimeTextLimits limits = test::text_limits();
   limits.max_decoded_bytes = 1024;
   auto t = text_of("Subject: big\r\n\r\n" + std::string(5000, 'a') + "\r\n", limits);
   EXPECT_TRUE(t.limit_hit);

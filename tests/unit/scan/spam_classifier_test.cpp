@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../registry_defaults.hpp"
 #include "scan/spam_model.hpp"
 #include "scan/spam_rules.hpp"
 #include "scan/spam_tokenizer.hpp"
@@ -29,7 +30,7 @@ std::string message(const std::string& subject, const std::string& body,
 }
 
 FeatureSet features_of(const std::string& m) {
-  return tokenize(extract_message_text(m, {})).features;
+  return tokenize(extract_message_text(m, test::text_limits())).features;
 }
 
 bool has(const TokenSet& t, const std::string& name) {
@@ -37,8 +38,9 @@ bool has(const TokenSet& t, const std::string& name) {
 }
 
 TEST(SpamTokenizer, MakesSubjectBodyBigramUrlAndShapeTokens) {
-  auto text = extract_message_text(
-      message("Cheap Watches", "Visit https://Shop.Example.COM/x now, friend"), {});
+  auto text =
+      extract_message_text(message("Cheap Watches", "Visit https://Shop.Example.COM/x now, friend"),
+                           test::text_limits());
   auto t = tokenize(text, true);
   EXPECT_TRUE(has(t, "s:cheap"));
   EXPECT_TRUE(has(t, "s:watches"));
@@ -59,9 +61,10 @@ TEST(SpamTokenizer, BoundsTokensAndLongWords) {
   std::string body;
   for (int i = 0; i < 50000; ++i) body += "w" + std::to_string(i) + " ";
   body += std::string(100, 'x');
-  auto t = tokenize(extract_message_text(message("s", body), {}));
+  auto t = tokenize(extract_message_text(message("s", body), test::text_limits()));
   EXPECT_LE(t.features.size(), kMaxTokens);
-  auto t2 = tokenize(extract_message_text(message("s", std::string(100, 'x')), {}));
+  auto t2 =
+      tokenize(extract_message_text(message("s", std::string(100, 'x')), test::text_limits()));
   EXPECT_TRUE(has(t2, "long:x:100"));
 }
 
@@ -177,7 +180,8 @@ TEST(SpamModel, RefusesDamagedFilesWithAClearError) {
 
 std::vector<std::string> rules_of(const std::string& m) {
   std::vector<std::string> out;
-  for (const auto& r : apply_spam_rules(m, extract_message_text(m, {}))) out.push_back(r.rule);
+  for (const auto& r : apply_spam_rules(m, extract_message_text(m, test::text_limits())))
+    out.push_back(r.rule);
   return out;
 }
 
@@ -318,7 +322,7 @@ constexpr std::string_view kGtubeBody =
     "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X";
 
 TEST(SpamClassifier, WithoutAModelOnlyGtubeIsSpam) {
-  SpamClassifier classifier(std::nullopt, {});
+  SpamClassifier classifier(std::nullopt, test::text_limits());
   auto clean = classifier.classify(kClean, {});
   EXPECT_EQ(clean.verdict, SpamVerdict::kHam);
   EXPECT_FALSE(clean.model_probability);
@@ -336,7 +340,8 @@ TEST(SpamClassifier, WithoutAModelOnlyGtubeIsSpam) {
 
 SpamClassifier trained() {
   return SpamClassifier(
-      SpamModel::train(ModelKind::kFisher, synthetic(true, 40), synthetic(false, 60)), {});
+      SpamModel::train(ModelKind::kFisher, synthetic(true, 40), synthetic(false, 60)),
+      test::text_limits());
 }
 
 TEST(SpamClassifier, ThreeVerdictsOnTheCalibratedScore) {
@@ -379,7 +384,7 @@ TEST(SpamClassifier, FewKnownTokensAreNeverSpamOnTheModelAlone) {
 TEST(SpamClassifier, RulesAreFeaturesOfTheModel) {
   const auto m = html("<a href='http://phish.example/'>www.mybank.com</a>");
   std::vector<SpamReason> fired;
-  const auto features = message_features(m, extract_message_text(m, {}), &fired);
+  const auto features = message_features(m, extract_message_text(m, test::text_limits()), &fired);
   ASSERT_EQ(fired.size(), 1u);
   EXPECT_TRUE(
       std::binary_search(features.begin(), features.end(), feature_of("rule:LINK_HOST_MISMATCH")));

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <variant>
 
+#include "mail/printable.hpp"
 #include "util/ascii_text.hpp"
 
 namespace pw::net {
@@ -34,15 +35,6 @@ constexpr std::chrono::seconds kMaxCacheTtl{24 * 60 * 60};
 // TXT reason text kept for replies and logs.
 constexpr size_t kMaxReasonText = 200;
 constexpr char kHexDigits[] = "0123456789abcdef";
-
-std::string printable(std::string_view text, size_t max_length) {
-  std::string out;
-  for (char c : text.substr(0, max_length)) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 32 && u <= 126 && c != '"' && c != '\\' ? c : '?');
-  }
-  return out;
-}
 
 std::string cache_key(std::string_view zone, std::string_view ip) {
   return std::string(zone) + " " + std::string(ip);
@@ -97,7 +89,7 @@ asio::awaitable<ZoneAnswer> ask_zone(std::shared_ptr<DnsResolver> resolver, Dnsb
     if (txt && txt->status == DnsStatus::kOk && !txt->records.empty()) {
       std::string joined;
       for (const auto& record : txt->records) joined += (joined.empty() ? "" : "; ") + record;
-      out.result.text = printable(joined, kMaxReasonText);
+      out.result.text = mail::printable_text(joined, kMaxReasonText);
       out.ttl = std::min(out.ttl, txt->ttl);
     }
   }
@@ -119,14 +111,14 @@ Result<DnsblZone> parse_dnsbl_zone(std::string_view text) {
     if (weight.empty() || error != std::errc() || end != weight.data() + weight.size() ||
         !std::isfinite(value) || value < 0 || value > kMaxWeight)
       return fail(fmt::format("block list \"{}\": the weight after = is a number from 0 to {}",
-                              printable(text, 100), kMaxWeight));
+                              mail::printable_text(text, 100), kMaxWeight));
     out.weight = value;
   }
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   const std::string lower = util::ascii_lowercase(name);
   if (!is_valid_host_name(lower) || lower.find('.') == std::string::npos)
     return fail(fmt::format("block list \"{}\" is not a DNS zone name (like zen.example.org)",
-                            printable(text, 100)));
+                            mail::printable_text(text, 100)));
   out.zone = std::move(lower);
   return out;
 }
@@ -172,7 +164,7 @@ DnsblClassification classify_dnsbl_answer(const AddressAnswer& answer) {
       return out;
     case DnsStatus::kTempFail:
       out.status = DnsblStatus::kError;
-      out.error = answer.reason.empty() ? "no answer" : printable(answer.reason, 100);
+      out.error = answer.reason.empty() ? "no answer" : mail::printable_text(answer.reason, 100);
       return out;
     case DnsStatus::kOk:
       break;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "mail/printable.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pw::scan {
@@ -24,15 +25,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxReply = 4096;
 constexpr size_t kMaxSignature = 200;
-
-std::string printable(std::string_view text, size_t max) {
-  std::string out;
-  for (char c : text.substr(0, max)) {
-    auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 32 && u <= 126 ? c : '?');
-  }
-  return out;
-}
 
 std::string errno_text(int e) { return std::strerror(e); }
 
@@ -216,7 +208,7 @@ Result<ClamdAddress> parse_clamd_address(std::string_view address) {
     return fail(
         fmt::format("clamd address \"{}\" is neither an absolute socket path nor "
                     "host:port",
-                    printable(address, 200)));
+                    mail::printable_text(address, 200)));
   std::string_view host = address.substr(0, colon);
   std::string_view port = address.substr(colon + 1);
   bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
@@ -228,10 +220,10 @@ Result<ClamdAddress> parse_clamd_address(std::string_view address) {
   bool digits = !port.empty() && port.size() <= 5 &&
                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
-    return fail(
-        fmt::format("clamd address \"{}\": the port must be 1..65535", printable(address, 200)));
+    return fail(fmt::format("clamd address \"{}\": the port must be 1..65535",
+                            mail::printable_text(address, 200)));
   if (host.empty() || !std::all_of(host.begin(), host.end(), host_char))
-    return fail(fmt::format("clamd address \"{}\": bad host", printable(address, 200)));
+    return fail(fmt::format("clamd address \"{}\": bad host", mail::printable_text(address, 200)));
   a.host = std::string(host);
   a.port = std::string(port);
   return a;
@@ -254,14 +246,14 @@ VirusScan parse_instream_reply(std::string_view reply) {
     s.status = VirusStatus::kClean;
   } else if (ends_with(kFound) && body.size() > kFound.size()) {
     s.status = VirusStatus::kInfected;
-    s.signature = printable(body.substr(0, body.size() - kFound.size()), kMaxSignature);
+    s.signature = mail::printable_text(body.substr(0, body.size() - kFound.size()), kMaxSignature);
   } else if (ends_with(kError) || body == "ERROR") {
     std::string_view what =
         body == "ERROR" ? std::string_view() : body.substr(0, body.size() - kError.size());
     while (!what.empty() && (what.back() == '.' || what.back() == ':')) what.remove_suffix(1);
-    s.error = "clamd: " + (what.empty() ? std::string("error") : printable(what, 200));
+    s.error = "clamd: " + (what.empty() ? std::string("error") : mail::printable_text(what, 200));
   } else {
-    s.error = "unexpected reply from clamd: \"" + printable(reply, 200) + "\"";
+    s.error = "unexpected reply from clamd: \"" + mail::printable_text(reply, 200) + "\"";
   }
   return s;
 }
@@ -300,9 +292,9 @@ VirusScan clamd_scan(const ClamdOptions& o, std::string_view data) {
   if (!reply) return failure(reply.error().message, start);
   VirusScan s = parse_instream_reply(*reply);
   if (!ended && s.status != VirusStatus::kError)  // a verdict on part of the message is none
-    s = failure(
-        "clamd answered before the whole message was sent: \"" + printable(*reply, 200) + "\"",
-        start);
+    s = failure("clamd answered before the whole message was sent: \"" +
+                    mail::printable_text(*reply, 200) + "\"",
+                start);
   s.elapsed_ms = elapsed_since(start);
   return s;
 }
@@ -320,7 +312,7 @@ Result<void> clamd_ping(const ClamdOptions& o) {
   if (!reply) return tl::unexpected(reply.error());
   std::string_view r = *reply;
   while (!r.empty() && (r.back() == '\n' || r.back() == '\r')) r.remove_suffix(1);
-  if (r != "PONG") return fail("clamd answered PING with \"" + printable(r, 200) + "\"");
+  if (r != "PONG") return fail("clamd answered PING with \"" + mail::printable_text(r, 200) + "\"");
   return {};
 }
 

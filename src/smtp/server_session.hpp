@@ -19,6 +19,11 @@ enum class SessionMode { kSubmission, kInbound };
 void start_session(ServerContext& context, boost::asio::ip::tcp::socket socket, bool implicit_tls,
                    net::ConnectionLimiter::Slot slot, SessionMode mode = SessionMode::kSubmission);
 
+// An accepted connection: refused at once (banned IP, connection limits; each refusal counted in
+// postwarden_connection_refusals_total) or given a session.
+void accept_connection(ServerContext& context, boost::asio::ip::tcp::socket socket,
+                       bool implicit_tls, SessionMode mode);
+
 // Issue 15, item 7: is the client at `ip` a known sender (in an IP user's range)? Decides at
 // connect time whether a session counts in the share of max_sessions unknown clients may take.
 bool known_client(const ServerContext& context, const std::string& ip);

@@ -29,6 +29,9 @@
 #include <unordered_map>
 #include <variant>
 
+#include "util/expiring_lru.hpp"
+#include "util/host_port.hpp"
+
 namespace pw::net {
 
 namespace asio = boost::asio;
@@ -87,53 +90,35 @@ Answer parse_reply(const RawReply& reply, int type) {
 
 using CachedAnswer = std::variant<MxAnswer, AddressAnswer, TxtAnswer>;
 
+// Answers by type and name, each until its TTL ends (util/expiring_lru).
 class AnswerCache {
  public:
-  explicit AnswerCache(size_t capacity) : capacity_(capacity) {}
+  explicit AnswerCache(size_t capacity) : entries_(capacity) {}
 
   template <class Answer>
   std::optional<Answer> find(const std::string& key, Clock::time_point now) {
-    auto found = index_.find(key);
-    if (found == index_.end()) return std::nullopt;
-    auto entry = found->second;
-    const auto* answer = std::get_if<Answer>(&entry->answer);
-    if (entry->expires <= now || answer == nullptr) {
-      index_.erase(found);
-      entries_.erase(entry);
+    Clock::time_point expires;
+    const CachedAnswer* cached = entries_.find(key, now, &expires);
+    if (cached == nullptr) return std::nullopt;
+    const auto* answer = std::get_if<Answer>(cached);
+    if (answer == nullptr) {
+      entries_.erase(key);
       return std::nullopt;
     }
-    entries_.splice(entries_.begin(), entries_, entry);
     Answer copy = *answer;
-    copy.ttl = std::chrono::ceil<std::chrono::seconds>(entry->expires - now);
+    copy.ttl = std::chrono::ceil<std::chrono::seconds>(expires - now);
     copy.from_cache = true;
     return copy;
   }
 
   void store(const std::string& key, CachedAnswer answer, Clock::time_point expires) {
-    if (capacity_ == 0) return;
-    if (auto found = index_.find(key); found != index_.end()) {
-      entries_.erase(found->second);
-      index_.erase(found);
-    }
-    entries_.push_front(Entry{key, std::move(answer), expires});
-    index_.emplace(key, entries_.begin());
-    while (entries_.size() > capacity_) {
-      index_.erase(entries_.back().key);
-      entries_.pop_back();
-    }
+    entries_.store(key, std::move(answer), expires);
   }
 
   size_t size() const { return entries_.size(); }
 
  private:
-  struct Entry {
-    std::string key;
-    CachedAnswer answer;
-    Clock::time_point expires;
-  };
-  size_t capacity_;
-  std::list<Entry> entries_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  util::ExpiringLru<CachedAnswer, Clock> entries_;
 };
 
 // ---- Waiting for c-ares: one waiter per look-up, shared by the queries it sent.
@@ -429,37 +414,18 @@ asio::awaitable<AddressAnswer> look_up_addresses(std::weak_ptr<DnsResolverState>
 
 // "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:53", "2001:db8::1" -> c-ares's "ip:port" form.
 Result<std::string> server_for_cares(std::string_view text) {
-  std::string_view host = text;
-  std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos)
+  auto split = util::split_host_port(text, kDefaultDnsPort);
+  if (!split) {
+    if (split.error() == util::HostPortError::kUnclosedBracket)
       return fail("DNS server \"" + std::string(text) + "\": no ]");
-    host = text.substr(1, close - 1);
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return fail("DNS server \"" + std::string(text) + "\": bad port");
-      port_text = rest.substr(1);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    size_t colon = text.find(':');
-    host = text.substr(0, colon);
-    port_text = text.substr(colon + 1);
-  }
-  unsigned port = kDefaultDnsPort;
-  if (!port_text.empty() || (text.size() > 0 && text.back() == ':')) {
-    auto [end, error] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535) {
-      return fail("DNS server \"" + std::string(text) + "\": bad port");
-    }
+    return fail("DNS server \"" + std::string(text) + "\": bad port");
   }
   boost::system::error_code error;
-  auto address = asio::ip::make_address(std::string(host), error);
+  auto address = asio::ip::make_address(split->host, error);
   if (error) return fail("DNS server \"" + std::string(text) + "\" is not an IP address");
-  if (address.is_v6()) return "[" + address.to_string() + "]:" + std::to_string(port);
-  return address.to_string() + ":" + std::to_string(port);
+  const std::string port = std::to_string(split->port);
+  if (address.is_v6()) return "[" + address.to_string() + "]:" + port;
+  return address.to_string() + ":" + port;
 }
 
 }  // namespace

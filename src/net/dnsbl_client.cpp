@@ -206,35 +206,18 @@ std::string DnsblResult::listed_zones() const {
 
 std::optional<DnsblZoneResult> DnsblCache::find(const std::string& zone, const std::string& ip,
                                                 Clock::time_point now) {
-  auto found = index_.find(cache_key(zone, ip));
-  if (found == index_.end()) return std::nullopt;
-  auto entry = found->second;
-  if (entry->expires <= now) {
-    index_.erase(found);
-    entries_.erase(entry);
-    return std::nullopt;
-  }
-  entries_.splice(entries_.begin(), entries_, entry);
-  DnsblZoneResult copy = entry->result;
+  const DnsblZoneResult* cached = entries_.find(cache_key(zone, ip), now);
+  if (cached == nullptr) return std::nullopt;
+  DnsblZoneResult copy = *cached;
   copy.from_cache = true;
   return copy;
 }
 
 void DnsblCache::store(const std::string& ip, const DnsblZoneResult& result,
                        Clock::time_point expires) {
-  if (capacity_ == 0) return;
-  std::string key = cache_key(result.zone, ip);
-  if (auto found = index_.find(key); found != index_.end()) {
-    entries_.erase(found->second);
-    index_.erase(found);
-  }
-  entries_.push_front(Entry{key, result, expires});
-  entries_.front().result.from_cache = false;
-  index_.emplace(std::move(key), entries_.begin());
-  while (entries_.size() > capacity_) {
-    index_.erase(entries_.back().key);
-    entries_.pop_back();
-  }
+  DnsblZoneResult stored = result;
+  stored.from_cache = false;
+  entries_.store(cache_key(result.zone, ip), std::move(stored), expires);
 }
 
 Result<DnsblOptions> DnsblOptions::from(const config::IpReputationConfig& c) {

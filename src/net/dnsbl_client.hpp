@@ -17,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "net/dns_resolver.hpp"
+#include "util/expiring_lru.hpp"
 #include "util/result.hpp"
 
 namespace pw::net {
@@ -78,7 +79,7 @@ struct DnsblResult {
 class DnsblCache {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit DnsblCache(size_t capacity) : capacity_(capacity) {}
+  explicit DnsblCache(size_t capacity) : entries_(capacity) {}
 
   std::optional<DnsblZoneResult> find(const std::string& zone, const std::string& ip,
                                       Clock::time_point now);
@@ -86,14 +87,7 @@ class DnsblCache {
   size_t size() const { return entries_.size(); }
 
  private:
-  struct Entry {
-    std::string key;
-    DnsblZoneResult result;
-    Clock::time_point expires;
-  };
-  size_t capacity_;
-  std::list<Entry> entries_;  // most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  util::ExpiringLru<DnsblZoneResult, Clock> entries_;
 };
 
 // From [ip_reputation] (DnsblOptions::from); no default of its own.

@@ -7,6 +7,8 @@
 #include <boost/asio.hpp>
 #include <charconv>
 
+#include "util/host_port.hpp"
+
 namespace pw::net {
 
 namespace asio = boost::asio;
@@ -18,21 +20,14 @@ constexpr int kListenBacklog = 4096;
 constexpr std::chrono::milliseconds kAcceptErrorPause{100};
 
 Result<tcp::endpoint> parse_endpoint(std::string_view text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos)
+  auto split = util::split_host_port(text);
+  if (!split && split.error() == util::HostPortError::kNoPort)
     return fail(fmt::format("listen address '{}' needs :PORT", text));
-  auto host = text.substr(0, colon);
-  auto port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-    return fail(fmt::format("bad port in listen address '{}'", text));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
+  if (!split) return fail(fmt::format("bad port in listen address '{}'", text));
   boost::system::error_code error;
-  auto address = asio::ip::make_address(std::string(host), error);
+  auto address = asio::ip::make_address(split->host, error);
   if (error) return fail(fmt::format("bad IP address in listen address '{}'", text));
-  return tcp::endpoint(address, static_cast<unsigned short>(port));
+  return tcp::endpoint(address, split->port);
 }
 
 std::string client_ip_of(const tcp::socket& socket) {

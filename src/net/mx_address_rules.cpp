@@ -9,6 +9,8 @@
 #include <cstring>
 #include <optional>
 
+#include "util/host_port.hpp"
+
 namespace pw::net {
 
 namespace asio = boost::asio;
@@ -33,23 +35,14 @@ uint32_t v4(int a, int b, int c, int d) {
 }
 
 Result<asio::ip::tcp::endpoint> parse_listener(std::string_view text) {
-  size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos)
+  auto split = util::split_host_port(text);
+  if (!split && split.error() == util::HostPortError::kNoPort)
     return fail("listener \"" + std::string(text) + "\": no port");
-  std::string host(text.substr(0, colon));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  unsigned port = 0;
-  for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535)
-      return fail("listener \"" + std::string(text) + "\": bad port");
-    port = port * 10 + static_cast<unsigned>(c - '0');
-  }
+  if (!split) return fail("listener \"" + std::string(text) + "\": bad port");
   boost::system::error_code error;
-  auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, error);
-  if (error || port == 0 || port > 65535)
-    return fail("listener \"" + std::string(text) + "\": not ADDR:PORT");
-  return asio::ip::tcp::endpoint(address, static_cast<uint16_t>(port));
+  auto address = asio::ip::make_address(split->host.empty() ? "0.0.0.0" : split->host, error);
+  if (error) return fail("listener \"" + std::string(text) + "\": not ADDR:PORT");
+  return asio::ip::tcp::endpoint(address, split->port);
 }
 
 std::vector<asio::ip::address> interface_addresses() {

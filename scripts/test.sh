@@ -12,8 +12,9 @@ PYTHON=/usr/bin/python3
 echo "== format check (clang-format-14 --dry-run -Werror, the repository's .clang-format)"
 find src tests/unit tests/fuzz bench \( -name '*.cpp' -o -name '*.hpp' -o -name '*.h' \) -print0 |
   xargs -0 clang-format-14 --dry-run -Werror
-echo "== layer check (scripts/layers.txt) and its tests"
+echo "== layer check (scripts/layers.txt), size check (scripts/size_exceptions.txt) and their tests"
 $PYTHON scripts/check_layers.py
+$PYTHON scripts/check_sizes.py
 $PYTHON -m pytest tests/tools -q -p no:cacheprovider
 echo "== unit tests (ctest)"
 ctest --test-dir build --output-on-failure -j2

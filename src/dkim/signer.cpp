@@ -98,21 +98,19 @@ std::vector<HeaderField> split_header_fields(std::string_view section) {
   return fields;
 }
 
-Result<std::string> sign_headers(const PrivateKey& key, std::string_view section,
-                                 const SignRequest& request, const SignerOptions& options) {
-  if (request.body_hash.size() != 32) return fail("body hash missing");
-  const Canon hcanon = options.canonicalization.header;
-  auto fields = split_header_fields(section);
+namespace {
 
-  // h=: each configured name once per instance, over-signed names once more. The hash input
-  // takes instances from the bottom up (RFC 6376 5.4.2). Linear in the fields (issue 15, item 5):
-  // the fields are indexed by lower-case name once, and each name keeps a cursor that moves up
-  // its own instances, so 80,000 "To:" fields cost 80,000 steps, not 80,000 squared.
+// h=: each configured name once per instance, over-signed names once more. The hash input takes
+// instances from the bottom up (RFC 6376 5.4.2). Linear in the fields (issue 15, item 5): the
+// fields are indexed by lower-case name once, and each name keeps a cursor that moves up its own
+// instances, so 80,000 "To:" fields cost 80,000 steps, not 80,000 squared. Returns the names of
+// h= and appends the canonical fields to `data`.
+std::vector<std::string> signed_names(const std::vector<HeaderField>& fields,
+                                      const SignerOptions& options, std::string& data) {
   std::unordered_map<std::string, std::vector<size_t>> by_name;
   for (size_t i = 0; i < fields.size(); ++i) by_name[lower_name(fields[i].name)].push_back(i);
   std::unordered_map<std::string, size_t> left;  // per name: instances not yet taken
   std::vector<std::string> names;
-  std::string data;
   for (const auto& name : options.signed_headers) {
     if (same_name(name, "dkim-signature")) continue;
     const std::string key = lower_name(name);
@@ -124,13 +122,19 @@ Result<std::string> sign_headers(const PrivateKey& key, std::string_view section
     size_t& cursor = left.try_emplace(key, count).first->second;
     for (size_t n = 0; n < count; ++n) {
       // A name listed twice in signed_headers finds its instances taken: it adds nothing.
-      if (cursor > 0) data += canonical_header(hcanon, fields[found->second[--cursor]].raw);
+      if (cursor > 0)
+        data +=
+            canonical_header(options.canonicalization.header, fields[found->second[--cursor]].raw);
       names.push_back(name);
     }
     if (over) names.push_back(name);  // names a field that does not exist: adds nothing
   }
+  return names;
+}
 
-  // The signature field with an empty b=, folded as it will be sent.
+// The signature field with an empty b=, folded as it will be sent.
+std::string unsigned_field(const PrivateKey& key, const SignRequest& request,
+                           const SignerOptions& options, const std::vector<std::string>& names) {
   std::string field = "DKIM-Signature: v=1; a=" + std::string(signing_algorithm(key.type())) +
                       "; c=" + to_string(options.canonicalization) + ";";
   size_t line = field.size();
@@ -146,11 +150,20 @@ Result<std::string> sign_headers(const PrivateKey& key, std::string_view section
   }
   append_folded(field, line, " bh=" + util::base64_encode(request.body_hash) + ";");
   field += "\r\n\tb=";
+  return field;
+}
 
-  std::string canonical_self = canonical_header(hcanon, field);
+}  // namespace
+
+Result<std::string> sign_headers(const PrivateKey& key, std::string_view section,
+                                 const SignRequest& request, const SignerOptions& options) {
+  if (request.body_hash.size() != 32) return fail("body hash missing");
+  std::string data;
+  const std::vector<std::string> names = signed_names(split_header_fields(section), options, data);
+  std::string field = unsigned_field(key, request, options, names);
+  std::string canonical_self = canonical_header(options.canonicalization.header, field);
   canonical_self.resize(canonical_self.size() - 2);  // no CRLF after the signature field
   data += canonical_self;
-
   auto signature = key.sign(data);
   if (!signature) return tl::unexpected(signature.error());
   std::string b = util::base64_encode(*signature);

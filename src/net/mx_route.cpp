@@ -98,6 +98,27 @@ asio::awaitable<RouteResult> implicit_mx(std::weak_ptr<DnsResolver> weak, std::s
                       answer.reason);
 }
 
+// RFC 5321 5.1: lowest preference first, the order among equal preferences random; each host
+// once, at most kMaxMxHosts.
+std::vector<MxRecord> ordered_hosts(std::vector<MxRecord> records, std::mt19937& random) {
+  std::sort(records.begin(), records.end(),
+            [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
+  for (auto group = records.begin(); group != records.end();) {
+    auto end = std::find_if(group, records.end(), [&group](const MxRecord& r) {
+      return r.preference != group->preference;
+    });
+    std::shuffle(group, end, random);
+    group = end;
+  }
+  std::vector<MxRecord> hosts;
+  for (auto& record : records) {
+    bool seen = std::any_of(hosts.begin(), hosts.end(),
+                            [&record](const MxRecord& h) { return h.exchange == record.exchange; });
+    if (!seen && hosts.size() < kMaxMxHosts) hosts.push_back(std::move(record));
+  }
+  return hosts;
+}
+
 }  // namespace
 
 asio::awaitable<RouteResult> resolve_mail_route(DnsResolver& resolver, std::string domain,
@@ -130,22 +151,7 @@ asio::awaitable<RouteResult> resolve_mail_route(DnsResolver& resolver, std::stri
                         std::to_string(mx.dropped) + " malformed)");
   }
 
-  // RFC 5321 5.1: lowest preference first, the order among equal preferences random.
-  std::sort(records.begin(), records.end(),
-            [](const MxRecord& x, const MxRecord& y) { return x.preference < y.preference; });
-  for (auto group = records.begin(); group != records.end();) {
-    auto end = std::find_if(group, records.end(), [&group](const MxRecord& r) {
-      return r.preference != group->preference;
-    });
-    std::shuffle(group, end, random);
-    group = end;
-  }
-  std::vector<MxRecord> hosts;
-  for (auto& record : records) {
-    bool seen = std::any_of(hosts.begin(), hosts.end(),
-                            [&record](const MxRecord& h) { return h.exchange == record.exchange; });
-    if (!seen && hosts.size() < kMaxMxHosts) hosts.push_back(std::move(record));
-  }
+  const std::vector<MxRecord> hosts = ordered_hosts(std::move(records), random);
 
   std::vector<RouteTarget> targets;
   std::string failures;

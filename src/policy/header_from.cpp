@@ -2,6 +2,7 @@
 #include "policy/header_from.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "mail/name_syntax.hpp"
 #include "util/ascii_text.hpp"
@@ -50,9 +51,9 @@ std::string strip_comments(std::string_view value) {
   return out;
 }
 
-}  // namespace
-
-std::string header_from_address(std::string_view message) {
+// The unfolded value of the first From field of the header section; nullopt when there is none
+// or it is longer than kMaxFieldLength.
+std::optional<std::string> from_field(std::string_view message) {
   std::string field;
   bool in_from = false;
   size_t pos = 0;
@@ -71,10 +72,14 @@ std::string header_from_address(std::string_view message) {
       in_from = true;
       field = std::string(line.substr(5));
     }
-    if (field.size() > kMaxFieldLength) return "";
+    if (field.size() > kMaxFieldLength) return std::nullopt;
   }
-  if (!in_from) return "";
-  std::string value = strip_comments(field);
+  if (!in_from) return std::nullopt;
+  return field;
+}
+
+// The address of a one-sender value (comments stripped), "" for a list, a group or bad syntax.
+std::string single_address(const std::string& value) {
   // One pass outside quoted strings: where the angle-addr is, and whether the field holds a
   // list (',') or a group (':'), which are not one sender.
   size_t open = std::string::npos, close = std::string::npos;
@@ -98,15 +103,18 @@ std::string header_from_address(std::string_view message) {
     }
   }
   if (quoted) return "";
-  std::string address;
-  if (open != std::string::npos) {
-    if (close == std::string::npos || !trim(std::string_view(value).substr(close + 1)).empty())
-      return "";
-    address = std::string(trim(std::string_view(value).substr(open + 1, close - open - 1)));
-  } else {
-    if (close != std::string::npos) return "";
-    address = std::string(trim(value));
-  }
+  if (open == std::string::npos) return close == std::string::npos ? std::string(trim(value)) : "";
+  if (close == std::string::npos || !trim(std::string_view(value).substr(close + 1)).empty())
+    return "";
+  return std::string(trim(std::string_view(value).substr(open + 1, close - open - 1)));
+}
+
+}  // namespace
+
+std::string header_from_address(std::string_view message) {
+  auto field = from_field(message);
+  if (!field) return "";
+  const std::string address = single_address(strip_comments(*field));
   // One addr-spec: one '@', something on both sides, no space, quote or control character.
   if (address.empty() || std::count(address.begin(), address.end(), '@') != 1) return "";
   for (char c : address) {

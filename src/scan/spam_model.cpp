@@ -382,29 +382,51 @@ std::string SpamModel::serialise() const {
   return out;
 }
 
-Result<SpamModel> SpamModel::parse(std::string_view b) {
+namespace {
+
+// Where the parts of a model file are, once its header, sizes and checksum are checked.
+struct ModelLayout {
+  std::uint32_t kind = 0;
+  std::uint32_t entries = 0;
+  std::size_t entry_size = 0;
+  std::size_t steps_at = 0;
+  std::uint32_t steps = 0;
+  std::size_t learned_at = 0;
+};
+
+Result<ModelLayout> model_layout(std::string_view b) {
   if (b.size() < kHeaderSize + kChecksumSize || !b.starts_with(kMagic))
     return fail("not a postwarden spam model (bad magic number)");
   if (get32(b, 8) != kFormatVersion)
     return fail("spam model format version " + std::to_string(get32(b, 8)) +
                 " is not supported (expected " + std::to_string(kFormatVersion) + ")");
-  const std::uint32_t kind = get32(b, 12);
-  if (kind != 1 && kind != 2) return fail("spam model has unknown kind " + std::to_string(kind));
+  ModelLayout l;
+  l.kind = get32(b, 12);
+  if (l.kind != 1 && l.kind != 2)
+    return fail("spam model has unknown kind " + std::to_string(l.kind));
   if (get32(b, 16) != kTokenizerVersion || get32(b, 20) != kFeatureBits)
     return fail("spam model was trained with another tokenizer: train it again");
-  const std::uint32_t entries = get32(b, 32);
-  const std::size_t entry_size = kind == 1 ? kFisherEntrySize : kLogisticEntrySize;
-  const std::size_t steps_at = kHeaderSize + std::size_t{entries} * entry_size;
-  if (entries > kFeatureCount || b.size() < steps_at + 4 + 8 + kChecksumSize)
+  l.entries = get32(b, 32);
+  l.entry_size = l.kind == 1 ? kFisherEntrySize : kLogisticEntrySize;
+  l.steps_at = kHeaderSize + std::size_t{l.entries} * l.entry_size;
+  if (l.entries > kFeatureCount || b.size() < l.steps_at + 4 + 8 + kChecksumSize)
     return fail("spam model is truncated or has trailing bytes");
-  const std::uint32_t steps = get32(b, steps_at);
-  const std::size_t learned_at = steps_at + 4 + std::size_t{steps} * kStepSize;
-  if (steps > kMaxSteps || b.size() != learned_at + 8 + kChecksumSize)
+  l.steps = get32(b, l.steps_at);
+  l.learned_at = l.steps_at + 4 + std::size_t{l.steps} * kStepSize;
+  if (l.steps > kMaxSteps || b.size() != l.learned_at + 8 + kChecksumSize)
     return fail("spam model is truncated or has trailing bytes");
   if (get64(b, b.size() - kChecksumSize) !=
       spam_model_checksum(b.substr(0, b.size() - kChecksumSize)))
     return fail("spam model checksum mismatch (damaged file)");
+  return l;
+}
 
+}  // namespace
+
+Result<SpamModel> SpamModel::parse(std::string_view b) {
+  auto layout = model_layout(b);
+  if (!layout) return tl::unexpected(layout.error());
+  const auto [kind, entries, entry_size, steps_at, steps, learned_at] = *layout;
   SpamModel m;
   m.kind_ = static_cast<ModelKind>(kind);
   m.spam_messages_ = get32(b, 24);

@@ -137,6 +137,37 @@ Outcome<store::Domain> add_domain(store::Database& db, const Actor& actor, const
   return std::move(*domain);
 }
 
+namespace {
+
+// The checked change written to the store, inside the caller's transaction.
+Result<void> write_domain_change(store::Database& db, const std::string& name,
+                                 const DomainChange& change,
+                                 const std::optional<std::optional<int64_t>>& threshold,
+                                 std::optional<bool> batv, int64_t batv_lifetime_days) {
+  store::DomainRepository domains(db);
+  store::DomainRouting routing(db);
+  if (change.admin_contact)
+    if (auto r = domains.set_admin_contact(name, *change.admin_contact); !r) return r;
+  if (change.dkim_selector)
+    if (auto r = domains.set_dkim_selector(name, *change.dkim_selector); !r) return r;
+  if (change.route)
+    if (auto r = routing.set_route(name, *change.route); !r) return r;
+  if (threshold)
+    if (auto r = domains.set_spam_threshold(name, *threshold); !r) return r;
+  if (batv)  // F-BATV: the first key is made when it is first turned on
+    if (auto r =
+            batv::BatvKeys(db).set_domain_batv(name, *batv, store::unix_now(), batv_lifetime_days);
+        !r)
+      return tl::unexpected(r.error());
+  for (const auto& alias : change.add_aliases)
+    if (auto r = routing.add_alias(name, alias); !r) return r;
+  for (const auto& alias : change.remove_aliases)
+    if (auto r = routing.remove_alias(name, alias); !r) return r;
+  return {};
+}
+
+}  // namespace
+
 Outcome<store::Domain> change_domain(store::Database& db, const Actor& actor,
                                      const std::string& name, const DomainChange& change,
                                      int64_t batv_lifetime_days) {
@@ -174,28 +205,9 @@ Outcome<store::Domain> change_domain(store::Database& db, const Actor& actor,
       if (auto known = domains.find(name); known) kind = Failure::Kind::kNotFound;
       return domain;
     }
-    store::DomainRouting routing(db);
-    if (change.admin_contact)
-      if (auto r = domains.set_admin_contact(domain->name, *change.admin_contact); !r)
-        return tl::unexpected(r.error());
-    if (change.dkim_selector)
-      if (auto r = domains.set_dkim_selector(domain->name, *change.dkim_selector); !r)
-        return tl::unexpected(r.error());
-    if (change.route)
-      if (auto r = routing.set_route(domain->name, *change.route); !r)
-        return tl::unexpected(r.error());
-    if (threshold)
-      if (auto r = domains.set_spam_threshold(domain->name, *threshold); !r)
-        return tl::unexpected(r.error());
-    if (batv)  // F-BATV: the first key is made when it is first turned on
-      if (auto r = batv::BatvKeys(db).set_domain_batv(domain->name, *batv, store::unix_now(),
-                                                      batv_lifetime_days);
-          !r)
-        return tl::unexpected(r.error());
-    for (const auto& alias : change.add_aliases)
-      if (auto r = routing.add_alias(domain->name, alias); !r) return tl::unexpected(r.error());
-    for (const auto& alias : change.remove_aliases)
-      if (auto r = routing.remove_alias(domain->name, alias); !r) return tl::unexpected(r.error());
+    if (auto r = write_domain_change(db, domain->name, change, threshold, batv, batv_lifetime_days);
+        !r)
+      return tl::unexpected(r.error());
     return domain;
   });
   if (!updated) return from_error(updated.error(), kind);

@@ -111,6 +111,23 @@ Outcome<store::User> get_user(store::Database& db, const Actor& actor, const std
   return std::move(**found);
 }
 
+namespace {
+
+// Refuses an unknown domain or a duplicate before asking for, or making, a password.
+Outcome<MadePassword> password_for_new_user(store::Database& db, const std::string& domain,
+                                            const std::string& username,
+                                            const PasswordSource& requested,
+                                            const PasswordRules& rules) {
+  if (auto known = store::DomainRepository(db).get(domain); !known)
+    return from_error(known.error());
+  auto existing = store::UserRepository(db).find(username);
+  if (!existing) return from_error(existing.error());
+  if (*existing) return refuse(Failure::Kind::kConflict, "user " + username + " already exists");
+  return make_password(requested, rules, username);
+}
+
+}  // namespace
+
 Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUser& request,
                             const PasswordRules& rules, const IpRangeRules& ranges) {
   const bool ip = request.kind == mail::SenderKind::kIp;
@@ -137,13 +154,7 @@ Outcome<AddedUser> add_user(store::Database& db, const Actor& actor, const NewUs
   store::UserRepository users(db);
   MadePassword password;
   if (!ip) {
-    // Refuse an unknown domain or a duplicate before asking for, or making, a password.
-    if (auto known = store::DomainRepository(db).get(domain); !known)
-      return from_error(known.error());
-    auto existing = users.find(username);
-    if (!existing) return from_error(existing.error());
-    if (*existing) return refuse(Failure::Kind::kConflict, "user " + username + " already exists");
-    auto made = make_password(request.password, rules, username);
+    auto made = password_for_new_user(db, domain, username, request.password, rules);
     if (!made) return tl::unexpected(made.error());
     password = std::move(*made);
   }

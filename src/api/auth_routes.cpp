@@ -225,17 +225,12 @@ http::Response openapi(ApiContext&, const service::Actor&, const http::Request&)
 
 #undef PW_DATABASE
 
-}  // namespace
-
-void add_auth_routes(RouteTable& table) {
+// Log in and out, the session's account, API tokens.
+void add_session_routes(RouteTable& table) {
   const json me_example = {{"username", "admin"},
                            {"role", "admin"},
                            {"domain", nullptr},
                            {"csrf_token", "3f1c...64 hex digits"}};
-  const json account_example = {{"username", "ops@example.com"},
-                                {"role", "domain"},
-                                {"domain", "example.com"},
-                                {"created", "2026-11-26T05:00:00Z"}};
   table.add({http::Method::kPost, "/api/v1/login", Access::kAnyone, login,
              RouteDoc{"auth",
                       "Log in: sets the pw_session cookie and returns the CSRF token",
@@ -270,6 +265,14 @@ void add_auth_routes(RouteTable& table) {
   table.add(
       {http::Method::kDelete, "/api/v1/tokens/{id}", Access::kLoggedIn, revoke_token,
        RouteDoc{"auth", "Revoke one of the caller's API tokens", json::array(), nullptr, nullptr}});
+}
+
+// Panel accounts and their passwords; the OpenAPI document.
+void add_account_routes(RouteTable& table) {
+  const json account_example = {{"username", "ops@example.com"},
+                                {"role", "domain"},
+                                {"domain", "example.com"},
+                                {"created", "2026-11-26T05:00:00Z"}};
   table.add({http::Method::kGet, "/api/v1/accounts", Access::kAdminOnly, list_accounts,
              RouteDoc{"auth",
                       "Panel accounts",
@@ -302,6 +305,13 @@ void add_auth_routes(RouteTable& table) {
                       json::array(),
                       nullptr,
                       {{"openapi", "3.0.3"}, {"paths", json::object()}}}});
+}
+
+}  // namespace
+
+void add_auth_routes(RouteTable& table) {
+  add_session_routes(table);
+  add_account_routes(table);
 }
 
 }  // namespace pw::api

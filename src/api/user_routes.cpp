@@ -227,9 +227,8 @@ http::Response reset_counters(ApiContext& ctx, const service::Actor& actor,
                       service::reset_user_counters(**db, actor, path_param(request, "name")));
 }
 
-}  // namespace
-
-void add_user_routes(RouteTable& table) {
+// The users and their settings.
+void add_user_record_routes(RouteTable& table) {
   table.add({Method::kGet, "/api/v1/user-settings", Access::kLoggedIn, setting_defs,
              RouteDoc{"users",
                       "Every user setting: type, default, limits, choices, unit, help and the "
@@ -276,6 +275,10 @@ void add_user_routes(RouteTable& table) {
                       user_detail_example()}});
   table.add({Method::kDelete, "/api/v1/users/{name}", Access::kLoggedIn, remove,
              RouteDoc{"users", "Remove a user", json::array(), nullptr, nullptr}});
+}
+
+// Locks and counters.
+void add_user_lock_routes(RouteTable& table) {
   table.add({Method::kPost, "/api/v1/users/{name}/lock", Access::kLoggedIn, lock,
              RouteDoc{"users",
                       "Lock a user: its mail is refused until unlocked",
@@ -292,6 +295,13 @@ void add_user_routes(RouteTable& table) {
              reset_counters,
              RouteDoc{"users", "Forget a user's counters (a running gateway keeps its own)",
                       json::array(), nullptr, user_detail_example()}});
+}
+
+}  // namespace
+
+void add_user_routes(RouteTable& table) {
+  add_user_record_routes(table);
+  add_user_lock_routes(table);
 }
 
 }  // namespace pw::api

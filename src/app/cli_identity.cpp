@@ -182,9 +182,8 @@ int set_settings(const GlobalOptions& options, const SettingsArgs& args) {
   return 0;
 }
 
-}  // namespace
-
-void register_identity_commands(CLI::App& app, Action& action) {
+// identity list, add, lock, unlock.
+void register_identities(CLI::App& app, Action& action) {
   auto args = std::make_shared<IdentityArgs>();
   auto* cmd =
       app.add_subcommand("identity", "Identities of the outgoing users (Manage identities)");
@@ -216,7 +215,10 @@ void register_identity_commands(CLI::App& app, Action& action) {
   unlock->callback([&action, args] {
     action = [args](const GlobalOptions& o) { return lock_identity(o, *args, false); };
   });
+}
 
+// template show, set.
+void register_templates(CLI::App& app, Action& action) {
   auto targs = std::make_shared<TemplateArgs>();
   auto* tcmd = app.add_subcommand("template", "Mail templates (the lock template)");
   tcmd->require_subcommand(1);
@@ -234,7 +236,10 @@ void register_identity_commands(CLI::App& app, Action& action) {
   set->callback([&action, targs] {
     action = [targs](const GlobalOptions& o) { return set_template(o, *targs); };
   });
+}
 
+// settings show, set (node-wide).
+void register_node_settings(CLI::App& app, Action& action) {
   auto sargs = std::make_shared<SettingsArgs>();
   auto* scmd = app.add_subcommand("settings", "Node-wide settings (the abuse contact)");
   scmd->require_subcommand(1);
@@ -249,6 +254,14 @@ void register_identity_commands(CLI::App& app, Action& action) {
   sset->callback([&action, sargs] {
     action = [sargs](const GlobalOptions& o) { return set_settings(o, *sargs); };
   });
+}
+
+}  // namespace
+
+void register_identity_commands(CLI::App& app, Action& action) {
+  register_identities(app, action);
+  register_templates(app, action);
+  register_node_settings(app, action);
 }
 
 }  // namespace pw::app

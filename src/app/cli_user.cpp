@@ -284,11 +284,11 @@ int reset_user_counters(const GlobalOptions& options, const UserArgs& args) {
   return 0;
 }
 
-void register_user_commands(CLI::App& app, Action& action) {
-  auto args = std::make_shared<UserArgs>();
-  auto* user_cmd = app.add_subcommand("user", "Manage the senders (users) of the domains");
-  user_cmd->require_subcommand(1);
+namespace {
 
+// user add, list, show.
+void register_user_records(CLI::App* user_cmd, Action& action,
+                           const std::shared_ptr<UserArgs>& args) {
   auto* add = user_cmd->add_subcommand(
       "add", "Add a sender: an IP or range (--ip with --owner), a user or a domain user");
   auto* ip = add->add_option("--ip", args->ip, "IPv4/IPv6 address or CIDR range that may relay");
@@ -320,7 +320,11 @@ void register_user_commands(CLI::App& app, Action& action) {
   show->callback([&action, args] {
     action = [args](const GlobalOptions& options) { return show_user(options, *args); };
   });
+}
 
+// user lock, unlock, reset-counters, remove, set.
+void register_user_changes(CLI::App* user_cmd, Action& action,
+                           const std::shared_ptr<UserArgs>& args) {
   auto* lock = user_cmd->add_subcommand("lock", "Lock a sender: its mail is refused");
   lock->add_option("name", args->name, "CIDR, e-mail address or domain name")->required();
   lock->add_option("--reason", args->reason, "Why (shown to the sender and in the log)");
@@ -357,6 +361,16 @@ void register_user_commands(CLI::App& app, Action& action) {
   set->callback([&action, args] {
     action = [args](const GlobalOptions& options) { return set_user(options, *args); };
   });
+}
+
+}  // namespace
+
+void register_user_commands(CLI::App& app, Action& action) {
+  auto args = std::make_shared<UserArgs>();
+  auto* user_cmd = app.add_subcommand("user", "Manage the senders (users) of the domains");
+  user_cmd->require_subcommand(1);
+  register_user_records(user_cmd, action, args);
+  register_user_changes(user_cmd, action, args);
 }
 
 }  // namespace pw::app

@@ -94,51 +94,105 @@ Result<size_t> replay_journal(const Spool& spool, store::MessageLog& log) {
   return applied;
 }
 
-Result<size_t> QueueManager::recover(store::MessageLog& log) {
-  auto& s = *state_;
-  auto journal_files = OutcomeJournal::files(s.spool.journal_dir());
-  auto replayed = replay_journal(s.spool, log);
+namespace {
+
+// The journal's outcomes written to the log, its files removed, a fresh journal opened.
+Result<void> replay_and_reopen_journal(const Spool& spool, int64_t rotate_bytes,
+                                       std::optional<OutcomeJournal>& opened,
+                                       store::MessageLog& log) {
+  auto journal_files = OutcomeJournal::files(spool.journal_dir());
+  auto replayed = replay_journal(spool, log);
   if (!replayed) return tl::unexpected(replayed.error());
   std::error_code removed;
   for (const auto& path : journal_files) std::filesystem::remove(path, removed);
-  auto journal = OutcomeJournal::open(s.spool.journal_dir(), s.config.journal_rotate_bytes);
+  auto journal = OutcomeJournal::open(spool.journal_dir(), rotate_bytes);
   if (!journal) return tl::unexpected(journal.error());
-  s.journal.emplace(std::move(*journal));
+  opened.emplace(std::move(*journal));
   if (*replayed > 0)
     spdlog::info("event=journal_replayed outcomes={} files={}", *replayed, journal_files.size());
+  return {};
+}
+
+// A spool file whose message the log knows but does not list as pending: its recipients were
+// all final before a crash. If its end was recorded (the DSN, when one was owed, is in the spool
+// too), only the file's removal was lost: true, and the file is removed. Otherwise its row goes
+// into `by_id`, so it is finished again and a DSN owed for a bounce is never lost.
+bool finished_before_crash(store::MessageLog& log, const std::string& id,
+                           const std::filesystem::path& path,
+                           std::unordered_map<std::string, store::MessageRow>& by_id) {
+  auto known = log.known(id);
+  if (!known || !*known) return false;
+  auto events = log.events(id);
+  bool ended = events && std::any_of(events->begin(), events->end(), [](const auto& e) {
+                 return e.event == "completed" || e.event == "dsn_sent";
+               });
+  auto row = ended ? Result<std::optional<store::MessageRow>>() : log.find(id);
+  if (ended || !row || !*row) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return true;
+  }
+  by_id.emplace(id, std::move(**row));
+  return false;
+}
+
+void restore_recipients(Message& message, const store::MessageRow& row) {
+  for (auto& r : message.recipients) {
+    for (const auto& logged : row.recipients) {
+      if (logged.rcpt != r.address) continue;
+      r.status = logged.status;
+      r.attempts = logged.attempts;
+      r.next_attempt = logged.next_attempt_at;
+      r.last_reply = logged.last_reply;
+      r.remote = logged.remote_host;
+    }
+  }
+}
+
+// Log entries whose spool file is gone cannot be delivered: say so in the log.
+void mark_missing(store::LogWriter& log_writer,
+                  const std::unordered_map<std::string, store::MessageRow>& by_id) {
+  for (const auto& [id, row] : by_id) {
+    for (const auto& r : row.recipients) {
+      if (store::is_final(r.status)) continue;
+      store::RecipientUpdate update{
+          id, r.rcpt, DeliveryStatus::kDeleted, r.attempts, r.next_attempt_at, "spool file missing",
+          "", "lost"};
+      log_writer.submit([update](store::MessageLog& l) { return l.record_recipient(update); });
+    }
+    obs::metrics().count(obs::Outcome::kSpoolMissing);
+    spdlog::error("event=spool_file_missing id={}", id);
+  }
+}
+
+std::vector<std::filesystem::path> spool_files(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+Result<size_t> QueueManager::recover(store::MessageLog& log) {
+  auto& s = *state_;
+  if (auto r = replay_and_reopen_journal(s.spool, s.config.journal_rotate_bytes, s.journal, log);
+      !r)
+    return tl::unexpected(r.error());
   auto pending = log.pending();
   if (!pending) return tl::unexpected(pending.error());
   std::unordered_map<std::string, store::MessageRow> by_id;
   for (auto& row : *pending) by_id.emplace(row.id, std::move(row));
-
-  std::error_code ec;
   size_t restored = 0, ingested = 0, finished = 0, broken = 0;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(s.spool.incoming_dir(), ec))
-    files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
+  for (const auto& path : spool_files(s.spool.incoming_dir())) {
     std::string id = path.filename().string();
-    auto it = by_id.find(id);
-    if (it == by_id.end()) {
-      auto known = log.known(id);
-      if (known && *known) {
-        // Its recipients were all final before a crash. If its end was recorded (the DSN, when
-        // one was owed, is in the spool too), only the file's removal was lost: remove it now.
-        // Otherwise finish it again, so a DSN owed for a bounce is never lost.
-        auto events = log.events(id);
-        bool ended = events && std::any_of(events->begin(), events->end(), [](const auto& e) {
-                       return e.event == "completed" || e.event == "dsn_sent";
-                     });
-        auto row = ended ? Result<std::optional<store::MessageRow>>() : log.find(id);
-        if (ended || !row || !*row) {
-          std::filesystem::remove(path, ec);
-          ++finished;
-          continue;
-        }
-        it = by_id.emplace(id, std::move(**row)).first;
-      }
+    if (!by_id.contains(id) && finished_before_crash(log, id, path, by_id)) {
+      ++finished;
+      continue;
     }
+    auto it = by_id.find(id);
     auto content = read_spool_file(path, it == by_id.end());
     if (!content) {
       obs::metrics().count(obs::Outcome::kSpoolUnreadable);
@@ -157,32 +211,12 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
       continue;
     }
     auto message = s.make_message(content->envelope, it->second.is_bounce);
-    for (auto& r : message->recipients) {
-      for (const auto& row : it->second.recipients) {
-        if (row.rcpt != r.address) continue;
-        r.status = row.status;
-        r.attempts = row.attempts;
-        r.next_attempt = row.next_attempt_at;
-        r.last_reply = row.last_reply;
-        r.remote = row.remote_host;
-      }
-    }
+    restore_recipients(*message, it->second);
     asio::post(s.loop, [state = state_, message] { state->add(message); });
     by_id.erase(it);
     ++restored;
   }
-  // Log entries whose spool file is gone cannot be delivered: say so in the log.
-  for (auto& [id, row] : by_id) {
-    for (const auto& r : row.recipients) {
-      if (store::is_final(r.status)) continue;
-      store::RecipientUpdate update{
-          id, r.rcpt, DeliveryStatus::kDeleted, r.attempts, r.next_attempt_at, "spool file missing",
-          "", "lost"};
-      s.log.submit([update](store::MessageLog& l) { return l.record_recipient(update); });
-    }
-    obs::metrics().count(obs::Outcome::kSpoolMissing);
-    spdlog::error("event=spool_file_missing id={}", id);
-  }
+  mark_missing(s.log, by_id);
   spdlog::info("event=queue_recovered restored={} new={} finished={} unreadable={} missing={}",
                restored, ingested, finished, broken, by_id.size());
   queued_.store(restored + ingested);

@@ -149,6 +149,10 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
                         const std::string& remote);
   // Waits until a job arrives for `key` or the reuse time passes; true when one is there.
   awaitable<bool> wait_for_job(const std::string& key);
+  awaitable<std::unique_ptr<delivery::SmtpClientConnection>> connect_to(
+      const std::vector<net::RouteTarget>& targets, const std::string& key, std::string& remote);
+  void record_replies(const Job& job, const delivery::TransactionResult& result,
+                      const std::string& remote);
   awaitable<void> worker(std::string key);
 
   asio::io_context& loop;

@@ -66,6 +66,51 @@ awaitable<bool> QueueManager::State::wait_for_job(const std::string& key) {
   co_return false;
 }
 
+// The first target of the route that takes a connection; null when none does (the destination's
+// queued jobs are then failed, for good when a server refused for good).
+awaitable<std::unique_ptr<delivery::SmtpClientConnection>> QueueManager::State::connect_to(
+    const std::vector<net::RouteTarget>& targets, const std::string& key, std::string& remote) {
+  std::vector<std::string> errors;
+  bool permanent = false;
+  for (const auto& target : targets) {
+    if (stopping) co_return nullptr;
+    asio::ip::tcp::endpoint endpoint(target.address, target.port);
+    auto connected = co_await delivery::SmtpClientConnection::connect(loop.get_executor(), endpoint,
+                                                                      target.host, client_options);
+    if (connected) {
+      remote = fmt::format("{}[{}]:{}", target.host, target.address.to_string(), target.port);
+      co_return std::move(*connected);
+    }
+    errors.push_back(connected.error().reason);
+    if (connected.error().permanent) {
+      permanent = true;
+      break;
+    }
+  }
+  if (stopping) co_return nullptr;
+  auto& d = destinations[key];
+  std::string reason = (permanent ? "5.4.0 " : "4.4.1 ") +
+                       (errors.empty() ? "no host to connect to" : errors.back());
+  if (d.active == 1 || permanent) fail_queued_jobs(d, permanent, reason, "");
+  co_return nullptr;
+}
+
+// Each recipient of the job as the transaction left it.
+void QueueManager::State::record_replies(const Job& job, const delivery::TransactionResult& result,
+                                         const std::string& remote) {
+  for (size_t n = 0; n < job.indexes.size(); ++n) {
+    delivery::ServerReply reply = result.outcome(n);
+    size_t index = job.indexes[n];
+    std::string text = reply.str();
+    if (reply.positive())
+      delivered(job.message, index, text, remote);
+    else if (reply.permanent())
+      bounced(job.message, index, text, remote);
+    else
+      deferred(job.message, index, result.error.empty() ? text : result.error, remote);
+  }
+}
+
 awaitable<void> QueueManager::State::worker(std::string key) {
   auto self = shared_from_this();
   net::RouteResult route = co_await resolve(destinations[key]);
@@ -75,33 +120,9 @@ awaitable<void> QueueManager::State::worker(std::string key) {
       fail_queued_jobs(d, route.error().permanent, route_failure_reply(route.error()), "");
     co_return;
   }
-  std::unique_ptr<delivery::SmtpClientConnection> connection;
   std::string remote;
-  std::vector<std::string> errors;
-  bool permanent = false;
-  for (const auto& target : *route) {
-    if (stopping) co_return;
-    asio::ip::tcp::endpoint endpoint(target.address, target.port);
-    auto connected = co_await delivery::SmtpClientConnection::connect(loop.get_executor(), endpoint,
-                                                                      target.host, client_options);
-    if (connected) {
-      connection = std::move(*connected);
-      remote = fmt::format("{}[{}]:{}", target.host, target.address.to_string(), target.port);
-      break;
-    }
-    errors.push_back(connected.error().reason);
-    if (connected.error().permanent) {
-      permanent = true;
-      break;
-    }
-  }
-  if (!connection) {
-    auto& d = destinations[key];
-    std::string reason = (permanent ? "5.4.0 " : "4.4.1 ") +
-                         (errors.empty() ? "no host to connect to" : errors.back());
-    if (d.active == 1 || permanent) fail_queued_jobs(d, permanent, reason, "");
-    co_return;
-  }
+  auto connection = co_await connect_to(*route, key, remote);
+  if (!connection) co_return;
 
   int64_t sent = 0;
   while (connection->usable() && sent < config.messages_per_connection && !stopping) {
@@ -139,17 +160,7 @@ awaitable<void> QueueManager::State::worker(std::string key) {
       break;
     }
     ++sent;
-    for (size_t n = 0; n < job.indexes.size(); ++n) {
-      delivery::ServerReply reply = result.outcome(n);
-      size_t index = job.indexes[n];
-      std::string text = reply.str();
-      if (reply.positive())
-        delivered(job.message, index, text, remote);
-      else if (reply.permanent())
-        bounced(job.message, index, text, remote);
-      else
-        deferred(job.message, index, result.error.empty() ? text : result.error, remote);
-    }
+    record_replies(job, result, remote);
   }
   if (connection->usable()) co_await connection->quit();
 }

@@ -195,57 +195,75 @@ Result<void> MessageLog::load_recipients(MessageRow& row) {
   return {};
 }
 
-Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
-  std::deque<std::string> texts;  // owns the bound strings; a deque never moves them
-  std::vector<SqlValue> params;
-  auto bind_text = [&](const std::string& value) {
-    texts.push_back(value);
-    params.emplace_back(std::string_view(texts.back()));
-    return "?" + std::to_string(params.size());
-  };
-  auto bind_int = [&](int64_t value) {
-    params.emplace_back(value);
-    return "?" + std::to_string(params.size());
-  };
-  // Every condition but the domain's, shared by both branches below.
-  std::string where;
-  if (f.sender) where += " AND mail_from = " + bind_text(*f.sender) + " COLLATE NOCASE";
-  if (f.recipient)
-    where +=
-        " AND id IN (SELECT message_id FROM recipients WHERE rcpt = " + bind_text(*f.recipient) +
-        " COLLATE NOCASE)";
-  if (f.user) {
-    std::string p = bind_text(*f.user);
-    where += " AND (sender = " + p + " COLLATE NOCASE OR auth_user = " + p + " COLLATE NOCASE)";
+namespace {
+
+// The values bound to a statement as it is written: each bind returns its "?N".
+class SqlParams {
+ public:
+  std::string text(const std::string& value) {
+    texts_.push_back(value);
+    params_.emplace_back(std::string_view(texts_.back()));
+    return "?" + std::to_string(params_.size());
   }
-  if (f.client_ip) where += " AND client_ip = " + bind_text(*f.client_ip);
-  if (f.identity) where += " AND identity = " + bind_text(*f.identity);
-  if (f.status) where += " AND status = " + bind_text(*f.status);
-  if (f.since) where += " AND received_at >= " + bind_int(*f.since);
+  std::string integer(int64_t value) {
+    params_.emplace_back(value);
+    return "?" + std::to_string(params_.size());
+  }
+  std::span<const SqlValue> all() const { return params_; }
+
+ private:
+  std::deque<std::string> texts_;  // owns the bound strings; a deque never moves them
+  std::vector<SqlValue> params_;
+};
+
+// Every condition of a search but the domain's, each starting with " AND".
+std::string search_conditions(const SearchFilter& f, SqlParams& p) {
+  std::string where;
+  if (f.sender) where += " AND mail_from = " + p.text(*f.sender) + " COLLATE NOCASE";
+  if (f.recipient)
+    where += " AND id IN (SELECT message_id FROM recipients WHERE rcpt = " + p.text(*f.recipient) +
+             " COLLATE NOCASE)";
+  if (f.user) {
+    std::string user = p.text(*f.user);
+    where +=
+        " AND (sender = " + user + " COLLATE NOCASE OR auth_user = " + user + " COLLATE NOCASE)";
+  }
+  if (f.client_ip) where += " AND client_ip = " + p.text(*f.client_ip);
+  if (f.identity) where += " AND identity = " + p.text(*f.identity);
+  if (f.status) where += " AND status = " + p.text(*f.status);
+  if (f.since) where += " AND received_at >= " + p.integer(*f.since);
   // One upper bound on received_at, the tighter of `until` and the cursor, so the index range
   // starts where the page does (two bounds would leave SQLite to pick one).
   std::optional<int64_t> upper;
   if (f.until) upper = *f.until - 1;
   if (f.before) upper = upper ? std::min(*upper, f.before->first) : f.before->first;
-  if (upper) where += " AND received_at <= " + bind_int(*upper);
-  if (f.before) {
-    // The row value breaks ties in time by id.
-    where += " AND (received_at, id) < (" + bind_int(f.before->first) + ", " +
-             bind_text(f.before->second) + ")";
-  }
-  const std::string order = " ORDER BY received_at DESC, id DESC";
-  // Each index below ends in (received_at, id): read backwards it yields a page in order and
-  // stops after it. The planner is told which one, since without statistics (no ANALYZE on a
-  // gateway's database) it may pick a shorter index and sort every match. A recipient filter
-  // is left to the planner: it may start from the recipients' index instead.
-  auto index = [&](std::string_view domain_column) -> std::string {
-    if (f.recipient) return "";
-    std::string name =
-        domain_column.empty() ? "messages" : "messages_" + std::string(domain_column);
-    if (f.status) name += "_status";
-    if (domain_column.empty() && !f.status) name = "messages_received";
-    return " INDEXED BY " + name;
-  };
+  if (upper) where += " AND received_at <= " + p.integer(*upper);
+  if (f.before)  // the row value breaks ties in time by id
+    where += " AND (received_at, id) < (" + p.integer(f.before->first) + ", " +
+             p.text(f.before->second) + ")";
+  return where;
+}
+
+// Each index ends in (received_at, id): read backwards it yields a page in order and stops after
+// it. The planner is told which one, since without statistics (no ANALYZE on a gateway's
+// database) it may pick a shorter index and sort every match. A recipient filter is left to the
+// planner: it may start from the recipients' index instead.
+std::string search_index(const SearchFilter& f, std::string_view domain_column) {
+  if (f.recipient) return "";
+  std::string name = domain_column.empty() ? "messages" : "messages_" + std::string(domain_column);
+  if (f.status) name += "_status";
+  if (domain_column.empty() && !f.status) name = "messages_received";
+  return " INDEXED BY " + name;
+}
+
+constexpr std::string_view kNewestFirst = " ORDER BY received_at DESC, id DESC";
+
+}  // namespace
+
+Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
+  SqlParams p;
+  const std::string where = search_conditions(f, p);
+  const std::string order(kNewestFirst);
   const std::string columns(kMessageColumns);
   std::string sql;
   if (f.domain) {
@@ -254,19 +272,18 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
     // both columns would have to sort every message of the domain first.
     auto main = main_domain(*f.domain);
     if (!main) return tl::unexpected(main.error());
-    std::string domain = bind_text(*main);
-    std::string branch_limit = bind_int(f.limit + f.offset);
+    std::string domain = p.text(*main);
+    std::string branch_limit = p.integer(f.limit + f.offset);
     sql = "SELECT " + columns + " FROM (SELECT " + columns + " FROM messages" +
-          index("sender_domain") + " WHERE sender_domain = " + domain + where + order + " LIMIT " +
-          branch_limit + ") UNION SELECT " + columns + " FROM (SELECT " + columns +
-          " FROM messages" + index("user_domain") + " WHERE user_domain = " + domain + where +
-          order + " LIMIT " + branch_limit + ")";
+          search_index(f, "sender_domain") + " WHERE sender_domain = " + domain + where + order +
+          " LIMIT " + branch_limit + ") UNION SELECT " + columns + " FROM (SELECT " + columns +
+          " FROM messages" + search_index(f, "user_domain") + " WHERE user_domain = " + domain +
+          where + order + " LIMIT " + branch_limit + ")";
   } else {
-    sql = "SELECT " + columns + " FROM messages" + index("") + " WHERE 1" + where;
+    sql = "SELECT " + columns + " FROM messages" + search_index(f, "") + " WHERE 1" + where;
   }
-  sql += order + " LIMIT " + bind_int(f.limit) + " OFFSET " + bind_int(f.offset);
-
-  auto stmt = query(db_, sql, std::span<const SqlValue>(params));
+  sql += order + " LIMIT " + p.integer(f.limit) + " OFFSET " + p.integer(f.offset);
+  auto stmt = query(db_, sql, p.all());
   if (!stmt) return tl::unexpected(stmt.error());
   std::vector<MessageRow> rows;
   for (;;) {

@@ -82,6 +82,39 @@ Result<ScannerResult> parse_rspamd_reply(std::string_view json,
   return r;
 }
 
+namespace {
+
+// POST /checkv2 with the envelope in rspamd's headers (IP, Helo, From, Rcpt, User, Queue-Id).
+http::request<http::string_body> checkv2_request(const config::HttpEndpoint& ep,
+                                                 const std::string& where,
+                                                 const ScanEnvelope& envelope,
+                                                 std::string_view message) {
+  http::request<http::string_body> request{http::verb::post, ep.base_path + "/checkv2", 11};
+  request.set(http::field::host, where);
+  request.set(http::field::user_agent, "postwarden");
+  request.set(http::field::connection, "close");
+  if (!envelope.client_ip.empty()) request.set("IP", envelope.client_ip);
+  if (!envelope.helo.empty()) request.set("Helo", envelope.helo);
+  request.set("From", envelope.mail_from.empty() ? "<>" : envelope.mail_from);
+  for (const auto& rcpt : envelope.rcpt_to) request.insert("Rcpt", rcpt);
+  if (!envelope.user.empty()) request.set("User", envelope.user);
+  if (!envelope.queue_id.empty()) request.set("Queue-Id", envelope.queue_id);
+  request.body() = std::string(message);
+  request.prepare_payload();
+  return request;
+}
+
+// A message over max_bytes is not sent (kSkipped), as rspamc does.
+ScannerResult too_large(size_t size, uint64_t max_bytes) {
+  ScannerResult r;
+  r.scanner = "rspamd";
+  r.outcome = ScanOutcome::kSkipped;
+  r.error = fmt::format("message of {} bytes is larger than max_bytes {}", size, max_bytes);
+  return r;
+}
+
+}  // namespace
+
 ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope,
                           const RspamdOptions& options) {
   auto started = Clock::now();
@@ -91,14 +124,8 @@ ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     return r;
   };
-  if (message.size() > options.max_bytes) {
-    ScannerResult r;
-    r.scanner = "rspamd";
-    r.outcome = ScanOutcome::kSkipped;
-    r.error = fmt::format("message of {} bytes is larger than max_bytes {}", message.size(),
-                          options.max_bytes);
-    return finish(std::move(r));
-  }
+  if (message.size() > options.max_bytes)
+    return finish(too_large(message.size(), options.max_bytes));
   const auto& ep = options.endpoint;
   std::string where = ep.host.find(':') != std::string::npos
                           ? fmt::format("[{}]:{}", ep.host, ep.port)
@@ -123,18 +150,7 @@ ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope
       return finish(failed(
           fmt::format("cannot connect to {}: {}", where, describe(ec, options.connect_timeout))));
 
-    http::request<http::string_body> request{http::verb::post, ep.base_path + "/checkv2", 11};
-    request.set(http::field::host, where);
-    request.set(http::field::user_agent, "postwarden");
-    request.set(http::field::connection, "close");
-    if (!envelope.client_ip.empty()) request.set("IP", envelope.client_ip);
-    if (!envelope.helo.empty()) request.set("Helo", envelope.helo);
-    request.set("From", envelope.mail_from.empty() ? "<>" : envelope.mail_from);
-    for (const auto& rcpt : envelope.rcpt_to) request.insert("Rcpt", rcpt);
-    if (!envelope.user.empty()) request.set("User", envelope.user);
-    if (!envelope.queue_id.empty()) request.set("Queue-Id", envelope.queue_id);
-    request.body() = std::string(message);
-    request.prepare_payload();
+    auto request = checkv2_request(ep, where, envelope, message);
     ec = detail::run_until(
         io, deadline, [&](auto h) { http::async_write(socket, request, h); }, close);
     if (ec)

@@ -136,6 +136,36 @@ size_t find_path_end(std::string_view text) {
 
 ParseError syntax(std::string text) { return {501, "5.5.4", std::move(text)}; }
 
+// One MAIL parameter (RFC 1870 SIZE, RFC 6152 BODY, RFC 6531 SMTPUTF8, RFC 4954 AUTH) applied
+// to `mail`; the error for an unknown or malformed one.
+std::optional<ParseError> apply_mail_parameter(std::string_view param, MailParams& mail) {
+  size_t eq = param.find('=');
+  auto name = param.substr(0, eq);
+  auto value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
+  const bool has_value = eq != std::string_view::npos;
+  if (util::ascii_iequals(name, "SIZE") && has_value) {
+    uint64_t size = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
+    if (ec != std::errc() || p != value.data() + value.size() || value.size() > 20)
+      return syntax("Bad SIZE value");
+    mail.size = size;
+  } else if (util::ascii_iequals(name, "BODY") && has_value) {
+    if (util::ascii_iequals(value, "7BIT"))
+      mail.body = BodyType::k7Bit;
+    else if (util::ascii_iequals(value, "8BITMIME"))
+      mail.body = BodyType::k8BitMime;
+    else
+      return ParseError{555, "5.5.4", "Unsupported BODY type"};
+  } else if (util::ascii_iequals(name, "SMTPUTF8") && !has_value) {
+    mail.smtputf8 = true;
+  } else if (util::ascii_iequals(name, "AUTH") && has_value) {
+    // RFC 4954 section 5: accepted; the session's own authentication decides.
+  } else {
+    return ParseError{555, "5.5.4", "Unsupported MAIL parameter " + std::string(name)};
+  }
+  return std::nullopt;
+}
+
 // "FROM:<path> params" / "TO:<path> params".
 void parse_path_command(std::string_view argument, std::string_view keyword, ParsedCommand& out,
                         bool is_mail) {
@@ -177,36 +207,14 @@ void parse_path_command(std::string_view argument, std::string_view keyword, Par
     size_t space = params.find(' ');
     auto param = params.substr(0, space);
     params = space == std::string_view::npos ? std::string_view{} : params.substr(space);
-    size_t eq = param.find('=');
-    auto name = param.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
     if (!is_mail) {
-      out.error = ParseError{555, "5.5.4", "Unsupported RCPT parameter " + std::string(name)};
+      out.error =
+          ParseError{555, "5.5.4",
+                     "Unsupported RCPT parameter " + std::string(param.substr(0, param.find('=')))};
       return;
     }
-    if (util::ascii_iequals(name, "SIZE") && eq != std::string_view::npos) {
-      uint64_t size = 0;
-      auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), size);
-      if (ec != std::errc() || p != value.data() + value.size() || value.size() > 20) {
-        out.error = syntax("Bad SIZE value");
-        return;
-      }
-      out.command.mail.size = size;
-    } else if (util::ascii_iequals(name, "BODY") && eq != std::string_view::npos) {
-      if (util::ascii_iequals(value, "7BIT")) {
-        out.command.mail.body = BodyType::k7Bit;
-      } else if (util::ascii_iequals(value, "8BITMIME")) {
-        out.command.mail.body = BodyType::k8BitMime;
-      } else {
-        out.error = ParseError{555, "5.5.4", "Unsupported BODY type"};
-        return;
-      }
-    } else if (util::ascii_iequals(name, "SMTPUTF8") && eq == std::string_view::npos) {
-      out.command.mail.smtputf8 = true;
-    } else if (util::ascii_iequals(name, "AUTH") && eq != std::string_view::npos) {
-      // RFC 4954 section 5: accepted; the session's own authentication decides.
-    } else {
-      out.error = ParseError{555, "5.5.4", "Unsupported MAIL parameter " + std::string(name)};
+    if (auto error = apply_mail_parameter(param, out.command.mail)) {
+      out.error = std::move(*error);
       return;
     }
   }

@@ -174,19 +174,32 @@ struct RuleState {
   std::string candidate;
 };
 
-IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_view message) {
-  if (rules.empty()) return fallback_result("identity method header has no header rules");
-  std::vector<RuleState> states(rules.size());
-  // Rules built without make_header_rule get their regex compiled here, once per call.
+// Why a rule gave no identity (absent, no match, empty, not an identity); nullopt when it did.
+std::optional<std::string> rule_problem(const HeaderRule& rule, const RuleState& state,
+                                        bool compiles) {
+  if (!state.present) return "absent";
+  if (rule.regex && !compiles) return "regex does not compile";
+  if (!state.matched) return "regex did not match";
+  if (!state.decided) return "empty";
+  return identity_problem(state.candidate);
+}
+
+// Each rule's regex: as made by make_header_rule, or compiled here for a rule built without it.
+std::vector<std::shared_ptr<const re2::RE2>> compiled_rules(const std::vector<HeaderRule>& rules) {
   std::vector<std::shared_ptr<const re2::RE2>> compiled(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
     compiled[i] = rules[i].compiled;
-    if (rules[i].regex && !compiled[i]) {
-      if (auto rule = make_header_rule(rules[i].header, rules[i].regex, rules[i].remove)) {
+    if (rules[i].regex && !compiled[i])
+      if (auto rule = make_header_rule(rules[i].header, rules[i].regex, rules[i].remove))
         compiled[i] = rule->compiled;
-      }
-    }
   }
+  return compiled;
+}
+
+IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_view message) {
+  if (rules.empty()) return fallback_result("identity method header has no header rules");
+  std::vector<RuleState> states(rules.size());
+  const std::vector<std::shared_ptr<const re2::RE2>> compiled = compiled_rules(rules);
   for_each_field(message, [&](const Field& field) {
     std::optional<std::string> value;  // unfolded once per field, only when a rule wants it
     for (size_t i = 0; i < rules.size(); ++i) {
@@ -222,18 +235,7 @@ IdentityResult from_headers(const std::vector<HeaderRule>& rules, std::string_vi
     }
     if (result.usable) continue;
     std::string source = "header " + rule.header;
-    std::optional<std::string> problem;
-    if (!state.present) {
-      problem = "absent";
-    } else if (rule.regex && !compiled[i]) {
-      problem = "regex does not compile";
-    } else if (!state.matched) {
-      problem = "regex did not match";
-    } else if (!state.decided) {
-      problem = "empty";
-    } else {
-      problem = identity_problem(state.candidate);
-    }
+    const std::optional<std::string> problem = rule_problem(rule, state, compiled[i] != nullptr);
     if (!problem) {
       result.identity = state.candidate;
       result.source = std::move(source);

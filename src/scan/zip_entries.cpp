@@ -79,29 +79,85 @@ bool is_odf_module(std::string_view entry) {
   return file != "script-lb.xml" && file != "dialog-lb.xml";
 }
 
-void inspect_zip(std::string_view bytes, const std::string& path, std::size_t archive_depth,
-                 ScanContext& ctx) {
-  if (archive_depth >= ctx.limits.max_archive_depth) {
-    ctx.stop("archives nested deeper than " + std::to_string(ctx.limits.max_archive_depth));
-    return;
-  }
+namespace {
+
+struct ZipEntry {
+  zip_uint64_t index;
+  std::string name;
+  std::uint64_t size;
+};
+
+// The archive opened from memory; null (reported unreadable when damaged) when it cannot be.
+std::unique_ptr<zip_t, ZipDeleter> open_zip(std::string_view bytes, const std::string& path,
+                                            ScanContext& ctx) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
   if (source == nullptr) {
     zip_error_fini(&error);
-    return;
+    return nullptr;
   }
   std::unique_ptr<zip_t, ZipDeleter> zip(zip_open_from_source(source, ZIP_RDONLY, &error));
   if (!zip) {
     // A damaged archive: the name and magic checks ran, but an unzip tool may still recover
     // entries we never saw.
     unreadable(path, std::string("archive cannot be opened: ") + zip_error_strerror(&error), ctx);
-    zip_error_fini(&error);
     zip_source_free(source);
-    return;
   }
   zip_error_fini(&error);
+  return zip;
+}
+
+// The entries' names and sizes (one without a readable header is reported unreadable); `odf`
+// when the archive's "mimetype" entry names an OpenDocument type.
+std::vector<ZipEntry> list_entries(zip_t* zip, zip_int64_t count, const std::string& path,
+                                   ScanContext& ctx, bool& odf) {
+  std::vector<ZipEntry> entries;
+  entries.reserve(static_cast<std::size_t>(count));
+  for (zip_int64_t i = 0; i < count; ++i) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(zip, static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
+        !(st.valid & ZIP_STAT_NAME) || st.name == nullptr) {
+      unreadable(path + "/entry " + std::to_string(i), "archive entry without a readable header",
+                 ctx);
+      continue;
+    }
+    ZipEntry e{static_cast<zip_uint64_t>(i), st.name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0};
+    if (e.name == "mimetype" && e.size <= kOdfMimetypeMaxBytes) {
+      std::string why;
+      auto mime = read_entry(zip, e.index, e.size, kOdfMimetypeMaxBytes, ctx, why);
+      odf = mime && mime->starts_with(kOdfMimePrefix);
+    }
+    entries.push_back(std::move(e));
+  }
+  return entries;
+}
+
+// Macros an OOXML or ODF container holds, known by its entries' names.
+void report_container_macros(const std::vector<ZipEntry>& entries, bool odf,
+                             const std::string& path, ScanContext& ctx) {
+  bool ooxml_vba = false, xlm = false, odf_basic = false;
+  for (const auto& e : entries) {
+    ooxml_vba = ooxml_vba || ends_with_ci(e.name, "vbaProject.bin");
+    xlm = xlm || lower(e.name).starts_with("xl/macrosheets/");
+    odf_basic = odf_basic || (odf && is_odf_module(e.name));
+  }
+  if (ooxml_vba) ctx.add("macro", path, "OOXML vbaProject.bin");
+  if (xlm) ctx.add("macro", path, "OOXML Excel 4.0 macro sheet");
+  if (odf_basic) ctx.add("macro", path, "ODF Basic");
+}
+
+}  // namespace
+
+void inspect_zip(std::string_view bytes, const std::string& path, std::size_t archive_depth,
+                 ScanContext& ctx) {
+  if (archive_depth >= ctx.limits.max_archive_depth) {
+    ctx.stop("archives nested deeper than " + std::to_string(ctx.limits.max_archive_depth));
+    return;
+  }
+  auto zip = open_zip(bytes, path, ctx);
+  if (!zip) return;
   const zip_int64_t count = zip_get_num_entries(zip.get(), 0);
   if (count < 0) return;
   if (static_cast<std::uint64_t>(count) >
@@ -112,44 +168,10 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
     return;
   }
   ctx.archive_entries += static_cast<std::size_t>(count);
-
-  struct Entry {
-    zip_uint64_t index;
-    std::string name;
-    std::uint64_t size;
-  };
-  std::vector<Entry> entries;
-  entries.reserve(static_cast<std::size_t>(count));
   bool odf = false;
-  for (zip_int64_t i = 0; i < count; ++i) {
-    zip_stat_t st;
-    zip_stat_init(&st);
-    if (zip_stat_index(zip.get(), static_cast<zip_uint64_t>(i), 0, &st) != 0 ||
-        !(st.valid & ZIP_STAT_NAME) || st.name == nullptr) {
-      unreadable(path + "/entry " + std::to_string(i), "archive entry without a readable header",
-                 ctx);
-      continue;
-    }
-    Entry e{static_cast<zip_uint64_t>(i), st.name, (st.valid & ZIP_STAT_SIZE) ? st.size : 0};
-    if (e.name == "mimetype" && e.size <= kOdfMimetypeMaxBytes) {
-      std::string why;
-      auto mime = read_entry(zip.get(), e.index, e.size, kOdfMimetypeMaxBytes, ctx, why);
-      odf = mime && mime->starts_with(kOdfMimePrefix);
-    }
-    entries.push_back(std::move(e));
-  }
+  const std::vector<ZipEntry> entries = list_entries(zip.get(), count, path, ctx, odf);
   if (ctx.stopped()) return;
-
-  bool ooxml_vba = false, xlm = false, odf_basic = false;
-  for (const auto& e : entries) {
-    ooxml_vba = ooxml_vba || ends_with_ci(e.name, "vbaProject.bin");
-    xlm = xlm || lower(e.name).starts_with("xl/macrosheets/");
-    odf_basic = odf_basic || (odf && is_odf_module(e.name));
-  }
-  if (ooxml_vba) ctx.add("macro", path, "OOXML vbaProject.bin");
-  if (xlm) ctx.add("macro", path, "OOXML Excel 4.0 macro sheet");
-  if (odf_basic) ctx.add("macro", path, "ODF Basic");
-
+  report_container_macros(entries, odf, path, ctx);
   for (const auto& e : entries) {
     if (ctx.stopped() || ctx.out_of_time()) return;
     if (e.name.empty() || e.name.back() == '/') continue;  // a directory

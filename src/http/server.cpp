@@ -265,6 +265,45 @@ awaitable<void> Connection::run() {
   }
 }
 
+// The API's view of a request: decoded path and query, lower-case header names (repeated fields
+// joined, cookies with "; "), the body as bounded by the parser.
+Request api_request(const BeastRequest& request, Method method, RequestTarget& target,
+                    const std::string& client_ip) {
+  Request parsed;
+  parsed.method = method;
+  parsed.path = target.path;
+  parsed.query = std::move(target.query);
+  parsed.body = request.body();  // bounded by the parser's body_limit
+  parsed.client_ip = client_ip;
+  for (const auto& field : request) {
+    const auto name_text = field.name_string();
+    const auto value_text = field.value();
+    std::string name = lower(std::string_view(name_text.data(), name_text.size()));
+    std::string value(value_text.data(), value_text.size());
+    auto [it, inserted] = parsed.headers.emplace(name, value);
+    if (!inserted) it->second += (name == "cookie" ? "; " : ", ") + value;
+  }
+  return parsed;
+}
+
+// The answer with the security headers every response carries (no body for HEAD).
+BeastResponse beast_response(Response out, unsigned version, bool head, bool api_route) {
+  BeastResponse response{static_cast<bhttp::status>(out.status), version};
+  response.set(bhttp::field::server, "postwarden");
+  if (!out.content_type.empty()) response.set(bhttp::field::content_type, out.content_type);
+  response.set("Content-Security-Policy", kContentSecurityPolicy);
+  response.set(bhttp::field::x_frame_options, "DENY");
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set("Referrer-Policy", "no-referrer");
+  response.set(bhttp::field::strict_transport_security, "max-age=31536000");
+  if (api_route) response.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : out.headers) response.insert(name, value);
+  const size_t length = out.body.size();
+  if (!head) response.body() = std::move(out.body);
+  if (out.status != 204 && out.status != 304) response.content_length(length);
+  return response;
+}
+
 awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
   Response out;
   const bool head = request.method() == bhttp::verb::head;
@@ -279,20 +318,7 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
     if (!method) {
       out = error_response(405, "method not allowed");
     } else {
-      Request parsed;
-      parsed.method = *method;
-      parsed.path = target->path;
-      parsed.query = std::move(target->query);
-      parsed.body = request.body();  // bounded by the parser's body_limit
-      parsed.client_ip = client_ip_;
-      for (const auto& field : request) {
-        const auto name_text = field.name_string();
-        const auto value_text = field.value();
-        std::string name = lower(std::string_view(name_text.data(), name_text.size()));
-        std::string value(value_text.data(), value_text.size());
-        auto [it, inserted] = parsed.headers.emplace(name, value);
-        if (!inserted) it->second += (name == "cookie" ? "; " : ", ") + value;
-      }
+      Request parsed = api_request(request, *method, *target, client_ip_);
       auto* server = server_.get();
       std::string raw_path = target->raw_path;
       out = co_await util::run_blocking(
@@ -329,23 +355,12 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
   }
 
   obs::metrics().count_http(out.status);
-  BeastResponse response{static_cast<bhttp::status>(out.status), request.version()};
-  response.set(bhttp::field::server, "postwarden");
-  if (!out.content_type.empty()) response.set(bhttp::field::content_type, out.content_type);
-  response.set("Content-Security-Policy", kContentSecurityPolicy);
-  response.set(bhttp::field::x_frame_options, "DENY");
-  response.set("X-Content-Type-Options", "nosniff");
-  response.set("Referrer-Policy", "no-referrer");
-  response.set(bhttp::field::strict_transport_security, "max-age=31536000");
-  if (api_route) response.set(bhttp::field::cache_control, "no-store");
-  for (const auto& [name, value] : out.headers) response.insert(name, value);
-  const size_t length = out.body.size();
-  if (!head) response.body() = std::move(out.body);
-  if (out.status != 204 && out.status != 304) response.content_length(length);
-  if (out.status >= 400)
+  const int status = out.status;
+  BeastResponse response = beast_response(std::move(out), request.version(), head, api_route);
+  if (status >= 400)
     spdlog::info("event=http_request client={} method={} target=\"{}\" status={}", client_ip_,
                  std::string(request.method_string().data(), request.method_string().size()),
-                 target ? target->raw_path.substr(0, 200) : std::string("-"), out.status);
+                 target ? target->raw_path.substr(0, 200) : std::string("-"), status);
   co_return response;
 }
 

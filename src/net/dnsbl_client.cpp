@@ -238,6 +238,60 @@ DnsblClient::DnsblClient(std::shared_ptr<DnsResolver> resolver, DnsblOptions opt
       options_(std::move(options)),
       cache_(options_.cache_entries) {}
 
+namespace {
+
+// Every zone at once; the timer is the latch the last answer releases. One event loop runs this,
+// so no answer can come between the count check and the wait.
+asio::awaitable<std::vector<ZoneAnswer>> ask_zones(std::shared_ptr<DnsResolver> resolver,
+                                                   std::vector<DnsblZone> zones,
+                                                   asio::ip::address address,
+                                                   Clock::time_point deadline,
+                                                   std::chrono::seconds negative_ttl) {
+  auto executor = co_await asio::this_coro::executor;
+  struct Pending {
+    Pending(const asio::any_io_executor& executor, size_t count)
+        : done(executor, Clock::time_point::max()), answers(count), left(count) {}
+    asio::steady_timer done;
+    std::vector<ZoneAnswer> answers;
+    size_t left;
+  };
+  auto pending = std::make_shared<Pending>(executor, zones.size());
+  for (size_t j = 0; j < zones.size(); ++j) {
+    const auto& zone = zones[j];
+    asio::co_spawn(
+        executor,
+        ask_zone(resolver, zone, dnsbl_query_name(address, zone.zone), deadline, negative_ttl),
+        [pending, j, zone](std::exception_ptr error, ZoneAnswer answer) {
+          if (error) {
+            answer = ZoneAnswer{};
+            answer.result.zone = zone.zone;
+            answer.result.weight = zone.weight;
+            answer.result.error = "look-up failed";
+          }
+          pending->answers[j] = std::move(answer);
+          if (--pending->left == 0) pending->done.cancel();
+        });
+  }
+  if (pending->left > 0) {
+    boost::system::error_code ignored;
+    co_await pending->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  co_return std::move(pending->answers);
+}
+
+void log_zone_problems(const DnsblResult& result) {
+  for (const auto& zone : result.zones) {
+    if (zone.status == DnsblStatus::kError)
+      spdlog::warn("event=dnsbl_error client={} zone={} error=\"{}\" ignored_codes=\"{}\"",
+                   result.ip, zone.zone, zone.error, fmt::join(zone.ignored, ","));
+    else if (!zone.ignored.empty())
+      spdlog::warn("event=dnsbl_ignored_codes client={} zone={} codes=\"{}\"", result.ip, zone.zone,
+                   fmt::join(zone.ignored, ","));
+  }
+}
+
+}  // namespace
+
 asio::awaitable<DnsblResult> DnsblClient::lookup(std::string ip) {
   auto self = shared_from_this();
   const auto started = Clock::now();
@@ -268,55 +322,20 @@ asio::awaitable<DnsblResult> DnsblClient::lookup(std::string ip) {
     }
   }
   if (!missing.empty()) {
-    auto executor = co_await asio::this_coro::executor;
-    // Every zone at once; the timer is the latch the last answer releases. One event loop runs
-    // this, so no answer can come between the count check and the wait.
-    struct Pending {
-      Pending(const asio::any_io_executor& executor, size_t count)
-          : done(executor, Clock::time_point::max()), answers(count), left(count) {}
-      asio::steady_timer done;
-      std::vector<ZoneAnswer> answers;
-      size_t left;
-    };
-    auto pending = std::make_shared<Pending>(executor, missing.size());
-    const auto deadline = started + options_.timeout;
-    for (size_t j = 0; j < missing.size(); ++j) {
-      const auto& zone = options_.zones[missing[j]];
-      asio::co_spawn(executor,
-                     ask_zone(resolver_, zone, dnsbl_query_name(address, zone.zone), deadline,
-                              options_.negative_ttl),
-                     [pending, j, zone](std::exception_ptr error, ZoneAnswer answer) {
-                       if (error) {
-                         answer = ZoneAnswer{};
-                         answer.result.zone = zone.zone;
-                         answer.result.weight = zone.weight;
-                         answer.result.error = "look-up failed";
-                       }
-                       pending->answers[j] = std::move(answer);
-                       if (--pending->left == 0) pending->done.cancel();
-                     });
-    }
-    if (pending->left > 0) {
-      boost::system::error_code ignored;
-      co_await pending->done.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    }
+    std::vector<DnsblZone> zones;
+    for (size_t i : missing) zones.push_back(options_.zones[i]);
+    auto answers = co_await ask_zones(resolver_, std::move(zones), address,
+                                      started + options_.timeout, options_.negative_ttl);
     const auto now = Clock::now();
     for (size_t j = 0; j < missing.size(); ++j) {
-      auto& answer = pending->answers[j];
+      auto& answer = answers[j];
       if (answer.result.status != DnsblStatus::kError && answer.ttl.count() > 0)
         cache_.store(key, answer.result, now + answer.ttl);
       result.zones[missing[j]] = std::move(answer.result);
     }
     result.queries = missing.size();
   }
-  for (const auto& zone : result.zones) {
-    if (zone.status == DnsblStatus::kError)
-      spdlog::warn("event=dnsbl_error client={} zone={} error=\"{}\" ignored_codes=\"{}\"", key,
-                   zone.zone, zone.error, fmt::join(zone.ignored, ","));
-    else if (!zone.ignored.empty())
-      spdlog::warn("event=dnsbl_ignored_codes client={} zone={} codes=\"{}\"", key, zone.zone,
-                   fmt::join(zone.ignored, ","));
-  }
+  log_zone_problems(result);
   result.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
   co_return result;
 }

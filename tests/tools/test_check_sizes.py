@@ -64,3 +64,13 @@ def test_a_stale_exception_fails(tree):
     code, out = run_check(tree)
     assert code == 1
     assert "stale exception" in out and "base64_decode" in out, out
+
+
+def test_a_long_member_function_in_a_class_body_fails(tree):
+    body = "".join(f"    total += {i};\n" for i in range(61))
+    (tree / "src" / "util" / "planted.hpp").write_text(
+        "#pragma once\nnamespace pw::util {\n\nclass Planted {\n public:\n  int sum(int total) {\n"
+        + body + "    return total;\n  }\n};\n\n}  // namespace pw::util\n")
+    code, out = run_check(tree)
+    assert code == 1
+    assert "src/util/planted.hpp:6: sum is 64 lines" in out, out

@@ -41,6 +41,8 @@ int list_decisions(const GlobalOptions& options, const DecisionArgs& args) {
                         {"mail_from", d.mail_from}, {"rcpt", d.rcpt}};
     rows.push_back(
         {j["at"], j["stage"], j["check"], j["action"], j["sender"], j["message_id"], j["reasons"]});
+    // The reasons one by one with what each check measured, as the panel shows them.
+    j["measured"] = service::decision_json(d)["reasons"];
     out.push_back(std::move(j));
   }
   if (args.json) {

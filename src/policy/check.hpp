@@ -22,8 +22,8 @@ class Check {
 
 // Helpers for checks.
 Verdict pass();
-Verdict refuse(std::string_view check, Action action, std::string reply, std::string rule,
-               std::string text);
+Verdict refuse(std::string_view check, Action action, Response response, std::string rule,
+               std::string text, std::optional<Measured> measured = std::nullopt);
 
 // Every check in its order (policy/checks/all_checks.cpp).
 std::vector<std::unique_ptr<Check>> all_checks();

@@ -21,13 +21,13 @@ std::string_view to_string(Stage stage) {
 
 Verdict pass() { return {}; }
 
-Verdict refuse(std::string_view check, Action action, std::string reply, std::string rule,
-               std::string text) {
+Verdict refuse(std::string_view check, Action action, Response response, std::string rule,
+               std::string text, std::optional<Measured> measured) {
   Verdict v;
   v.action = action;
   v.check = std::string(check);
-  v.reply = std::move(reply);
-  v.reasons.push_back({std::move(rule), std::move(text), 0});
+  v.response = std::move(response);
+  v.reasons.push_back({std::move(rule), std::move(text), 0, measured});
   return v;
 }
 

@@ -109,6 +109,27 @@ ChainResult PolicyService::evaluate(const Transaction& t) {
   return chain_.run(t, context);
 }
 
+namespace {
+
+// The reasons one by one, for the panel's decision trail (F-LOG "why was this blocked?"), with
+// what a counting check measured.
+std::string reasons_json(const Verdict& v) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& reason : v.reasons) {
+    nlohmann::json one{{"rule", reason.rule}, {"text", reason.text}, {"score", reason.score}};
+    if (reason.measured) {
+      const Measured& m = *reason.measured;
+      if (m.counter) one["counter"] = *m.counter;
+      if (m.limit) one["limit"] = *m.limit;
+      if (m.score) one["measured_score"] = *m.score;
+    }
+    reasons.push_back(std::move(one));
+  }
+  return reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
 void PolicyService::record_decisions(const Transaction& t, const ChainResult& result,
                                      const std::string& message_id) {
   for (const auto& v : result.decisions) {
@@ -120,28 +141,23 @@ void PolicyService::record_decisions(const Transaction& t, const ChainResult& re
         "event=policy stage={} check={} action={} client={} sender={} identity={} from=<{}> "
         "reply=\"{}\" reasons=\"{}\"",
         to_string(t.stage), v.check, action, t.client_ip, t.sender.name,
-        t.identity.empty() ? "-" : t.identity, t.mail_from, v.reply, v.reasons_text());
+        t.identity.empty() ? "-" : t.identity, t.mail_from, v.reply(), v.reasons_text());
     std::string rcpt = t.stage == Stage::kRcpt ? t.rcpt : "";
-    // The reasons one by one, for the panel's decision trail (F-LOG "why was this blocked?").
-    nlohmann::json reasons = nlohmann::json::array();
-    for (const auto& reason : v.reasons)
-      reasons.push_back({{"rule", reason.rule}, {"text", reason.text}, {"score", reason.score}});
-    store::DecisionRecord record{
-        t.now,
-        std::string(to_string(t.stage)),
-        v.check,
-        action,
-        v.monitor ? "monitor" : "enforce",
-        v.reply,
-        v.reasons_text(),
-        t.client_ip,
-        t.sender.name,
-        t.sender.domain,
-        t.identity,
-        t.mail_from,
-        rcpt,
-        message_id,
-        reasons.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
+    store::DecisionRecord record{t.now,
+                                 std::string(to_string(t.stage)),
+                                 v.check,
+                                 action,
+                                 v.monitor ? "monitor" : "enforce",
+                                 v.reply(),
+                                 v.reasons_text(),
+                                 t.client_ip,
+                                 t.sender.name,
+                                 t.sender.domain,
+                                 t.identity,
+                                 t.mail_from,
+                                 rcpt,
+                                 message_id,
+                                 reasons_json(v)};
     writer_.submit([record = std::move(record)](store::MessageLog& l) -> Result<void> {
       return store::record_decision(l.database(), record);
     });

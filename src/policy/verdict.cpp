@@ -1,5 +1,7 @@
-// Names of policy actions and the one-line form of a verdict's reasons.
+// Names of policy actions, the one-line form of a verdict's answer and of its reasons.
 #include "policy/verdict.hpp"
+
+#include <fmt/format.h>
 
 namespace pw::policy {
 
@@ -18,6 +20,17 @@ std::string_view to_string(Action action) {
   }
   return "pass";
 }
+
+std::string Response::line() const {
+  if (code == 0) return "";
+  if (enhanced.empty()) return fmt::format("{} {}", code, text);
+  return fmt::format("{} {} {}", code, enhanced, text);
+}
+
+Measured counted(double counter, double limit) { return {counter, limit, std::nullopt}; }
+Measured scored(double score, double threshold) { return {std::nullopt, threshold, score}; }
+
+Response spam_held() { return {550, "5.7.1", "Message blocked as spam and held in quarantine"}; }
 
 std::string Verdict::reasons_text() const {
   std::string text;

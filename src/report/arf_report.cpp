@@ -113,7 +113,7 @@ std::string human_part(const ArfRequest& r, const std::string& reporter_host) {
   out += fmt::format("Subject:     {}\r\n", field_value(summary.subject));
   out += fmt::format("Message-ID:  {}\r\n", field_value(summary.message_id));
   out += fmt::format("Check:       {} (score {})\r\n", field_value(v.check), v.score);
-  if (!v.reply.empty()) out += fmt::format("Reply:       {}\r\n", field_value(v.reply));
+  if (v.response.code != 0) out += fmt::format("Reply:       {}\r\n", field_value(v.reply()));
   out += "Reasons:\r\n";
   if (v.reasons.empty()) out += "  (none given)\r\n";
   for (const auto& reason : v.reasons)

@@ -30,8 +30,15 @@ std::optional<double> number_after(std::string_view text, std::string_view word)
   return number_at(text, at + word.size());
 }
 
-// What the checks' reason texts measure: "<counter> ... (limit <n>)", "... (threshold <n>)",
-// "score <x> at or over the threshold <n>".
+std::optional<double> number_of(const nlohmann::json& item, const char* key) {
+  auto it = item.find(key);
+  if (it == item.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// Rows written before the gateway stored what its checks measured (their reasons are text
+// only): what the reason texts say they measured: "<counter> ... (limit <n>)", "... (threshold
+// <n>)", "score <x> at or over the threshold <n>".
 void measure(DecisionReason& reason) {
   const std::string_view text = reason.text;
   reason.limit = number_after(text, "(limit ");
@@ -179,8 +186,11 @@ std::vector<DecisionReason> parse_reasons(std::string_view reasons_json,
         DecisionReason reason;
         reason.rule = item.value("rule", "");
         reason.text = item.value("text", "");
+        // What the check measured, as it wrote it (nothing is read back out of the text).
         if (double score = item.value("score", 0.0); score != 0) reason.score = score;
-        measure(reason);
+        if (auto seen = number_of(item, "measured_score")) reason.score = seen;
+        reason.counter = number_of(item, "counter");
+        reason.limit = number_of(item, "limit");
         out.push_back(std::move(reason));
       }
       return out;

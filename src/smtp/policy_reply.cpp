@@ -1,13 +1,12 @@
 // Policy verdicts as SMTP replies (RFC 5321 4.2, RFC 3463 enhanced codes).
 #include "smtp/policy_reply.hpp"
 
-#include <cctype>
 #include <string>
 
 namespace pw::smtp {
 namespace {
 
-bool digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
 
 // RFC 3463 3.1: class "." subject "." detail, subject and detail of one to three digits.
 bool enhanced_code(std::string_view token) {
@@ -37,19 +36,14 @@ void append_printable(std::string& out, std::string_view text) {
 }  // namespace
 
 Reply policy_reply(const policy::Verdict& v, std::string_view suffix) {
-  std::string_view text = v.reply;
-  if (text.size() < 5 || !digit(text[0]) || !digit(text[1]) || !digit(text[2]) || text[3] != ' ')
+  const policy::Response& r = v.response;
+  if (r.code < 400 || r.code > 599)
     return v.action == policy::Action::kTempfail
                ? Reply(451, "4.7.1", "Temporarily refused by policy; try again later")
                : Reply(550, "5.7.1", "Refused by policy");
-  const int code = std::stoi(std::string(text.substr(0, 3)));
-  text.remove_prefix(4);
-  std::string enhanced;
-  if (size_t space = text.find(' ');
-      space != std::string_view::npos && enhanced_code(text.substr(0, space))) {
-    enhanced = std::string(text.substr(0, space));
-    text.remove_prefix(space + 1);
-  }
+  // An enhanced code of the wrong form or class is left out rather than sent.
+  const bool enhanced_ok = enhanced_code(r.enhanced) && r.enhanced[0] == '0' + r.code / 100;
+  std::string_view text = r.text;
   suffix = suffix.substr(0, kMaxPolicyReplyText / 2);
   const size_t room = kMaxPolicyReplyText - suffix.size();
   std::string line;
@@ -60,7 +54,7 @@ Reply policy_reply(const policy::Verdict& v, std::string_view suffix) {
     append_printable(line, text);
   }
   append_printable(line, suffix);
-  return Reply(code, enhanced, line);
+  return Reply(r.code, enhanced_ok ? r.enhanced : std::string(), line);
 }
 
 }  // namespace pw::smtp

@@ -45,11 +45,4 @@ std::string Reply::render() const {
   return out;
 }
 
-std::string Reply::summary() const {
-  std::string out = std::to_string(code);
-  if (!enhanced.empty()) out += " " + enhanced;
-  for (const auto& line : lines) out += " " + line;
-  return out;
-}
-
 }  // namespace pw::smtp

@@ -26,9 +26,6 @@ struct Reply {
   // Wire form, every line ending in CRLF and at most kMaxReplyLine octets: a longer text is
   // continued on further lines, broken at a space where there is one.
   std::string render() const;
-  // "550 5.7.1 text" on one line (lines joined by a space): the reply as logs and the decision
-  // trail record it.
-  std::string summary() const;
 };
 
 // `text` in pieces that fit one reply line each after "NNN-" + `enhanced` + " " and CRLF.

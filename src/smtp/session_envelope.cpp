@@ -152,7 +152,9 @@ void Session::record_decisions(policy::ChainResult& result, const std::string& i
   if (sent && !result.verdict.passed()) {
     for (auto it = result.decisions.rbegin(); it != result.decisions.rend(); ++it) {
       if (it->monitor || it->passed()) continue;
-      it->reply = sent->summary();
+      std::string text;
+      for (const auto& line : sent->lines) text += (text.empty() ? "" : " ") + line;
+      it->response = {sent->code, sent->enhanced, std::move(text)};
       break;
     }
   }

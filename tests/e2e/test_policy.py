@@ -354,6 +354,11 @@ def test_outgoing_limit_per_hour(make_gateway, receivers):
     assert attempt(gw, SENDER, [RCPT], ham("2")).code == 250
     reply = attempt(gw, SENDER, [RCPT], ham("3"))
     assert reply.code == 450 and "2 messages in the last hour" in reply.line, reply.line
+    # The decision trail shows what the check measured, as the check measured it.
+    why = json.loads(gw.cli("log", "decisions", "--check", "message_rate", "--json").stdout)
+    reasons = [r for d in why for r in d["measured"]]
+    assert [(r["rule"], r["counter"], r["limit"]) for r in reasons] == [
+        ("messages_per_hour", 2, 2)], why
 
 
 def test_require_from_domain_checks_envelope_and_header(make_gateway, receivers):

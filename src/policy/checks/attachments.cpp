@@ -22,24 +22,27 @@ class Attachments final : public Check {
         // Fail closed (issue 15, item 11): what could not be read is not proven free of
         // macros or executables, so either setting refuses it.
         if (!s.block_macros && !s.block_pua) continue;
-        return refuse(name(), Action::kReject,
-                      fmt::format("550 5.7.1 Attachment {} refused: it cannot be inspected ({})",
-                                  f.file, f.detail),
-                      "attachment_unreadable", f.file + ": " + f.detail);
+        return refuse(
+            name(), Action::kReject,
+            {550, "5.7.1",
+             fmt::format("Attachment {} refused: it cannot be inspected ({})", f.file, f.detail)},
+            "attachment_unreadable", f.file + ": " + f.detail);
       }
       bool macro = f.kind == scan::kMacro;
       if ((macro && !s.block_macros) || (!macro && !s.block_pua)) continue;
       return refuse(
           name(), Action::kReject,
-          fmt::format("550 5.7.1 Attachment {} refused: {} ({})", f.file,
-                      macro ? "it contains macros" : "potentially unwanted file", f.detail),
+          {550, "5.7.1",
+           fmt::format("Attachment {} refused: {} ({})", f.file,
+                       macro ? "it contains macros" : "potentially unwanted file", f.detail)},
           macro ? "block_macros" : "block_pua", f.file + ": " + f.detail);
     }
     if (t.attachments->limit_hit && (s.block_macros || s.block_pua))
-      return refuse(name(), Action::kReject,
-                    fmt::format("550 5.7.1 Attachments could not be checked: {}",
-                                t.attachments->limit_reason),
-                    "attachment_scan_limit", t.attachments->limit_reason);
+      return refuse(
+          name(), Action::kReject,
+          {550, "5.7.1",
+           fmt::format("Attachments could not be checked: {}", t.attachments->limit_reason)},
+          "attachment_scan_limit", t.attachments->limit_reason);
     return pass();
   }
 };

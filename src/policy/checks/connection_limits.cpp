@@ -29,13 +29,14 @@ class ConnectionLimits final : public Check {
       if (w.limit <= 0) continue;
       int64_t used = c.counters.sum(t.user_subject(), counter::kConnections, w.seconds, t.now);
       if (used < w.limit) continue;
-      return refuse(
-          name(), Action::kTempfail,
-          fmt::format("450 4.7.1 Connection limit per {} reached for {}: {} of {}; "
-                      "try again later",
-                      w.label, t.sender.name, used, w.limit),
-          fmt::format("limit_per_{}", w.label),
-          fmt::format("{} connections in the last {} (limit {})", used, w.label, w.limit));
+      return refuse(name(), Action::kTempfail,
+                    {450, "4.7.1",
+                     fmt::format("Connection limit per {} reached for {}: {} of {}; "
+                                 "try again later",
+                                 w.label, t.sender.name, used, w.limit)},
+                    fmt::format("limit_per_{}", w.label),
+                    fmt::format("{} connections in the last {} (limit {})", used, w.label, w.limit),
+                    counted(used, w.limit));
     }
     return pass();
   }

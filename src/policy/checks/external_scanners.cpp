@@ -37,16 +37,17 @@ class ExternalScanners final : public Check {
       for (const auto* r : results) {
         if (!r || r->outcome != scan::ScanOutcome::kFailed || r->accept_on_failure) continue;
         return refuse(name(), Action::kTempfail,
-                      fmt::format("451 4.3.0 Message could not be checked for spam ({} "
-                                  "unavailable); try again later",
-                                  r->scanner),
+                      {451, "4.3.0",
+                       fmt::format("Message could not be checked for spam ({} "
+                                   "unavailable); try again later",
+                                   r->scanner)},
                       r->scanner + "_unavailable", r->error);
       }
       return pass();
     }
     if (t.settings->block_spam) {
       v.action = Action::kQuarantine;
-      v.reply = "550 5.7.1 Message blocked as spam and held in quarantine";
+      v.response = spam_held();
     }
     return v;
   }

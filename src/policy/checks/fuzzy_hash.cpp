@@ -26,8 +26,6 @@ std::string printable_name(std::string_view name) {
   return out;
 }
 
-constexpr std::string_view kSpamReply = "550 5.7.1 Message blocked as spam and held in quarantine";
-
 class FuzzyHash final : public Check {
  public:
   std::string_view name() const override { return "fuzzy_hash"; }
@@ -53,19 +51,21 @@ class FuzzyHash final : public Check {
       }
       v.spam = true;
       v.action = Action::kQuarantine;
-      v.reply = std::string(kSpamReply);
+      v.response = spam_held();
     }
     if (f.outbreak()) {
       v.reasons.push_back(
           {"outbreak",
            fmt::format("{} distinct users sent this campaign within {} minutes (threshold {})",
                        f.outbreak_users, f.outbreak_window_minutes, f.outbreak_threshold),
-           static_cast<double>(f.outbreak_score)});
+           static_cast<double>(f.outbreak_score),
+           counted(static_cast<double>(f.outbreak_users),
+                   static_cast<double>(f.outbreak_threshold))});
       v.score += static_cast<double>(f.outbreak_score);
       v.spam = true;
       if (t.settings->block_spam) {
         v.action = Action::kQuarantine;
-        v.reply = std::string(kSpamReply);
+        v.response = spam_held();
       }
     }
     if (!v.spam) return pass();

@@ -44,7 +44,7 @@ class IpReputation final : public Check {
                          "limit {:.2f})",
                          t.client_ip, spam, messages, config->history_window_hours, ratio,
                          config->history_spam_ratio),
-             config->history_weight});
+             config->history_weight, counted(ratio, config->history_spam_ratio)});
         fired.push_back("local history");
         score += config->history_weight;
       }
@@ -55,8 +55,9 @@ class IpReputation final : public Check {
     v.check = std::string(name());
     v.score = score;
     v.reasons = std::move(reasons);
-    v.reply = fmt::format("550 5.7.1 Client IP {} has a bad reputation ({}); mail refused",
-                          t.client_ip, fmt::join(fired, ", "));
+    v.response = {550, "5.7.1",
+                  fmt::format("Client IP {} has a bad reputation ({}); mail refused", t.client_ip,
+                              fmt::join(fired, ", "))};
     return v;
   }
 };

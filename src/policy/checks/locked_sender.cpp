@@ -31,10 +31,10 @@ class LockedSender final : public Check {
                   const LockState& lock) const {
     std::string until = lock.unlock_at ? "until " + utc_time(lock.unlock_at)
                                        : std::string("until an administrator unlocks it");
-    std::string reply =
-        fmt::format("550 5.7.1 Sending as {} {} is locked since {} {} ({}); contact {}", what, who,
-                    utc_time(lock.locked_at), until, lock.reason, contact(t));
-    return refuse(name(), Action::kReject, reply, std::string(what) + "_locked",
+    Response reply{550, "5.7.1",
+                   fmt::format("Sending as {} {} is locked since {} {} ({}); contact {}", what, who,
+                               utc_time(lock.locked_at), until, lock.reason, contact(t))};
+    return refuse(name(), Action::kReject, std::move(reply), std::string(what) + "_locked",
                   fmt::format("{} {} locked by {} at {}: {}", what, who, lock.locked_by,
                               utc_time(lock.locked_at), lock.reason));
   }

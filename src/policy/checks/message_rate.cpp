@@ -16,11 +16,13 @@ class MessageRate final : public Check {
     int64_t used = c.counters.sum(t.user_subject(), counter::kMessages, 3600, t.now);
     if (used < limit) return pass();
     return refuse(name(), Action::kTempfail,
-                  fmt::format("450 4.7.1 Outgoing limit reached for {}: {} messages in the last "
-                              "hour (limit {}); try again later",
-                              t.sender.name, used, limit),
+                  {450, "4.7.1",
+                   fmt::format("Outgoing limit reached for {}: {} messages in the last "
+                               "hour (limit {}); try again later",
+                               t.sender.name, used, limit)},
                   "messages_per_hour",
-                  fmt::format("{} messages in the last hour (limit {})", used, limit));
+                  fmt::format("{} messages in the last hour (limit {})", used, limit),
+                  counted(used, limit));
   }
 };
 

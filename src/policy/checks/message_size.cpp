@@ -19,10 +19,12 @@ class MessageSize final : public Check {
     else if (t.stage == Stage::kData)
       size = t.size;
     if (size <= static_cast<uint64_t>(limit)) return pass();
-    return refuse(name(), Action::kReject,
-                  fmt::format("552 5.3.4 Message size {} exceeds the limit of {} for {}", size,
-                              limit, t.sender.name),
-                  "max_message_size", fmt::format("{} bytes (limit {})", size, limit));
+    return refuse(
+        name(), Action::kReject,
+        {552, "5.3.4",
+         fmt::format("Message size {} exceeds the limit of {} for {}", size, limit, t.sender.name)},
+        "max_message_size", fmt::format("{} bytes (limit {})", size, limit),
+        counted(static_cast<double>(size), static_cast<double>(limit)));
   }
 };
 

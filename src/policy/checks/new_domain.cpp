@@ -39,8 +39,9 @@ class NewDomain final : public Check {
     std::string when = utc_time(found->registered_at);
     std::string via = found->domain == domain ? "" : fmt::format(" (its domain {})", found->domain);
     return refuse(name(), Action::kReject,
-                  fmt::format("550 5.7.1 {} domain {}{} was registered {} (less than {} ago)", what,
-                              domain, via, when, age_limit(max_age)),
+                  {550, "5.7.1",
+                   fmt::format("{} domain {}{} was registered {} (less than {} ago)", what, domain,
+                               via, when, age_limit(max_age))},
                   "new_domain",
                   fmt::format("{} domain {}{} registered {}, {} s before this message", what,
                               domain, via, when, t.now - found->registered_at));

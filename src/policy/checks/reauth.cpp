@@ -17,9 +17,10 @@ class Reauth final : public Check {
     std::string domain = domain_of(t.mail_from);
     if (own_domain(t, domain)) return pass();
     return refuse(name(), Action::kReject,
-                  fmt::format("550 5.7.1 {} may only send for {}; {} is another domain "
-                              "(re-authenticate is not permitted for this sender)",
-                              t.sender.name, t.sender.domain, domain),
+                  {550, "5.7.1",
+                   fmt::format("{} may only send for {}; {} is another domain "
+                               "(re-authenticate is not permitted for this sender)",
+                               t.sender.name, t.sender.domain, domain)},
                   "foreign_sender_domain",
                   fmt::format("envelope sender domain {} is not {} or one of its aliases and "
                               "reauth_permitted is off",

@@ -20,12 +20,14 @@ class RecipientLimits final : public Check {
       int64_t bad = c.counters.sum(t.user_subject(), counter::kInvalidRecipients, 86400, t.now);
       if (bad >= s.invalid_recipient_limit)
         return refuse(name(), Action::kReject,
-                      fmt::format("550 5.7.1 {} is restricted: {} invalid recipients in the last "
-                                  "24 hours (limit {}); contact {}",
-                                  t.sender.name, bad, s.invalid_recipient_limit, contact(t)),
+                      {550, "5.7.1",
+                       fmt::format("{} is restricted: {} invalid recipients in the last "
+                                   "24 hours (limit {}); contact {}",
+                                   t.sender.name, bad, s.invalid_recipient_limit, contact(t))},
                       "invalid_recipient_limit",
                       fmt::format("{} invalid recipients in 24 hours (limit {})", bad,
-                                  s.invalid_recipient_limit));
+                                  s.invalid_recipient_limit),
+                      counted(bad, s.invalid_recipient_limit));
     }
     if (t.stage == Stage::kRcpt && s.max_recipients_per_day > 0) {
       int64_t used = c.counters.sum(t.user_subject(), counter::kRecipients, 86400, t.now) +
@@ -33,11 +35,13 @@ class RecipientLimits final : public Check {
       if (used >= s.max_recipients_per_day)
         return refuse(
             name(), Action::kTempfail,
-            fmt::format("452 4.5.3 Daily recipient limit reached for {}: {} of {} in "
-                        "the last 24 hours; try again later",
-                        t.sender.name, used, s.max_recipients_per_day),
+            {452, "4.5.3",
+             fmt::format("Daily recipient limit reached for {}: {} of {} in "
+                         "the last 24 hours; try again later",
+                         t.sender.name, used, s.max_recipients_per_day)},
             "max_recipients_per_day",
-            fmt::format("{} recipients in 24 hours (limit {})", used, s.max_recipients_per_day));
+            fmt::format("{} recipients in 24 hours (limit {})", used, s.max_recipients_per_day),
+            counted(used, s.max_recipients_per_day));
     }
     return pass();
   }

@@ -24,16 +24,18 @@ class SenderAddress final : public Check {
   Verdict envelope(const Transaction& t, const UserSettings& s) const {
     if (t.mail_from.empty()) {
       if (!s.valid_sender_required) return pass();  // bounces have no domain to require
-      return refuse(name(), Action::kReject,
-                    "550 5.7.1 A valid sender address is required; the null sender is refused",
-                    "null_sender", "valid_sender_required is on and MAIL FROM is <>");
+      return refuse(
+          name(), Action::kReject,
+          {550, "5.7.1", "A valid sender address is required; the null sender is refused"},
+          "null_sender", "valid_sender_required is on and MAIL FROM is <>");
     }
     std::string domain = domain_of(t.mail_from);
     if (!s.require_from_domain.empty() && !mail::within_domain(domain, s.require_from_domain))
       return refuse(
           name(), Action::kReject,
-          fmt::format("550 5.7.1 Sender address {} is not of domain {}", t.mail_from,
-                      s.require_from_domain),
+          {550, "5.7.1",
+           fmt::format("Sender address {} is not of domain {}", t.mail_from,
+                       s.require_from_domain)},
           "require_from_domain",
           fmt::format("envelope sender domain {} is not {}", domain, s.require_from_domain));
     if (s.valid_sender_required) return resolves(t.mail_from_resolves, "Sender", domain);
@@ -43,15 +45,16 @@ class SenderAddress final : public Check {
   Verdict header(const Transaction& t, const UserSettings& s) const {
     if (t.header_from.empty())
       return refuse(name(), Action::kReject,
-                    "550 5.7.1 The message needs a From header with one valid address",
+                    {550, "5.7.1", "The message needs a From header with one valid address"},
                     "header_from_missing", "no readable address in the From header");
     std::string domain = domain_of(t.header_from);
     if (!s.require_from_domain.empty() && !mail::within_domain(domain, s.require_from_domain))
-      return refuse(name(), Action::kReject,
-                    fmt::format("550 5.7.1 Header From {} is not of domain {}", t.header_from,
-                                s.require_from_domain),
-                    "require_from_domain",
-                    fmt::format("header From domain {} is not {}", domain, s.require_from_domain));
+      return refuse(
+          name(), Action::kReject,
+          {550, "5.7.1",
+           fmt::format("Header From {} is not of domain {}", t.header_from, s.require_from_domain)},
+          "require_from_domain",
+          fmt::format("header From domain {} is not {}", domain, s.require_from_domain));
     if (s.valid_sender_required) return resolves(t.header_from_resolves, "Header From", domain);
     return pass();
   }
@@ -61,13 +64,14 @@ class SenderAddress final : public Check {
     if (!answer)
       return refuse(
           name(), Action::kTempfail,
-          fmt::format("451 4.4.3 Cannot verify the domain {} now; try again later", domain),
+          {451, "4.4.3", fmt::format("Cannot verify the domain {} now; try again later", domain)},
           "sender_domain_unverified", "DNS gave no answer for " + domain);
     if (!*answer)
       return refuse(name(), Action::kReject,
-                    fmt::format("550 5.1.8 {} domain {} does not exist (no MX or address "
-                                "record)",
-                                what, domain),
+                    {550, "5.1.8",
+                     fmt::format("{} domain {} does not exist (no MX or address "
+                                 "record)",
+                                 what, domain)},
                     "sender_domain_unresolvable", domain + " has no MX, A or AAAA record");
     return pass();
   }

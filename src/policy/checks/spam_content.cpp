@@ -33,17 +33,17 @@ class SpamContent final : public Check {
            fmt::format("unsure: score {:.1f} at or over {:.0f}, under the spam threshold {:.0f}; "
                        "delivered",
                        report.score, report.unsure_threshold, report.threshold),
-           0});
+           0, scored(report.score, report.threshold)});
       return v;
     }
     v.spam = true;
     v.reasons.push_back({"spam_score",
                          fmt::format("score {:.1f} at or over the threshold {:.0f}", report.score,
                                      report.threshold),
-                         0});
+                         0, scored(report.score, report.threshold)});
     if (t.settings->block_spam) {
       v.action = Action::kQuarantine;
-      v.reply = "550 5.7.1 Message blocked as spam and held in quarantine";
+      v.response = spam_held();
     }
     return v;
   }

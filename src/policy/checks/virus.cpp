@@ -17,13 +17,14 @@ class Virus final : public Check {
     if (t.stage != Stage::kData || !t.virus || t.virus->clean()) return pass();
     const auto& scan = *t.virus;
     if (scan.failed())
-      return refuse(name(), Action::kTempfail,
-                    fmt::format("451 4.7.1 Virus scan failed ({}); try again later", scan.error),
-                    "virus_scan_failed", scan.error);
-    Verdict v =
-        refuse(name(), Action::kQuarantine,
-               fmt::format("550 5.7.1 Virus found: {}; message held in quarantine", scan.signature),
-               "virus", scan.signature);
+      return refuse(
+          name(), Action::kTempfail,
+          {451, "4.7.1", fmt::format("Virus scan failed ({}); try again later", scan.error)},
+          "virus_scan_failed", scan.error);
+    Verdict v = refuse(
+        name(), Action::kQuarantine,
+        {550, "5.7.1", fmt::format("Virus found: {}; message held in quarantine", scan.signature)},
+        "virus", scan.signature);
     v.spam = true;  // counts towards the automatic lock (F-LOCK-WHY)
     return v;
   }

@@ -79,7 +79,7 @@ TEST_F(ExternalScannersCheckTest, SpamFromEitherScannerIsQuarantinedWithOneReaso
   EXPECT_EQ(r.verdict.action, Action::kQuarantine);
   EXPECT_EQ(r.verdict.check, "external_scanners");
   EXPECT_TRUE(r.verdict.spam);
-  EXPECT_EQ(r.verdict.reply, "550 5.7.1 Message blocked as spam and held in quarantine");
+  EXPECT_EQ(r.verdict.reply(), "550 5.7.1 Message blocked as spam and held in quarantine");
   ASSERT_EQ(r.verdict.reasons.size(), 2u);
   EXPECT_EQ(r.verdict.reasons[0].rule, "rspamd");
   EXPECT_EQ(r.verdict.reasons[0].text, "score 15.00/15.00, action reject, symbols GTUBE(0.00)");
@@ -105,7 +105,7 @@ TEST_F(ExternalScannersCheckTest, WithoutBlockSpamSpamIsOnlyMarked) {
 TEST_F(ExternalScannersCheckTest, AFailedScannerTempfailsUnlessItAccepts) {
   auto r = run(data(scan::ExternalScans{failure("rspamd", false), answer("spamd", false, 0)}));
   EXPECT_EQ(r.verdict.action, Action::kTempfail);
-  EXPECT_EQ(r.verdict.reply,
+  EXPECT_EQ(r.verdict.reply(),
             "451 4.3.0 Message could not be checked for spam (rspamd unavailable); try again "
             "later");
   ASSERT_FALSE(r.verdict.reasons.empty());

@@ -207,7 +207,7 @@ TEST_F(FuzzyHashTest, CheckQuarantinesHitsAndOutbreaksAsSpamWithNamedReasons) {
   auto v = check(listed, /*block_spam=*/false);  // the admin's list holds whatever the user says
   EXPECT_EQ(v.action, Action::kQuarantine);
   EXPECT_TRUE(v.spam);
-  EXPECT_EQ(v.reply.rfind("550 5.7.1", 0), 0u);
+  EXPECT_EQ(v.reply().rfind("550 5.7.1", 0), 0u);
   ASSERT_EQ(v.reasons.size(), 1u);
   EXPECT_EQ(v.reasons[0].rule, "hash_blocklist");
   EXPECT_NE(v.reasons[0].text.find("invoice.zip/run.exe"), std::string::npos);

@@ -87,10 +87,10 @@ class PolicyChainTest : public ::testing::Test {
   // The verdict must refuse with `action`, from `check`, with a reply that starts with `reply`.
   static void expect_refused(const ChainResult& r, Action action, std::string_view check,
                              std::string_view reply, std::string_view rule = "") {
-    EXPECT_EQ(r.verdict.action, action) << to_string(r.verdict.action) << " " << r.verdict.reply;
+    EXPECT_EQ(r.verdict.action, action) << to_string(r.verdict.action) << " " << r.verdict.reply();
     EXPECT_EQ(r.verdict.check, check);
-    EXPECT_EQ(r.verdict.reply.rfind(reply, 0), 0u) << r.verdict.reply;
-    EXPECT_EQ(r.verdict.reply.find_first_of("\r\n"), std::string::npos) << r.verdict.reply;
+    EXPECT_EQ(r.verdict.reply().rfind(reply, 0), 0u) << r.verdict.reply();
+    EXPECT_EQ(r.verdict.reply().find_first_of("\r\n"), std::string::npos) << r.verdict.reply();
     if (!rule.empty()) {
       ASSERT_FALSE(r.verdict.reasons.empty());
       EXPECT_EQ(r.verdict.reasons.front().rule, rule) << r.verdict.reasons_text();
@@ -101,7 +101,7 @@ class PolicyChainTest : public ::testing::Test {
   }
 
   static void expect_passed(const ChainResult& r) {
-    EXPECT_TRUE(r.verdict.passed()) << r.verdict.check << ": " << r.verdict.reply;
+    EXPECT_TRUE(r.verdict.passed()) << r.verdict.check << ": " << r.verdict.reply();
     EXPECT_TRUE(r.decisions.empty()) << r.decisions.front().check;
   }
 
@@ -139,11 +139,11 @@ TEST_F(PolicyChainTest, ALockedUserIsRefusedAtMailWithTheReason) {
       locks->lock_automatically(kAlice, "6 spam messages in 10 minutes", kNow - 60, 3600, 3));
   auto r = run(transaction(Stage::kMail));
   expect_refused(r, Action::kReject, "locked", "550 5.7.1 ", "user_locked");
-  EXPECT_NE(r.verdict.reply.find("alice@example.com"), std::string::npos) << r.verdict.reply;
-  EXPECT_NE(r.verdict.reply.find("6 spam messages in 10 minutes"), std::string::npos);
-  EXPECT_NE(r.verdict.reply.find("postmaster@example.com"), std::string::npos);
-  EXPECT_NE(r.verdict.reply.find("until 2025-06-15 16:05:40 UTC"), std::string::npos)
-      << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("alice@example.com"), std::string::npos) << r.verdict.reply();
+  EXPECT_NE(r.verdict.reply().find("6 spam messages in 10 minutes"), std::string::npos);
+  EXPECT_NE(r.verdict.reply().find("postmaster@example.com"), std::string::npos);
+  EXPECT_NE(r.verdict.reply().find("until 2025-06-15 16:05:40 UTC"), std::string::npos)
+      << r.verdict.reply();
   // Checked at MAIL (the user) and DATA (identities), not at RCPT.
   expect_passed(run(transaction(Stage::kRcpt)));
   // Once the lock is due, it lifts.
@@ -157,12 +157,12 @@ TEST_F(PolicyChainTest, AnAdministratorsLockHasNoEnd) {
   ASSERT_TRUE(locks->reload());
   auto r = run(transaction(Stage::kMail));
   expect_refused(r, Action::kReject, "locked", "550 5.7.1 ", "user_locked");
-  EXPECT_NE(r.verdict.reply.find("until an administrator unlocks it"), std::string::npos)
-      << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("until an administrator unlocks it"), std::string::npos)
+      << r.verdict.reply();
   snapshot.domains["example.com"].admin_contact = "";
   r = run(transaction(Stage::kMail));
-  EXPECT_NE(r.verdict.reply.find("contact your administrator"), std::string::npos)
-      << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("contact your administrator"), std::string::npos)
+      << r.verdict.reply();
 }
 
 TEST_F(PolicyChainTest, ALockedIdentityIsRefusedAtDataOnly) {
@@ -172,7 +172,7 @@ TEST_F(PolicyChainTest, ALockedIdentityIsRefusedAtDataOnly) {
   t.identity = "shop";
   auto r = run(t);
   expect_refused(r, Action::kReject, "locked", "550 5.7.1 ", "identity_locked");
-  EXPECT_NE(r.verdict.reply.find("identity shop"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("identity shop"), std::string::npos) << r.verdict.reply();
   t.identity = "other";
   expect_passed(run(t));
 }
@@ -180,7 +180,7 @@ TEST_F(PolicyChainTest, ALockedIdentityIsRefusedAtDataOnly) {
 TEST_F(PolicyChainTest, AnIpUserSendsOnlyForItsOwnDomains) {
   auto r = run(ip_transaction("someone@foreign.example"));
   expect_refused(r, Action::kReject, "reauth", "550 5.7.1 ", "foreign_sender_domain");
-  EXPECT_NE(r.verdict.reply.find("foreign.example"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("foreign.example"), std::string::npos) << r.verdict.reply();
   for (const char* own : {"a@example.com", "a@EXAMPLE.COM", "a@mail.example.com", "a@example.net",
                           "a@mx.example.net", ""})
     expect_passed(run(ip_transaction(own)));
@@ -209,7 +209,7 @@ TEST_F(PolicyChainTest, RequireFromDomainAppliesToTheEnvelopeAndTheHeader) {
     t.mail_from = bad;
     auto r = run(t);
     expect_refused(r, Action::kReject, "sender_address", "550 5.7.1 ", "require_from_domain");
-    EXPECT_NE(r.verdict.reply.find(bad), std::string::npos) << r.verdict.reply;
+    EXPECT_NE(r.verdict.reply().find(bad), std::string::npos) << r.verdict.reply();
   }
 
   Transaction d = transaction(Stage::kData);
@@ -232,7 +232,7 @@ TEST_F(PolicyChainTest, ValidSenderRequiredNeedsADomainThatResolves) {
   t.mail_from_resolves = false;
   auto r = run(t);
   expect_refused(r, Action::kReject, "sender_address", "550 5.1.8 ", "sender_domain_unresolvable");
-  EXPECT_NE(r.verdict.reply.find("example.com"), std::string::npos);
+  EXPECT_NE(r.verdict.reply().find("example.com"), std::string::npos);
   t.mail_from_resolves = std::nullopt;
   expect_refused(run(t), Action::kTempfail, "sender_address", "451 4.4.3 ",
                  "sender_domain_unverified");
@@ -259,7 +259,7 @@ TEST_F(PolicyChainTest, ConnectionLimitsRefuseAtMailWithATemporaryError) {
   counters.add(kAlice, counter::kConnections, 1, kNow);
   auto r = run(transaction(Stage::kMail));
   expect_refused(r, Action::kTempfail, "connection_limit", "450 4.7.1 ", "limit_per_minute");
-  EXPECT_NE(r.verdict.reply.find("3 of 3"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("3 of 3"), std::string::npos) << r.verdict.reply();
 
   // A session that already counted is not refused for its next MAIL.
   Transaction counted = transaction(Stage::kMail);
@@ -297,7 +297,14 @@ TEST_F(PolicyChainTest, MessagesPerHour) {
   counters.add(kAlice, counter::kMessages, 1, kNow - 10);
   auto r = run(transaction(Stage::kMail));
   expect_refused(r, Action::kTempfail, "message_rate", "450 4.7.1 ", "messages_per_hour");
-  EXPECT_NE(r.verdict.reply.find("2 messages"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("2 messages"), std::string::npos) << r.verdict.reply();
+  // The verdict carries its parts and what it measured; nothing has to parse the reply.
+  EXPECT_EQ(r.verdict.response.code, 450);
+  EXPECT_EQ(r.verdict.response.enhanced, "4.7.1");
+  ASSERT_EQ(r.verdict.reasons.size(), 1u);
+  ASSERT_TRUE(r.verdict.reasons[0].measured);
+  EXPECT_EQ(r.verdict.reasons[0].measured->counter, 2);
+  EXPECT_EQ(r.verdict.reasons[0].measured->limit, 2);
   Transaction later = transaction(Stage::kMail);
   later.now = kNow + 700;  // the older message has left the hour
   expect_passed(run(later));
@@ -314,7 +321,10 @@ TEST_F(PolicyChainTest, MaxRecipientsPerDayCountsTheTransactionsRecipients) {
   t.recipients = {"a@example.org", "b@example.org"};
   auto r = run(t);
   expect_refused(r, Action::kTempfail, "recipient_limit", "452 4.5.3 ", "max_recipients_per_day");
-  EXPECT_NE(r.verdict.reply.find("3 of 3"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("3 of 3"), std::string::npos) << r.verdict.reply();
+  ASSERT_TRUE(r.verdict.reasons.at(0).measured);
+  EXPECT_EQ(r.verdict.reasons[0].measured->counter, 3);
+  EXPECT_EQ(r.verdict.reasons[0].measured->limit, 3);
   // MAIL is not refused for it (the limit is per recipient).
   expect_passed(run(transaction(Stage::kMail)));
   // A day after the counted recipient, the two accepted ones still leave room for a third.
@@ -330,7 +340,7 @@ TEST_F(PolicyChainTest, InvalidRecipientLimitRestrictsMailAndRcpt) {
   for (Stage stage : {Stage::kMail, Stage::kRcpt}) {
     auto r = run(transaction(stage));
     expect_refused(r, Action::kReject, "recipient_limit", "550 5.7.1 ", "invalid_recipient_limit");
-    EXPECT_NE(r.verdict.reply.find("postmaster@example.com"), std::string::npos);
+    EXPECT_NE(r.verdict.reply().find("postmaster@example.com"), std::string::npos);
   }
   expect_passed(run(transaction(Stage::kData)));
 }
@@ -344,7 +354,7 @@ TEST_F(PolicyChainTest, MaxMessageSizeAtMailAndData) {
   mail.declared_size = 1001;
   auto r = run(mail);
   expect_refused(r, Action::kReject, "message_size", "552 5.3.4 ", "max_message_size");
-  EXPECT_NE(r.verdict.reply.find("1001"), std::string::npos) << r.verdict.reply;
+  EXPECT_NE(r.verdict.reply().find("1001"), std::string::npos) << r.verdict.reply();
   Transaction data = transaction(Stage::kData);
   data.size = 1000;
   expect_passed(run(data));
@@ -387,7 +397,7 @@ TEST_F(PolicyChainTest, UnsureMailPassesWithALoggedDecisionAndIsNotSpam) {
   EXPECT_EQ(r.decisions[0].check, "spam");
   EXPECT_TRUE(r.decisions[0].unsure);
   EXPECT_FALSE(r.decisions[0].spam);
-  EXPECT_TRUE(r.decisions[0].reply.empty());
+  EXPECT_TRUE(r.decisions[0].reply().empty());
   EXPECT_EQ(r.decisions[0].reasons.back().rule, "spam_unsure");
 }
 
@@ -419,7 +429,7 @@ TEST_F(PolicyChainTest, MonitorModeRecordsWhatWouldBlockAndPasses) {
   EXPECT_TRUE(r.decisions[0].monitor);
   EXPECT_EQ(r.decisions[1].check, "message_size");
   EXPECT_TRUE(r.decisions[1].monitor);
-  EXPECT_EQ(r.decisions[1].reply.rfind("552 5.3.4 ", 0), 0u);
+  EXPECT_EQ(r.decisions[1].reply().rfind("552 5.3.4 ", 0), 0u);
 
   // The same settings enforced: the first refusal decides, the rest is not run.
   use({{"max_message_size", "10"}, {"require_from_domain", "example.org"}});

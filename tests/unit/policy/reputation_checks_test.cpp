@@ -83,7 +83,8 @@ TEST_F(ReputationChecksTest, OneListingOfWeightOneRefusesWithEveryReason) {
                             zone("broken.test", net::DnsblStatus::kError)};
   auto v = run(*reputation, t);
   EXPECT_EQ(v.action, Action::kReject);
-  EXPECT_EQ(v.reply, "550 5.7.1 Client IP 192.0.2.7 has a bad reputation (bl.test); mail refused");
+  EXPECT_EQ(v.reply(),
+            "550 5.7.1 Client IP 192.0.2.7 has a bad reputation (bl.test); mail refused");
   ASSERT_EQ(v.reasons.size(), 1u);
   EXPECT_EQ(v.reasons[0].rule, "dnsbl:bl.test");
   EXPECT_EQ(v.reasons[0].text,
@@ -101,7 +102,7 @@ TEST_F(ReputationChecksTest, WeightsBelowTheThresholdPass) {
   t.ip_reputation->zones[1] = zone("b.test", net::DnsblStatus::kListed, 0.5);
   auto v = run(*reputation, t);
   EXPECT_EQ(v.action, Action::kReject);
-  EXPECT_NE(v.reply.find("(a.test, b.test)"), std::string::npos) << v.reply;
+  EXPECT_NE(v.reply().find("(a.test, b.test)"), std::string::npos) << v.reply();
 }
 
 TEST_F(ReputationChecksTest, ErrorsAndOtherStagesAndNoConfigPass) {
@@ -133,7 +134,7 @@ TEST_F(ReputationChecksTest, ABadLocalHistoryAddsItsWeight) {
   EXPECT_EQ(v.reasons[0].rule, "ip_history");
   EXPECT_EQ(v.reasons[0].text,
             "192.0.2.7 sent 3 spam of 4 messages in the last 1 h (ratio 0.75, limit 0.50)");
-  EXPECT_NE(v.reply.find("local history"), std::string::npos);
+  EXPECT_NE(v.reply().find("local history"), std::string::npos);
   // Outside the window it is forgotten; another IP has its own history.
   EXPECT_TRUE(run(*reputation,
                   [&] {
@@ -155,15 +156,15 @@ TEST_F(ReputationChecksTest, ANewEnvelopeDomainOrItsSubdomainIsRefusedAtMail) {
   t.mail_from = "alice@NewDom.com";
   auto v = run(*new_domain, t);
   EXPECT_EQ(v.action, Action::kReject);
-  EXPECT_EQ(v.reply,
+  EXPECT_EQ(v.reply(),
             "550 5.7.1 Sender domain newdom.com was registered 2025-06-15 13:06:40 UTC (less "
             "than 1 day ago)");
   t.mail_from = "bob@mail.newdom.com";
   v = run(*new_domain, t);
   EXPECT_EQ(v.action, Action::kReject);
-  EXPECT_NE(v.reply.find("mail.newdom.com (its domain newdom.com) was registered 2025-06-15"),
+  EXPECT_NE(v.reply().find("mail.newdom.com (its domain newdom.com) was registered 2025-06-15"),
             std::string::npos)
-      << v.reply;
+      << v.reply();
   for (const char* passing : {"alice@olddom.com", "alice@unknown.com", "", "alice@com"}) {
     t.mail_from = passing;
     EXPECT_TRUE(run(*new_domain, t).passed()) << passing;
@@ -176,7 +177,7 @@ TEST_F(ReputationChecksTest, ANewHeaderFromDomainIsRefusedAtData) {
   t.header_from = "ceo@newdom.com";
   auto v = run(*new_domain, t);
   EXPECT_EQ(v.action, Action::kReject);
-  EXPECT_EQ(v.reply.rfind("550 5.7.1 Header From domain newdom.com was registered", 0), 0u);
+  EXPECT_EQ(v.reply().rfind("550 5.7.1 Header From domain newdom.com was registered", 0), 0u);
 }
 
 TEST_F(ReputationChecksTest, NewDomainsPassWhenTheSettingIsOffOrTheyAged) {
@@ -188,7 +189,7 @@ TEST_F(ReputationChecksTest, NewDomainsPassWhenTheSettingIsOffOrTheyAged) {
   EXPECT_TRUE(run(*new_domain, t).passed());
   snapshot.new_domain_max_age_s = 2 * 86400;
   auto v = run(*new_domain, t);
-  EXPECT_NE(v.reply.find("(less than 2 days ago)"), std::string::npos) << v.reply;
+  EXPECT_NE(v.reply().find("(less than 2 days ago)"), std::string::npos) << v.reply();
 }
 
 }  // namespace

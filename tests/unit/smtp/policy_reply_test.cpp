@@ -36,11 +36,11 @@ void expect_bounded(const Reply& reply) {
   }
 }
 
-policy::Verdict verdict(std::string reply) {
+policy::Verdict verdict(int code, std::string enhanced, std::string text) {
   policy::Verdict v;
   v.action = policy::Action::kReject;
   v.check = "locked";
-  v.reply = std::move(reply);
+  v.response = {code, std::move(enhanced), std::move(text)};
   return v;
 }
 
@@ -52,11 +52,11 @@ std::string ids(int n) {
 
 TEST(PolicyReply, EveryLineOfALongLockReplyFitsIn512Octets) {
   const std::string reply =
-      "550 5.7.1 Sending as user alice@example.com is locked since 2026-11-26 10:00:00 UTC until "
+      "Sending as user alice@example.com is locked since 2026-11-26 10:00:00 UTC until "
       "2026-11-26 11:00:00 UTC (21 spam messages in 10 minutes (more than 20), found by the spam "
       "check; quarantine ids " +
       ids(50) + "); contact abuse@example.com";
-  Reply r = policy_reply(verdict(reply));
+  Reply r = policy_reply(verdict(550, "5.7.1", reply));
   EXPECT_EQ(r.code, 550);
   EXPECT_EQ(r.enhanced, "5.7.1");
   expect_bounded(r);
@@ -66,17 +66,17 @@ TEST(PolicyReply, EveryLineOfALongLockReplyFitsIn512Octets) {
   std::string joined;
   for (const auto& line : lines)
     joined += (joined.empty() ? "" : " ") + line.substr(10, line.size() - 12);
-  EXPECT_EQ(joined, reply.substr(10));
+  EXPECT_EQ(joined, reply);
 }
 
 TEST(PolicyReply, AWordLongerThanALineIsCutNotOverlong) {
   Reply r =
-      policy_reply(verdict("550 5.7.1 Attachment " + std::string(1500, 'x') + ".exe refused"));
+      policy_reply(verdict(550, "5.7.1", "Attachment " + std::string(1500, 'x') + ".exe refused"));
   expect_bounded(r);
 }
 
 TEST(PolicyReply, TheQuarantineIdSurvivesATextOverTheBound) {
-  Reply r = policy_reply(verdict("550 5.7.1 Virus found: " + std::string(5000, 'v')),
+  Reply r = policy_reply(verdict(550, "5.7.1", "Virus found: " + std::string(5000, 'v')),
                          " (quarantine id 0192ABCDEF012000001)");
   expect_bounded(r);
   EXPECT_LE(r.lines.front().size(), kMaxPolicyReplyText);
@@ -84,14 +84,14 @@ TEST(PolicyReply, TheQuarantineIdSurvivesATextOverTheBound) {
 }
 
 TEST(PolicyReply, ShortRepliesStayOneLine) {
-  Reply r = policy_reply(verdict("550 5.7.1 Message blocked as spam and held in quarantine"),
+  Reply r = policy_reply(verdict(550, "5.7.1", "Message blocked as spam and held in quarantine"),
                          " (quarantine id X1)");
   EXPECT_EQ(r.render(),
             "550 5.7.1 Message blocked as spam and held in quarantine (quarantine id X1)\r\n");
 }
 
 TEST(PolicyReply, ClientBytesBecomePrintable) {
-  Reply r = policy_reply(verdict("550 5.7.1 Attachment a\r\nb\x01\xff.exe refused"));
+  Reply r = policy_reply(verdict(550, "5.7.1", "Attachment a\r\nb\x01\xff.exe refused"));
   EXPECT_EQ(r.render(), "550 5.7.1 Attachment a??b??.exe refused\r\n");
 }
 
@@ -101,16 +101,24 @@ TEST(PolicyReply, AVerdictWithoutAReplyGetsAGenericOne) {
   EXPECT_EQ(policy_reply(v).render(),
             "451 4.7.1 Temporarily refused by policy; try again later\r\n");
   v.action = policy::Action::kReject;
-  v.reply = "no code here";
+  v.response = {250, "2.0.0", "a success code is no refusal"};
   EXPECT_EQ(policy_reply(v).render(), "550 5.7.1 Refused by policy\r\n");
 }
 
 TEST(PolicyReply, OnlyAWellFormedEnhancedCodeIsTakenAsOne) {
-  EXPECT_EQ(policy_reply(verdict("452 4.5.3 Too many")).enhanced, "4.5.3");
-  Reply r = policy_reply(verdict("550 5.x.1 odd"));
+  EXPECT_EQ(policy_reply(verdict(452, "4.5.3", "Too many")).enhanced, "4.5.3");
+  Reply r = policy_reply(verdict(550, "5.x.1", "odd"));
   EXPECT_EQ(r.enhanced, "");
-  EXPECT_EQ(r.lines.front(), "5.x.1 odd");
-  expect_bounded(policy_reply(verdict("550 5.7.1" + std::string(3000, '1'))));
+  EXPECT_EQ(r.lines.front(), "odd");
+  EXPECT_EQ(policy_reply(verdict(550, "4.7.1", "class differs")).enhanced, "");
+  expect_bounded(policy_reply(verdict(550, "5.7.1", std::string(3000, '1'))));
+}
+
+// The verdict carries its parts: the text is sent as the check wrote it, even when it starts
+// with something that looks like a code (nothing re-parses a reply string).
+TEST(PolicyReply, TheTextIsNotParsedForACode) {
+  Reply r = policy_reply(verdict(552, "5.3.4", "451 4.7.1 looks like a code"));
+  EXPECT_EQ(r.render(), "552 5.3.4 451 4.7.1 looks like a code\r\n");
 }
 
 }  // namespace

@@ -11,18 +11,12 @@
 #include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::app {
 
 std::string format_time(int64_t unix_seconds) {
-  auto time = static_cast<std::time_t>(unix_seconds);
-  std::tm utc{};
-  if (gmtime_r(&time, &utc) == nullptr) return std::to_string(unix_seconds);
-  char buffer[sizeof "9999-12-31T23:59:59Z"] = {};
-  if (std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc) == 0) {
-    return std::to_string(unix_seconds);
-  }
-  return buffer;
+  return util::format_utc(unix_seconds, util::TimeStyle::kIso8601);
 }
 
 void print_table(std::ostream& out, const std::vector<std::string>& header,
@@ -73,13 +67,7 @@ Result<int64_t> parse_time(const std::string& text) {
   int64_t number = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (ec == std::errc() && p == text.data() + text.size()) return number;
-  std::tm tm{};
-  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
-                             "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"}) {
-    tm = {};
-    const char* end = strptime(text.c_str(), format, &tm);
-    if (end && *end == '\0') return static_cast<int64_t>(timegm(&tm));
-  }
+  if (auto at = util::parse_utc(text)) return *at;
   return fail("bad time \"" + text + "\": use unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC) or -2h");
 }
 

@@ -25,6 +25,7 @@
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
 #include "util/unique_fd.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::archive {
 namespace {
@@ -72,29 +73,12 @@ bool safe_relative_path(std::string_view path) {
 }
 
 std::string month_of(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m", &tm);
-  return text;
+  return util::format_utc(unix_seconds, util::TimeStyle::kMonth);
 }
 
 // asctime() layout in UTC ("Thu Nov 24 18:22:48 1986"), spelled out so no locale changes it.
 std::string asctime_utc(int64_t unix_seconds) {
-  static constexpr std::array<std::string_view, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
-                                                            "Thu", "Fri", "Sat"};
-  static constexpr std::array<std::string_view, 12> kMonths = {
-      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[64];
-  std::snprintf(text, sizeof text, "%s %s %2d %02d:%02d:%02d %d",
-                kDays[static_cast<size_t>(tm.tm_wday) % 7].data(),
-                kMonths[static_cast<size_t>(tm.tm_mon) % 12].data(), tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, tm.tm_year + 1900);
-  return text;
+  return util::format_utc(unix_seconds, util::TimeStyle::kAsctime);
 }
 
 Result<void> make_dir(const std::filesystem::path& path) {

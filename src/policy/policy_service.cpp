@@ -14,7 +14,7 @@
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
-#include "util/rfc5322_date.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::policy {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "util/rfc5322_date.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::queue {
 namespace {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "mail/header_summary.hpp"
-#include "util/rfc5322_date.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::report {
 namespace {

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <ctime>
 
+#include "util/utc_time.hpp"
+
 namespace pw::service {
 namespace {
 
@@ -38,24 +40,13 @@ Outcome<Cursor> decode_cursor(std::string_view text) {
 
 Outcome<int64_t> parse_api_time(std::string_view text, std::string_view what) {
   if (auto number = whole_number(text); number && *number >= 0) return *number;
-  const std::string copy(text);
-  for (const char* format : {"%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%MZ",
-                             "%Y-%m-%dT%H:%M", "%Y-%m-%d"}) {
-    std::tm tm{};
-    const char* end = strptime(copy.c_str(), format, &tm);
-    if (end && *end == '\0') return static_cast<int64_t>(timegm(&tm));
-  }
-  return invalid(std::string(what) + ": bad time \"" + copy +
+  if (auto at = util::parse_utc(text)) return *at;
+  return invalid(std::string(what) + ": bad time \"" + std::string(text) +
                  "\": use ISO 8601 UTC (2026-11-26T05:00:00Z) or Unix seconds");
 }
 
 std::string iso_time(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return util::format_utc(unix_seconds, util::TimeStyle::kIso8601);
 }
 
 }  // namespace pw::service

@@ -19,7 +19,7 @@
 #include "smtp/trace_hops.hpp"
 #include "smtp/verdict_actions.hpp"
 #include "util/blocking.hpp"
-#include "util/rfc5322_date.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::smtp::detail {
 

@@ -12,7 +12,7 @@
 #include "smtp/session.hpp"
 #include "smtp/trace_hops.hpp"
 #include "util/blocking.hpp"
-#include "util/rfc5322_date.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::smtp::detail {
 

@@ -7,6 +7,7 @@
 
 #include "mail/address.hpp"
 #include "util/ascii_text.hpp"
+#include "util/utc_time.hpp"
 
 namespace pw::policy::checks {
 
@@ -19,12 +20,7 @@ bool own_domain(const Transaction& t, std::string_view domain) {
 }
 
 std::string utc_time(int64_t unix_time) {
-  std::time_t time = unix_time;
-  std::tm tm{};
-  gmtime_r(&time, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return text;
+  return util::format_utc(unix_time, util::TimeStyle::kReadable);
 }
 
 std::string contact(const Transaction& t) {

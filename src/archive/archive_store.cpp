@@ -24,6 +24,7 @@
 #include "mail/name_syntax.hpp"
 #include "store/statement.hpp"
 #include "util/ascii_text.hpp"
+#include "util/durable_file.hpp"
 #include "util/unique_fd.hpp"
 #include "util/utc_time.hpp"
 
@@ -115,41 +116,11 @@ Result<std::string> gzip(std::string_view data) {
   return out;
 }
 
-Result<void> write_all(int fd, std::string_view data, const std::string& name) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno_text("write " + name));
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return {};
-}
-
-// Writes `data` as `final_path`: a tmp file beside it (mode 0600), synced, then renamed, then the
-// directory synced, so the index never points at a half-written file.
+// Writes `data` as dir/name (util/durable_file), so the index never points at a half-written
+// file. The temporary name starts with a dot: ids never do.
 Result<void> write_file_atomically(const std::filesystem::path& dir, const std::string& name,
                                    std::string_view data) {
-  auto tmp_path = dir / ("." + name + ".tmp");  // ids never start with '.'
-  auto final_path = dir / name;
-  ::unlink(tmp_path.c_str());  // a leftover of a crash: never indexed
-  util::UniqueFd fd(
-      ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno_text("create " + tmp_path.string()));
-  auto written = write_all(fd.get(), data, tmp_path.string());
-  if (written && ::fdatasync(fd.get()) != 0)
-    written = fail(errno_text("sync " + tmp_path.string()));
-  fd.reset();
-  if (written && ::rename(tmp_path.c_str(), final_path.c_str()) != 0)
-    written = fail(errno_text("rename to " + final_path.string()));
-  if (!written) {
-    ::unlink(tmp_path.c_str());
-    return written;
-  }
-  util::UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd) ::fsync(dir_fd.get());
-  return {};
+  return util::write_durably({dir / ("." + name + ".tmp"), dir / name}, data);
 }
 
 struct GzCloser {

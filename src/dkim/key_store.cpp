@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "mail/name_syntax.hpp"
+#include "util/durable_file.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pw::dkim {
@@ -44,29 +45,11 @@ Result<void> make_private_dir(const fs::path& dir) {
   return {};
 }
 
-Result<void> sync_dir(const fs::path& dir) {
-  util::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd || ::fsync(fd.get()) != 0) return fail(errno_text("cannot sync", dir));
-  return {};
-}
-
-// Writes `text` to `path` mode 0600: temporary file, fsync, rename, directory fsync.
+// Writes `text` to `path`, mode 0600, durably (util/durable_file).
 Result<void> write_private_file(const fs::path& path, std::string_view text) {
   fs::path tmp = path;
   tmp += ".tmp";
-  util::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno_text("cannot create", tmp));
-  if (::fchmod(fd.get(), 0600) != 0) return fail(errno_text("cannot chmod", tmp));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(errno_text("cannot write", tmp));
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) return fail(errno_text("cannot sync", tmp));
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(errno_text("cannot rename", tmp));
-  return sync_dir(path.parent_path());
+  return util::write_durably({tmp, path}, text);
 }
 
 Result<std::string> read_file(const fs::path& path) {
@@ -159,7 +142,7 @@ Result<void> KeyStore::remove(std::string_view domain, std::string_view selector
       return fail("no key for selector " + names->selector + " of " + names->domain);
     return fail(errno_text("cannot remove", file));
   }
-  return sync_dir(file.parent_path());
+  return util::sync_directory(file.parent_path());
 }
 
 Result<PrivateKey> KeyStore::load(std::string_view domain, std::string_view selector) const {

@@ -18,6 +18,7 @@
 #include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
 #include "store/statement.hpp"
+#include "util/durable_file.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pw::quarantine {
@@ -31,27 +32,7 @@ constexpr std::string_view kErrorPrefix = "error: ";
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-Result<void> write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return fail(errno_text("write to quarantine"));
-    }
-    data.remove_prefix(static_cast<size_t>(written));
-  }
-  return {};
-}
-
-Result<void> sync_directory(const std::filesystem::path& dir) {
-  util::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd) return fail(errno_text("open " + dir.string()));
-  if (::fsync(fd.get()) != 0) return fail(errno_text("sync " + dir.string()));
-  return {};
-}
-
-// tmp file, fdatasync, link(2) into place (fails instead of replacing an existing file), tmp
-// unlinked, directory synced: the same discipline as the spool.
+// util/durable_file with link(2): an existing file of the name is never replaced.
 Result<void> write_durably(const std::filesystem::path& dir, const std::string& name,
                            std::string_view first_line, std::string_view message) {
   auto tmp_dir = dir / "tmp";
@@ -59,27 +40,8 @@ Result<void> write_durably(const std::filesystem::path& dir, const std::string& 
   std::filesystem::create_directories(tmp_dir, ec);
   if (ec) return fail(fmt::format("cannot create {}: {}", tmp_dir.string(), ec.message()));
   ::chmod(dir.c_str(), 0700);
-  auto tmp_path = tmp_dir / name;
-  auto final_path = dir / name;
-  util::UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno_text("create " + tmp_path.string()));
-  auto cleanup = [&](Error e) -> Result<void> {
-    std::error_code ignored;
-    std::filesystem::remove(tmp_path, ignored);
-    return tl::unexpected(std::move(e));
-  };
-  if (auto r = write_all(fd.get(), first_line); !r) return cleanup(r.error());
-  if (auto r = write_all(fd.get(), "\n"); !r) return cleanup(r.error());
-  if (auto r = write_all(fd.get(), message); !r) return cleanup(r.error());
-  if (::fdatasync(fd.get()) != 0) return cleanup(Error{errno_text("sync quarantine file")});
-  fd.reset();
-  if (::link(tmp_path.c_str(), final_path.c_str()) != 0) {
-    if (errno == EEXIST) return cleanup(Error{"quarantine file " + name + " already exists"});
-    return cleanup(Error{errno_text("link into quarantine")});
-  }
-  std::error_code ignored;
-  std::filesystem::remove(tmp_path, ignored);
-  return sync_directory(dir);
+  const std::string_view parts[] = {first_line, "\n", message};
+  return util::write_durably({tmp_dir / name, dir / name, util::Placement::kNoReplace}, parts);
 }
 
 std::string format_score(double score) { return fmt::format("{}", score); }

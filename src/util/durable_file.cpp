@@ -1,0 +1,103 @@
+// Durable file writes (see the header).
+#include "util/durable_file.hpp"
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "util/unique_fd.hpp"
+
+namespace pw::util {
+namespace {
+
+// The most iovecs one writev takes on Linux (IOV_MAX).
+constexpr size_t kMaxIovecs = 1024;
+
+Error errno_error(std::string_view what, const std::filesystem::path& path) {
+  return Error{std::string(what) + " " + path.string() + ": " + std::strerror(errno)};
+}
+
+Result<void> write_parts(int fd, std::vector<std::string_view> parts,
+                         const std::filesystem::path& path) {
+  size_t index = 0;
+  while (index < parts.size()) {
+    std::vector<iovec> iov;
+    for (size_t i = index; i < parts.size() && iov.size() < kMaxIovecs; ++i)
+      if (!parts[i].empty()) iov.push_back({const_cast<char*>(parts[i].data()), parts[i].size()});
+    if (iov.empty()) break;
+    ssize_t written = ::writev(fd, iov.data(), static_cast<int>(iov.size()));
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return tl::unexpected(errno_error("cannot write", path));
+    }
+    auto left = static_cast<size_t>(written);
+    while (index < parts.size() && left >= parts[index].size()) {
+      left -= parts[index].size();
+      ++index;
+    }
+    if (left > 0) parts[index].remove_prefix(left);
+  }
+  return {};
+}
+
+// Puts the synced temporary file in place; the temporary name is gone afterwards either way.
+Result<void> place(const DurableFile& file) {
+  const char* tmp = file.tmp_path.c_str();
+  if (file.placement == Placement::kReplace) {
+    if (::rename(tmp, file.final_path.c_str()) == 0) return {};
+    Error e = errno_error("cannot rename into", file.final_path);
+    ::unlink(tmp);
+    return tl::unexpected(std::move(e));
+  }
+  if (::link(tmp, file.final_path.c_str()) != 0) {
+    Error e = errno == EEXIST ? Error{file.final_path.string() + " already exists"}
+                              : errno_error("cannot link into", file.final_path);
+    ::unlink(tmp);
+    return tl::unexpected(std::move(e));
+  }
+  ::unlink(tmp);
+  return {};
+}
+
+}  // namespace
+
+Result<void> sync_directory(const std::filesystem::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return tl::unexpected(errno_error("cannot open", dir));
+  if (::fsync(fd.get()) != 0) return tl::unexpected(errno_error("cannot sync", dir));
+  return {};
+}
+
+Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts) {
+  ::unlink(file.tmp_path.c_str());  // a leftover of a crash: never in place, never announced
+  UniqueFd fd(
+      ::open(file.tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return tl::unexpected(errno_error("cannot create", file.tmp_path));
+  auto written = write_parts(fd.get(), {parts.begin(), parts.end()}, file.tmp_path);
+  if (written && ::fdatasync(fd.get()) != 0)
+    written = tl::unexpected(errno_error("cannot sync", file.tmp_path));
+  fd.reset();
+  if (!written) {
+    ::unlink(file.tmp_path.c_str());
+    return written;
+  }
+  if (auto placed = place(file); !placed) return placed;
+  if (file.directory_fd >= 0) {
+    if (::fsync(file.directory_fd) != 0)
+      return tl::unexpected(errno_error("cannot sync", file.final_path.parent_path()));
+    return {};
+  }
+  return sync_directory(file.final_path.parent_path());
+}
+
+Result<void> write_durably(const DurableFile& file, std::string_view data) {
+  const std::string_view parts[] = {data};
+  return write_durably(file, parts);
+}
+
+}  // namespace pw::util

@@ -67,6 +67,7 @@ int list_quarantine(const GlobalOptions& options, const QuarantineArgs& args) {
     return 0;
   }
   std::vector<std::vector<std::string>> table;
+  table.reserve(rows.size());
   for (const auto& row : rows)
     table.push_back({row.id, format_time(row.held_at), row.status, row.sender,
                      "<" + row.mail_from + ">", joined(row.rcpt_to), row.check_name, row.subject});

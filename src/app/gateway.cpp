@@ -229,9 +229,7 @@ Result<void> Gateway::start_queue() {
   queue_ = std::make_unique<queue::QueueManager>(queue::QueueManager::Dependencies{
       delivery_context_, *blocking_, *ctx_->spool, *log_writer_, ctx_->hostname, config_.delivery,
       [policy](const mail::Envelope& envelope, const std::string&) {
-        if (envelope.sender_kind == "ip" || envelope.sender_kind == "user" ||
-            envelope.sender_kind == "domain")
-          policy->count_delivery_failure(envelope.sender);
+        if (mail::from_user(envelope.sender_kind)) policy->count_delivery_failure(envelope.sender);
       },
       own_smtp_listeners(config_)});
   injector_ = std::make_unique<queue::MailInjector>(*ctx_->spool, *queue_, ctx_->hostname);

@@ -205,8 +205,8 @@ void append_mboxrd(std::string& out, std::string_view mail_from, int64_t at,
   out += '\n';
 }
 
-ArchiveStore::ArchiveStore(store::Database& db, std::filesystem::path data_dir)
-    : index_(db), root_(std::move(data_dir) / kArchiveDirName) {}
+ArchiveStore::ArchiveStore(store::Database& db, const std::filesystem::path& data_dir)
+    : index_(db), root_(data_dir / kArchiveDirName) {}
 
 Result<void> ArchiveStore::archive(const ArchiveRequest& request) {
   const auto& envelope = request.envelope;

@@ -41,7 +41,7 @@ using store::ArchiveFilter;
 
 class ArchiveStore {
  public:
-  ArchiveStore(store::Database& db, std::filesystem::path data_dir);
+  ArchiveStore(store::Database& db, const std::filesystem::path& data_dir);
 
   // Blocking. Writes the gzip file (mode 0600, tmp name, fdatasync, rename) and then the index
   // row. Refuses a sender domain that is not a valid DNS name (so "../../etc" or "a/b" never reach

@@ -39,7 +39,7 @@ void SenderDirectory::add_ip(util::Cidr range, mail::Sender sender) {
                        [](int prefix, const std::pair<util::Cidr, mail::Sender>& entry) {
                          return prefix > entry.first.prefix;
                        });
-  ranges_.emplace(position, std::move(range), std::move(sender));
+  ranges_.emplace(position, range, std::move(sender));
 }
 
 void SenderDirectory::add_login(Login login) {

@@ -68,7 +68,7 @@ class SmtpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
     bool handshake_failed = false;  // STARTTLS was accepted but TLS did not come up
   };
 
-  Impl(asio::any_io_executor executor, tcp::endpoint endpoint, std::string remote_name,
+  Impl(const asio::any_io_executor& executor, tcp::endpoint endpoint, std::string remote_name,
        const ClientOptions& options)
       : options_(options),
         endpoint_(std::move(endpoint)),

@@ -177,7 +177,7 @@ Connection::~Connection() { server_->remove(handle_); }
 
 void Connection::start() {
   handle_ = server_->add(weak_from_this());
-  asio::co_spawn(executor_, run(), [self = shared_from_this()](std::exception_ptr e) {
+  asio::co_spawn(executor_, run(), [self = shared_from_this()](const std::exception_ptr& e) {
     if (e) {
       try {
         std::rethrow_exception(e);

@@ -13,13 +13,13 @@ std::string Envelope::to_json_line() const {
                       {"helo", helo},
                       {"tls", tls},
                       {"auth_user", auth_user ? nlohmann::json(*auth_user) : nlohmann::json()},
-                      {"sender_kind", sender_kind},
+                      {"sender_kind", to_string(sender_kind)},
                       {"sender", sender},
                       {"domain", domain},
                       {"mail_from", mail_from},
                       {"rcpt_to", rcpt_to},
                       {"size", size},
-                      {"body", body},
+                      {"body", to_string(body)},
                       {"smtputf8", smtputf8},
                       {"identity", identity}};
   // Invalid UTF-8 from a client must not make the writer throw: replace it.
@@ -37,13 +37,17 @@ Result<Envelope> Envelope::from_json_line(std::string_view line) {
     e.helo = j.at("helo").get<std::string>();
     e.tls = j.at("tls").get<bool>();
     if (!j.at("auth_user").is_null()) e.auth_user = j.at("auth_user").get<std::string>();
-    e.sender_kind = j.at("sender_kind").get<std::string>();
+    auto origin = parse_origin(j.at("sender_kind").get<std::string>());
+    if (!origin) return fail("spool envelope: unknown sender_kind");
+    e.sender_kind = *origin;
     e.sender = j.at("sender").get<std::string>();
     e.domain = j.at("domain").get<std::string>();
     e.mail_from = j.at("mail_from").get<std::string>();
     e.rcpt_to = j.at("rcpt_to").get<std::vector<std::string>>();
     e.size = j.at("size").get<uint64_t>();
-    e.body = j.at("body").get<std::string>();
+    auto body = parse_body_type(j.at("body").get<std::string>());
+    if (!body) return fail("spool envelope: unknown body type");
+    e.body = *body;
     e.smtputf8 = j.at("smtputf8").get<bool>();
     e.identity = j.value("identity", std::string());  // absent in files of older versions
     return e;

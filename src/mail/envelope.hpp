@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/origin.hpp"
 #include "util/result.hpp"
 
 namespace pw::mail {
@@ -18,13 +19,13 @@ struct Envelope {
   std::string helo;
   bool tls = false;
   std::optional<std::string> auth_user;  // the SMTP AUTH name, when the client authenticated
-  std::string sender_kind;               // "ip", "user", "domain"
+  Origin sender_kind = Origin::kIp;      // an outgoing user's kind, or what the gateway wrote
   std::string sender;                    // the outgoing user's name (CIDR, address, domain)
   std::string domain;                    // the outgoing user's domain
   std::string mail_from;
   std::vector<std::string> rcpt_to;
   uint64_t size = 0;
-  std::string body = "7BIT";  // "7BIT" or "8BITMIME"
+  BodyType body = BodyType::k7Bit;
   bool smtputf8 = false;
   std::string identity;  // F-IDENT: the identity the policy found ("" = none)
 

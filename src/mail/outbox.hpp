@@ -6,14 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "mail/origin.hpp"
 #include "util/result.hpp"
 
 namespace pw::mail {
 
 struct GeneratedMail {
-  std::string kind;    // envelope sender_kind: "arf", "lock", "release", ...
-  std::string sender;  // who it is from, for the log ("postwarden" or the original user)
-  std::string domain;  // the domain it is logged under
+  Origin kind = Origin::kArf;  // the envelope's sender_kind: kArf, kLock, or a released message's
+  std::string sender;          // who it is from, for the log ("postwarden" or the original user)
+  std::string domain;          // the domain it is logged under
   std::string client_ip = "127.0.0.1";
   std::string mail_from;  // "" = the null sender
   std::vector<std::string> rcpt_to;

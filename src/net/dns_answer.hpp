@@ -73,10 +73,10 @@ AddressAnswer parse_address_reply(int ares_status, const std::vector<unsigned ch
 TxtAnswer parse_txt_reply(int ares_status, const std::vector<unsigned char>& message);
 // An answer for a look-up that never reached the network ("invalid name", "resolver gone").
 template <class Answer>
-Answer failed_answer(DnsStatus status, std::string reason) {
+Answer failed_answer(DnsStatus status, std::string_view reason) {
   Answer answer;
   answer.status = status;
-  answer.reason = std::move(reason);
+  answer.reason = std::string(reason);
   return answer;
 }
 

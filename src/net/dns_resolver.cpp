@@ -439,8 +439,8 @@ DnsOptions DnsOptions::from(const config::DeliveryConfig& c) {
   return o;
 }
 
-Result<std::shared_ptr<DnsResolver>> DnsResolver::create(asio::any_io_executor executor,
-                                                         DnsOptions options) {
+Result<std::shared_ptr<DnsResolver>> DnsResolver::create(const asio::any_io_executor& executor,
+                                                         const DnsOptions& options) {
   if (options.tries < 1) return fail("DNS tries must be at least 1");
   if (options.timeout.count() < 1) return fail("DNS timeout must be at least 1 ms");
   std::string servers;

@@ -41,8 +41,8 @@ struct DnsResolverState;  // the c-ares channel, its sockets, the timer, the cac
 // A look-up whose coroutine is cancelled (e.g. by a timer in `||`) ends at once with kTempFail.
 class DnsResolver : public std::enable_shared_from_this<DnsResolver> {
  public:
-  static Result<std::shared_ptr<DnsResolver>> create(boost::asio::any_io_executor executor,
-                                                     DnsOptions options);
+  static Result<std::shared_ptr<DnsResolver>> create(const boost::asio::any_io_executor& executor,
+                                                     const DnsOptions& options);
   ~DnsResolver();
   DnsResolver(const DnsResolver&) = delete;
   DnsResolver& operator=(const DnsResolver&) = delete;

@@ -119,7 +119,7 @@ Result<DnsblZone> parse_dnsbl_zone(std::string_view text) {
   if (!is_valid_host_name(lower) || lower.find('.') == std::string::npos)
     return fail(fmt::format("block list \"{}\" is not a DNS zone name (like zen.example.org)",
                             mail::printable_text(text, 100)));
-  out.zone = std::move(lower);
+  out.zone = lower;
   return out;
 }
 
@@ -261,7 +261,7 @@ asio::awaitable<std::vector<ZoneAnswer>> ask_zones(std::shared_ptr<DnsResolver> 
     asio::co_spawn(
         executor,
         ask_zone(resolver, zone, dnsbl_query_name(address, zone.zone), deadline, negative_ttl),
-        [pending, j, zone](std::exception_ptr error, ZoneAnswer answer) {
+        [pending, j, zone](const std::exception_ptr& error, ZoneAnswer answer) {
           if (error) {
             answer = ZoneAnswer{};
             answer.result.zone = zone.zone;
@@ -323,6 +323,7 @@ asio::awaitable<DnsblResult> DnsblClient::lookup(std::string ip) {
   }
   if (!missing.empty()) {
     std::vector<DnsblZone> zones;
+    zones.reserve(missing.size());
     for (size_t i : missing) zones.push_back(options_.zones[i]);
     auto answers = co_await ask_zones(resolver_, std::move(zones), address,
                                       started + options_.timeout, options_.negative_ttl);

@@ -283,7 +283,7 @@ void PolicyService::mail_lock_notices(const Transaction& t, const std::string& s
   std::string to = t.sender.kind == mail::SenderKind::kUser ? t.sender.name : t.mail_from;
   if (!to.empty())
     send_mail(
-        "lock", t.sender.domain, to,
+        mail::Origin::kLock, t.sender.domain, to,
         fmt::format("Subject: {}\r\n\r\n{}", header_safe(render_template(tpl.subject, values)),
                     crlf(render_template(tpl.body, values))));
   std::string admin =
@@ -291,7 +291,7 @@ void PolicyService::mail_lock_notices(const Transaction& t, const std::string& s
   if (!options_.notify_admin_on_lock || admin.empty()) return;
   const bool user = subject.starts_with("user:");
   send_mail(
-      "lock", t.sender.domain, admin,
+      mail::Origin::kLock, t.sender.domain, admin,
       fmt::format(
           "Subject: {}\r\n\r\n{}", header_safe(fmt::format("postwarden: {} locked", who)),
           crlf(fmt::format("{} of domain {} was locked at {}.\n\nReason: {}\n\n"
@@ -303,14 +303,15 @@ void PolicyService::mail_lock_notices(const Transaction& t, const std::string& s
 }
 
 // `message` starts with "Subject: ...\r\n\r\n" for notices; the rest of the header is ours.
-void PolicyService::send_mail(const std::string& kind, const std::string& domain,
-                              const std::string& to, const std::string& message) {
+void PolicyService::send_mail(mail::Origin kind, const std::string& domain, const std::string& to,
+                              const std::string& message) {
   if (!outbox_) {
-    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"no queue\"", kind, to);
+    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"no queue\"", mail::to_string(kind),
+                  to);
     return;
   }
   std::string full = message;
-  if (kind != "arf") {
+  if (kind != mail::Origin::kArf) {
     auto id = outbox_->new_id();
     full = fmt::format(
         "From: postwarden <postmaster@{}>\r\nTo: <{}>\r\nDate: {}\r\nMessage-ID: {}\r\n"
@@ -328,10 +329,10 @@ void PolicyService::send_mail(const std::string& kind, const std::string& domain
   mail.message = std::move(full);
   auto sent = outbox_->send(mail);
   if (!sent)
-    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"{}\"", kind, to,
+    spdlog::error("event=notice_not_sent kind={} to=<{}> error=\"{}\"", mail::to_string(kind), to,
                   sent.error().message);
   else
-    spdlog::info("event=notice_queued kind={} id={} to=<{}>", kind, *sent, to);
+    spdlog::info("event=notice_queued kind={} id={} to=<{}>", mail::to_string(kind), *sent, to);
 }
 
 void PolicyService::tick(int64_t now) {

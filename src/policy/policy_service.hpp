@@ -74,7 +74,7 @@ class PolicyService {
   void tick(int64_t now);
   // Blocking: queues a notice (kind "lock", "arf", ...) to `to`, logged under `domain`. A message
   // that starts with "Subject: ...\r\n\r\n" gets our header; an "arf" message is sent as it is.
-  void send_mail(const std::string& kind, const std::string& domain, const std::string& to,
+  void send_mail(mail::Origin kind, const std::string& domain, const std::string& to,
                  const std::string& message);
   // The node's abuse contact: the one stored by an administrator (snapshot), else the config's.
   std::string abuse_contact(const Transaction& t) const;

@@ -58,8 +58,8 @@ bool valid_quarantine_id(std::string_view id) {
   return true;
 }
 
-QuarantineStore::QuarantineStore(store::Database& db, std::filesystem::path data_dir)
-    : db_(db), directory_(std::move(data_dir) / "quarantine") {}
+QuarantineStore::QuarantineStore(store::Database& db, const std::filesystem::path& data_dir)
+    : db_(db), directory_(data_dir / "quarantine") {}
 
 std::filesystem::path QuarantineStore::file_of(const std::string& id) const {
   return directory_ / (id + std::string(kFileSuffix));
@@ -90,7 +90,7 @@ Result<void> QuarantineStore::hold(const HoldRequest& request) {
   row.id = e.id;
   row.held_at = store::unix_now();
   row.client_ip = e.client_ip;
-  row.sender_kind = e.sender_kind;
+  row.sender_kind = std::string(mail::to_string(e.sender_kind));
   row.sender = e.sender;
   row.user_domain = e.domain;
   row.identity = request.identity;

@@ -67,7 +67,7 @@ using ReleaseSigner =
 
 class QuarantineStore {
  public:
-  QuarantineStore(store::Database& db, std::filesystem::path data_dir);
+  QuarantineStore(store::Database& db, const std::filesystem::path& data_dir);
 
   // Released messages are signed like accepted ones when a signer is set.
   void set_release_signer(ReleaseSigner signer) { release_signer_ = std::move(signer); }

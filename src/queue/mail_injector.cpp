@@ -19,7 +19,7 @@ Result<std::string> MailInjector::send(const GeneratedMail& mail) {
   envelope.mail_from = mail.mail_from;
   envelope.rcpt_to = mail.rcpt_to;
   envelope.size = mail.message.size();
-  envelope.body = "8BITMIME";
+  envelope.body = mail::BodyType::k8BitMime;
   if (auto stored = spool_.store(envelope, {mail.message}); !stored)
     return tl::unexpected(stored.error());
   auto summary = mail::summarize_headers(mail.message);

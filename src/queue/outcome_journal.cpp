@@ -37,6 +37,7 @@ std::vector<std::filesystem::path> OutcomeJournal::files(const std::filesystem::
     if (uint64_t n = sequence_of(entry.path())) found.emplace_back(n, entry.path());
   std::sort(found.begin(), found.end());
   std::vector<std::filesystem::path> paths;
+  paths.reserve(found.size());
   for (auto& [n, path] : found) paths.push_back(std::move(path));
   return paths;
 }

@@ -71,7 +71,8 @@ void QueueManager::State::send_dsn(std::shared_ptr<Message> message,
                                    std::vector<FailedRecipient> failed,
                                    std::filesystem::path path) {
   auto self = shared_from_this();
-  asio::post(blocking, [self, message, failed = std::move(failed), path]() mutable {
+  asio::post(blocking, [self, message = std::move(message), failed = std::move(failed),
+                        path = std::move(path)]() mutable {
     auto original = read_spool_file(path, true);
     std::string headers = original ? std::string(mail::header_section(original->message)) : "";
     DsnRequest request;
@@ -89,7 +90,7 @@ void QueueManager::State::send_dsn(std::shared_ptr<Message> message,
     envelope.received_at = request.now;
     envelope.client_ip = "127.0.0.1";
     envelope.helo = self->hostname;
-    envelope.sender_kind = "dsn";
+    envelope.sender_kind = mail::Origin::kDsn;
     envelope.sender = "MAILER-DAEMON";
     envelope.domain = message->envelope.domain;
     envelope.mail_from = "";

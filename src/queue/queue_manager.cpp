@@ -86,44 +86,46 @@ void QueueManager::submit(const Envelope& envelope, std::string_view message_id,
 }
 
 void QueueManager::flush(std::string message_id, std::function<void(std::string)> done) {
-  asio::post(state_->loop, [state = state_, message_id, done] {
-    size_t count = 0;
-    for (auto& [id, message] : state->messages) {
-      if (!message_id.empty() && id != message_id) continue;
-      for (auto& r : message->recipients)
-        if (r.status == DeliveryStatus::kDeferred && !r.in_flight) r.next_attempt = 0;
-      state->schedule(message);
-      ++count;
-    }
-    if (!message_id.empty() && count == 0)
-      done("no queued message " + message_id);
-    else
-      done(fmt::format("flushed {} message(s)", count));
-  });
+  asio::post(state_->loop,
+             [state = state_, message_id = std::move(message_id), done = std::move(done)] {
+               size_t count = 0;
+               for (auto& [id, message] : state->messages) {
+                 if (!message_id.empty() && id != message_id) continue;
+                 for (auto& r : message->recipients)
+                   if (r.status == DeliveryStatus::kDeferred && !r.in_flight) r.next_attempt = 0;
+                 state->schedule(message);
+                 ++count;
+               }
+               if (!message_id.empty() && count == 0)
+                 done("no queued message " + message_id);
+               else
+                 done(fmt::format("flushed {} message(s)", count));
+             });
 }
 
 void QueueManager::remove(std::string message_id, std::function<void(std::string)> done) {
-  asio::post(state_->loop, [state = state_, message_id, done] {
-    auto it = state->messages.find(message_id);
-    if (it == state->messages.end()) {
-      done("no queued message " + message_id);
-      return;
-    }
-    auto message = it->second;
-    message->deleted = true;
-    for (size_t i = 0; i < message->recipients.size(); ++i) {
-      auto& r = message->recipients[i];
-      // In-flight recipients too: their delivery may still finish (and is then recorded), but
-      // if it does not, nothing brings the message back.
-      if (store::is_final(r.status)) continue;
-      r.status = DeliveryStatus::kDeleted;
-      r.last_reply = "deleted by the administrator";
-      state->record(message, i, "deleted");
-      if (message->pending > 0) --message->pending;
-    }
-    if (message->pending == 0) state->finish_message(message);
-    done("deleted " + message_id);
-  });
+  asio::post(state_->loop,
+             [state = state_, message_id = std::move(message_id), done = std::move(done)] {
+               auto it = state->messages.find(message_id);
+               if (it == state->messages.end()) {
+                 done("no queued message " + message_id);
+                 return;
+               }
+               auto message = it->second;
+               message->deleted = true;
+               for (size_t i = 0; i < message->recipients.size(); ++i) {
+                 auto& r = message->recipients[i];
+                 // In-flight recipients too: their delivery may still finish (and is then
+                 // recorded), but if it does not, nothing brings the message back.
+                 if (store::is_final(r.status)) continue;
+                 r.status = DeliveryStatus::kDeleted;
+                 r.last_reply = "deleted by the administrator";
+                 state->record(message, i, "deleted");
+                 if (message->pending > 0) --message->pending;
+               }
+               if (message->pending == 0) state->finish_message(message);
+               done("deleted " + message_id);
+             });
 }
 
 void QueueManager::set_batv(std::shared_ptr<const batv::BatvSnapshot> snapshot) {

@@ -133,8 +133,9 @@ void QueueManager::State::deferred(const std::shared_ptr<Message>& message, size
 
 void QueueManager::State::remove_spool_file(const std::string& id, std::filesystem::path path,
                                             std::string event) {
-  log.submit([id, event](store::MessageLog& l) { return l.record_event(id, "", event, "", ""); },
-             [path] {
+  log.submit([id, event = std::move(event)](
+                 store::MessageLog& l) { return l.record_event(id, "", event, "", ""); },
+             [path = std::move(path)] {
                std::error_code ignored;
                std::filesystem::remove(path, ignored);
              });

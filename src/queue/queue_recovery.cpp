@@ -36,7 +36,7 @@ store::ReceivedMessage received_record(const Envelope& envelope, std::string mes
   received.helo = envelope.helo;
   received.tls = envelope.tls;
   received.auth_user = envelope.auth_user;
-  received.sender_kind = envelope.sender_kind;
+  received.sender_kind = std::string(mail::to_string(envelope.sender_kind));
   received.sender = envelope.sender;
   received.user_domain = envelope.domain;
   received.mail_from = envelope.mail_from;
@@ -71,8 +71,8 @@ Result<size_t> replay_journal(const Spool& spool, store::MessageLog& log) {
         auto content = read_spool_file(spool.incoming_dir() / id, true);
         if (!content) continue;  // neither logged nor spooled: nothing is owed for it
         auto summary = mail::summarize_headers(content->message);
-        bool is_bounce =
-            content->envelope.mail_from.empty() && content->envelope.sender_kind == "dsn";
+        bool is_bounce = content->envelope.mail_from.empty() &&
+                         content->envelope.sender_kind == mail::Origin::kDsn;
         auto received =
             received_record(content->envelope, summary.message_id, summary.subject, is_bounce);
         if (auto r = log.record_received(received); !r) return r;
@@ -203,7 +203,7 @@ Result<size_t> QueueManager::recover(store::MessageLog& log) {
     }
     if (it == by_id.end()) {
       auto summary = mail::summarize_headers(content->message);
-      bool is_bounce = content->envelope.sender_kind == "dsn";
+      bool is_bounce = content->envelope.sender_kind == mail::Origin::kDsn;
       asio::post(s.loop, [state = state_, envelope = content->envelope, summary, is_bounce] {
         state->ingest(envelope, summary.message_id, summary.subject, is_bounce);
       });

@@ -14,7 +14,7 @@ namespace pw::queue {
 // the spool and the log keep the original address.
 std::string QueueManager::State::outgoing_sender(const Message& message) {
   const auto& envelope = message.envelope;
-  if (message.is_bounce || envelope.mail_from.empty() || envelope.sender_kind == "dsn")
+  if (message.is_bounce || envelope.mail_from.empty() || envelope.sender_kind == mail::Origin::kDsn)
     return envelope.mail_from;
   std::shared_ptr<const batv::BatvSnapshot> snapshot;
   {
@@ -44,7 +44,7 @@ std::string QueueManager::State::destination_key(const std::string& domain,
   return "mx:" + domain;
 }
 
-void QueueManager::State::add(std::shared_ptr<Message> message) {
+void QueueManager::State::add(const std::shared_ptr<Message>& message) {
   const auto& id = message->envelope.id;
   if (messages.count(id)) return;
   message->pending = 0;
@@ -73,7 +73,8 @@ std::shared_ptr<Message> QueueManager::State::make_message(const Envelope& envel
                                                            bool is_bounce) {
   auto message = std::make_shared<Message>();
   message->envelope = envelope;
-  message->is_bounce = is_bounce || (envelope.mail_from.empty() && envelope.sender_kind == "dsn");
+  message->is_bounce =
+      is_bounce || (envelope.mail_from.empty() && envelope.sender_kind == mail::Origin::kDsn);
   for (const auto& rcpt : envelope.rcpt_to) {
     Recipient r;
     r.address = rcpt;
@@ -162,16 +163,18 @@ void QueueManager::State::dispatch(const std::string& key) {
          static_cast<size_t>(d.active) < d.jobs.size()) {
     ++d.active;
     ++total_connections;
-    asio::co_spawn(loop, worker(key), [self = shared_from_this(), key](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("event=delivery_worker_error destination={} error=\"{}\"", key, ex.what());
-        }
-      }
-      self->worker_finished(key);
-    });
+    asio::co_spawn(loop, worker(key),
+                   [self = shared_from_this(), key](const std::exception_ptr& e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         spdlog::error("event=delivery_worker_error destination={} error=\"{}\"",
+                                       key, ex.what());
+                       }
+                     }
+                     self->worker_finished(key);
+                   });
   }
 }
 

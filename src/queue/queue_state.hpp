@@ -102,7 +102,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   // the spool and the log keep the original address.
   std::string outgoing_sender(const Message& message);
   std::string destination_key(const std::string& domain, std::string& fixed_route);
-  void add(std::shared_ptr<Message> message);
+  void add(const std::shared_ptr<Message>& message);
   // Logs a spooled message and queues it (on the loop).
   void ingest(const Envelope& envelope, std::string message_id, std::string subject,
               bool is_bounce);

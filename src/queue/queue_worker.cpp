@@ -149,7 +149,7 @@ awaitable<void> QueueManager::State::worker(std::string key) {
     for (size_t i : job.indexes)
       transaction.recipients.push_back(job.message->recipients[i].address);
     transaction.message = content->message;
-    transaction.eight_bit = job.message->envelope.body == "8BITMIME";
+    transaction.eight_bit = job.message->envelope.body == mail::BodyType::k8BitMime;
     transaction.smtputf8 = job.message->envelope.smtputf8;
     delivery::TransactionResult result = co_await connection->send(transaction);
     if (result.connection_lost && !result.mail_reply && sent > 0) {

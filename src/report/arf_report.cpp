@@ -96,7 +96,8 @@ std::string human_part(const ArfRequest& r, const std::string& reporter_host) {
                      field_value(reporter_host));
   out += fmt::format("An outgoing message of {} was blocked by the check \"{}\".\r\n\r\n",
                      field_value(e.sender), field_value(v.check));
-  out += fmt::format("User:        {} ({})\r\n", field_value(e.sender), field_value(e.sender_kind));
+  out += fmt::format("User:        {} ({})\r\n", field_value(e.sender),
+                     field_value(std::string(mail::to_string(e.sender_kind))));
   out += fmt::format("Identity:    {}\r\n", field_value(r.identity));
   out += fmt::format("Domain:      {}\r\n", field_value(e.domain));
   out += fmt::format("Client IP:   {}\r\n", field_value(e.client_ip));

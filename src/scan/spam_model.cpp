@@ -235,6 +235,7 @@ SpamModel SpamModel::train_raw(ModelKind kind, const std::vector<WeightedSet>& s
     double weight;
   };
   std::vector<Labelled> examples;
+  examples.reserve(spam.size() + ham.size());
   for (const auto& e : spam) examples.push_back({e.features, 1.0, double(e.weight)});
   for (const auto& e : ham) examples.push_back({e.features, 0.0, double(e.weight)});
   std::mt19937 random(kShuffleSeed);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/origin.hpp"
+
 namespace pw::smtp {
 
 enum class Verb {
@@ -26,7 +28,7 @@ enum class Verb {
   kUnknown
 };
 
-enum class BodyType { k7Bit, k8BitMime };
+using BodyType = mail::BodyType;
 
 struct MailParams {
   std::optional<uint64_t> size;  // SIZE= (RFC 1870)

@@ -81,7 +81,7 @@ mail::Envelope Session::new_envelope() {
   envelope.helo = helo_;
   envelope.tls = tls_;
   envelope.rcpt_to = recipients_;
-  envelope.body = mail_params_.body == BodyType::k8BitMime ? "8BITMIME" : "7BIT";
+  envelope.body = mail_params_.body;
   envelope.smtputf8 = mail_params_.smtputf8;
   return envelope;
 }
@@ -123,7 +123,7 @@ awaitable<Flow> Session::accept_message(DataReader& reader,
                                         const dkim::BodyHasher::Digests& body_hashes) {
   mail::Envelope envelope = new_envelope();
   if (auth_sender_) envelope.auth_user = auth_user_;
-  envelope.sender_kind = std::string(mail::to_string(transaction_sender_->kind));
+  envelope.sender_kind = mail::origin_of(transaction_sender_->kind);
   envelope.sender = transaction_sender_->name;
   envelope.domain = transaction_sender_->domain;
   envelope.mail_from = mail_from_;
@@ -246,9 +246,9 @@ void Session::log_accepted(const mail::Envelope& envelope, const dkim::SigningCh
   spdlog::info(
       "event=accepted id={} client={} sender={} kind={} domain={} auth={} from=<{}> rcpts={} "
       "size={} tls={} dkim={}",
-      envelope.id, client_ip_, printable(envelope.sender), envelope.sender_kind, envelope.domain,
-      auth_sender_ ? printable(auth_user_) : "-", printable(mail_from_), recipients_.size(),
-      envelope.size, tls_ ? "yes" : "no",
+      envelope.id, client_ip_, printable(envelope.sender), mail::to_string(envelope.sender_kind),
+      envelope.domain, auth_sender_ ? printable(auth_user_) : "-", printable(mail_from_),
+      recipients_.size(), envelope.size, tls_ ? "yes" : "no",
       signed_as.status == dkim::SignOutcome::Status::kSigned
           ? fmt::format("{}/{}/{}", choice->domain, choice->selector,
                         dkim::to_string(signed_as.type))

@@ -110,7 +110,7 @@ void Session::on_inbound_rcpt(const Command& command) {
 // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
 awaitable<Flow> Session::accept_bounce(DataReader& reader) {
   mail::Envelope envelope = new_envelope();
-  envelope.sender_kind = "inbound";
+  envelope.sender_kind = mail::Origin::kInbound;
   envelope.sender = client_ip_;
   envelope.domain = mail::domain_of(recipients_.front());
   envelope.mail_from = "";

@@ -13,7 +13,7 @@ void Session::start() {
   registered_ = true;
   auto self = shared_from_this();
   asio::co_spawn(executor_, watchdog(), asio::detached);
-  asio::co_spawn(executor_, run(), [self](std::exception_ptr e) {
+  asio::co_spawn(executor_, run(), [self](const std::exception_ptr& e) {
     if (e) {
       try {
         std::rethrow_exception(e);

@@ -62,7 +62,7 @@ Result<void> VerdictActions::quarantine(const policy::Transaction& t,
   arf.original = message;
   arf.max_attached_size = options_.arf_max_attached;
   arf.now = t.now;
-  policy_.send_mail("arf", t.sender.domain, contact, report::build_arf_report(arf));
+  policy_.send_mail(mail::Origin::kArf, t.sender.domain, contact, report::build_arf_report(arf));
   return {};
 }
 

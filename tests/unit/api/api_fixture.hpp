@@ -116,13 +116,13 @@ class ApiFixture : public ::testing::Test {
     r.envelope.received_at = received_at;
     r.envelope.client_ip = "192.0.2.7";
     r.envelope.helo = "client.example";
-    r.envelope.sender_kind = "user";
+    r.envelope.sender_kind = mail::Origin::kUser;
     r.envelope.sender = sender;
     r.envelope.domain = domain;
     r.envelope.mail_from = sender;
     r.envelope.rcpt_to = {"bob@example.net"};
     r.envelope.size = kMessage.size();
-    r.envelope.body = "8BITMIME";
+    r.envelope.body = mail::BodyType::k8BitMime;
     r.identity = sender;
     r.verdict.action = policy::Action::kQuarantine;
     r.verdict.check = "spam";

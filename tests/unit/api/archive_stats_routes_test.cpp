@@ -19,7 +19,7 @@ class ArchiveRoutesTest : public ApiFixture {
     mail::Envelope e;
     e.id = id;
     e.received_at = at;
-    e.sender_kind = "user";
+    e.sender_kind = mail::Origin::kUser;
     e.sender = mail_from;
     e.domain = domain;
     e.mail_from = mail_from;

@@ -33,7 +33,7 @@ mail::Envelope envelope(std::string id, std::string mail_from, std::vector<std::
   e.id = std::move(id);
   e.received_at = at;
   e.client_ip = "192.0.2.7";
-  e.sender_kind = "user";
+  e.sender_kind = mail::Origin::kUser;
   e.sender = "alice@example.com";
   e.domain = std::move(user_domain);
   e.mail_from = std::move(mail_from);

@@ -41,13 +41,13 @@ class QuarantineStoreTest : public ::testing::Test {
     r.envelope.helo = "client.example";
     r.envelope.tls = true;
     r.envelope.auth_user = sender;
-    r.envelope.sender_kind = "user";
+    r.envelope.sender_kind = mail::Origin::kUser;
     r.envelope.sender = sender;
     r.envelope.domain = std::move(domain);
     r.envelope.mail_from = sender;
     r.envelope.rcpt_to = {"bob@example.net", "carol@example.org"};
     r.envelope.size = kMessage.size();
-    r.envelope.body = "8BITMIME";
+    r.envelope.body = mail::BodyType::k8BitMime;
     r.envelope.smtputf8 = true;
     r.identity = sender;
     r.verdict.action = policy::Action::kQuarantine;

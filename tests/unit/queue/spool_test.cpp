@@ -30,7 +30,7 @@ TEST(Spool, StoresEnvelopeAndExactBytes) {
   e.mail_from = "a@example.com";
   e.rcpt_to = {"b@example.org", "c@example.org"};
   e.auth_user = "a@example.com";
-  e.sender_kind = "user";
+  e.sender_kind = mail::Origin::kUser;
   ASSERT_TRUE(spool->store(e, {"Received: x\r\n", "Subject: hi\r\n\r\nbody\r\n"}));
   std::ifstream in(dir.path / "incoming" / e.id, std::ios::binary);
   ASSERT_TRUE(in);

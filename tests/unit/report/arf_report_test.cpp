@@ -21,7 +21,7 @@ ArfRequest request() {
   r.envelope.id = "00000ABC";
   r.envelope.received_at = 1700000000;
   r.envelope.client_ip = "192.0.2.7";
-  r.envelope.sender_kind = "user";
+  r.envelope.sender_kind = mail::Origin::kUser;
   r.envelope.sender = "alice@example.com";
   r.envelope.domain = "example.com";
   r.envelope.mail_from = "alice@example.com";

@@ -18,8 +18,8 @@ PACKAGES=(
   # external scanners for tests and bench/scan_compare.sh (F-SPAM)
   rspamd spamassassin spamd spamc bogofilter
   clamav clamav-daemon
-  # fuzzing (libFuzzer), and the format check of the test command
-  clang-14 libclang-rt-14-dev clang-format-14
+  # fuzzing (libFuzzer), and the format and clang-tidy checks of the test command
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   # the web panel's browser tests (tests/e2e/test_panel_browser.py): playwright-core drives it
   chromium
 )

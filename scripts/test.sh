@@ -16,6 +16,8 @@ echo "== layer check (scripts/layers.txt), size check (scripts/size_exceptions.t
 $PYTHON scripts/check_layers.py
 $PYTHON scripts/check_sizes.py
 $PYTHON -m pytest tests/tools -q -p no:cacheprovider
+echo "== clang-tidy (.clang-tidy) on src/: the sources changed since they last passed (scripts/tidy.py)"
+$PYTHON scripts/tidy.py
 echo "== unit tests (ctest)"
 ctest --test-dir build --output-on-failure -j2
 echo "== unit tests under ASan+UBSan (ctest)"

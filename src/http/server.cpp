@@ -321,10 +321,10 @@ awaitable<BeastResponse> Connection::answer(const BeastRequest& request) {
       Request parsed = api_request(request, *method, *target, client_ip_);
       auto* server = server_.get();
       std::string raw_path = target->raw_path;
-      out = co_await util::run_blocking(
-          server->blocking_, [server, raw_path = std::move(raw_path), parsed = std::move(parsed)] {
-            return server->handlers_.api(raw_path, std::move(parsed));
-          });
+      out = co_await util::run_blocking(server->blocking_, [server, raw_path = std::move(raw_path),
+                                                            parsed = std::move(parsed)]() mutable {
+        return server->handlers_.api(raw_path, std::move(parsed));
+      });
       if (out.delay.count() > 0) {
         beast::error_code ignored;
         delay_timer_.expires_after(out.delay);

@@ -453,7 +453,7 @@ Result<std::shared_ptr<DnsResolver>> DnsResolver::create(const asio::any_io_exec
     return fail(std::string("c-ares initialisation failed: ") + ares_strerror(status));
   }
 
-  auto state = std::make_shared<DnsResolverState>(std::move(executor), options.cache_entries);
+  auto state = std::make_shared<DnsResolverState>(executor, options.cache_entries);
   ares_options settings{};
   settings.sock_state_cb = &on_socket_state;
   settings.sock_state_cb_data = state.get();

@@ -18,36 +18,22 @@ std::chrono::milliseconds doubling_delay(const BruteForceLimits& limits, size_t 
 
 }  // namespace
 
-BruteForceGuard::BruteForceGuard(BruteForceLimits limits) : limits_(limits) {}
+BruteForceGuard::BruteForceGuard(BruteForceLimits limits)
+    : limits_(limits), entries_(limits.tracked_ips) {}
 
 bool BruteForceGuard::is_banned(const std::string& ip, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  auto found = entries_.find(ip);
-  if (found == entries_.end()) return false;
-  Entry& entry = found->second;
-  if (entry.banned_until > now) return true;
+  const Entry* entry = entries_.peek(ip);
+  if (entry == nullptr) return false;
+  if (entry->banned_until > now) return true;
   // Forget an address whose failures have all left the window: nothing about it is left to count.
-  bool stale = entry.failures.empty() || entry.failures.back() <= now - limits_.failure_window;
-  if (stale) {
-    lru_.erase(entry.lru);
-    entries_.erase(found);
-  }
+  bool stale = entry->failures.empty() || entry->failures.back() <= now - limits_.failure_window;
+  if (stale) entries_.erase(ip);
   return false;
 }
 
 BruteForceGuard::Entry& BruteForceGuard::entry_locked(const std::string& ip) {
-  auto found = entries_.find(ip);
-  if (found == entries_.end()) {
-    while (!lru_.empty() && entries_.size() >= std::max<size_t>(limits_.tracked_ips, 1)) {
-      entries_.erase(lru_.back());
-      lru_.pop_back();
-    }
-    lru_.push_front(ip);
-    found = entries_.emplace(ip, Entry{lru_.begin(), {}, {}}).first;
-  } else {
-    lru_.splice(lru_.begin(), lru_, found->second.lru);
-  }
-  return found->second;
+  return entries_.insert_or_touch(ip);
 }
 
 std::chrono::milliseconds BruteForceGuard::record_failure(const std::string& ip,
@@ -75,10 +61,10 @@ std::vector<BruteForceGuard::Ban> BruteForceGuard::take_new_bans(Clock::time_poi
   std::lock_guard lock(mutex_);
   std::vector<Ban> out;
   for (const auto& ip : new_bans_) {
-    auto found = entries_.find(ip);
-    if (found == entries_.end() || found->second.banned_until <= now) continue;
+    const Entry* entry = entries_.peek(ip);
+    if (entry == nullptr || entry->banned_until <= now) continue;
     if (!out.empty() && out.back().ip == ip) continue;
-    out.push_back({ip, found->second.banned_until});
+    out.push_back({ip, entry->banned_until});
   }
   new_bans_.clear();
   return out;

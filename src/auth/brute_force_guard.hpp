@@ -6,8 +6,9 @@
 #include <list>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include "util/lru_map.hpp"
 
 namespace pw::auth {
 
@@ -47,7 +48,6 @@ class BruteForceGuard {
 
  private:
   struct Entry {
-    std::list<std::string>::iterator lru;
     std::vector<Clock::time_point> failures;  // within the window, at most max_failures kept
     Clock::time_point banned_until{};
   };
@@ -55,8 +55,7 @@ class BruteForceGuard {
   BruteForceLimits limits_;
   std::list<std::string> new_bans_;  // IPs banned since take_new_bans, oldest first
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> lru_;  // front = most recent
+  util::LruMap<Entry> entries_;  // at most tracked_ips, the least recently failing dropped first
 };
 
 }  // namespace pw::auth

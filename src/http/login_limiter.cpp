@@ -30,40 +30,23 @@ std::chrono::milliseconds slow_down(const LoginLimits& limits, size_t failures) 
 
 size_t LoginLimiter::EventLog::count(const std::string& key, Clock::duration window,
                                      Clock::time_point now) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return 0;
-  auto& times = it->second.times;
-  while (!times.empty() && now - times.front() >= window) times.pop_front();
-  if (times.empty()) {
+  auto* times = entries_.peek(key);
+  if (times == nullptr) return 0;
+  while (!times->empty() && now - times->front() >= window) times->pop_front();
+  if (times->empty()) {
     erase(key);
     return 0;
   }
-  return times.size();
+  return times->size();
 }
 
 void LoginLimiter::EventLog::add(const std::string& key, Clock::time_point now) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) {
-    while (entries_.size() >= std::max<size_t>(max_keys_, 1) && !lru_.empty()) {
-      entries_.erase(lru_.back());
-      lru_.pop_back();
-    }
-    lru_.push_front(key);
-    it = entries_.emplace(key, Entry{{}, lru_.begin()}).first;
-  } else {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-  }
-  auto& times = it->second.times;
+  auto& times = entries_.insert_or_touch(key);
   times.push_back(now);
   while (times.size() > std::max<size_t>(cap_, 1)) times.pop_front();
 }
 
-void LoginLimiter::EventLog::erase(const std::string& key) {
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return;
-  lru_.erase(it->second.lru);
-  entries_.erase(it);
-}
+void LoginLimiter::EventLog::erase(const std::string& key) { entries_.erase(key); }
 
 LoginLimiter::LoginLimiter(LoginLimits limits)
     : limits_(limits),

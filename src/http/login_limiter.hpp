@@ -12,10 +12,10 @@
 #include <chrono>
 #include <cstddef>
 #include <deque>
-#include <list>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+
+#include "util/lru_map.hpp"
 
 namespace pw::http {
 
@@ -56,21 +56,15 @@ class LoginLimiter {
   // Recent events per key, each deque at most `cap` long; the map at most max_keys long.
   class EventLog {
    public:
-    EventLog(size_t max_keys, size_t cap) : max_keys_(max_keys), cap_(cap) {}
+    EventLog(size_t max_keys, size_t cap) : cap_(cap), entries_(max_keys) {}
     size_t count(const std::string& key, Clock::duration window, Clock::time_point now);
     void add(const std::string& key, Clock::time_point now);
     void erase(const std::string& key);
     size_t size() const { return entries_.size(); }
 
    private:
-    struct Entry {
-      std::deque<Clock::time_point> times;
-      std::list<std::string>::iterator lru;
-    };
-    size_t max_keys_;
     size_t cap_;
-    std::unordered_map<std::string, Entry> entries_;
-    std::list<std::string> lru_;  // front = most recent
+    util::LruMap<std::deque<Clock::time_point>> entries_;  // least recently added to dropped first
   };
 
   LoginLimits limits_;

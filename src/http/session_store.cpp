@@ -19,50 +19,37 @@ std::string random_token_hex() {
 LoginSession SessionStore::create(const std::string& username, Clock::time_point now) {
   LoginSession session{random_token_hex(), random_token_hex(), username};
   std::lock_guard lock(mutex_);
-  while (sessions_.size() >= limits_.max_sessions && !order_.empty())
-    erase_locked(sessions_.find(order_.front()));
-  auto order = order_.insert(order_.end(), session.id);
-  sessions_.emplace(session.id, Entry{session, now, now, order});
+  sessions_.insert_or_touch(session.id, Entry{session, now, now});
   return session;
 }
 
 std::optional<LoginSession> SessionStore::find(const std::string& id, Clock::time_point now) {
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  Entry& entry = it->second;
-  if (now - entry.last_used >= limits_.idle || now - entry.created >= limits_.absolute) {
-    erase_locked(it);
+  Entry* entry = sessions_.peek(id);
+  if (entry == nullptr) return std::nullopt;
+  if (now - entry->last_used >= limits_.idle || now - entry->created >= limits_.absolute) {
+    sessions_.erase(id);
     return std::nullopt;
   }
-  entry.last_used = now;
-  return entry.session;
+  entry->last_used = now;
+  return entry->session;
 }
 
 void SessionStore::remove(const std::string& id) {
   std::lock_guard lock(mutex_);
-  auto it = sessions_.find(id);
-  if (it != sessions_.end()) erase_locked(it);
+  sessions_.erase(id);
 }
 
 void SessionStore::remove_account(const std::string& username, const std::string& keep_id) {
   std::lock_guard lock(mutex_);
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    auto next = std::next(it);
-    if (it->second.session.username == username && it->first != keep_id) erase_locked(it);
-    it = next;
-  }
+  sessions_.erase_if([&](const std::string& id, const Entry& entry) {
+    return entry.session.username == username && id != keep_id;
+  });
 }
 
 size_t SessionStore::size() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
-}
-
-void SessionStore::erase_locked(std::unordered_map<std::string, Entry>::iterator it) {
-  if (it == sessions_.end()) return;
-  order_.erase(it->second.order);
-  sessions_.erase(it);
 }
 
 }  // namespace pw::http

@@ -5,11 +5,11 @@
 #pragma once
 #include <chrono>
 #include <cstddef>
-#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+
+#include "util/lru_map.hpp"
 
 namespace pw::http {
 
@@ -29,7 +29,7 @@ struct LoginSession {
 class SessionStore {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit SessionStore(SessionLimits limits) : limits_(limits) {}
+  explicit SessionStore(SessionLimits limits) : limits_(limits), sessions_(limits.max_sessions) {}
 
   LoginSession create(const std::string& username, Clock::time_point now = Clock::now());
   // The live session with this id (its idle time starts again), nullopt otherwise.
@@ -44,13 +44,11 @@ class SessionStore {
     LoginSession session;
     Clock::time_point created;
     Clock::time_point last_used;
-    std::list<std::string>::iterator order;
   };
-  void erase_locked(std::unordered_map<std::string, Entry>::iterator it);
   SessionLimits limits_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> sessions_;
-  std::list<std::string> order_;  // by login time, oldest first
+  // Never touched after the login (peek): when full, the oldest login is dropped first.
+  util::LruMap<Entry> sessions_;
 };
 
 // 256 bits from the system's CSPRNG as 64 lower-case hex digits.

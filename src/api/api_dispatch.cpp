@@ -12,6 +12,7 @@
 #include "http/request_target.hpp"
 #include "http/session_store.hpp"
 #include "service/account_service.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::api {
 namespace {
@@ -32,8 +33,7 @@ std::optional<std::string> bearer_token(const Request& request) {
   std::string_view value = header(request, "authorization");
   constexpr std::string_view kScheme = "bearer ";
   if (value.size() <= kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return std::nullopt;
+  if (!util::ascii_iequals(value.substr(0, kScheme.size()), kScheme)) return std::nullopt;
   value.remove_prefix(kScheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include <algorithm>
+
+#include "util/host_port.hpp"
 
 namespace pw::config {
 
@@ -20,32 +22,19 @@ Result<HttpEndpoint> parse_http_url(std::string_view url) {
     while (!path.empty() && path.back() == '/') path.remove_suffix(1);
     out.base_path = std::string(path);
   }
-  std::string_view port_text;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return fail(fmt::format("\"{}\": unclosed [", url));
-    out.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return fail(fmt::format("\"{}\": bad port", url));
-      port_text = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    out.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
+  if (authority.empty() || authority.front() != '[') {
+    if (std::count(authority.begin(), authority.end(), ':') > 1)
+      return fail(fmt::format("\"{}\": an IPv6 address goes in brackets ([::1])", url));
   }
+  auto split = util::split_host_port(authority, out.port);
+  if (!split && split.error() == util::HostPortError::kUnclosedBracket)
+    return fail(fmt::format("\"{}\": unclosed [", url));
+  if (!split) return fail(fmt::format("\"{}\": bad port", url));
+  out.host = split->host;
+  out.port = split->port;
   if (out.host.empty()) return fail(fmt::format("\"{}\": no host", url));
   if (out.host.find_first_of(" @?#") != std::string::npos)
     return fail(fmt::format("\"{}\": bad host", url));
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
-        port > 65535)
-      return fail(fmt::format("\"{}\": bad port", url));
-    out.port = static_cast<uint16_t>(port);
-  }
   return out;
 }
 
@@ -62,26 +51,11 @@ Result<SpamdAddress> parse_spamd_address(std::string_view address) {
     out.unix_path = std::string(address);
     return out;
   }
-  std::string_view port_text;
-  if (address.front() == '[') {
-    auto close = address.find(']');
-    if (close == std::string_view::npos || address.substr(close + 1, 1) != ":")
-      return fail(fmt::format("\"{}\" is not [ADDRESS]:PORT", address));
-    out.host = std::string(address.substr(1, close - 1));
-    port_text = address.substr(close + 2);
-  } else {
-    auto colon = address.rfind(':');
-    if (colon == std::string_view::npos)
-      return fail(fmt::format("\"{}\" is not HOST:PORT or a socket path", address));
-    out.host = std::string(address.substr(0, colon));
-    port_text = address.substr(colon + 1);
-  }
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (out.host.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-      port == 0 || port > 65535)
+  auto split = util::split_host_port(address);
+  if (!split || split->host.empty())
     return fail(fmt::format("\"{}\" is not HOST:PORT or a socket path", address));
-  out.port = static_cast<uint16_t>(port);
+  out.host = split->host;
+  out.port = split->port;
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <cstring>
 
 #include "mail/printable.hpp"
+#include "util/host_port.hpp"
 #include "util/unique_fd.hpp"
 
 namespace pw::scan {
@@ -203,29 +204,25 @@ Result<ClamdAddress> parse_clamd_address(std::string_view address) {
     return a;
   }
   a.unix_socket = false;
-  auto colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
+  auto split = util::split_host_port(address);
+  if (!split && split.error() == util::HostPortError::kBadPort)
+    return fail(fmt::format("clamd address \"{}\": the port must be 1..65535",
+                            mail::printable_text(address, 200)));
+  if (!split)
     return fail(
         fmt::format("clamd address \"{}\" is neither an absolute socket path nor "
                     "host:port",
                     mail::printable_text(address, 200)));
-  std::string_view host = address.substr(0, colon);
-  std::string_view port = address.substr(colon + 1);
-  bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
-  if (bracketed) host = host.substr(1, host.size() - 2);
+  const std::string_view host = split->host;
+  const bool bracketed = address.front() == '[';
   auto host_char = [bracketed](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' ||
            c == '-' || c == '_' || (bracketed && c == ':');
   };
-  bool digits = !port.empty() && port.size() <= 5 &&
-                std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
-    return fail(fmt::format("clamd address \"{}\": the port must be 1..65535",
-                            mail::printable_text(address, 200)));
   if (host.empty() || !std::all_of(host.begin(), host.end(), host_char))
     return fail(fmt::format("clamd address \"{}\": bad host", mail::printable_text(address, 200)));
   a.host = std::string(host);
-  a.port = std::string(port);
+  a.port = std::to_string(split->port);
   return a;
 }
 

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <vector>
 
+#include "util/ascii_text.hpp"
+
 namespace pw::scan {
 namespace {
 
@@ -23,10 +25,7 @@ bool lwsp(char c) { return c == ' ' || c == '\t'; }
 
 bool iequal_at(std::string_view s, std::size_t at, std::string_view word) {
   if (at + word.size() > s.size()) return false;
-  for (std::size_t i = 0; i < word.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[at + i])) != word[i]) return false;
-  }
-  return true;
+  return util::ascii_iequals(s.substr(at, word.size()), word);
 }
 
 // A CR that does not end a line: GMime's parameter parser skips it as white space.
@@ -99,8 +98,7 @@ bool read_declaration(std::string_view s, std::size_t at, Declarations& d) {
 Declarations declarations(std::string_view s) {
   Declarations d;
   for (std::size_t at = 0; at + kParam.size() <= s.size(); ++at) {
-    if (std::tolower(static_cast<unsigned char>(s[at])) != 'b' || !iequal_at(s, at, kParam))
-      continue;
+    if (util::ascii_lower(s[at]) != 'b' || !iequal_at(s, at, kParam)) continue;
     if (d.values.size() >= kMaxDeclarations || !read_declaration(s, at + kParam.size(), d)) {
       d.literal = false;
       d.values.clear();

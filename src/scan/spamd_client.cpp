@@ -18,6 +18,7 @@
 #include <cstdlib>
 
 #include "scan/deadline_io.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::scan {
 namespace {
@@ -47,12 +48,7 @@ bool parse_double(std::string_view text, double& out) {
   return ec == std::errc() && end == text.data() + text.size() && std::isfinite(out);
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+bool iequals(std::string_view a, std::string_view b) { return util::ascii_iequals(a, b); }
 
 // Splits `text` into lines (LF or CRLF).
 std::vector<std::string_view> lines_of(std::string_view text) {

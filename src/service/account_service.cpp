@@ -10,6 +10,7 @@
 #include "store/account_repository.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
+#include "util/ascii_text.hpp"
 #include "util/sha256.hpp"
 #include "util/sodium_init.hpp"
 
@@ -81,7 +82,7 @@ Outcome<std::string> canonical_account_name(std::string_view text) {
                    " characters");
   std::string out;
   for (char c : text) {
-    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const char lower = util::ascii_lower(c);
     bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' ||
               lower == '_' || lower == '-' || lower == '@' || lower == '+';
     if (!ok) return invalid("an account name takes only letters, digits and . _ - @ +");

@@ -9,16 +9,12 @@
 #include <algorithm>
 
 #include "mail/header_summary.hpp"
+#include "util/ascii_text.hpp"
 
 namespace pw::smtp {
 namespace {
 
-bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+bool same_name(std::string_view a, std::string_view b) { return util::ascii_iequals(a, b); }
 
 // The field name of a header line ("" for a continuation line or a line without a colon).
 // RFC 5322 4.5 (obsolete syntax): white space may stand between the name and the colon.

@@ -1,7 +1,8 @@
-// One parser of "host:port" (issue 16 item 2: the listeners, the MX loop check, the resolver and
-// the clamd client each had their own). "[v6]:port" for IPv6; with a default port, "host",
-// "[v6]" and a bare IPv6 address are accepted too. Only the split and the port are checked here:
-// the caller decides what a host may be (an IP address, a name) and words its own error.
+// One parser of "host:port" (issue 16 item 2: the listeners, the MX loop check, the resolver, the
+// clamd client and the rspamd/spamd addresses each had their own). "[v6]:port" for IPv6; with a
+// default port, "host", "[v6]" and a bare IPv6 address are accepted too. Only the split and the
+// port are checked here: the caller decides what a host may be (an IP address, a name) and words
+// its own error.
 #pragma once
 #include <cstdint>
 #include <optional>

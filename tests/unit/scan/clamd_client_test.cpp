@@ -53,7 +53,7 @@ TEST(ClamdClient, ParsesAddresses) {
   ASSERT_TRUE(v6);
   EXPECT_EQ(v6->host, "::1");
   for (const char* bad : {"", "clamd.sock", "host:", ":3310", "host:0", "host:65536", "host:x1",
-                          "relative/path:12"}) {
+                          "relative/path:12", "[::1]", "[::1]x3310", "::1:3310", "[::1:3310"}) {
     auto r = parse_clamd_address(bad);
     EXPECT_FALSE(r) << bad;
   }

@@ -35,9 +35,9 @@ TEST(ExternalScannersUrl, ParsesHostPortAndPath) {
   auto c = parse_http_url("http://localhost");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->port, 80);
-  for (const char* bad :
-       {"https://127.0.0.1:11333", "127.0.0.1:11333", "http://:11333", "http://127.0.0.1:0",
-        "http://127.0.0.1:70000", "http://[::1:5", "http://h:12x"})
+  for (const char* bad : {"https://127.0.0.1:11333", "127.0.0.1:11333", "http://:11333",
+                          "http://127.0.0.1:0", "http://127.0.0.1:70000", "http://[::1:5",
+                          "http://h:12x", "http://::1:11333", "http://h:", "http://[::1]x"})
     EXPECT_FALSE(parse_http_url(bad)) << bad;
 }
 

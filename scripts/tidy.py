@@ -60,9 +60,9 @@ def tidy_database(build: Path, out_dir: Path) -> dict:
 
 def project_headers(source: Path, cache: dict) -> list:
     """Every project header `source` includes, directly or not (quoted includes under src/)."""
-    seen, todo = set(), [source]
-    while todo:
-        path = todo.pop()
+    seen, unread = set(), [source]
+    while unread:
+        path = unread.pop()
         if path in cache:
             names = cache[path]
         else:
@@ -72,7 +72,7 @@ def project_headers(source: Path, cache: dict) -> list:
             header = REPO / "src" / name
             if header.is_file() and header not in seen:
                 seen.add(header)
-                todo.append(header)
+                unread.append(header)
     return sorted(seen)
 
 
@@ -137,12 +137,12 @@ def main() -> int:
     record = read_record()
     cache: dict = {}
     prints = {rel: fingerprint(rel, commands[rel], version, config, cache) for rel in wanted}
-    todo = [rel for rel in wanted if args.all or record.get(rel) != prints[rel]]
-    print(f"tidy: {len(wanted)} sources, {len(wanted) - len(todo)} unchanged since they passed, "
-          f"{len(todo)} to check", flush=True)
+    to_check = [rel for rel in wanted if args.all or record.get(rel) != prints[rel]]
+    print(f"tidy: {len(wanted)} sources, {len(wanted) - len(to_check)} unchanged since they passed, "
+          f"{len(to_check)} to check", flush=True)
     failed = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for rel, clean, output in pool.map(lambda r: run_tidy(r, db_dir), todo):
+        for rel, clean, output in pool.map(lambda r: run_tidy(r, db_dir), to_check):
             if clean:
                 record[rel] = prints[rel]
             else:
@@ -151,10 +151,10 @@ def main() -> int:
                 print(output.rstrip(), flush=True)
     write_record(record)
     if failed:
-        print(f"tidy: {len(failed)} of {len(todo)} checked sources have findings: "
+        print(f"tidy: {len(failed)} of {len(to_check)} checked sources have findings: "
               f"{' '.join(failed)}", file=sys.stderr)
         return 1
-    print(f"tidy: clean ({len(todo)} checked)")
+    print(f"tidy: clean ({len(to_check)} checked)")
     return 0
 
 

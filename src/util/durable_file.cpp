@@ -64,6 +64,17 @@ Result<void> place(const DurableFile& file) {
   return {};
 }
 
+// The temporary file, created afresh. A file or symlink already at its name is a leftover of a
+// crash (never in place, never announced): it is removed and the create tried once more. The
+// spool's names are unique, so its hot path makes one open(2) and no unlink(2).
+UniqueFd create_temporary(const std::filesystem::path& path) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  UniqueFd fd(::open(path.c_str(), kFlags, 0600));
+  if (!fd && errno == EEXIST && ::unlink(path.c_str()) == 0)
+    fd = UniqueFd(::open(path.c_str(), kFlags, 0600));
+  return fd;
+}
+
 }  // namespace
 
 Result<void> sync_directory(const std::filesystem::path& dir) {
@@ -74,9 +85,7 @@ Result<void> sync_directory(const std::filesystem::path& dir) {
 }
 
 Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts) {
-  ::unlink(file.tmp_path.c_str());  // a leftover of a crash: never in place, never announced
-  UniqueFd fd(
-      ::open(file.tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd = create_temporary(file.tmp_path);
   if (!fd) return tl::unexpected(errno_error("cannot create", file.tmp_path));
   auto written = write_parts(fd.get(), {parts.begin(), parts.end()}, file.tmp_path);
   if (written && ::fdatasync(fd.get()) != 0)

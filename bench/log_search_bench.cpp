@@ -9,7 +9,6 @@
 //
 //   build/pw_bench --benchmark_filter=LogSearch
 #include <benchmark/benchmark.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -62,20 +61,14 @@ bool execute(store::Database& db, const char* sql) {
 bool fill(store::Database& db) {
   std::mt19937_64 random(20261126);
   std::uniform_real_distribution<double> unit(0, 1);
-  sqlite3* handle = db.handle();
-  sqlite3_stmt* message = nullptr;
-  sqlite3_stmt* recipient = nullptr;
-  sqlite3_prepare_v2(handle,
-                     "INSERT INTO messages (id, received_at, client_ip, helo, tls, auth_user, "
-                     "sender_kind, sender, user_domain, mail_from, sender_domain, size, "
-                     "message_id, subject, status, is_bounce, updated_at, identity) VALUES (?1, "
-                     "?2, ?3, 'client.example', 1, ?4, 'user', ?4, ?5, ?4, ?6, ?7, '', ?8, ?9, 0, "
-                     "?2, ?4)",
-                     -1, &message, nullptr);
-  sqlite3_prepare_v2(handle,
-                     "INSERT INTO recipients (message_id, rcpt, rcpt_domain, status, attempts, "
-                     "next_attempt_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)",
-                     -1, &recipient, nullptr);
+  constexpr std::string_view kMessage =
+      "INSERT INTO messages (id, received_at, client_ip, helo, tls, auth_user, sender_kind, "
+      "sender, user_domain, mail_from, sender_domain, size, message_id, subject, status, "
+      "is_bounce, updated_at, identity) VALUES (?1, ?2, ?3, 'client.example', 1, ?4, 'user', ?4, "
+      "?5, ?4, ?6, ?7, '', ?8, ?9, 0, ?2, ?4)";
+  constexpr std::string_view kRecipient =
+      "INSERT INTO recipients (message_id, rcpt, rcpt_domain, status, attempts, next_attempt_at, "
+      "updated_at) VALUES (?1, ?2, ?3, ?4, 1, 0, ?5)";
   constexpr const char* kStatuses[] = {"delivered", "bounced", "deferred",
                                        "expired",   "deleted", "queued"};
   constexpr double kShares[] = {0.88, 0.05, 0.04, 0.01, 0.01, 0.01};
@@ -96,39 +89,27 @@ bool fill(store::Database& db) {
                   static_cast<unsigned long long>((i * 0x9E3779B97F4A7C15ULL) >> 16));
     const std::string user_domain_name = domain_name(user_domain);
     const std::string subject = "Report " + std::to_string(i);
-    sqlite3_bind_text(message, 1, id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(message, 2, at);
-    sqlite3_bind_text(message, 3, "192.0.2.10", -1, SQLITE_STATIC);
-    sqlite3_bind_text(message, 4, sender.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(message, 5, user_domain_name.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(message, 6, sender_domain.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(message, 7, 2000 + static_cast<int64_t>(unit(random) * 50000));
-    sqlite3_bind_text(message, 8, subject.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(message, 9, kStatuses[status], -1, SQLITE_STATIC);
-    if (sqlite3_step(message) != SQLITE_DONE) {
-      std::fprintf(stderr, "log bench: insert: %s\n", sqlite3_errmsg(handle));
+    const int64_t size = 2000 + static_cast<int64_t>(unit(random) * 50000);
+    if (auto r = store::run(db, kMessage,
+                            {std::string_view(id), at, "192.0.2.10", sender, user_domain_name,
+                             sender_domain, size, subject, kStatuses[status]});
+        !r) {
+      std::fprintf(stderr, "log bench: insert: %s\n", r.error().message.c_str());
       return false;
     }
-    sqlite3_reset(message);
     const int recipients = 1 + static_cast<int>(unit(random) * 3);
     for (int r = 0; r < recipients; ++r) {
       const std::string rcpt_domain =
           "r" + std::to_string(static_cast<int>(unit(random) * 5000)) + ".example.net";
       const std::string rcpt = "rcpt" + std::to_string(r) + "@" + rcpt_domain;
-      sqlite3_bind_text(recipient, 1, id, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(recipient, 2, rcpt.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(recipient, 3, rcpt_domain.c_str(), -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text(recipient, 4, kStatuses[status], -1, SQLITE_STATIC);
-      sqlite3_bind_int64(recipient, 5, at);
-      if (sqlite3_step(recipient) != SQLITE_DONE) {
-        std::fprintf(stderr, "log bench: insert: %s\n", sqlite3_errmsg(handle));
+      if (auto added = store::run(db, kRecipient,
+                                  {std::string_view(id), rcpt, rcpt_domain, kStatuses[status], at});
+          !added) {
+        std::fprintf(stderr, "log bench: insert: %s\n", added.error().message.c_str());
         return false;
       }
-      sqlite3_reset(recipient);
     }
   }
-  sqlite3_finalize(message);
-  sqlite3_finalize(recipient);
   return execute(db, "COMMIT") && execute(db, "ANALYZE");
 }
 

@@ -1,5 +1,5 @@
 // `postwarden quarantine list|show|release|delete` (F-RELEASE): the outgoing quarantine.
-// While `serve` runs, a release is handed to it through the quarantine_commands table (it spools
+// While `serve` runs, a release is handed to it through the gateway_commands table (it spools
 // and queues the message at once); otherwise the message goes into the spool and the next start
 // of the gateway delivers it.
 // Trust: arguments come from the admin's command line; filters are bound, ids checked.
@@ -24,9 +24,6 @@
 
 namespace pw::app {
 namespace {
-
-// How long `quarantine release` waits for the running gateway to carry it out.
-constexpr auto kCommandWait = std::chrono::seconds(10);
 
 struct QuarantineArgs {
   std::string id;
@@ -122,7 +119,6 @@ int release_quarantined(const GlobalOptions& options, const QuarantineArgs& args
   if (!db) return report_error(db.error().message);
   service::ReleaseVia via;
   via.other_gateway_running = serve_is_running(options.data_dir);
-  via.wait = kCommandWait;
   Result<config::Config> config = config::Config{};
   // Errors the admin can fix come first: the release checks the id before it needs the config
   // (for the spool's signer without a gateway, and for learning from the release).

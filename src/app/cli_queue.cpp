@@ -1,5 +1,5 @@
 // `postwarden queue list|show|flush|delete` (F-QUEUE) and `postwarden log search` (F-LOG).
-// While `serve` runs, flush and delete are handed to it through the queue_commands table and
+// While `serve` runs, flush and delete are handed to it through the gateway_commands table and
 // carried out on its live queue; otherwise they act on the database and spool directly.
 // Trust: arguments come from the admin's command line; filters are bound, never spliced.
 #include <fmt/format.h>
@@ -23,9 +23,6 @@
 
 namespace pw::app {
 namespace {
-
-// How long a queue command waits for the running gateway to carry it out.
-constexpr auto kCommandWait = std::chrono::seconds(15);
 
 struct QueueArgs {
   std::string id;
@@ -118,7 +115,6 @@ int flush_queue(const GlobalOptions& options, const QueueArgs& args) {
   if (!db) return report_error(db.error().message);
   service::QueueVia via;
   via.other_gateway_running = serve_is_running(options.data_dir);
-  via.wait = kCommandWait;
   auto line = service::flush_queue(service::Actor::cli(), *db, options.data_dir, args.id, via);
   if (!line) return report_error(line.error().message);
   std::cout << *line << "\n";
@@ -130,7 +126,6 @@ int delete_message(const GlobalOptions& options, const QueueArgs& args) {
   if (!db) return report_error(db.error().message);
   service::QueueVia via;
   via.other_gateway_running = serve_is_running(options.data_dir);
-  via.wait = kCommandWait;
   auto line = service::delete_queued(service::Actor::cli(), *db, options.data_dir, args.id, via);
   if (!line) return report_error(line.error().message);
   std::cout << *line << "\n";

@@ -8,6 +8,7 @@
 #include "batv/batv_keys.hpp"
 #include "batv/batv_snapshot.hpp"
 #include "store/domain_routing.hpp"
+#include "store/gateway_commands.hpp"
 #include "store/message_log.hpp"
 #include "store/statement.hpp"
 
@@ -19,6 +20,10 @@ namespace asio = boost::asio;
 // F-BATV: keys whose tags have all expired are retired, checked hourly (tags expire by whole
 // days); the change bumps the config generation, so the next reload drops them.
 constexpr int64_t kBatvRetireCheckS = 3600;
+
+// Queue commands taken per look (once a second); the rest wait for the next one. A bound on one
+// look's work, as QuarantineStore::kMaxCommandsPerRun is for releases.
+constexpr int64_t kMaxQueueCommandsPerRun = 100;
 
 }  // namespace
 
@@ -60,9 +65,11 @@ void Gateway::retire_batv_keys() {
     spdlog::info("event=batv_keys_retired count={}", *retired);
 }
 
-// Queue commands left by the CLI (queue flush/delete) while we run. Called with database_mutex_.
+// Queue commands left by the CLI (queue flush/delete) while we run; releases are the quarantine's
+// (QuarantineStore::process_commands). Called with database_mutex_.
 void Gateway::run_queue_commands() {
-  auto commands = store::MessageLog(*db_).open_commands();
+  auto commands = store::GatewayCommands(*db_).pending(
+      {store::CommandKind::kFlush, store::CommandKind::kDelete}, kMaxQueueCommandsPerRun);
   if (!commands) return;
   auto* writer = log_writer_.get();
   for (const auto& command : *commands) {
@@ -72,16 +79,19 @@ void Gateway::run_queue_commands() {
     }
     auto done = [this, writer, id = command.id](std::string result) {
       spdlog::info("event=queue_command id={} result=\"{}\"", id, result);
-      writer->submit([id, result](store::MessageLog& l) { return l.complete_command(id, result); },
-                     [this, id] {
-                       std::lock_guard lock(commands_mutex_);
-                       commands_in_flight_.erase(id);
-                     });
+      writer->submit(
+          [id, result](store::MessageLog& l) {
+            return store::GatewayCommands(l.database()).complete(id, store::unix_now(), result);
+          },
+          [this, id] {
+            std::lock_guard lock(commands_mutex_);
+            commands_in_flight_.erase(id);
+          });
     };
-    if (command.command == "flush")
-      queue_->flush(command.message_id, done);
+    if (command.kind == store::CommandKind::kFlush)
+      queue_->flush(command.target, done);
     else
-      queue_->remove(command.message_id, done);
+      queue_->remove(command.target, done);
   }
 }
 

@@ -17,6 +17,7 @@
 
 #include "mail/header_summary.hpp"
 #include "queue/mail_injector.hpp"
+#include "store/gateway_commands.hpp"
 #include "store/statement.hpp"
 #include "util/durable_file.hpp"
 #include "util/unique_fd.hpp"
@@ -228,41 +229,26 @@ Result<std::string> QuarantineStore::release_locked(const std::string& id, const
   });
 }
 
-Result<int64_t> QuarantineStore::request_release(const std::string& id, const std::string& by) {
-  std::lock_guard lock(*mutex_);
-  return store::QuarantineRows(db_).request_release(id, by, store::unix_now());
-}
-
-Result<std::optional<CommandOutcome>> QuarantineStore::command_result(int64_t command_id) {
-  std::lock_guard lock(*mutex_);
-  auto state = store::QuarantineRows(db_).command_state(command_id);
-  if (!state) return tl::unexpected(state.error());
-  if (!*state) return fail(fmt::format("no quarantine command {}", command_id));
-  if (!(*state)->done) return std::optional<CommandOutcome>();
-  const std::string& result = (*state)->result;
+CommandOutcome release_answer(std::string_view result) {
   CommandOutcome outcome;
   outcome.ok = !result.starts_with(kErrorPrefix);
-  outcome.text = outcome.ok ? result : result.substr(kErrorPrefix.size());
-  return std::optional<CommandOutcome>(std::move(outcome));
+  outcome.text = std::string(outcome.ok ? result : result.substr(kErrorPrefix.size()));
+  return outcome;
 }
 
 Result<size_t> QuarantineStore::process_commands(queue::Spool& spool,
                                                  queue::MailInjector* injector) {
   std::lock_guard lock(*mutex_);
-  store::QuarantineRows rows(db_);
-  auto found = rows.pending_commands(static_cast<int64_t>(kMaxCommandsPerRun));
+  store::GatewayCommands commands(db_);
+  auto found =
+      commands.pending({store::CommandKind::kRelease}, static_cast<int64_t>(kMaxCommandsPerRun));
   if (!found) return tl::unexpected(found.error());
   const auto& pending = *found;
   for (const auto& command : pending) {
-    std::string result;
-    if (command.command == "release") {
-      auto released = release_locked(command.quarantine_id, command.requested_by, spool, injector);
-      result = released ? "released " + command.quarantine_id + " as queue id " + *released
-                        : std::string(kErrorPrefix) + released.error().message;
-    } else {
-      result = std::string(kErrorPrefix) + "unknown command " + command.command;
-    }
-    auto done = rows.complete_command(command.id, store::unix_now(), result);
+    auto released = release_locked(command.target, command.requested_by, spool, injector);
+    std::string result = released ? "released " + command.target + " as queue id " + *released
+                                  : std::string(kErrorPrefix) + released.error().message;
+    auto done = commands.complete(command.id, store::unix_now(), result);
     if (!done) return tl::unexpected(done.error());
   }
   return pending.size();

@@ -54,11 +54,12 @@ struct HeldMessage {
   std::string message;      // the raw bytes, CRLF
 };
 
-// The answer the gateway left for a command (see command_result).
+// The answer the gateway left for a release (process_commands).
 struct CommandOutcome {
   bool ok = false;
   std::string text;  // one line: "released ID as queue id Q" or the error
 };
+CommandOutcome release_answer(std::string_view result);
 
 // F-DKIM: the DKIM-Signature field a released message gets ("" = sent unsigned), from the
 // original envelope (its user and domain choose the selector) and the held message.
@@ -95,13 +96,9 @@ class QuarantineStore {
   Result<std::string> release(const std::string& id, const std::string& by, queue::Spool& spool,
                               queue::MailInjector* injector = nullptr);
 
-  // For the CLI while a gateway runs: leaves a release for process_commands; returns its id.
-  Result<int64_t> request_release(const std::string& id, const std::string& by);
-  // nullopt while the command is pending.
-  Result<std::optional<CommandOutcome>> command_result(int64_t command_id);
-  // Blocking; for the gateway. Carries out pending commands (oldest first, at most
-  // kMaxCommandsPerRun per call), recording done_at and the result line of each. Returns how
-  // many were carried out (failed releases count: they are answered too).
+  // Blocking; for the gateway. Carries out the releases the CLI left in gateway_commands (oldest
+  // first, at most kMaxCommandsPerRun per call), recording done_at and the result line of each.
+  // Returns how many were carried out (failed releases count: they are answered too).
   Result<size_t> process_commands(queue::Spool& spool, queue::MailInjector* injector);
 
   static constexpr size_t kMaxCommandsPerRun = 100;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "dkim/dkim_config.hpp"
 #include "mail/header_summary.hpp"
@@ -22,7 +21,6 @@ namespace {
 // How much of a held message's body text the detail view shows.
 constexpr size_t kDetailTextBytes = 64 * 1024;
 // How often a release handed to a gateway in another process is checked for its answer.
-constexpr auto kCommandPoll = std::chrono::milliseconds(100);
 
 // The row, when the actor may see it: 404 for an unknown id and for another domain's message.
 Outcome<quarantine::QuarantinedRow> visible_row(const Actor& actor, store::Database& db,
@@ -151,23 +149,11 @@ Outcome<Released> release_now(const Actor& actor, store::Database& db,
     return Released{*queue_id, "released " + id + " as queue id " + *queue_id};
   }
   if (via.other_gateway_running) {  // the gateway of another process carries it out
-    auto command_id = store.request_release(id, released_by);
-    if (!command_id) return from_error(command_id.error(), Failure::Kind::kInternal);
-    auto deadline = std::chrono::steady_clock::now() + via.wait;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto result = store.command_result(*command_id);
-      if (!result) return from_error(result.error(), Failure::Kind::kInternal);
-      if (*result) {
-        if (!(*result)->ok) return refuse(Failure::Kind::kConflict, (*result)->text);
-        return Released{"", (*result)->text};
-      }
-      std::this_thread::sleep_for(kCommandPoll);
-    }
-    return refuse(
-        Failure::Kind::kInternal,
-        "the running gateway did not answer within " +
-            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(via.wait).count()) +
-            " s; the release stays queued for it");
+    auto answer = ask_running_gateway(db, store::CommandKind::kRelease, id, released_by, via.wait);
+    if (!answer) return tl::unexpected(answer.error());
+    auto outcome = quarantine::release_answer(*answer);
+    if (!outcome.ok) return refuse(Failure::Kind::kConflict, outcome.text);
+    return Released{"", outcome.text};
   }
   auto spool = queue::Spool::open(data_dir / "spool");
   if (!spool) return from_error(spool.error(), Failure::Kind::kInternal);

@@ -14,6 +14,7 @@
 #include "quarantine/quarantine_store.hpp"
 #include "scan/mime_text.hpp"
 #include "service/actor.hpp"
+#include "service/gateway_command.hpp"
 #include "service/log_service.hpp"
 #include "service/outcome.hpp"
 #include "service/paging.hpp"
@@ -57,9 +58,9 @@ struct ReleaseVia {
   queue::MailInjector* injector = nullptr;
   quarantine::ReleaseSigner signer;
   // Outside it (CLI): a gateway runs in another process: it is asked through the
-  // quarantine_commands table and answers within `wait`.
+  // gateway_commands table and answers within `wait`.
   bool other_gateway_running = false;
-  std::chrono::milliseconds wait{10000};
+  std::chrono::milliseconds wait = kGatewayCommandWait;
   // No gateway at all: written to the spool (signed when [dkim] is on), sent at the next start.
   // Also the [scan] limits and [spam] bounds of learning from the release (F-SPAM): set by
   // every caller; without it the release teaches nothing.

@@ -3,7 +3,6 @@
 
 #include <future>
 #include <memory>
-#include <thread>
 
 #include "queue/queue_manager.hpp"
 #include "service/scope.hpp"
@@ -12,7 +11,6 @@
 namespace pw::service {
 namespace {
 
-constexpr auto kCommandPoll = std::chrono::milliseconds(100);
 constexpr std::string_view kNoQueuedMessage = "no queued message";
 
 std::string seconds_text(std::chrono::milliseconds wait) {
@@ -39,22 +37,12 @@ Outcome<std::string> on_queue(const QueueVia& via, bool flush, const std::string
   return answer(future.get());
 }
 
-// A gateway in another process: the command goes through the queue_commands table.
-Outcome<std::string> on_other_gateway(store::Database& db, const QueueVia& via,
-                                      const std::string& command, const std::string& id) {
-  store::MessageLog log(db);
-  auto command_id = log.add_command(command, id);
-  if (!command_id) return from_error(command_id.error(), Failure::Kind::kInternal);
-  auto deadline = std::chrono::steady_clock::now() + via.wait;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto result = log.command_result(*command_id);
-    if (!result) return from_error(result.error(), Failure::Kind::kInternal);
-    if (*result) return answer(**result);
-    std::this_thread::sleep_for(kCommandPoll);
-  }
-  return refuse(Failure::Kind::kInternal, "the running gateway did not answer within " +
-                                              seconds_text(via.wait) +
-                                              " s; the command stays queued");
+// A gateway in another process: the command goes through the gateway_commands table.
+Outcome<std::string> on_other_gateway(const Actor& actor, store::Database& db, const QueueVia& via,
+                                      store::CommandKind kind, const std::string& id) {
+  auto line = ask_running_gateway(db, kind, id, actor.name, via.wait);
+  if (!line) return tl::unexpected(line.error());
+  return answer(std::move(*line));
 }
 
 // The message when the actor may act on it. An administrator may name a message the log does
@@ -120,7 +108,8 @@ Outcome<std::string> flush_queue(const Actor& actor, store::Database& db,
     return tl::unexpected(row.error());
   }
   if (via.queue) return on_queue(via, true, id);
-  if (via.other_gateway_running) return on_other_gateway(db, via, "flush", id);
+  if (via.other_gateway_running)
+    return on_other_gateway(actor, db, via, store::CommandKind::kFlush, id);
   auto changed = store::MessageLog(db).make_deferred_due(id);
   if (!changed) return from_error(changed.error(), Failure::Kind::kInternal);
   return "flushed " + std::to_string(*changed) +
@@ -133,7 +122,8 @@ Outcome<std::string> delete_queued(const Actor& actor, store::Database& db,
   auto row = visible_message(actor, db, id);
   if (!row) return tl::unexpected(row.error());
   if (via.queue) return on_queue(via, false, id);
-  if (via.other_gateway_running) return on_other_gateway(db, via, "delete", id);
+  if (via.other_gateway_running)
+    return on_other_gateway(actor, db, via, store::CommandKind::kDelete, id);
   if (!*row) return not_found(std::string(kNoQueuedMessage) + " " + id);
   store::MessageLog log(db);
   auto done = db.transaction([&]() -> Result<void> {

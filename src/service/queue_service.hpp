@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "service/actor.hpp"
+#include "service/gateway_command.hpp"
 #include "service/outcome.hpp"
 #include "store/database.hpp"
 #include "store/message_log.hpp"
@@ -21,9 +22,9 @@ namespace pw::service {
 
 // Where a flush or delete goes.
 struct QueueVia {
-  queue::QueueManager* queue = nullptr;   // inside the gateway (the API in `serve`)
-  bool other_gateway_running = false;     // CLI: handed over through the queue_commands table
-  std::chrono::milliseconds wait{15000};  // how long the answer may take either way
+  queue::QueueManager* queue = nullptr;  // inside the gateway (the API in `serve`)
+  bool other_gateway_running = false;    // CLI: handed over through the gateway_commands table
+  std::chrono::milliseconds wait = kGatewayCommandWait;  // how long the answer may take either way
 };
 
 // Messages with a recipient still queued or deferred, oldest first; `domain` as in log search,

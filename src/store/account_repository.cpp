@@ -10,7 +10,7 @@ constexpr std::string_view kSelectAccount =
     "SELECT a.id, a.username, a.role, COALESCE(d.name, ''), a.created_at, a.password_hash "
     "FROM accounts a LEFT JOIN domains d ON d.id = a.domain_id ";
 
-AccountRow read_account(sqlite3_stmt* stmt) {
+AccountRow read_account(const Row* stmt) {
   return {column_int(stmt, 0),  column_text(stmt, 1), column_text(stmt, 2),
           column_text(stmt, 3), column_int(stmt, 4),  column_text(stmt, 5)};
 }

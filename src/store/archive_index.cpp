@@ -1,8 +1,6 @@
 // The archive's rows (see the header).
 #include "store/archive_index.hpp"
 
-#include <sqlite3.h>
-
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -16,7 +14,7 @@ namespace {
 constexpr std::string_view kColumns =
     "id, archived_at, domain, sender, mail_from, rcpt_to, subject, header_message_id, size, path";
 
-ArchivedRow read_row(sqlite3_stmt* stmt) {
+ArchivedRow read_row(const Row* stmt) {
   ArchivedRow row;
   row.id = column_text(stmt, 0);
   row.archived_at = column_int(stmt, 1);
@@ -34,17 +32,6 @@ ArchivedRow read_row(sqlite3_stmt* stmt) {
   return row;
 }
 
-// LIKE pattern for "contains `text`", with LIKE's own wildcards escaped (ESCAPE '\').
-std::string contains_pattern(std::string_view text) {
-  std::string out = "%";
-  for (char c : text) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
-
 // The WHERE clause of a filter, its values bound, never spliced.
 class FilterQuery {
  public:
@@ -57,10 +44,12 @@ class FilterQuery {
       sql_ += " AND (mail_from = ?" + p + " COLLATE NOCASE OR sender = ?" + p + " COLLATE NOCASE)";
     }
     if (f.recipient)
-      sql_ += " AND EXISTS (SELECT 1 FROM json_each(archive.rcpt_to) WHERE value LIKE ?" +
-              bind(contains_pattern(*f.recipient)) + " ESCAPE '\\')";
+      sql_ +=
+          " AND EXISTS (SELECT 1 FROM json_each(archive.rcpt_to) WHERE lower(value) LIKE lower(?" +
+          bind(like_contains(*f.recipient)) + ") ESCAPE '\\')";
     if (f.subject)
-      sql_ += " AND subject LIKE ?" + bind(contains_pattern(*f.subject)) + " ESCAPE '\\'";
+      sql_ +=
+          " AND lower(subject) LIKE lower(?" + bind(like_contains(*f.subject)) + ") ESCAPE '\\'";
     if (f.since) sql_ += " AND archived_at >= ?" + bind(*f.since);
     if (f.until) sql_ += " AND archived_at < ?" + bind(*f.until);
     return {};

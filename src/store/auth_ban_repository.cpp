@@ -9,10 +9,12 @@ Result<void> AuthBanRepository::save(const std::vector<AuthBan>& bans, int64_t n
                                      size_t max_rows) {
   return db_.transaction([&]() -> Result<void> {
     for (const auto& ban : bans) {
-      auto r = run(db_,
-                   "INSERT INTO auth_bans(ip, banned_until) VALUES (?1, ?2) ON CONFLICT(ip) DO "
-                   "UPDATE SET banned_until = max(banned_until, excluded.banned_until)",
-                   {std::string_view(ban.ip), ban.banned_until});
+      auto r =
+          run(db_,
+              "INSERT INTO auth_bans(ip, banned_until) VALUES (?1, ?2) ON CONFLICT(ip) DO "
+              "UPDATE SET banned_until = CASE WHEN excluded.banned_until > auth_bans.banned_until "
+              "THEN excluded.banned_until ELSE auth_bans.banned_until END",
+              {std::string_view(ban.ip), ban.banned_until});
       if (!r) return tl::unexpected(r.error());
     }
     auto expired = run(db_, "DELETE FROM auth_bans WHERE banned_until <= ?1", {now});

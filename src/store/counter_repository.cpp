@@ -9,7 +9,7 @@ namespace {
 
 Result<std::vector<CounterBucket>> read_buckets(Database& db, Result<StatementPtr> stmt) {
   std::vector<CounterBucket> out;
-  auto r = for_each_row(db, stmt, [&](sqlite3_stmt* s) {
+  auto r = for_each_row(db, stmt, [&](const Row* s) {
     out.push_back({column_text(s, 0), column_text(s, 1), column_int(s, 2), column_int(s, 3)});
   });
   if (!r) return tl::unexpected(r.error());

@@ -1,4 +1,4 @@
-// The embedded SQLite database of a node: open (WAL, busy timeout), versioned migrations, and a
+// The database of a node: a backend connection, versioned migrations, nested transactions, and a
 // change counter that tells running servers when senders or domains changed.
 // Trust: SQL is never built from input; every value is bound as a parameter.
 #pragma once
@@ -7,48 +7,40 @@
 #include <string>
 #include <string_view>
 
+#include "store/sql_backend.hpp"
 #include "util/result.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace pw::store {
 
-struct SqliteCloser {
-  void operator()(sqlite3* db) const;
-};
-class StatementCache;
-// Finalizes a statement, or hands it back to its connection's cache for the next use.
-struct StatementFinalizer {
-  std::weak_ptr<StatementCache> cache;
-  void operator()(sqlite3_stmt* stmt) const;
-};
-using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
-
+// A node's database as the repositories see it: a backend connection (SQLite by default, see
+// sql_backend.hpp) with its schema migrated, and transactions that nest.
 class Database {
  public:
-  // Opens (creating when missing) and migrates to the newest schema version.
+  // Opens (creating when missing) the SQLite file and migrates it to the newest schema version.
   static Result<Database> open(const std::string& path);
+  // Takes a connection of any backend, already at the current schema.
+  explicit Database(std::unique_ptr<Connection> connection);
 
-  Result<void> exec(std::string_view sql);  // statements without parameters or results
-  Result<StatementPtr> prepare(std::string_view sql);
+  Result<void> exec(std::string_view sql) { return connection_->exec(sql); }
+  Result<StatementPtr> prepare(std::string_view sql) { return connection_->prepare(sql, false); }
   // The same, reusing a statement prepared earlier for the same text: the message log runs the
   // same few statements thousands of times a second, and preparing them costs more than running.
-  Result<StatementPtr> prepare_cached(std::string_view sql);
-  sqlite3* handle() const { return db_.get(); }
+  Result<StatementPtr> prepare_cached(std::string_view sql) {
+    return connection_->prepare(sql, true);
+  }
+  Connection& connection() { return *connection_; }
 
   int schema_version();
   // Bumped by triggers on every change to domains, users and their settings.
   Result<int64_t> config_generation();
 
-  // Runs fn inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when fn fails). Nests: inside another
+  // Runs fn inside a transaction (BEGIN ... COMMIT, ROLLBACK when fn fails). Nests: inside another
   // transaction it runs in a savepoint, so repositories compose into one atomic change.
   template <class Fn>
   auto transaction(Fn&& fn) -> decltype(fn());
 
  private:
-  std::unique_ptr<sqlite3, SqliteCloser> db_;
-  std::shared_ptr<StatementCache> cache_;  // after db_: its statements go before the close
+  std::unique_ptr<Connection> connection_;
   int transaction_depth_ = 0;
   Result<void> begin();
   Result<void> commit();

@@ -10,7 +10,7 @@ constexpr std::string_view kDecisionColumns =
     "id, at, message_id, stage, check_name, action, mode, reply, reasons, client_ip, sender, "
     "user_domain, identity, mail_from, rcpt, reasons_json";
 
-DecisionRow read_decision(sqlite3_stmt* stmt) {
+DecisionRow read_decision(const Row* stmt) {
   auto text = [&](int c) { return column_text(stmt, c); };
   DecisionRow d;
   d.id = column_int(stmt, 0);
@@ -53,8 +53,9 @@ Result<std::vector<DecisionRow>> search_decisions(Database& db, const DecisionSe
                 " FROM decisions INDEXED BY decisions_action WHERE action = ?1 AND at >= ?2 AND "
                 "at < ?3 AND (at < ?4 OR (at = ?4 AND id < ?5)) AND (?6 = '' OR mail_from = ?6 "
                 "COLLATE NOCASE) AND (?7 = '' OR rcpt = ?7 COLLATE NOCASE) AND (?8 = '' OR "
-                "user_domain = ?8 COLLATE NOCASE OR lower(substr(mail_from, -length(?8) - 1)) = "
-                "'@' || lower(?8)) AND (?9 = '' OR sender = ?9 COLLATE NOCASE) AND (?10 = '' OR "
+                "user_domain = ?8 COLLATE NOCASE OR lower(substr(mail_from, length(mail_from) - "
+                "length(?8))) = '@' || lower(?8)) AND (?9 = '' OR sender = ?9 COLLATE NOCASE) AND "
+                "(?10 = '' OR "
                 "client_ip = ?10) AND (?11 = '' OR identity = ?11) ORDER BY at DESC, id DESC "
                 "LIMIT ?12",
             {f.action, f.since, f.until, f.before_at, f.before_id, f.sender, f.recipient, f.domain,
@@ -70,8 +71,8 @@ Result<std::vector<DecisionRow>> list_decisions(Database& db, const DecisionFilt
                 "?2 COLLATE NOCASE OR mail_from = ?2 COLLATE NOCASE) AND (?3 = '' OR "
                 "identity = ?3) AND (?4 = '' OR check_name = ?4) AND (?5 = '' OR action = ?5) "
                 "AND at >= ?6 AND (?8 = '' OR user_domain = ?8 COLLATE NOCASE OR "
-                "lower(substr(mail_from, -length(?8) - 1)) = '@' || lower(?8)) ORDER BY id "
-                "DESC LIMIT ?7",
+                "lower(substr(mail_from, length(mail_from) - length(?8))) = '@' || lower(?8)) "
+                "ORDER BY id DESC LIMIT ?7",
             {q.message_id, q.sender, q.identity, q.check, q.action, q.since, q.limit, q.domain}));
 }
 

@@ -12,7 +12,7 @@ constexpr std::string_view kSelectDomain =
     "SELECT d.id, d.name, d.admin_contact, d.dkim_selector, d.created_at, "
     "(SELECT COUNT(*) FROM users u WHERE u.domain_id = d.id) FROM domains d ";
 
-Domain read_domain(sqlite3_stmt* stmt) {
+Domain read_domain(const Row* stmt) {
   return Domain{column_int(stmt, 0),  column_text(stmt, 1), column_text(stmt, 2),
                 column_text(stmt, 3), column_int(stmt, 4),  column_int(stmt, 5)};
 }

@@ -39,8 +39,8 @@ Result<void> IdentityRepository::add_manual(int64_t user_id, std::string_view id
 Result<void> IdentityRepository::add_manual_if_missing(int64_t user_id, std::string_view identity,
                                                        int64_t now) {
   auto r = run(db_,
-               "INSERT OR IGNORE INTO identities(user_id, identity, manual, created_at) VALUES "
-               "(?1, ?2, 1, ?3)",
+               "INSERT INTO identities(user_id, identity, manual, created_at) VALUES (?1, ?2, 1, "
+               "?3) ON CONFLICT DO NOTHING",
                {user_id, identity, now});
   if (!r) return tl::unexpected(r.error());
   return {};

@@ -10,7 +10,7 @@ constexpr std::string_view kSelect =
     "SELECT subject, locked, reason, locked_at, unlock_at, automatic_unlocks, locked_by "
     "FROM locks ";
 
-LockState read_row(sqlite3_stmt* stmt) {
+LockState read_row(const Row* stmt) {
   LockState s;
   s.subject = column_text(stmt, 0);
   s.locked = column_int(stmt, 1) != 0;

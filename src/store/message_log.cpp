@@ -1,8 +1,6 @@
-// The message log in SQLite: messages, recipients, their history, queue commands.
+// The message log: messages, recipients, their history.
 // Trust: every value is bound as a parameter; filters only choose among fixed SQL fragments.
 #include "store/message_log.hpp"
-
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <array>
@@ -61,7 +59,7 @@ constexpr std::string_view kMessageColumns =
     "mail_from, sender_domain, size, message_id, subject, status, is_bounce, updated_at, "
     "identity";
 
-MessageRow read_message(sqlite3_stmt* stmt) {
+MessageRow read_message(const Row* stmt) {
   MessageRow row;
   row.id = column_text(stmt, 0);
   row.received_at = column_int(stmt, 1);
@@ -111,12 +109,12 @@ std::string address_domain(std::string_view address) {
 Result<void> MessageLog::record_received(const ReceivedMessage& m) {
   const int64_t now = unix_now();
   std::string insert =
-      "INSERT OR IGNORE INTO messages (id, received_at, client_ip, helo, tls, "
+      "INSERT INTO messages (id, received_at, client_ip, helo, tls, "
       "auth_user, sender_kind, sender, user_domain, mail_from, sender_domain, "
       "size, message_id, subject, status, is_bounce, updated_at, identity) VALUES (?1, ?2, "
       "?3, ?4, ?5, ?6, ?7, ?8, " +
       main_domain_sql(9) + ", ?10, " + main_domain_sql(11) +
-      ", ?12, ?13, ?14, 'queued', ?15, ?16, ?17)";
+      ", ?12, ?13, ?14, 'queued', ?15, ?16, ?17) ON CONFLICT DO NOTHING";
   std::string sender_domain = address_domain(m.mail_from);
   auto r = run(
       db_, insert,
@@ -127,9 +125,9 @@ Result<void> MessageLog::record_received(const ReceivedMessage& m) {
   if (!r) return tl::unexpected(r.error());
   if (*r == 0) return {};  // already logged (a recovery that re-ingests a spool file)
   std::string rcpt_insert =
-      "INSERT OR IGNORE INTO recipients (message_id, rcpt, rcpt_domain, status, attempts, "
+      "INSERT INTO recipients (message_id, rcpt, rcpt_domain, status, attempts, "
       "next_attempt_at, updated_at) VALUES (?1, ?2, " +
-      main_domain_sql(3) + ", 'queued', 0, ?4, ?4)";
+      main_domain_sql(3) + ", 'queued', 0, ?4, ?4) ON CONFLICT DO NOTHING";
   for (const auto& rcpt : m.recipients) {
     std::string domain = address_domain(rcpt);
     if (auto x = run(db_, rcpt_insert, {m.id, rcpt, domain, now}); !x)
@@ -280,7 +278,7 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
           " FROM messages" + search_index(f, "user_domain") + " WHERE user_domain = " + domain +
           where + order + " LIMIT " + branch_limit + ")";
   } else {
-    sql = "SELECT " + columns + " FROM messages" + search_index(f, "") + " WHERE 1" + where;
+    sql = "SELECT " + columns + " FROM messages" + search_index(f, "") + " WHERE TRUE" + where;
   }
   sql += order + " LIMIT " + p.integer(f.limit) + " OFFSET " + p.integer(f.offset);
   auto stmt = query(db_, sql, p.all());
@@ -378,46 +376,6 @@ Result<std::vector<MessageRow>> MessageLog::pending(int64_t limit) {
     rows[it->second].recipients.push_back(std::move(row));
   }
   return rows;
-}
-
-Result<int64_t> MessageLog::add_command(std::string_view command, std::string_view message_id) {
-  auto r =
-      run(db_, "INSERT INTO queue_commands (command, message_id, created_at) VALUES (?1, ?2, ?3)",
-          {command, message_id, unix_now()});
-  if (!r) return tl::unexpected(r.error());
-  return last_insert_id(db_);
-}
-
-Result<std::vector<QueueCommand>> MessageLog::open_commands() {
-  auto stmt = query(db_,
-                    "SELECT id, command, message_id FROM queue_commands WHERE done_at IS NULL "
-                    "ORDER BY id");
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<QueueCommand> commands;
-  for (;;) {
-    auto more = next_row(db_, stmt->get());
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    commands.push_back(
-        {column_int(stmt->get(), 0), column_text(stmt->get(), 1), column_text(stmt->get(), 2)});
-  }
-  return commands;
-}
-
-Result<void> MessageLog::complete_command(int64_t id, std::string_view result) {
-  auto r = run(db_, "UPDATE queue_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
-               {id, unix_now(), result});
-  if (!r) return tl::unexpected(r.error());
-  return {};
-}
-
-Result<std::optional<std::string>> MessageLog::command_result(int64_t id) {
-  auto stmt = query(db_, "SELECT done_at, result FROM queue_commands WHERE id = ?1", {id});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto more = next_row(db_, stmt->get());
-  if (!more) return tl::unexpected(more.error());
-  if (!*more || column_is_null(stmt->get(), 0)) return std::optional<std::string>();
-  return std::optional<std::string>(column_text(stmt->get(), 1));
 }
 
 nlohmann::json to_json(const MessageRow& row) {

@@ -1,6 +1,5 @@
 // The message log (F-LOG) and the durable per-recipient queue state (F-QUEUE): every message,
-// every recipient's status with its history, searchable; plus the commands the CLI leaves for a
-// running server (queue flush/delete).
+// every recipient's status with its history, searchable.
 // Trust: search filters come from admins; every value is bound, never spliced into SQL.
 #pragma once
 #include <cstdint>
@@ -110,12 +109,6 @@ struct SearchFilter {
   std::optional<std::pair<int64_t, std::string>> before;
 };
 
-struct QueueCommand {
-  int64_t id = 0;
-  std::string command;  // "flush" or "delete"
-  std::string message_id;
-};
-
 // The domain part of an address, lower-cased ("" for the null sender).
 std::string address_domain(std::string_view address);
 
@@ -139,14 +132,9 @@ class MessageLog {
   // Messages with at least one recipient still queued or deferred, oldest first.
   Result<std::vector<MessageRow>> pending(int64_t limit = -1);
 
-  Result<int64_t> add_command(std::string_view command, std::string_view message_id);
-  Result<std::vector<QueueCommand>> open_commands();
-  Result<void> complete_command(int64_t id, std::string_view result);
   // Makes deferred recipients due now (of one message, or every one when `message_id` is "");
   // returns how many.
   Result<int64_t> make_deferred_due(std::string_view message_id);
-  // nullopt while the command is not done yet.
-  Result<std::optional<std::string>> command_result(int64_t id);
 
  private:
   Result<void> load_recipients(MessageRow& row);

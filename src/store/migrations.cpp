@@ -428,6 +428,28 @@ CREATE TRIGGER counter_resets_insert_generation AFTER INSERT ON counter_resets
 BEGIN UPDATE meta SET value = value + 1 WHERE key = 'config_generation'; END;
 )sql";
 
+// 16: one table for the commands the CLI leaves for a running gateway (issue 16, item 2), in place
+// of queue_commands and quarantine_commands; the ones not yet carried out move across.
+constexpr std::string_view kGatewayCommands = R"sql(
+CREATE TABLE gateway_commands (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL CHECK(command IN ('flush', 'delete', 'release')),
+  target TEXT NOT NULL DEFAULT '',
+  requested_by TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  done_at INTEGER,
+  result TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX gateway_commands_pending ON gateway_commands(done_at, id);
+INSERT INTO gateway_commands (command, target, created_at)
+  SELECT command, message_id, created_at FROM queue_commands WHERE done_at IS NULL ORDER BY id;
+INSERT INTO gateway_commands (command, target, requested_by, created_at)
+  SELECT command, quarantine_id, requested_by, created_at FROM quarantine_commands
+  WHERE done_at IS NULL ORDER BY id;
+DROP TABLE queue_commands;
+DROP TABLE quarantine_commands;
+)sql";
+
 // One migration per line.
 // clang-format off
 constexpr std::array kMigrations = {
@@ -446,6 +468,7 @@ constexpr std::array kMigrations = {
     Migration{13, kSpamExamples},
     Migration{14, kAuthBans},
     Migration{15, kCounterResets},
+    Migration{16, kGatewayCommands},
 };
 // clang-format on
 

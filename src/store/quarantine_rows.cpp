@@ -1,8 +1,6 @@
 // Quarantine rows (see the header).
 #include "store/quarantine_rows.hpp"
 
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 #include <span>
 
@@ -25,7 +23,7 @@ std::vector<std::string> parse_recipients(const std::string& text) {
   return out;
 }
 
-QuarantinedRow read_row(sqlite3_stmt* stmt) {
+QuarantinedRow read_row(const Row* stmt) {
   QuarantinedRow row;
   row.id = column_text(stmt, 0);
   row.held_at = column_int(stmt, 1);
@@ -41,7 +39,7 @@ QuarantinedRow read_row(sqlite3_stmt* stmt) {
   row.size = static_cast<uint64_t>(column_int(stmt, 11));
   row.check_name = column_text(stmt, 12);
   row.reasons = column_text(stmt, 13);
-  row.score = sqlite3_column_double(stmt, 14);
+  row.score = column_double(stmt, 14);
   row.response = column_text(stmt, 15);
   row.status = column_text(stmt, 16);
   row.released_at = column_int(stmt, 17);
@@ -60,7 +58,7 @@ Result<void> QuarantineRows::insert(const QuarantinedRow& row, std::string_view 
           "INSERT INTO quarantine (id, held_at, client_ip, sender_kind, sender, user_domain, "
           "identity, mail_from, rcpt_to, subject, header_message_id, size, check_name, reasons, "
           "score, response, status) VALUES (?1, ?2, ?3, ?4, ?5, lower(?6), ?7, ?8, ?9, ?10, ?11, "
-          "?12, ?13, ?14, CAST(?15 AS REAL), ?16, 'held')",
+          "?12, ?13, ?14, CAST(?15 AS DOUBLE PRECISION), ?16, 'held')",
           {row.id, row.held_at, row.client_ip, row.sender_kind, row.sender, row.user_domain,
            row.identity, row.mail_from, rcpt_json, row.subject, row.header_message_id,
            static_cast<int64_t>(row.size), row.check_name, row.reasons, score_text, row.response});
@@ -69,7 +67,7 @@ Result<void> QuarantineRows::insert(const QuarantinedRow& row, std::string_view 
 }
 
 Result<std::vector<QuarantinedRow>> QuarantineRows::list(const QuarantineFilter& filter) {
-  std::string sql = "SELECT " + std::string(kRowColumns) + " FROM quarantine WHERE 1";
+  std::string sql = "SELECT " + std::string(kRowColumns) + " FROM quarantine WHERE TRUE";
   std::vector<SqlValue> params;
   // Each fragment ends where its parameter goes: "?<n>" is appended, then `after`.
   auto add = [&](std::string_view fragment, SqlValue value, std::string_view after = "") {
@@ -84,20 +82,23 @@ Result<std::vector<QuarantinedRow>> QuarantineRows::list(const QuarantineFilter&
   }
   if (filter.since) add(" AND held_at >= ", *filter.since);
   if (filter.until) add(" AND held_at < ", *filter.until);
+  const std::string text_pattern = filter.text ? like_contains(*filter.text) : std::string();
   if (filter.text) {
-    add(" AND (instr(lower(subject || ' ' || mail_from || ' ' || rcpt_to || ' ' || sender || ' ' "
-        "|| id), lower(",
-        std::string_view(*filter.text), ")) > 0)");
+    add(" AND lower(subject || ' ' || mail_from || ' ' || rcpt_to || ' ' || sender || ' ' || id) "
+        "LIKE lower(",
+        std::string_view(text_pattern), ") ESCAPE '\\'");
   }
   if (filter.visible_to) {
     // The envelope sender's domain is the text after its last '@': compared as a suffix.
     add(" AND (user_domain = lower(", std::string_view(*filter.visible_to), ")");
-    add(" OR lower(substr(mail_from, -length(", std::string_view(*filter.visible_to), ") - 1))");
+    add(" OR lower(substr(mail_from, length(mail_from) - length(",
+        std::string_view(*filter.visible_to), ")))");
     add(" = '@' || lower(", std::string_view(*filter.visible_to), ")");
     add(" OR EXISTS (SELECT 1 FROM domain_aliases a JOIN domains d ON d.id = a.domain_id WHERE "
         "d.name = ",
         std::string_view(*filter.visible_to),
-        " AND lower(substr(mail_from, -length(a.alias) - 1)) = '@' || lower(a.alias)))");
+        " AND lower(substr(mail_from, length(mail_from) - length(a.alias))) = '@' || "
+        "lower(a.alias)))");
   }
   if (filter.before) {
     add(" AND (held_at, id) < (", filter.before->first);
@@ -139,49 +140,6 @@ Result<void> QuarantineRows::mark_released(std::string_view id, int64_t at, std:
                "UPDATE quarantine SET status = 'released', released_at = ?2, released_by = ?3, "
                "queue_id = ?4 WHERE id = ?1",
                {id, at, by, queue_id});
-  if (!r) return tl::unexpected(r.error());
-  return {};
-}
-
-Result<int64_t> QuarantineRows::request_release(std::string_view id, std::string_view by,
-                                                int64_t now) {
-  auto inserted = run(db_,
-                      "INSERT INTO quarantine_commands (command, quarantine_id, requested_by, "
-                      "created_at) VALUES ('release', ?1, ?2, ?3)",
-                      {id, by, now});
-  if (!inserted) return tl::unexpected(inserted.error());
-  return last_insert_id(db_);
-}
-
-Result<std::optional<CommandState>> QuarantineRows::command_state(int64_t id) {
-  auto stmt = query(db_, "SELECT done_at, result FROM quarantine_commands WHERE id = ?1", {id});
-  if (!stmt) return tl::unexpected(stmt.error());
-  auto more = next_row(db_, stmt->get());
-  if (!more) return tl::unexpected(more.error());
-  if (!*more) return std::optional<CommandState>();
-  return std::optional<CommandState>(
-      CommandState{!column_is_null(stmt->get(), 0), column_text(stmt->get(), 1)});
-}
-
-Result<std::vector<QuarantineCommand>> QuarantineRows::pending_commands(int64_t limit) {
-  auto stmt = query(db_,
-                    "SELECT id, command, quarantine_id, requested_by FROM quarantine_commands "
-                    "WHERE done_at IS NULL ORDER BY id LIMIT ?1",
-                    {limit});
-  if (!stmt) return tl::unexpected(stmt.error());
-  std::vector<QuarantineCommand> out;
-  for (;;) {
-    auto more = next_row(db_, stmt->get());
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) return out;
-    out.push_back({column_int(stmt->get(), 0), column_text(stmt->get(), 1),
-                   column_text(stmt->get(), 2), column_text(stmt->get(), 3)});
-  }
-}
-
-Result<void> QuarantineRows::complete_command(int64_t id, int64_t at, std::string_view result) {
-  auto r = run(db_, "UPDATE quarantine_commands SET done_at = ?2, result = ?3 WHERE id = ?1",
-               {id, at, result});
   if (!r) return tl::unexpected(r.error());
   return {};
 }

@@ -1,6 +1,6 @@
-// The rows of the quarantine (F-QRESP, F-RELEASE): one `quarantine` row per held message, and the
-// `quarantine_commands` the CLI leaves for a running gateway. quarantine/quarantine_store keeps
-// the held files and decides; this file only reads and writes the rows.
+// The rows of the quarantine (F-QRESP, F-RELEASE): one `quarantine` row per held message.
+// quarantine/quarantine_store keeps the held files and decides; this file only reads and writes
+// the rows.
 // Trust: filter values come from admins and are bound, never spliced.
 #pragma once
 #include <cstdint>
@@ -56,20 +56,6 @@ struct QuarantineFilter {
   std::optional<std::pair<int64_t, std::string>> before;
 };
 
-// A command the CLI left for the gateway.
-struct QuarantineCommand {
-  int64_t id = 0;
-  std::string command;  // "release"
-  std::string quarantine_id;
-  std::string requested_by;
-};
-
-// A command's state: done (with its result line) or pending.
-struct CommandState {
-  bool done = false;
-  std::string result;
-};
-
 class QuarantineRows {
  public:
   explicit QuarantineRows(Database& db) : db_(db) {}
@@ -82,13 +68,6 @@ class QuarantineRows {
   Result<void> mark_deleted(std::string_view id);
   Result<void> mark_released(std::string_view id, int64_t at, std::string_view by,
                              std::string_view queue_id);
-
-  // Leaves a release for the gateway; returns the command's id.
-  Result<int64_t> request_release(std::string_view id, std::string_view by, int64_t now);
-  // nullopt when there is no command `id`.
-  Result<std::optional<CommandState>> command_state(int64_t id);
-  Result<std::vector<QuarantineCommand>> pending_commands(int64_t limit);  // oldest first
-  Result<void> complete_command(int64_t id, int64_t at, std::string_view result);
 
  private:
   Database& db_;

@@ -9,7 +9,7 @@ namespace {
 Result<BucketCounts> read_counts(Database& db, Result<StatementPtr> stmt) {
   BucketCounts out;
   auto r = for_each_row(
-      db, stmt, [&](sqlite3_stmt* s) { out.emplace_back(column_int(s, 0), column_int(s, 1)); });
+      db, stmt, [&](const Row* s) { out.emplace_back(column_int(s, 0), column_int(s, 1)); });
   if (!r) return tl::unexpected(r.error());
   return out;
 }

@@ -18,7 +18,7 @@ constexpr std::string_view kSelectUser =
     "SELECT u.id, u.kind, u.name, d.name, u.password_hash IS NOT NULL, u.created_at, "
     "u.updated_at FROM users u JOIN domains d ON d.id = u.domain_id ";
 
-Result<User> read_user(sqlite3_stmt* stmt) {
+Result<User> read_user(const Row* stmt) {
   User user;
   user.id = column_int(stmt, 0);
   auto kind_text = column_text(stmt, 1);

@@ -98,3 +98,61 @@ def test_sql_inside_the_store_passes(tree):
     target.write_text(target.read_text() + '\nconst char* kPlanted = "SELECT id FROM locks";\n')
     code, out = run_check(tree)
     assert code == 0, out
+
+
+def run_with_dialect(tree):
+    result = subprocess.run(
+        [sys.executable, str(CHECK), "--root", str(tree), "--layers", str(tree / "layers.txt"),
+         "--dialect", str(tree / "sql_dialect.txt")],
+        capture_output=True, text=True, timeout=60)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.fixture
+def dialect_tree(tree):
+    shutil.copy(REPO / "scripts" / "sql_dialect.txt", tree / "sql_dialect.txt")
+    return tree
+
+
+def test_sqlite_header_outside_the_backend_fails(tree):
+    target = tree / "src" / "store" / "message_log.cpp"
+    target.write_text("#include <sqlite3.h>\n" + target.read_text())
+    code, out = run_check(tree)
+    assert code == 1, out
+    assert "src/store/message_log.cpp:1: includes <sqlite3.h> outside src/store/sqlite/" in out
+
+
+def test_the_listed_dialect_spellings_pass(dialect_tree):
+    code, out = run_with_dialect(dialect_tree)
+    assert code == 0, out
+    assert "SQLite-only spellings listed" in out
+
+
+@pytest.mark.parametrize("sql,name", [
+    ("INSERT OR IGNORE INTO locks(subject) VALUES (?1)", "INSERT OR"),
+    ("SELECT last_insert_rowid()", "last_insert_rowid"),
+    ("UPDATE locks SET at = max(at, ?1)", "scalar max/min"),
+    ("SELECT id FROM locks WHERE 1", "WHERE 1"),
+    ("SELECT substr(subject, -3) FROM locks", "negative substr"),
+])
+def test_a_sqlite_only_spelling_in_the_store_fails(dialect_tree, sql, name):
+    target = dialect_tree / "src" / "store" / "lock_repository.cpp"
+    target.write_text(target.read_text() + f'\nconst char* kPlanted = "{sql}";\n')
+    code, out = run_with_dialect(dialect_tree)
+    assert code == 1, out
+    assert "src/store/lock_repository.cpp:" in out and f"SQLite-only SQL ({name})" in out
+
+
+def test_the_sqlite_backend_may_speak_sqlite(dialect_tree):
+    target = dialect_tree / "src" / "store" / "sqlite" / "sqlite_connection.cpp"
+    target.write_text(target.read_text() + '\nconst char* kPlanted = "PRAGMA user_version";\n')
+    code, out = run_with_dialect(dialect_tree)
+    assert code == 0, out
+
+
+def test_a_dialect_entry_that_matches_nothing_fails(dialect_tree):
+    listed = dialect_tree / "sql_dialect.txt"
+    listed.write_text(listed.read_text() + "src/store/lock_repository.cpp: rowid: planted\n")
+    code, out = run_with_dialect(dialect_tree)
+    assert code == 1, out
+    assert "'src/store/lock_repository.cpp: rowid' matches no SQL any more" in out

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../store/temp_dir.hpp"
+#include "store/gateway_commands.hpp"
 #include "store/statement.hpp"
 
 namespace pw::quarantine {
@@ -228,29 +229,34 @@ TEST_F(QuarantineStoreTest, ReleaseOfUnknownOrDeletedMessagesFails) {
 
 TEST_F(QuarantineStoreTest, PendingCommandsAreCarriedOutAndAnswered) {
   ASSERT_TRUE(quarantine->hold(request("Q1")));
-  auto first = quarantine->request_release("Q1", "cli:root");
-  auto second = quarantine->request_release("Q1", "cli:root");
-  auto unknown = quarantine->request_release("NOPE", "cli:root");
-  ASSERT_TRUE(first && second && unknown);
-  EXPECT_FALSE(*quarantine->command_result(*first));  // pending
+  store::GatewayCommands commands(*db);
+  auto first = commands.add(store::CommandKind::kRelease, "Q1", "cli:root", 1);
+  auto second = commands.add(store::CommandKind::kRelease, "Q1", "cli:root", 1);
+  auto flush = commands.add(store::CommandKind::kFlush, "", "cli", 1);  // the gateway's, not ours
+  auto unknown = commands.add(store::CommandKind::kRelease, "NOPE", "cli:root", 1);
+  ASSERT_TRUE(first && second && flush && unknown);
+  auto answer = [&](int64_t id) {
+    auto state = commands.state(id);
+    EXPECT_TRUE(state && *state && (*state)->done) << id;
+    return release_answer(state && *state ? (*state)->result : "");
+  };
+  EXPECT_FALSE((*commands.state(*first))->done);  // pending
 
   auto done = quarantine->process_commands(*spool, nullptr);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(*done, 3u);
-  auto r1 = *quarantine->command_result(*first);
-  ASSERT_TRUE(r1);
-  EXPECT_TRUE(r1->ok) << r1->text;
+  auto r1 = answer(*first);
+  EXPECT_TRUE(r1.ok) << r1.text;
   auto row = *quarantine->find("Q1");
-  EXPECT_EQ(r1->text, "released Q1 as queue id " + row->queue_id);
+  EXPECT_EQ(r1.text, "released Q1 as queue id " + row->queue_id);
   EXPECT_EQ(row->released_by, "cli:root");
-  auto r2 = *quarantine->command_result(*second);
-  ASSERT_TRUE(r2);
-  EXPECT_FALSE(r2->ok);
-  EXPECT_NE(r2->text.find("already released"), std::string::npos);
-  auto r3 = *quarantine->command_result(*unknown);
-  ASSERT_TRUE(r3);
-  EXPECT_FALSE(r3->ok);
-  EXPECT_EQ(r3->text, "no quarantined message NOPE");
+  auto r2 = answer(*second);
+  EXPECT_FALSE(r2.ok);
+  EXPECT_NE(r2.text.find("already released"), std::string::npos);
+  auto r3 = answer(*unknown);
+  EXPECT_FALSE(r3.ok);
+  EXPECT_EQ(r3.text, "no quarantined message NOPE");
+  EXPECT_FALSE((*commands.state(*flush))->done);  // left for the queue
   EXPECT_EQ(spooled_ids().size(), 1u);
 
   EXPECT_EQ(*quarantine->process_commands(*spool, nullptr), 0u);  // nothing left

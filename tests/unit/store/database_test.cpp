@@ -3,7 +3,6 @@
 #include "store/database.hpp"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "store/migrations.hpp"

@@ -126,17 +126,6 @@ TEST_F(MessageLogTest, SearchTreatsFilterTextAsDataNotSql) {
   EXPECT_TRUE(rows->empty());
 }
 
-TEST_F(MessageLogTest, QueueCommandsAreAnsweredOnce) {
-  MessageLog log(*db);
-  auto id = log.add_command("flush", "");
-  ASSERT_TRUE(id);
-  EXPECT_FALSE(*log.command_result(*id));
-  ASSERT_EQ(log.open_commands()->size(), 1u);
-  ASSERT_TRUE(log.complete_command(*id, "flushed 0 message(s)"));
-  EXPECT_EQ(**log.command_result(*id), "flushed 0 message(s)");
-  EXPECT_TRUE(log.open_commands()->empty());
-}
-
 TEST_F(MessageLogTest, WriterCommitsInBatchesAndRunsCallbacksAfterCommit) {
   auto writer = LogWriter::start(dir.file("postwarden.db"), {100, std::chrono::milliseconds(50)});
   ASSERT_TRUE(writer) << writer.error().message;

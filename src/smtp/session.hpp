@@ -122,7 +122,6 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   // ---- session_envelope.cpp --------------------------------------------------------
   awaitable<void> on_mail(const Command& command);
   // F-IPREP: the block lists' answers for the client IP, before the MAIL checks run.
-  awaitable<void> look_up_ip_reputation();
   // The policy's view of this transaction, from MAIL on.
   void start_policy_transaction(const mail::Sender& sender, const std::string& mail_from,
                                 std::optional<uint64_t> declared_size);

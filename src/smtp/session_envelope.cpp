@@ -8,6 +8,7 @@
 #include "mail/address.hpp"
 #include "mail/name_syntax.hpp"
 #include "obs/metrics.hpp"
+#include "policy/mail_inspection.hpp"
 #include "policy/policy_service.hpp"
 #include "queue/queue_manager.hpp"
 #include "smtp/policy_reply.hpp"
@@ -38,9 +39,7 @@ awaitable<void> Session::on_mail(const Command& command) {
   }
   if (sender && ctx_.policy) {
     start_policy_transaction(*sender, command.path, params.size);
-    if (txn_.settings->valid_sender_required && !command.path.empty() && ctx_.domain_resolves)
-      txn_.mail_from_resolves = co_await ctx_.domain_resolves(mail::domain_of(command.path));
-    if (txn_.settings->check_ip_reputation) co_await look_up_ip_reputation();
+    co_await policy::inspect_mail(txn_, {ctx_.config, ctx_.domain_resolves, ctx_.ip_reputation});
     auto result = ctx_.policy->evaluate(txn_);
     if (!result.verdict.passed()) {
       const Reply refusal = policy_reply(result.verdict);
@@ -59,21 +58,6 @@ awaitable<void> Session::on_mail(const Command& command) {
   mail_from_ = command.path;
   mail_params_ = params;
   send(Reply(250, "2.1.0", "Ok"));
-}
-
-// F-IPREP: the block lists' answers for the client IP, before the MAIL checks run.
-awaitable<void> Session::look_up_ip_reputation() {
-  txn_.ip_reputation_config = &ctx_.config.ip_reputation;
-  if (!ctx_.ip_reputation) co_return;
-  auto found = co_await ctx_.ip_reputation(client_ip_);
-  size_t cached = 0;
-  for (const auto& zone : found.zones) cached += zone.from_cache ? 1 : 0;
-  spdlog::info(
-      "event=ip_reputation client={} listed=\"{}\" weight={:.2f} zones={} queries={} "
-      "cached={} elapsed_us={}",
-      client_ip_, found.listed_zones(), found.listed_weight(), found.zones.size(), found.queries,
-      cached, found.elapsed.count());
-  txn_.ip_reputation = std::move(found);
 }
 
 // The policy's view of this transaction, from MAIL on.

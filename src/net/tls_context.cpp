@@ -2,19 +2,19 @@
 // Trust: certificate and key files are admin input; errors name the file.
 #include "net/tls_context.hpp"
 
-#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <boost/asio/ssl.hpp>
 #include <cstdio>
+#include <utility>
+
+#include "util/durable_file.hpp"
 
 namespace pw::net {
 namespace {
@@ -27,6 +27,9 @@ struct PkeyFree {
 };
 struct FileClose {
   void operator()(FILE* f) const { std::fclose(f); }
+};
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
 };
 struct ExtFree {
   void operator()(X509_EXTENSION* e) const { X509_EXTENSION_free(e); }
@@ -79,6 +82,35 @@ bool certificate_needs_renewal(const std::filesystem::path& cert_file, SelfSigne
   return X509_cmp_time(X509_get0_notAfter(cert.get()), &threshold) <= 0;
 }
 
+namespace {
+
+// Key first, then certificate, each through the one durable writer (0600, fdatasync, rename,
+// directory fsync): a reload between the two sees a mismatch and keeps the old pair; the next
+// check loads the new one.
+Result<bool> write_key_and_certificate(EVP_PKEY* key, X509* cert,
+                                       const std::filesystem::path& key_file,
+                                       const std::filesystem::path& cert_file) {
+  std::unique_ptr<BIO, BioFree> key_pem(BIO_new(BIO_s_mem()));
+  std::unique_ptr<BIO, BioFree> cert_pem(BIO_new(BIO_s_mem()));
+  if (!key_pem || !cert_pem ||
+      !PEM_write_bio_PrivateKey(key_pem.get(), key, nullptr, nullptr, 0, nullptr, nullptr) ||
+      !PEM_write_bio_X509(cert_pem.get(), cert))
+    return fail(openssl_error("cannot encode the TLS key and certificate"));
+  for (auto [bio, file] : {std::pair{key_pem.get(), &key_file}, {cert_pem.get(), &cert_file}}) {
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio, &data);
+    auto tmp = *file;
+    tmp += ".new";
+    auto written = util::write_durably({tmp, *file, util::Placement::kReplace},
+                                       std::string_view(data, static_cast<size_t>(size)));
+    if (!written)
+      return fail("cannot put the new TLS certificate in place: " + written.error().message);
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<bool> ensure_self_signed_certificate(const std::filesystem::path& cert_file,
                                             const std::filesystem::path& key_file,
                                             const std::string& hostname, SelfSignedPolicy policy) {
@@ -114,30 +146,7 @@ Result<bool> ensure_self_signed_certificate(const std::filesystem::path& cert_fi
     return fail(openssl_error("cannot add subjectAltName"));
   if (!X509_sign(cert.get(), key.get(), EVP_sha256())) return fail(openssl_error("cannot sign"));
 
-  // Key first, then certificate: a reload between the two renames sees a mismatch and keeps
-  // the old pair; the next check loads the new one.
-  auto key_tmp = key_file;
-  key_tmp += ".new";
-  auto cert_tmp = cert_file;
-  cert_tmp += ".new";
-  {
-    int fd = ::open(key_tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return fail("cannot write " + key_tmp.string());
-    std::unique_ptr<FILE, FileClose> f(fdopen(fd, "w"));
-    if (!f || !PEM_write_PrivateKey(f.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) ||
-        std::fflush(f.get()) != 0 || ::fsync(fd) != 0)
-      return fail(openssl_error("cannot write " + key_tmp.string()));
-  }
-  {
-    std::unique_ptr<FILE, FileClose> f(std::fopen(cert_tmp.c_str(), "w"));
-    if (!f || !PEM_write_X509(f.get(), cert.get()) || std::fflush(f.get()) != 0 ||
-        ::fsync(fileno(f.get())) != 0)
-      return fail(openssl_error("cannot write " + cert_tmp.string()));
-  }
-  std::filesystem::rename(key_tmp, key_file, ec);
-  if (!ec) std::filesystem::rename(cert_tmp, cert_file, ec);
-  if (ec) return fail("cannot put the new TLS certificate in place: " + ec.message());
-  return true;
+  return write_key_and_certificate(key.get(), cert.get(), key_file, cert_file);
 }
 
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_tls_context(

@@ -10,6 +10,8 @@
 #include <boost/asio/ssl.hpp>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <string>
 
 #include "../store/temp_dir.hpp"
 #include "net/tls_context.hpp"
@@ -49,6 +51,21 @@ TEST_F(ServerTlsTest, SelfSignedCertificateIsValidAtMost397Days) {
   EXPECT_FALSE(ensure_self_signed_certificate(cert_, key_, "mx.example", policy_).value());
   EXPECT_EQ(fs::perms::owner_read | fs::perms::owner_write,
             fs::status(key_).permissions() & fs::perms::all);
+}
+
+// Written through the one durable writer: no temporary file is left beside the pair, and a
+// planted symlink at a temporary name is never written through.
+TEST_F(ServerTlsTest, SelfSignedPairLeavesNoTemporaryFileAndFollowsNoSymlink) {
+  const fs::path target = dir_.file("elsewhere");
+  std::ofstream(target) << "untouched";
+  fs::create_symlink(target, dir_.file("key.pem.new"));
+  ASSERT_TRUE(ensure_self_signed_certificate(cert_, key_, "mx.example", policy_).value());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(dir_.file("key.pem.new"))));
+  EXPECT_FALSE(fs::exists(dir_.file("cert.pem.new")));
+  std::ifstream kept(target);
+  std::string text((std::istreambuf_iterator<char>(kept)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "untouched");
+  EXPECT_GT(validity_seconds(cert_), 0);
 }
 
 TEST_F(ServerTlsTest, SelfSignedCertificateIsRenewedWithinRenewBeforeDays) {

@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ void raise_descriptor_limit() {
     setrlimit(RLIMIT_NOFILE, &limit);
   }
 }
+
+// A peer that has gone makes a write fail with EPIPE instead of killing the gateway: OpenSSL
+// writes the SMTP sessions' TLS records straight to their sockets (net/tls_socket), without the
+// MSG_NOSIGNAL that Asio's own sends use.
+void ignore_broken_pipes() { std::signal(SIGPIPE, SIG_IGN); }
 
 void configure_logging() {
   auto logger = spdlog::stderr_logger_mt("postwarden");
@@ -86,6 +92,7 @@ int serve(const GlobalOptions& global, const ServeOptions& options) {
       return report_error("[clamd] socket: " + address.error().message);
   configure_logging();
   raise_descriptor_limit();
+  ignore_broken_pipes();
   if (!config.clamd.socket.empty()) probe_clamd(config.clamd);
   if (sodium_init() < 0) return report_error("libsodium failed to initialise");
   std::string hostname =

@@ -27,6 +27,7 @@
 #include "mail/envelope.hpp"
 #include "mail/printable.hpp"
 #include "mail/sender.hpp"
+#include "net/tls_socket.hpp"
 #include "obs/outcomes.hpp"
 #include "policy/identity_method.hpp"
 #include "policy/policy_chain.hpp"
@@ -51,6 +52,10 @@ using Clock = std::chrono::steady_clock;
 
 // How much one read asks the kernel for.
 inline constexpr size_t kReadChunk = 16 * 1024;
+// What a session waiting for a new command reads into: its buffer is given back before the wait,
+// so an idle session holds none of kReadChunk (issue 17, item 3); a partial line or DATA reads
+// kReadChunk at a time.
+inline constexpr size_t kIdleReadChunk = 1024;
 
 using mail::printable;
 
@@ -71,12 +76,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
         ctx_(context),
         limits_(context.config.smtp),
         executor_(socket.get_executor()),
-        stream_(std::move(socket), *context.tls->current()),
+        socket_(std::move(socket)),
         implicit_tls_(implicit_tls),
         slot_(std::move(slot)),
         timer_(executor_) {
     boost::system::error_code ec;
-    auto endpoint = stream_.next_layer().remote_endpoint(ec);
+    auto endpoint = socket_.remote_endpoint(ec);
     auto address = endpoint.address();
     if (address.is_v6() && address.to_v6().is_v4_mapped())
       address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
@@ -100,7 +105,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   awaitable<void> watchdog();
   awaitable<bool> flush();
   // Appends what the client sent next to in_; false on end of stream, error or time-out.
-  awaitable<bool> read_more();
+  awaitable<bool> read_more(size_t chunk = kReadChunk);
   // Reads one line ending in LF (CR before it removed). `max_length` counts the line end; a
   // longer line is drained to its end and reported as kTooLong. Each read must come within
   // idle_timeout_s of the last, and the whole line within command_deadline_s however it
@@ -220,7 +225,10 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   ServerContext& ctx_;
   const config::SmtpConfig& limits_;
   asio::any_io_executor executor_;
-  asio::ssl::stream<tcp::socket> stream_;
+  tcp::socket socket_;
+  // Made at STARTTLS (or at once on an implicit-TLS listener), from the certificate current then:
+  // a plain session holds no TLS state and none of its buffers (issue 17, item 3).
+  std::optional<net::TlsSocket> tls_socket_;
   bool implicit_tls_;
   net::ConnectionLimiter::Slot slot_;
   asio::steady_timer timer_;

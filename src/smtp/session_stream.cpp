@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
 #include "smtp/session.hpp"
 
 namespace pw::smtp::detail {
@@ -36,7 +38,7 @@ void Session::request_stop() {
 // ---- I/O --------------------------------------------------------------------------------
 void Session::cancel_io() {
   boost::system::error_code ignored;
-  stream_.next_layer().cancel(ignored);
+  socket_.cancel(ignored);
 }
 
 void Session::close() {
@@ -44,8 +46,8 @@ void Session::close() {
   closed_ = true;
   slot_ = net::ConnectionLimiter::Slot();
   boost::system::error_code ignored;
-  stream_.next_layer().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.next_layer().close(ignored);
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   timer_.cancel();
 }
 
@@ -77,27 +79,27 @@ awaitable<bool> Session::flush() {
   arm(std::chrono::seconds(limits_.write_timeout_s));
   boost::system::error_code ec;
   if (tls_)
-    co_await asio::async_write(stream_, asio::buffer(out_),
-                               asio::redirect_error(use_awaitable, ec));
+    ec = co_await tls_socket_->write(asio::buffer(out_));
   else
-    co_await asio::async_write(stream_.next_layer(), asio::buffer(out_),
+    co_await asio::async_write(socket_, asio::buffer(out_),
                                asio::redirect_error(use_awaitable, ec));
   out_.clear();
   co_return !ec;
 }
 
 // Appends what the client sent next to in_; false on end of stream, error or time-out.
-awaitable<bool> Session::read_more() {
+awaitable<bool> Session::read_more(size_t chunk) {
+  // A wait for a new command holds no buffer left from an earlier, larger read (DATA).
+  if (in_.empty() && chunk < in_.capacity()) std::string().swap(in_);
   size_t old = in_.size();
-  in_.resize(old + kReadChunk);
+  in_.resize(old + chunk);
   boost::system::error_code ec;
   size_t n;
   if (tls_)
-    n = co_await stream_.async_read_some(asio::buffer(in_.data() + old, kReadChunk),
-                                         asio::redirect_error(use_awaitable, ec));
+    std::tie(ec, n) = co_await tls_socket_->read_some(asio::buffer(in_.data() + old, chunk));
   else
-    n = co_await stream_.next_layer().async_read_some(asio::buffer(in_.data() + old, kReadChunk),
-                                                      asio::redirect_error(use_awaitable, ec));
+    n = co_await socket_.async_read_some(asio::buffer(in_.data() + old, chunk),
+                                         asio::redirect_error(use_awaitable, ec));
   in_.resize(old + n);
   co_return !ec && n > 0;
 }
@@ -129,7 +131,7 @@ awaitable<LineStatus> Session::read_line(size_t max_length, std::string& line) {
     if (stop_requested_) co_return LineStatus::kStopped;
     arm_until(std::min(deadline, Clock::now() + idle));
     waiting_for_command_ = true;
-    bool ok = co_await read_more();
+    bool ok = co_await read_more(in_.empty() ? kIdleReadChunk : kReadChunk);
     waiting_for_command_ = false;
     if (!ok) {
       if (timed_out_)
@@ -194,8 +196,8 @@ awaitable<void> Session::run() {
 awaitable<bool> Session::handshake() {
   arm(std::chrono::seconds(limits_.tls_handshake_timeout_s));
   boost::system::error_code ec;
-  co_await stream_.async_handshake(asio::ssl::stream_base::server,
-                                   asio::redirect_error(use_awaitable, ec));
+  tls_socket_.emplace(socket_, *ctx_.tls->current());
+  ec = co_await tls_socket_->handshake();
   if (ec) {
     spdlog::info("event=tls_failed client={} error=\"{}\"", client_ip_, printable(ec.message()));
     co_return false;

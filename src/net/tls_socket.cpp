@@ -48,6 +48,9 @@ template <typename Call>
 asio::awaitable<error_code> TlsSocket::run(Call call) {
   if (setup_error_) co_return setup_error_;
   for (;;) {
+    // OpenSSL holds the descriptor's number, not the socket: once the session has closed the
+    // socket that number may already be another connection's, so nothing is read or written.
+    if (!socket_.is_open()) co_return asio::error::bad_descriptor;
     ERR_clear_error();
     errno = 0;
     const int result = call(ssl_.get());

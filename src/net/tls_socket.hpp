@@ -6,7 +6,8 @@
 // (SSL_MODE_RELEASE_BUFFERS, set on every server context in net/tls_context). Written by hand
 // because neither Asio nor Beast offers a stream without the BIO pair.
 // Use: one operation at a time (a session reads, then writes, never both at once); cancelling the
-// socket's waits (tcp::socket::cancel) ends the operation in progress with operation_aborted.
+// socket's waits (tcp::socket::cancel) ends the operation in progress with operation_aborted;
+// once the socket is closed every operation fails with bad_descriptor and touches no descriptor.
 // Trust: the peer is an untrusted client; every OpenSSL error becomes an error code, never an
 // exception, and no operation waits without the socket's own wait, which the session bounds.
 #pragma once

@@ -19,40 +19,11 @@ die() { log "error: $*"; exit 1; }
 for knob in PARALLEL MB; do
   [[ "${!knob}" =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer, got '${!knob}'"
 done
-[[ -x "$PW_BINARY" ]] || die "postwarden binary not found at $PW_BINARY (build it first)"
-
-WORK="$(mktemp -d /tmp/pw-bench-bigmsg.XXXXXX)"
-PW_PID=""
-cleanup() {
-  if [[ -n "$PW_PID" ]] && kill -0 "$PW_PID" 2>/dev/null; then
-    kill -TERM "$PW_PID" 2>/dev/null || true
-    wait "$PW_PID" 2>/dev/null || true
-  fi
-  if [[ "${BENCH_KEEP:-0}" == 1 ]]; then log "work dir kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-
-port="$(/usr/bin/python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-cat >"$WORK/postwarden.toml" <<EOT
-[delivery]
-enabled = false
-EOT
-data="$WORK/data"
-mkdir -p "$data"
-pw() { "$PW_BINARY" --data-dir "$data" --config "$WORK/postwarden.toml" "$@" >/dev/null; }
-pw domain add example.com
-pw user add --ip 127.0.0.1/32 --owner example.com
-"$PW_BINARY" serve --data-dir "$data" --config "$WORK/postwarden.toml" \
-  --listen "127.0.0.1:$port" 2>"$WORK/postwarden.log" &
-PW_PID=$!
-for ((i = 0; i < 200; i++)); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "$PW_PID" 2>/dev/null || { tail -n 20 "$WORK/postwarden.log" >&2; die "postwarden exited"; }
-  sleep 0.1
-done
+source "$REPO/bench/lib_gateway.sh"
+bench_gateway_start bigmsg "[delivery]
+enabled = false"
 sleep 1
-timeout 900 /usr/bin/python3 - "$port" "$PW_PID" "$PARALLEL" "$MB" <<'PY'
+timeout 900 /usr/bin/python3 - "$PORT" "$PW_PID" "$PARALLEL" "$MB" <<'PY'
 import concurrent.futures, smtplib, sys, time
 
 port, pid, parallel, mb = (int(a) for a in sys.argv[1:5])

@@ -21,10 +21,6 @@ namespace asio = boost::asio;
 // days); the change bumps the config generation, so the next reload drops them.
 constexpr int64_t kBatvRetireCheckS = 3600;
 
-// Queue commands taken per look (once a second); the rest wait for the next one. A bound on one
-// look's work, as QuarantineStore::kMaxCommandsPerRun is for releases.
-constexpr int64_t kMaxQueueCommandsPerRun = 100;
-
 }  // namespace
 
 // Sender reload: the CLI bumps config_generation; a changed value loads new snapshots.
@@ -69,7 +65,7 @@ void Gateway::retire_batv_keys() {
 // (QuarantineStore::process_commands). Called with database_mutex_.
 void Gateway::run_queue_commands() {
   auto commands = store::GatewayCommands(*db_).pending(
-      {store::CommandKind::kFlush, store::CommandKind::kDelete}, kMaxQueueCommandsPerRun);
+      {store::CommandKind::kFlush, store::CommandKind::kDelete}, store::kCommandsPerLook);
   if (!commands) return;
   auto* writer = log_writer_.get();
   for (const auto& command : *commands) {

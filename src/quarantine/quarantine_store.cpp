@@ -240,8 +240,7 @@ Result<size_t> QuarantineStore::process_commands(queue::Spool& spool,
                                                  queue::MailInjector* injector) {
   std::lock_guard lock(*mutex_);
   store::GatewayCommands commands(db_);
-  auto found =
-      commands.pending({store::CommandKind::kRelease}, static_cast<int64_t>(kMaxCommandsPerRun));
+  auto found = commands.pending({store::CommandKind::kRelease}, store::kCommandsPerLook);
   if (!found) return tl::unexpected(found.error());
   const auto& pending = *found;
   for (const auto& command : pending) {

@@ -97,11 +97,9 @@ class QuarantineStore {
                               queue::MailInjector* injector = nullptr);
 
   // Blocking; for the gateway. Carries out the releases the CLI left in gateway_commands (oldest
-  // first, at most kMaxCommandsPerRun per call), recording done_at and the result line of each.
-  // Returns how many were carried out (failed releases count: they are answered too).
+  // first, at most store::kCommandsPerLook per call), recording done_at and the result line of
+  // each. Returns how many were carried out (failed releases count: they are answered too).
   Result<size_t> process_commands(queue::Spool& spool, queue::MailInjector* injector);
-
-  static constexpr size_t kMaxCommandsPerRun = 100;
 
   const std::filesystem::path& directory() const { return directory_; }
 

@@ -16,6 +16,10 @@
 namespace pw::store {
 
 enum class CommandKind { kFlush, kDelete, kRelease };
+
+// Commands a gateway takes per look (one per reload); the rest wait for the next look. A bound
+// on one look's work, the same for the queue's commands and the quarantine's.
+constexpr int64_t kCommandsPerLook = 100;
 std::string_view command_name(CommandKind kind);  // "flush", "delete", "release"
 
 struct GatewayCommand {

@@ -21,9 +21,10 @@ def tree(tmp_path):
     return tmp_path
 
 
-def run_check(tree):
+def run_check(tree, *extra):
     result = subprocess.run(
-        [sys.executable, str(CHECK), "--root", str(tree), "--layers", str(tree / "layers.txt")],
+        [sys.executable, str(CHECK), "--root", str(tree), "--layers", str(tree / "layers.txt"),
+         *extra],
         capture_output=True, text=True, timeout=60)
     return result.returncode, result.stdout + result.stderr
 
@@ -101,11 +102,7 @@ def test_sql_inside_the_store_passes(tree):
 
 
 def run_with_dialect(tree):
-    result = subprocess.run(
-        [sys.executable, str(CHECK), "--root", str(tree), "--layers", str(tree / "layers.txt"),
-         "--dialect", str(tree / "sql_dialect.txt")],
-        capture_output=True, text=True, timeout=60)
-    return result.returncode, result.stdout + result.stderr
+    return run_check(tree, "--dialect", str(tree / "sql_dialect.txt"))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ PACKAGES=(
   libre2-dev zlib1g-dev libgmime-3.0-dev libzip-dev libmagic-dev
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
+  strace  # the spool's sync order under group commit (tests/e2e/test_group_commit.py)
   # DKIM: independent verifiers (tests) and the Postfix reference signer (bench/relay.sh)
   python3-dkim python3-dnspython python3-nacl python3-cryptography opendkim opendkim-tools
   # external scanners for tests and bench/scan_compare.sh (F-SPAM)

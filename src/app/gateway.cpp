@@ -134,7 +134,12 @@ Result<void> Gateway::open_storage() {
   if (!batv) return tl::unexpected(batv.error());
   batv_ = *batv;
   ctx_->batv.store(batv_);
-  auto spool = queue::Spool::open(data_dir_ / "spool");
+  const util::GroupSyncLimits group_commit{
+      static_cast<size_t>(config_.spool.group_commit_max),
+      std::chrono::microseconds(config_.spool.group_commit_wait_us),
+      config_.spool.group_commit_sync == "file" ? util::DataSync::kEachFile
+                                                : util::DataSync::kFileSystem};
+  auto spool = queue::Spool::open(data_dir_ / "spool", group_commit);
   if (!spool) return tl::unexpected(spool.error());
   ctx_->spool = std::make_unique<queue::Spool>(std::move(*spool));
   auto writer = store::LogWriter::start((data_dir_ / "postwarden.db").string(),
@@ -333,6 +338,10 @@ int Gateway::run() {
 void Gateway::stop_after_run() {
   loops_->stop();
   loops_->join();
+  ctx_->spool->stop_commits();  // the sessions are gone: what they left waiting is finished
+  const auto commits = ctx_->spool->commit_stats();
+  spdlog::info("event=group_commit batches={} messages={} largest={}", commits.batches,
+               commits.files, commits.largest_batch);
   {
     std::lock_guard lock(database_mutex_);
     save_auth_bans(*db_, *ctx_->guard, static_cast<size_t>(config_.auth.tracked_ips));

@@ -24,6 +24,13 @@ struct ServerConfig {
   int64_t reload_interval_ms = 0;
 };
 
+// Issue 17 item 1: group commit of the spool's files.
+struct SpoolConfig {
+  int64_t group_commit_max = 0;      // messages sharing one sync
+  int64_t group_commit_wait_us = 0;  // how long a short batch waits for more
+  std::string group_commit_sync;     // "filesystem" (syncfs) or "file" (fdatasync each)
+};
+
 struct SmtpConfig {
   int64_t max_command_line_length = 0;  // RFC 5321 4.5.3.1.4
   int64_t max_auth_line_length = 0;     // RFC 4954 4
@@ -242,6 +249,7 @@ struct HttpConfig {
 
 struct Config {
   ServerConfig server;
+  SpoolConfig spool;
   SmtpConfig smtp;
   TlsConfig tls;
   AuthConfig auth;

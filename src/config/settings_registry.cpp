@@ -16,6 +16,7 @@ constexpr std::array<std::string_view, 6> kRspamdActions = {
 constexpr std::array<std::string_view, 6> kCanonicalization = {
     "relaxed/relaxed", "relaxed/simple", "simple/relaxed", "simple/simple", "relaxed", "simple"};
 constexpr std::array<std::string_view, 2> kKeyAlgorithms = {"rsa", "ed25519"};
+constexpr std::array<std::string_view, 2> kGroupSync = {"filesystem", "file"};
 
 const std::array kSettings = {
     // [server]
@@ -54,6 +55,20 @@ const std::array kSettings = {
     SettingSpec{"server", "reload_interval_ms", "1000", 50, 600000, "ms",
                 "How often the server looks for changes to domains and users made by the CLI.",
                 PW_BIND(server.reload_interval_ms)},
+    // [spool]
+    SettingSpec{"spool", "group_commit_max", "64", 1, 4096, "messages",
+                "Most messages that finish DATA together and share one data sync and one "
+                "directory sync; each still hears 250 only once its own file is durable.",
+                PW_BIND(spool.group_commit_max)},
+    SettingSpec{"spool", "group_commit_wait_us", "0", 0, 100000, "us",
+                "How long a batch smaller than group_commit_max waits for more messages; 0 = "
+                "none (a batch is whatever arrived while the previous one was syncing).",
+                PW_BIND(spool.group_commit_wait_us)},
+    SettingSpec{"spool", "group_commit_sync", R"("filesystem")", 0, 0, "",
+                "How a batch's data is synced: filesystem = one syncfs(2) for the batch; file = "
+                "one fdatasync(2) per message (for a spool sharing its file system with heavy "
+                "unrelated writers).",
+                PW_BIND(spool.group_commit_sync), kGroupSync},
     // [smtp]
     SettingSpec{"smtp", "max_command_line_length", "512", 64, 65536, "octets",
                 "Longest command line, CRLF included (RFC 5321 4.5.3.1.4); longer gets 500 5.5.2.",

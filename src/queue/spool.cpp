@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -22,7 +23,7 @@ std::string errno_text(const std::string& what) { return what + ": " + std::stre
 
 }  // namespace
 
-Result<Spool> Spool::open(const std::filesystem::path& root) {
+Result<Spool> Spool::open(const std::filesystem::path& root, util::GroupSyncLimits limits) {
   Spool spool;
   spool.incoming_ = root / "incoming";
   spool.tmp_ = root / "tmp";
@@ -38,6 +39,7 @@ Result<Spool> Spool::open(const std::filesystem::path& root) {
   if (!spool.incoming_fd_) return fail(errno_text("open " + spool.incoming_.string()));
   std::random_device random;
   spool.counter_ = std::make_shared<std::atomic<uint32_t>>(random());
+  spool.group_ = std::make_unique<util::GroupSync>(limits);
   return spool;
 }
 
@@ -49,18 +51,44 @@ std::string Spool::new_id() {
   return fmt::format("{:013X}{:06X}", static_cast<uint64_t>(micros), n & 0xFFFFFF);
 }
 
-Result<void> Spool::store(const Envelope& envelope,
-                          const std::vector<std::string_view>& message_parts) {
-  std::string header = envelope.to_json_line();
-  header.push_back('\n');
+namespace {
+
+// The envelope line and the message parts, as one list for the writer.
+std::vector<std::string_view> file_parts(const std::string& header,
+                                         const std::vector<std::string_view>& message_parts) {
   std::vector<std::string_view> parts;
   parts.reserve(message_parts.size() + 1);
   parts.push_back(header);
   parts.insert(parts.end(), message_parts.begin(), message_parts.end());
-  // The rename is durable only once the directory is synced (Postfix skips this; we do not).
-  return util::write_durably(
-      {tmp_ / envelope.id, incoming_ / envelope.id, util::Placement::kReplace, incoming_fd_.get()},
-      parts);
+  return parts;
 }
+
+}  // namespace
+
+util::DurableFile Spool::placement_of(const std::string& id) const {
+  return {tmp_ / id, incoming_ / id, util::Placement::kReplace, incoming_fd_.get()};
+}
+
+Result<void> Spool::store(const Envelope& envelope,
+                          const std::vector<std::string_view>& message_parts) {
+  const std::string header = envelope.to_json_line() + '\n';
+  // The rename is durable only once the directory is synced (Postfix skips this; we do not).
+  return util::write_durably(placement_of(envelope.id), file_parts(header, message_parts));
+}
+
+Result<util::WrittenFile> Spool::write(const Envelope& envelope,
+                                       const std::vector<std::string_view>& message_parts) {
+  const std::string header = envelope.to_json_line() + '\n';
+  util::DurableFile file = placement_of(envelope.id);
+  auto fd = util::write_temporary(file, file_parts(header, message_parts));
+  if (!fd) return tl::unexpected(std::move(fd.error()));
+  return util::WrittenFile{std::move(file), std::move(*fd)};
+}
+
+boost::asio::awaitable<Result<void>> Spool::commit(util::WrittenFile file) {
+  co_return co_await group_->async_commit(std::move(file), boost::asio::use_awaitable);
+}
+
+void Spool::stop_commits() { group_->stop(); }
 
 }  // namespace pw::queue

@@ -3,14 +3,17 @@
 // File format: one line of JSON (the envelope), then the message bytes exactly as accepted.
 #pragma once
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "util/group_sync.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -22,8 +25,9 @@ using Envelope = mail::Envelope;
 class Spool {
  public:
   // Creates spool/incoming and spool/tmp under `root`, and removes leftovers in tmp (partial
-  // writes of a crashed process: never acknowledged, so never owed to anyone).
-  static Result<Spool> open(const std::filesystem::path& root);
+  // writes of a crashed process: never acknowledged, so never owed to anyone). Starts the
+  // group-commit thread with `limits` (issue 17 item 1).
+  static Result<Spool> open(const std::filesystem::path& root, util::GroupSyncLimits limits = {});
 
   // A new queue id: unique within the node, sortable by arrival time.
   std::string new_id();
@@ -32,16 +36,32 @@ class Spool {
   // after it returns success may the message be acknowledged. Run on a blocking-work thread.
   Result<void> store(const Envelope& envelope, const std::vector<std::string_view>& message_parts);
 
+  // The same in two halves, for the SMTP sessions' hot path. write() is blocking (a
+  // blocking-work thread): the file at its temporary name, unsynced. commit() waits, without
+  // blocking, until the file is synced, in place and its directory synced, together with the
+  // other files written at about the same moment (util/group_sync); only then may the message be
+  // acknowledged.
+  Result<util::WrittenFile> write(const Envelope& envelope,
+                                  const std::vector<std::string_view>& message_parts);
+  boost::asio::awaitable<Result<void>> commit(util::WrittenFile file);
+  // Finishes the commits already waiting; later ones fail (the gateway's stop, after the
+  // sessions' loops have ended).
+  void stop_commits();
+  util::GroupSync::Stats commit_stats() const { return group_->stats(); }
+
   const std::filesystem::path& incoming_dir() const { return incoming_; }
   // Where the queue keeps its outcome journal (queue/outcome_journal).
   const std::filesystem::path& journal_dir() const { return journal_; }
 
  private:
+  util::DurableFile placement_of(const std::string& id) const;
+
   std::filesystem::path incoming_;
   std::filesystem::path tmp_;
   std::filesystem::path journal_;
   util::UniqueFd incoming_fd_;
   std::shared_ptr<std::atomic<uint32_t>> counter_;
+  std::unique_ptr<util::GroupSync> group_;
 };
 
 }  // namespace pw::queue

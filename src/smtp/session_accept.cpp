@@ -198,8 +198,9 @@ awaitable<policy::ChainResult> Session::judge_message(mail::Envelope& envelope,
   co_return result;
 }
 
-// F-DKIM: signed after the policy checks, before the spool, in the same worker hop. False when
-// the spool could not store the message (logged).
+// F-DKIM: signed after the policy checks, before the spool, in the same worker hop as the spool
+// file's write; the sync is shared (issue 17 item 1). False when the spool could not store the
+// message (logged).
 awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::string& trace,
                                         const std::string& message,
                                         const dkim::SigningChoice* choice,
@@ -208,7 +209,7 @@ awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::str
   auto* spool = ctx_.spool.get();
   auto* keys = ctx_.dkim_keys.get();
   const dkim::SignerOptions* sign_options = ctx_.dkim_options.get();
-  auto stored = co_await util::run_blocking(
+  auto written = co_await util::run_blocking(
       *ctx_.blocking,
       [spool, &envelope, &trace, &message, choice, keys, sign_options, &body_hashes, &signed_as] {
         if (choice) {
@@ -216,8 +217,11 @@ awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::str
                                          envelope.received_at);
           envelope.size += signed_as.header.size();
         }
-        return spool->store(envelope, {trace, signed_as.header, message});
+        return spool->write(envelope, {trace, signed_as.header, message});
       });
+  // Durable with the other messages finishing now (group commit), before anyone hears 250.
+  Result<void> stored = written ? co_await spool->commit(std::move(*written))
+                                : Result<void>(tl::unexpected(std::move(written.error())));
   if (choice && signed_as.status != dkim::SignOutcome::Status::kSigned)
     spdlog::warn("event=dkim_unsigned id={} sender={} domain={} selector={} reason={}{}{}",
                  envelope.id, printable(envelope.sender), choice->domain, choice->selector,

@@ -45,7 +45,8 @@ Result<void> write_parts(int fd, std::vector<std::string_view> parts,
   return {};
 }
 
-// Puts the synced temporary file in place; the temporary name is gone afterwards either way.
+}  // namespace
+
 Result<void> place(const DurableFile& file) {
   const char* tmp = file.tmp_path.c_str();
   if (file.placement == Placement::kReplace) {
@@ -63,6 +64,8 @@ Result<void> place(const DurableFile& file) {
   ::unlink(tmp);
   return {};
 }
+
+namespace {
 
 // The temporary file, created afresh. A file or symlink already at its name is a leftover of a
 // crash (never in place, never announced): it is removed and the create tried once more. The
@@ -84,17 +87,27 @@ Result<void> sync_directory(const std::filesystem::path& dir) {
   return {};
 }
 
-Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts) {
+Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts) {
   UniqueFd fd = create_temporary(file.tmp_path);
   if (!fd) return tl::unexpected(errno_error("cannot create", file.tmp_path));
-  auto written = write_parts(fd.get(), {parts.begin(), parts.end()}, file.tmp_path);
-  if (written && ::fdatasync(fd.get()) != 0)
-    written = tl::unexpected(errno_error("cannot sync", file.tmp_path));
-  fd.reset();
-  if (!written) {
+  if (auto written = write_parts(fd.get(), {parts.begin(), parts.end()}, file.tmp_path); !written) {
+    fd.reset();
     ::unlink(file.tmp_path.c_str());
-    return written;
+    return tl::unexpected(std::move(written.error()));
   }
+  return fd;
+}
+
+Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts) {
+  auto fd = write_temporary(file, parts);
+  if (!fd) return tl::unexpected(std::move(fd.error()));
+  if (::fdatasync(fd->get()) != 0) {
+    Error e = errno_error("cannot sync", file.tmp_path);
+    fd->reset();
+    ::unlink(file.tmp_path.c_str());
+    return tl::unexpected(std::move(e));
+  }
+  fd->reset();
   if (auto placed = place(file); !placed) return placed;
   if (file.directory_fd >= 0) {
     if (::fsync(file.directory_fd) != 0)

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "util/result.hpp"
+#include "util/unique_fd.hpp"
 
 namespace pw::util {
 
@@ -24,6 +25,14 @@ struct DurableFile {
   // The final directory, already open (the spool keeps it open); -1 opens it for the sync.
   int directory_fd = -1;
 };
+
+// The first half of a durable write, for group commit (util/group_sync): the parts written at
+// `file.tmp_path`, not yet synced; the descriptor stays open. On failure the temporary is gone.
+Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts);
+
+// Puts a synced temporary file in place (rename or link); the temporary name is gone afterwards
+// either way. The directory still has to be synced.
+Result<void> place(const DurableFile& file);
 
 // Writes the parts, in order, as one file (writev, at most IOV_MAX parts per call).
 Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts);

@@ -1,0 +1,142 @@
+// Group commit (see the header).
+#include "util/group_sync.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace pw::util {
+namespace {
+
+Error errno_error(std::string_view what, const std::filesystem::path& path) {
+  return Error{std::string(what) + " " + path.string() + ": " + std::strerror(errno)};
+}
+
+// Step 1: every file's data on disk before any of them is put in place.
+void sync_data(const std::vector<WrittenFile>& batch, DataSync data_sync,
+               std::vector<Result<void>>& results) {
+  if (data_sync == DataSync::kFileSystem) {
+    if (::syncfs(batch.front().fd.get()) == 0) return;
+    const Error failed = errno_error("cannot sync the file system of", batch.front().file.tmp_path);
+    for (auto& result : results) result = tl::unexpected(failed);
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i)
+    if (::fdatasync(batch[i].fd.get()) != 0)
+      results[i] = tl::unexpected(errno_error("cannot sync", batch[i].file.tmp_path));
+}
+
+// Step 3: each directory that gained a name is synced once; its files share the outcome.
+void sync_directories(const std::vector<WrittenFile>& batch, std::vector<Result<void>>& results) {
+  std::vector<bool> done(batch.size(), false);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (done[i] || !results[i]) continue;
+    const DurableFile& file = batch[i].file;
+    const std::filesystem::path dir = file.final_path.parent_path();
+    Result<void> synced;
+    if (file.directory_fd < 0)
+      synced = sync_directory(dir);
+    else if (::fsync(file.directory_fd) != 0)
+      synced = tl::unexpected(errno_error("cannot sync", dir));
+    for (size_t j = i; j < batch.size(); ++j) {
+      if (done[j] || !results[j] || batch[j].file.final_path.parent_path() != dir) continue;
+      done[j] = true;
+      if (!synced) results[j] = synced;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Result<void>> commit_batch(std::vector<WrittenFile>& batch, DataSync data_sync) {
+  std::vector<Result<void>> results(batch.size());
+  if (batch.empty()) return results;
+  sync_data(batch, data_sync, results);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].fd.reset();
+    if (results[i])
+      results[i] = place(batch[i].file);  // step 2
+    else
+      ::unlink(batch[i].file.tmp_path.c_str());
+  }
+  sync_directories(batch, results);
+  return results;
+}
+
+GroupSync::GroupSync(GroupSyncLimits limits) : limits_(limits) {
+  if (limits_.max_files == 0) limits_.max_files = 1;
+  thread_ = std::thread([this] { run(); });
+}
+
+GroupSync::~GroupSync() { stop(); }
+
+void GroupSync::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+GroupSync::Stats GroupSync::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void GroupSync::enqueue(WrittenFile file, Handler handler) {
+  auto executor = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                      boost::asio::execution::outstanding_work.tracked);
+  Pending pending{std::move(file), std::move(handler), std::move(executor)};
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      waiting_.push_back(std::move(pending));
+      wake_.notify_one();
+      return;
+    }
+  }
+  pending.written.fd.reset();
+  ::unlink(pending.written.file.tmp_path.c_str());
+  complete(pending, tl::unexpected(Error{"the spool is stopping"}));
+}
+
+void GroupSync::complete(Pending& pending, Result<void> result) {
+  // Called on this thread, never the executor's own: execute() queues the call there.
+  pending.executor.execute(
+      [handler = std::move(pending.handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+}
+
+void GroupSync::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, and nothing left
+    if (limits_.max_wait.count() > 0 && !stopping_ && waiting_.size() < limits_.max_files)
+      wake_.wait_for(lock, limits_.max_wait,
+                     [this] { return stopping_ || waiting_.size() >= limits_.max_files; });
+    std::vector<Pending> batch;
+    while (!waiting_.empty() && batch.size() < limits_.max_files) {
+      batch.push_back(std::move(waiting_.front()));
+      waiting_.pop_front();
+    }
+    ++stats_.batches;
+    stats_.files += batch.size();
+    stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
+    lock.unlock();
+    std::vector<WrittenFile> files;
+    files.reserve(batch.size());
+    for (auto& pending : batch) files.push_back(std::move(pending.written));
+    auto results = commit_batch(files, limits_.data_sync);
+    for (size_t i = 0; i < batch.size(); ++i) complete(batch[i], std::move(results[i]));
+    lock.lock();
+  }
+}
+
+}  // namespace pw::util

@@ -1,0 +1,140 @@
+// Group commit (issue 17 item 1): a batch's files all land under their final names with their
+// bytes, a file that cannot be placed fails alone, a batch is bounded by max_files, each caller
+// hears its own outcome on its own executor, and after stop() a commit fails and leaves no
+// temporary file behind.
+#include "util/group_sync.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace pw::util {
+namespace {
+
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+
+class GroupSyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("pw-group-sync-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    for (const char* sub : {"tmp", "a", "b"}) fs::create_directories(dir_ / sub);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static std::string read(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+  WrittenFile written(const std::string& name, const fs::path& final_dir) {
+    DurableFile file{dir_ / "tmp" / name, final_dir / name, Placement::kReplace, -1};
+    const std::string_view parts[] = {"body of ", name};
+    auto fd = write_temporary(file, parts);
+    EXPECT_TRUE(fd) << (fd ? "" : fd.error().message);
+    return WrittenFile{std::move(file), std::move(*fd)};
+  }
+
+  size_t tmp_files() const {
+    return static_cast<size_t>(std::distance(fs::directory_iterator(dir_ / "tmp"), {}));
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(GroupSyncTest, ABatchLandsInTwoDirectoriesWithEitherDataSync) {
+  for (DataSync mode : {DataSync::kFileSystem, DataSync::kEachFile}) {
+    std::vector<WrittenFile> batch;
+    for (int i = 0; i < 4; ++i)
+      batch.push_back(written("m" + std::to_string(i), dir_ / (i % 2 ? "a" : "b")));
+    auto results = commit_batch(batch, mode);
+    ASSERT_EQ(results.size(), 4U);
+    for (int i = 0; i < 4; ++i) {
+      const std::string name = "m" + std::to_string(i);
+      EXPECT_TRUE(results[i]) << results[i].error().message;
+      EXPECT_EQ(read(dir_ / (i % 2 ? "a" : "b") / name), "body of " + name);
+      EXPECT_FALSE(batch[i].fd) << "the descriptor is closed after the batch";
+    }
+    EXPECT_EQ(tmp_files(), 0U);
+  }
+}
+
+TEST_F(GroupSyncTest, AFileThatCannotBePlacedFailsAloneAndLeavesNoTemporary) {
+  std::vector<WrittenFile> batch;
+  batch.push_back(written("good", dir_ / "a"));
+  batch.push_back(written("lost", dir_ / "missing"));
+  batch.push_back(written("also-good", dir_ / "b"));
+  auto results = commit_batch(batch, DataSync::kFileSystem);
+  EXPECT_TRUE(results[0]);
+  ASSERT_FALSE(results[1]);
+  EXPECT_NE(results[1].error().message.find("missing"), std::string::npos)
+      << results[1].error().message;
+  EXPECT_TRUE(results[2]);
+  EXPECT_TRUE(fs::exists(dir_ / "a" / "good"));
+  EXPECT_TRUE(fs::exists(dir_ / "b" / "also-good"));
+  EXPECT_EQ(tmp_files(), 0U);
+}
+
+// 50 commits from coroutines on one loop: every one succeeds, on the loop's own thread, and the
+// batches are the size the limits give (the thread waits up to 5 s for 10 files; the 50 are
+// queued in microseconds, so it takes 10 at a time).
+TEST_F(GroupSyncTest, CallersShareBatchesBoundedByMaxFilesAndResumeOnTheirExecutor) {
+  GroupSync group({10, std::chrono::seconds(5), DataSync::kFileSystem});
+  asio::io_context io;
+  std::vector<WrittenFile> files;
+  for (int i = 0; i < 50; ++i) files.push_back(written("m" + std::to_string(i), dir_ / "a"));
+  int succeeded = 0;
+  int on_other_thread = 0;
+  const auto loop_thread = std::this_thread::get_id();
+  for (auto& file : files)
+    asio::co_spawn(
+        io,
+        [&, f = std::move(file)]() mutable -> asio::awaitable<void> {
+          auto result = co_await group.async_commit(std::move(f), asio::use_awaitable);
+          if (result) ++succeeded;
+          if (std::this_thread::get_id() != loop_thread) ++on_other_thread;
+        },
+        asio::detached);
+  io.run();
+  EXPECT_EQ(succeeded, 50);
+  EXPECT_EQ(on_other_thread, 0);
+  const auto stats = group.stats();
+  EXPECT_EQ(stats.files, 50U);
+  EXPECT_EQ(stats.batches, 5U);
+  EXPECT_EQ(stats.largest_batch, 10U);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "a"), {}), 50);
+}
+
+TEST_F(GroupSyncTest, ACommitAfterStopFailsAndRemovesItsTemporary) {
+  GroupSync group({64, std::chrono::microseconds(0), DataSync::kFileSystem});
+  group.stop();
+  group.stop();  // idempotent
+  asio::io_context io;
+  std::optional<Result<void>> outcome;
+  asio::co_spawn(
+      io,
+      [&, f = written("late", dir_ / "a")]() mutable -> asio::awaitable<void> {
+        outcome = co_await group.async_commit(std::move(f), asio::use_awaitable);
+      },
+      asio::detached);
+  io.run();
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(*outcome);
+  EXPECT_FALSE(fs::exists(dir_ / "a" / "late"));
+  EXPECT_EQ(tmp_files(), 0U);
+}
+
+}  // namespace
+}  // namespace pw::util

@@ -134,11 +134,12 @@ Result<void> Gateway::open_storage() {
   if (!batv) return tl::unexpected(batv.error());
   batv_ = *batv;
   ctx_->batv.store(batv_);
-  const util::GroupSyncLimits group_commit{
-      static_cast<size_t>(config_.spool.group_commit_max),
-      std::chrono::microseconds(config_.spool.group_commit_wait_us),
-      config_.spool.group_commit_sync == "file" ? util::DataSync::kEachFile
-                                                : util::DataSync::kFileSystem};
+  util::GroupSyncLimits group_commit;
+  group_commit.max_files = static_cast<size_t>(config_.spool.group_commit_max);
+  group_commit.max_wait = std::chrono::microseconds(config_.spool.group_commit_wait_us);
+  group_commit.data_sync = config_.spool.group_commit_sync == "file" ? util::DataSync::kEachFile
+                                                                     : util::DataSync::kFileSystem;
+  group_commit.spare_files = static_cast<size_t>(config_.spool.spare_files);
   auto spool = queue::Spool::open(data_dir_ / "spool", group_commit);
   if (!spool) return tl::unexpected(spool.error());
   ctx_->spool = std::make_unique<queue::Spool>(std::move(*spool));
@@ -340,8 +341,8 @@ void Gateway::stop_after_run() {
   loops_->join();
   ctx_->spool->stop_commits();  // the sessions are gone: what they left waiting is finished
   const auto commits = ctx_->spool->commit_stats();
-  spdlog::info("event=group_commit batches={} messages={} largest={}", commits.batches,
-               commits.files, commits.largest_batch);
+  spdlog::info("event=group_commit batches={} messages={} largest={} spares_used={}",
+               commits.batches, commits.files, commits.largest_batch, commits.spares_used);
   {
     std::lock_guard lock(database_mutex_);
     save_auth_bans(*db_, *ctx_->guard, static_cast<size_t>(config_.auth.tracked_ips));

@@ -29,6 +29,7 @@ struct SpoolConfig {
   int64_t group_commit_max = 0;      // messages sharing one sync
   int64_t group_commit_wait_us = 0;  // how long a short batch waits for more
   std::string group_commit_sync;     // "filesystem" (syncfs) or "file" (fdatasync each)
+  int64_t spare_files = 0;           // empty files made ahead of need while idle
 };
 
 struct SmtpConfig {

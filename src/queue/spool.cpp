@@ -39,6 +39,7 @@ Result<Spool> Spool::open(const std::filesystem::path& root, util::GroupSyncLimi
   if (!spool.incoming_fd_) return fail(errno_text("open " + spool.incoming_.string()));
   std::random_device random;
   spool.counter_ = std::make_shared<std::atomic<uint32_t>>(random());
+  limits.spare_dir = spool.tmp_;  // leftovers of a crash are removed above
   spool.group_ = std::make_unique<util::GroupSync>(limits);
   return spool;
 }
@@ -76,17 +77,11 @@ Result<void> Spool::store(const Envelope& envelope,
   return util::write_durably(placement_of(envelope.id), file_parts(header, message_parts));
 }
 
-Result<util::WrittenFile> Spool::write(const Envelope& envelope,
-                                       const std::vector<std::string_view>& message_parts) {
-  const std::string header = envelope.to_json_line() + '\n';
-  util::DurableFile file = placement_of(envelope.id);
-  auto fd = util::write_temporary(file, file_parts(header, message_parts));
-  if (!fd) return tl::unexpected(std::move(fd.error()));
-  return util::WrittenFile{std::move(file), std::move(*fd)};
-}
-
-boost::asio::awaitable<Result<void>> Spool::commit(util::WrittenFile file) {
-  co_return co_await group_->async_commit(std::move(file), boost::asio::use_awaitable);
+boost::asio::awaitable<Result<void>> Spool::store_grouped(
+    const Envelope& envelope, std::vector<std::string_view> message_parts) {
+  const std::string header = envelope.to_json_line() + '\n';  // lives while the write waits
+  co_return co_await group_->async_write(
+      placement_of(envelope.id), file_parts(header, message_parts), boost::asio::use_awaitable);
 }
 
 void Spool::stop_commits() { group_->stop(); }

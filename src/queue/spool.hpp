@@ -36,14 +36,12 @@ class Spool {
   // after it returns success may the message be acknowledged. Run on a blocking-work thread.
   Result<void> store(const Envelope& envelope, const std::vector<std::string_view>& message_parts);
 
-  // The same in two halves, for the SMTP sessions' hot path. write() is blocking (a
-  // blocking-work thread): the file at its temporary name, unsynced. commit() waits, without
-  // blocking, until the file is synced, in place and its directory synced, together with the
-  // other files written at about the same moment (util/group_sync); only then may the message be
-  // acknowledged.
-  Result<util::WrittenFile> write(const Envelope& envelope,
-                                  const std::vector<std::string_view>& message_parts);
-  boost::asio::awaitable<Result<void>> commit(util::WrittenFile file);
+  // The same without blocking, for the SMTP sessions' hot path: the group-commit thread
+  // (util/group_sync) writes the file, then syncs it, renames it and syncs the directory
+  // together with the other messages finishing at about the same moment. Only once it has
+  // returned success may the message be acknowledged. `message_parts` must stay valid until then.
+  boost::asio::awaitable<Result<void>> store_grouped(const Envelope& envelope,
+                                                     std::vector<std::string_view> message_parts);
   // Finishes the commits already waiting; later ones fail (the gateway's stop, after the
   // sessions' loops have ended).
   void stop_commits();

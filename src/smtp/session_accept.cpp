@@ -198,9 +198,9 @@ awaitable<policy::ChainResult> Session::judge_message(mail::Envelope& envelope,
   co_return result;
 }
 
-// F-DKIM: signed after the policy checks, before the spool, in the same worker hop as the spool
-// file's write; the sync is shared (issue 17 item 1). False when the spool could not store the
-// message (logged).
+// F-DKIM: signed after the policy checks, before the spool; the spool's write and syncs are the
+// group-commit thread's (issue 17 item 1). False when the spool could not store the message
+// (logged).
 awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::string& trace,
                                         const std::string& message,
                                         const dkim::SigningChoice* choice,
@@ -209,19 +209,16 @@ awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::str
   auto* spool = ctx_.spool.get();
   auto* keys = ctx_.dkim_keys.get();
   const dkim::SignerOptions* sign_options = ctx_.dkim_options.get();
-  auto written = co_await util::run_blocking(
-      *ctx_.blocking,
-      [spool, &envelope, &trace, &message, choice, keys, sign_options, &body_hashes, &signed_as] {
-        if (choice) {
-          signed_as = dkim::sign_message(*keys, *sign_options, *choice, message, body_hashes,
-                                         envelope.received_at);
-          envelope.size += signed_as.header.size();
-        }
-        return spool->write(envelope, {trace, signed_as.header, message});
-      });
-  // Durable with the other messages finishing now (group commit), before anyone hears 250.
-  Result<void> stored = written ? co_await spool->commit(std::move(*written))
-                                : Result<void>(tl::unexpected(std::move(written.error())));
+  if (choice)  // CPU work (an RSA signature takes a millisecond): off the loop
+    co_await util::run_blocking(*ctx_.blocking, [&envelope, &message, choice, keys, sign_options,
+                                                 &body_hashes, &signed_as] {
+      signed_as = dkim::sign_message(*keys, *sign_options, *choice, message, body_hashes,
+                                     envelope.received_at);
+      envelope.size += signed_as.header.size();
+    });
+  // Written and made durable by the group-commit thread with the other messages finishing now.
+  const Result<void> stored =
+      co_await spool->store_grouped(envelope, {trace, signed_as.header, message});
   if (choice && signed_as.status != dkim::SignOutcome::Status::kSigned)
     spdlog::warn("event=dkim_unsigned id={} sender={} domain={} selector={} reason={}{}{}",
                  envelope.id, printable(envelope.sender), choice->domain, choice->selector,

@@ -87,6 +87,17 @@ Result<void> sync_directory(const std::filesystem::path& dir) {
   return {};
 }
 
+Result<void> write_all(int fd, std::span<const std::string_view> parts,
+                       const std::filesystem::path& path) {
+  return write_parts(fd, {parts.begin(), parts.end()}, path);
+}
+
+Result<UniqueFd> create_fresh(const std::filesystem::path& path) {
+  UniqueFd fd = create_temporary(path);
+  if (!fd) return tl::unexpected(errno_error("cannot create", path));
+  return fd;
+}
+
 Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts) {
   UniqueFd fd = create_temporary(file.tmp_path);
   if (!fd) return tl::unexpected(errno_error("cannot create", file.tmp_path));

@@ -30,6 +30,13 @@ struct DurableFile {
 // `file.tmp_path`, not yet synced; the descriptor stays open. On failure the temporary is gone.
 Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts);
 
+// Writes the parts, in order, at the descriptor's offset (a file made ahead of need, empty).
+Result<void> write_all(int fd, std::span<const std::string_view> parts,
+                       const std::filesystem::path& path);
+
+// A new empty file, mode 0600, never through a symlink (what write_temporary writes into).
+Result<UniqueFd> create_fresh(const std::filesystem::path& path);
+
 // Puts a synced temporary file in place (rename or link); the temporary name is gone afterwards
 // either way. The directory still has to be synced.
 Result<void> place(const DurableFile& file);

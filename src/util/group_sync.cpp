@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace pw::util {
 namespace {
@@ -67,7 +68,7 @@ std::vector<Result<void>> commit_batch(std::vector<WrittenFile>& batch, DataSync
   return results;
 }
 
-GroupSync::GroupSync(GroupSyncLimits limits) : limits_(limits) {
+GroupSync::GroupSync(GroupSyncLimits limits) : limits_(std::move(limits)) {
   if (limits_.max_files == 0) limits_.max_files = 1;
   thread_ = std::thread([this] { run(); });
 }
@@ -85,10 +86,12 @@ void GroupSync::stop() {
 
 GroupSync::Stats GroupSync::stats() const {
   std::lock_guard lock(mutex_);
-  return stats_;
+  Stats stats = stats_;
+  stats.spares_used = spares_used_.load(std::memory_order_relaxed);
+  return stats;
 }
 
-void GroupSync::enqueue(WrittenFile file, Handler handler) {
+void GroupSync::enqueue(std::variant<WrittenFile, Unwritten> file, Handler handler) {
   auto executor = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                       boost::asio::execution::outstanding_work.tracked);
   Pending pending{std::move(file), std::move(handler), std::move(executor)};
@@ -100,9 +103,70 @@ void GroupSync::enqueue(WrittenFile file, Handler handler) {
       return;
     }
   }
-  pending.written.fd.reset();
-  ::unlink(pending.written.file.tmp_path.c_str());
+  if (auto* written = std::get_if<WrittenFile>(&pending.file)) {
+    written->fd.reset();
+    ::unlink(written->file.tmp_path.c_str());
+  }
   complete(pending, tl::unexpected(Error{"the spool is stopping"}));
+}
+
+// While nothing waits, one spare at a time (a new file never waits for more than one create).
+// A spare that cannot be made stops the making: files are then created as they are written.
+void GroupSync::make_spares(std::unique_lock<std::mutex>& lock) {
+  while (waiting_.empty() && !stopping_ && spares_.size() < limits_.spare_files) {
+    lock.unlock();
+    auto path = limits_.spare_dir / ("spare-" + std::to_string(++spares_made_));
+    auto fd = create_fresh(path);
+    lock.lock();
+    if (!fd) {
+      limits_.spare_files = 0;
+      return;
+    }
+    spares_.push_back({std::move(path), std::move(*fd)});
+  }
+}
+
+// Into a spare file when there is one (it takes the spare's name until it is put in place).
+Result<WrittenFile> GroupSync::write(Unwritten& unwritten) {
+  if (spares_.empty()) {
+    auto fd = write_temporary(unwritten.file, unwritten.parts);
+    if (!fd) return tl::unexpected(std::move(fd.error()));
+    return WrittenFile{std::move(unwritten.file), std::move(*fd)};
+  }
+  Spare spare = std::move(spares_.front());
+  spares_.pop_front();
+  spares_used_.fetch_add(1, std::memory_order_relaxed);
+  unwritten.file.tmp_path = spare.path;
+  if (auto written = write_all(spare.fd.get(), unwritten.parts, spare.path); !written) {
+    spare.fd.reset();
+    ::unlink(spare.path.c_str());
+    return tl::unexpected(std::move(written.error()));
+  }
+  return WrittenFile{std::move(unwritten.file), std::move(spare.fd)};
+}
+
+// The files not yet written are written first; a file that cannot be written fails alone.
+std::vector<Result<void>> GroupSync::write_and_commit(std::vector<Pending>& batch) {
+  std::vector<Result<void>> results(batch.size());
+  std::vector<WrittenFile> files;
+  std::vector<size_t> positions;
+  files.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto* unwritten = std::get_if<Unwritten>(&batch[i].file)) {
+      auto written = write(*unwritten);
+      if (!written) {
+        results[i] = tl::unexpected(std::move(written.error()));
+        continue;
+      }
+      files.push_back(std::move(*written));
+    } else {
+      files.push_back(std::move(std::get<WrittenFile>(batch[i].file)));
+    }
+    positions.push_back(i);
+  }
+  auto committed = commit_batch(files, limits_.data_sync);
+  for (size_t k = 0; k < positions.size(); ++k) results[positions[k]] = std::move(committed[k]);
+  return results;
 }
 
 void GroupSync::complete(Pending& pending, Result<void> result) {
@@ -116,8 +180,9 @@ void GroupSync::complete(Pending& pending, Result<void> result) {
 void GroupSync::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    make_spares(lock);
     wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
-    if (waiting_.empty()) return;  // stopping, and nothing left
+    if (waiting_.empty()) break;  // stopping, and nothing left
     if (limits_.max_wait.count() > 0 && !stopping_ && waiting_.size() < limits_.max_files)
       wake_.wait_for(lock, limits_.max_wait,
                      [this] { return stopping_ || waiting_.size() >= limits_.max_files; });
@@ -130,13 +195,12 @@ void GroupSync::run() {
     stats_.files += batch.size();
     stats_.largest_batch = std::max<uint64_t>(stats_.largest_batch, batch.size());
     lock.unlock();
-    std::vector<WrittenFile> files;
-    files.reserve(batch.size());
-    for (auto& pending : batch) files.push_back(std::move(pending.written));
-    auto results = commit_batch(files, limits_.data_sync);
+    auto results = write_and_commit(batch);
     for (size_t i = 0; i < batch.size(); ++i) complete(batch[i], std::move(results[i]));
     lock.lock();
   }
+  for (auto& spare : spares_) ::unlink(spare.path.c_str());
+  spares_.clear();
 }
 
 }  // namespace pw::util

@@ -1,7 +1,7 @@
 // Group commit (issue 17 item 1): files written at about the same moment share one data sync and
-// one directory sync. Each file is written at its temporary name by its own caller
-// (util/durable_file's write_temporary); one thread then takes whatever is waiting, at most
-// `max_files` and after at most `max_wait`, and for the whole batch:
+// one directory sync. One thread takes whatever is waiting, at most `max_files` and after at
+// most `max_wait`, and for the whole batch:
+//   0. writes each file not yet written at its temporary name (util::write_temporary),
 //   1. syncs the data: one syncfs(2) of the file system (or one fdatasync(2) per file),
 //   2. puts every file in place (rename or link),
 //   3. fsyncs each directory concerned once,
@@ -10,6 +10,7 @@
 // two per file. Fails closed: a failed sync fails every file it covered (their temporaries are
 // removed), and the callers answer 451.
 #pragma once
+#include <atomic>
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
@@ -17,8 +18,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "util/durable_file.hpp"
@@ -37,6 +41,11 @@ struct GroupSyncLimits {
   size_t max_files = 64;                  // files in one batch
   std::chrono::microseconds max_wait{0};  // how long a short batch waits for more files
   DataSync data_sync = DataSync::kFileSystem;
+  // Empty files made ahead of need in `spare_dir` while the thread has nothing else to do, so
+  // that a file's create (costly on ext4 without a journal, which scans for recently deleted
+  // inodes) is off the batch's path; 0 = none. The spool removes leftovers at its next start.
+  size_t spare_files = 0;
+  std::filesystem::path spare_dir;
 };
 
 // A file written at its temporary name (util::write_temporary), not yet synced.
@@ -63,6 +72,19 @@ class GroupSync {
         token, std::move(file));
   }
 
+  // The same for a file not yet written: the group-commit thread writes `parts` at
+  // `file.tmp_path` (util::write_temporary) just before the batch's sync, so that the caller
+  // makes no thread hop of its own and the files are created one at a time (concurrent creates
+  // in one directory spin on its lock). `parts` must stay valid until the handler runs.
+  template <class Token>
+  auto async_write(DurableFile file, std::vector<std::string_view> parts, Token&& token) {
+    return boost::asio::async_initiate<Token, void(Result<void>)>(
+        [this](auto handler, DurableFile f, std::vector<std::string_view> p) {
+          enqueue(Unwritten{std::move(f), std::move(p)}, Handler(std::move(handler)));
+        },
+        token, std::move(file), std::move(parts));
+  }
+
   // Finishes every file already waiting, then ends the thread; later commits fail. Idempotent.
   void stop();
 
@@ -70,18 +92,31 @@ class GroupSync {
     uint64_t batches = 0;
     uint64_t files = 0;
     uint64_t largest_batch = 0;
+    uint64_t spares_used = 0;
   };
   Stats stats() const;
 
  private:
+  struct Unwritten {
+    DurableFile file;
+    std::vector<std::string_view> parts;
+  };
   struct Pending {
-    WrittenFile written;
+    std::variant<WrittenFile, Unwritten> file;
     Handler handler;
     boost::asio::any_completion_executor executor;  // the handler's, with work tracked
   };
 
-  void enqueue(WrittenFile file, Handler handler);
+  struct Spare {
+    std::filesystem::path path;
+    UniqueFd fd;
+  };
+
+  void enqueue(std::variant<WrittenFile, Unwritten> file, Handler handler);
   void run();
+  void make_spares(std::unique_lock<std::mutex>& lock);
+  Result<WrittenFile> write(Unwritten& unwritten);
+  std::vector<Result<void>> write_and_commit(std::vector<Pending>& batch);
   static void complete(Pending& pending, Result<void> result);
 
   GroupSyncLimits limits_;
@@ -90,6 +125,9 @@ class GroupSync {
   std::deque<Pending> waiting_;
   bool stopping_ = false;
   Stats stats_;
+  std::deque<Spare> spares_;  // the thread's own
+  uint64_t spares_made_ = 0;
+  std::atomic<uint64_t> spares_used_{0};
   std::thread thread_;
 };
 

@@ -310,9 +310,18 @@ class Node:
         return len(self.spool_ids())
 
     def tmp_files(self) -> list[str]:
+        """What spool/tmp holds besides the spares: the empty files named spare-N that the
+        gateway makes ahead of need ([spool] spare_files)."""
         if not self.spool_tmp.exists():
             return []
-        return sorted(p.name for p in self.spool_tmp.iterdir())
+
+        def spare(path: pathlib.Path) -> bool:
+            try:
+                return path.name.startswith("spare-") and path.stat().st_size == 0
+            except FileNotFoundError:  # taken and renamed meanwhile
+                return True
+
+        return sorted(p.name for p in self.spool_tmp.iterdir() if not spare(p))
 
     def spooled(self, queue_id: str) -> SpoolMessage:
         path = self.incoming / queue_id

@@ -4,7 +4,7 @@ directory sync, and each client still hears its 250 only after its own message i
 A kill -9 cannot show a missing sync (the page cache survives it), so the order is read from the
 system calls themselves: strace follows the gateway while 12 clients end DATA at the same moment,
 and for every message the trace must show, in this order,
-  1. its temporary file written (spool/tmp/ID),
+  1. its temporary file written (spool/tmp/ID, or a spare file made ahead, spool/tmp/spare-N),
   2. its data synced: a syncfs(2) of the file system (group_commit_sync = "filesystem") or an
      fdatasync(2) of its file ("file"), begun after that write ended,
   3. its rename into spool/incoming, begun after that sync ended,
@@ -120,16 +120,20 @@ def assert_durable_before_250(queue_id: str, calls: list[Call], data_sync: str) 
                 return call
         raise AssertionError(f"{queue_id}: no {what} after trace line {after}")
 
-    tmp = f"/spool/tmp/{queue_id}"
-    writes = [c for c in calls if c.name in ("write", "writev") and c.fd_path().endswith(tmp)]
-    assert writes, f"{queue_id}: its temporary file was never written"
+    renames = [c for c in calls if c.name.startswith("rename")
+               and f'/spool/incoming/{queue_id}"' in c.args]
+    assert len(renames) == 1, f"{queue_id}: {len(renames)} renames into spool/incoming"
+    rename = renames[0]
+    # Its temporary name: spool/tmp/ID, or a spare file made ahead of need (spool/tmp/spare-N).
+    tmp = re.search(r'"([^"]*/spool/tmp/[^"]+)"', rename.args).group(1)
+    writes = [c for c in calls if c.name in ("write", "writev") and c.fd_path() == tmp]
+    assert writes, f"{queue_id}: its temporary file {tmp} was never written"
     written = max(c.end for c in writes)
-    rename = first(lambda c: c.name.startswith("rename") and tmp in c.args
-                   and f"/spool/incoming/{queue_id}" in c.args, written, "rename into incoming")
+    assert written < rename.start, f"{queue_id}: written after its rename"
     if data_sync == "filesystem":
         synced = [c for c in calls if c.name == "syncfs" and written < c.start and c.end < rename.start]
     else:
-        synced = [c for c in calls if c.name == "fdatasync" and c.fd_path().endswith(tmp)
+        synced = [c for c in calls if c.name == "fdatasync" and c.fd_path() == tmp
                   and written < c.start and c.end < rename.start]
     assert synced, f"{queue_id}: no data sync between its write and its rename"
     dir_sync = first(lambda c: c.name == "fsync" and c.fd_path().endswith("/spool/incoming"),

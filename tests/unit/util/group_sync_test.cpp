@@ -91,7 +91,7 @@ TEST_F(GroupSyncTest, AFileThatCannotBePlacedFailsAloneAndLeavesNoTemporary) {
 // batches are the size the limits give (the thread waits up to 5 s for 10 files; the 50 are
 // queued in microseconds, so it takes 10 at a time).
 TEST_F(GroupSyncTest, CallersShareBatchesBoundedByMaxFilesAndResumeOnTheirExecutor) {
-  GroupSync group({10, std::chrono::seconds(5), DataSync::kFileSystem});
+  GroupSync group({.max_files = 10, .max_wait = std::chrono::seconds(5)});
   asio::io_context io;
   std::vector<WrittenFile> files;
   for (int i = 0; i < 50; ++i) files.push_back(written("m" + std::to_string(i), dir_ / "a"));
@@ -118,7 +118,7 @@ TEST_F(GroupSyncTest, CallersShareBatchesBoundedByMaxFilesAndResumeOnTheirExecut
 }
 
 TEST_F(GroupSyncTest, ACommitAfterStopFailsAndRemovesItsTemporary) {
-  GroupSync group({64, std::chrono::microseconds(0), DataSync::kFileSystem});
+  GroupSync group({.max_files = 64});
   group.stop();
   group.stop();  // idempotent
   asio::io_context io;
@@ -134,6 +134,35 @@ TEST_F(GroupSyncTest, ACommitAfterStopFailsAndRemovesItsTemporary) {
   EXPECT_FALSE(*outcome);
   EXPECT_FALSE(fs::exists(dir_ / "a" / "late"));
   EXPECT_EQ(tmp_files(), 0U);
+}
+
+// Spare files are made while the thread is idle and written into, under their own name until
+// the rename; the bytes are the caller's; at stop the unused spares are removed.
+TEST_F(GroupSyncTest, SpareFilesMadeWhileIdleTakeTheWritesAndAreRemovedAtStop) {
+  auto group = std::make_unique<GroupSync>(
+      GroupSyncLimits{.max_files = 64, .spare_files = 4, .spare_dir = dir_ / "tmp"});
+  for (int i = 0; i < 500 && tmp_files() < 4; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(tmp_files(), 4U) << "four spares made while idle";
+  asio::io_context io;
+  std::vector<std::string> names;
+  for (int i = 0; i < 6; ++i) names.push_back("m" + std::to_string(i));
+  int succeeded = 0;
+  for (const auto& name : names)
+    asio::co_spawn(
+        io,
+        [&, name]() -> asio::awaitable<void> {
+          const std::vector<std::string_view> parts = {"body of ", name};
+          DurableFile file{dir_ / "tmp" / name, dir_ / "a" / name, Placement::kReplace, -1};
+          if (co_await group->async_write(std::move(file), parts, asio::use_awaitable)) ++succeeded;
+        },
+        asio::detached);
+  io.run();
+  EXPECT_EQ(succeeded, 6);
+  for (const auto& name : names) EXPECT_EQ(read(dir_ / "a" / name), "body of " + name);
+  EXPECT_GE(group->stats().spares_used, 4U);
+  group.reset();
+  EXPECT_EQ(tmp_files(), 0U) << "no spare and no temporary left after stop";
 }
 
 }  // namespace

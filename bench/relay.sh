@@ -3,6 +3,8 @@
 # the next hop, against a throwaway Postfix relay on the same machine in the same run (SPEC
 # section 6, "Fast"). Both get the same load from smtp-source and relay everything to their own
 # fresh smtp-sink; the clock runs from the first connection until the sink has every message.
+# Each round also times the same load sent by smtp-source straight to a fresh smtp-sink: the
+# ceiling of the sink and the load generator on this machine, that no relay can pass.
 # See bench/README.md, section "Relay".
 #
 # Knobs: BENCH_MESSAGES (20000), BENCH_SESSIONS (20), BENCH_SIZE (4096 octets of body),
@@ -13,10 +15,16 @@
 #        postwarden with a `dkim keygen` key and a selector on its sender's domain, Postfix with
 #        Debian's opendkim milter -- and the script proves it from the sink's dumps),
 #        BENCH_SINK_DUMP (1 with BENCH_DKIM, else 0: the sink writes every message to a file;
-#        set it to 1 without BENCH_DKIM for an unsigned run with the same sink cost).
+#        set it to 1 without BENCH_DKIM for an unsigned run with the same sink cost),
+#        BENCH_PIPELINE (default: postwarden as above, its checks at their defaults, no spam
+#        model; full: also the trained spam model, BENCH_SPAM_MODEL (<repo>/build/spam.model,
+#        made by scripts/setup.sh), judging every message with holds and locks off for the
+#        sender, and ed25519 DKIM on both sides (BENCH_DKIM=ed25519 implied); the script proves
+#        from the gateway's decision log that the model judged every message).
 set -euo pipefail
 
-readonly REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly REPO
 readonly PW_BINARY="${PW_BINARY:-$REPO/build/postwarden}"
 readonly MESSAGES="${BENCH_MESSAGES:-20000}"
 readonly SESSIONS="${BENCH_SESSIONS:-20}"
@@ -24,13 +32,15 @@ readonly SIZE="${BENCH_SIZE:-4096}"
 readonly ROUNDS="${BENCH_ROUNDS:-1}"
 readonly TARGETS="${BENCH_TARGETS:-postwarden postfix}"
 readonly RUN_TIMEOUT="${BENCH_TIMEOUT:-900}"
+readonly PIPELINE="${BENCH_PIPELINE:-default}"
+readonly SPAM_MODEL="${BENCH_SPAM_MODEL:-$REPO/build/spam.model}"
+[[ "$PIPELINE" == full && -z "${BENCH_DKIM:-}" ]] && BENCH_DKIM=ed25519
 readonly DKIM="${BENCH_DKIM:-}"
 readonly SINK_DUMP="${BENCH_SINK_DUMP:-$([[ -n "$DKIM" ]] && echo 1 || echo 0)}"
 readonly DKIM_DOMAIN="example.com"  # the sender's domain (SENDER), on both sides
 readonly DKIM_SELECTOR="bench"
 readonly SENDER="sender@example.com"
 readonly RECIPIENT="rcpt@example.net"
-readonly SYSTEM_POSTFIX_CONF="/etc/postfix"
 
 log() { echo "relay.sh: $*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -45,19 +55,20 @@ done
   die "BENCH_DKIM must be empty, rsa or ed25519, got '$DKIM'"
 [[ "$SINK_DUMP" == 0 || "$SINK_DUMP" == 1 ]] || die "BENCH_SINK_DUMP must be 0 or 1"
 [[ -z "$DKIM" || "$SINK_DUMP" == 1 ]] || die "BENCH_DKIM needs the sink's dumps (BENCH_SINK_DUMP=1)"
+[[ "$PIPELINE" == default || "$PIPELINE" == full ]] ||
+  die "BENCH_PIPELINE must be default or full, got '$PIPELINE'"
+[[ "$PIPELINE" == default || "$DKIM" == ed25519 ]] ||
+  die "BENCH_PIPELINE=full signs with ed25519; unset BENCH_DKIM (it is '$DKIM')"
+[[ "$PIPELINE" == default ]] || ((MESSAGES <= 100000)) ||
+  die "BENCH_PIPELINE=full proves at most 100000 messages (log decisions --limit)"
+# shellcheck source=bench/lib_relay_postfix.sh
+source "$REPO/bench/lib_relay_postfix.sh"
 
 WORK="$(mktemp -d /tmp/pw-bench-relay.XXXXXX)"
 # Postfix daemons run as the postfix user and must traverse the path to their queue.
 chmod 755 "$WORK"
 PW_PID=""
 SINK_PID=""
-OD_PID=""
-OD_DIR=""
-PF_CONF=""
-PF_MASTER_PID=""
-PF_ALT_DIRS_ORIGINAL=""
-PF_MAIN_CF_CREATED=0
-PF_ALT_DIRS_CHANGED=0
 
 stop_pid() {  # stop_pid PID SECONDS: SIGTERM, wait up to SECONDS, then SIGKILL
   local pid="$1" seconds="$2" i
@@ -74,45 +85,12 @@ stop_pid() {  # stop_pid PID SECONDS: SIGTERM, wait up to SECONDS, then SIGKILL
   wait "$pid" 2>/dev/null || true
 }
 
-# The processes of our Postfix instance: its daemons carry MAIL_CONFIG=<our config dir>.
-postfix_instance_pids() {
-  local environ pid
-  for environ in /proc/[0-9]*/environ; do
-    pid="${environ#/proc/}"
-    pid="${pid%/environ}"
-    [[ "$pid" == "$$" ]] && continue
-    if tr '\0' '\n' 2>/dev/null <"$environ" | grep -qx "MAIL_CONFIG=$PF_CONF"; then
-      echo "$pid"
-    fi
-  done
-}
-
 cleanup() {
   local status=$?
   set +e
   [[ -n "$PW_PID" ]] && stop_pid "$PW_PID" 15
-  if [[ -n "$PF_MASTER_PID" ]]; then
-    postfix -c "$PF_CONF" stop >/dev/null 2>&1
-    stop_pid "$PF_MASTER_PID" 20
-  fi
-  if [[ -n "$PF_CONF" ]]; then
-    local i stray
-    for ((i = 0; i < 50; i++)); do
-      stray="$(postfix_instance_pids)"
-      [[ -z "$stray" ]] && break
-      ((i == 0)) && log "waiting for $(wc -w <<<"$stray") postfix processes to exit"
-      sleep 0.1
-    done
-    [[ -n "$stray" ]] && kill -KILL $stray 2>/dev/null
-  fi
-  [[ -n "$OD_PID" ]] && stop_pid "$OD_PID" 10
-  [[ -n "$OD_DIR" ]] && rm -rf "$OD_DIR"
+  postfix_cleanup
   [[ -n "$SINK_PID" ]] && stop_pid "$SINK_PID" 5
-  if ((PF_MAIN_CF_CREATED)); then
-    rm -f "$SYSTEM_POSTFIX_CONF/main.cf"
-  elif ((PF_ALT_DIRS_CHANGED)); then
-    postconf -c "$SYSTEM_POSTFIX_CONF" -e "alternate_config_directories = $PF_ALT_DIRS_ORIGINAL"
-  fi
   if [[ "${BENCH_KEEP:-0}" == 1 ]]; then
     log "work dir kept: $WORK"
   else
@@ -243,8 +221,68 @@ record() {  # record TARGET: keeps each target's fastest end-to-end round (and i
   fi
 }
 
+# --- the ceiling --------------------------------------------------------------------------------
+# The same load from smtp-source straight to a fresh smtp-sink (dumping as the relays' sinks
+# do): what the load generator and the sink manage on this machine, with no relay between them.
+bench_ceiling() {  # bench_ceiling ROUND
+  start_sink "ceiling-$1"
+  run_relay ceiling "$SINK_PORT"
+  stop_sink
+  rm -rf "$SINK_DUMP_DIR"
+  record ceiling
+}
+
 # --- postwarden ---------------------------------------------------------------------------------
 pw() { "$PW_BINARY" --data-dir "$WORK/postwarden-data" --config "$WORK/postwarden.toml" "$@"; }
+
+# BENCH_PIPELINE=full: a copy of BENCH_SPAM_MODEL in the work dir (a rebuild may train the
+# original again mid-run), and `postwarden scan` must load it before any round starts.
+prepare_spam_model() {
+  local error
+  [[ -f "$SPAM_MODEL" ]] || die "BENCH_PIPELINE=full: no spam model at $SPAM_MODEL" \
+    "(scripts/setup.sh trains build/spam.model; or set BENCH_SPAM_MODEL)"
+  cp "$SPAM_MODEL" "$WORK/spam.model"
+  printf 'From: <%s>\r\nTo: <%s>\r\nSubject: probe\r\n\r\nprobe\r\n' "$SENDER" "$RECIPIENT" \
+    >"$WORK/model-probe.eml"
+  error="$("$PW_BINARY" --data-dir "$WORK/model-probe" scan --model "$WORK/spam.model" \
+    "$WORK/model-probe.eml" 2>&1 >/dev/null)" ||
+    die "BENCH_PIPELINE=full: the spam model $SPAM_MODEL cannot be loaded: $(tail -n 1 <<<"$error")"
+  log "spam model: $SPAM_MODEL ($(wc -c <"$WORK/spam.model") octets) loads"
+}
+
+# The gateway's own word that it loaded the model at start (event=spam_model_loaded), else the
+# event that says why not.
+require_model_loaded() {  # require_model_loaded SERVE_LOG
+  local i
+  for ((i = 0; i < 50; i++)); do
+    grep -q "event=spam_model_loaded path=$WORK/spam.model " "$1" && return 0
+    sleep 0.1
+  done
+  die "BENCH_PIPELINE=full: postwarden did not load the spam model:" \
+    "$(grep -m 1 -o 'event=spam_model_[a-z]*.*' "$1" || echo 'no event=spam_model_* in its log')"
+}
+
+# After the gateway has stopped (its decision writer flushed): the decision log holds, for every
+# message, the spam check's decision with the model's reason (BAYES: the trained model's
+# probability; the rules alone give none). smtp-source's messages are "unsure" to this model
+# (few tokens it knows), so each one is logged and delivered.
+check_classified() {
+  local result
+  result="$(pw log decisions --check spam --limit 100000 --json | /usr/bin/python3 -c '
+import collections, json, sys
+actions = collections.Counter()
+ids = set()
+for d in json.load(sys.stdin):
+    if any(r.get("rule") == "BAYES" for r in d.get("measured", [])):
+        ids.add(d["message_id"])
+        actions[d["action"]] += 1
+print(len(ids), ", ".join(f"{a} {n}" for a, n in sorted(actions.items())) or "none")')" ||
+    die "postwarden: could not read the decision log (postwarden log decisions --check spam)"
+  ((${result%% *} == MESSAGES)) || die "postwarden: the spam model judged ${result%% *} of" \
+    "$MESSAGES messages (log decisions --check spam: ${result#* })"
+  log "postwarden: the spam model judged all $MESSAGES messages (log decisions --check spam:" \
+    "${result#* })"
+}
 
 bench_postwarden() {
   [[ -x "$PW_BINARY" ]] || die "postwarden binary not found at $PW_BINARY (build it first)"
@@ -266,8 +304,16 @@ max_sessions = $((SESSIONS > 1000 ? SESSIONS : 1000))
 enabled = true
 relay_host = "127.0.0.1:$SINK_PORT"
 EOF
+  if [[ "$PIPELINE" == full ]]; then
+    printf '[spam]\nmodel = "%s"\n' "$WORK/spam.model" >>"$WORK/postwarden.toml"
+  fi
   pw domain add example.com >>"$WORK/postwarden-cli.log"
   pw user add --ip 127.0.0.1/32 --owner example.com >>"$WORK/postwarden-cli.log"
+  if [[ "$PIPELINE" == full ]]; then
+    # Every check at its default, but what the model calls spam is delivered and never locks the
+    # sender: the classifier's cost stays in the path, nothing is held.
+    pw user set 127.0.0.1/32 block_spam=off automatic_lock=off >>"$WORK/postwarden-cli.log"
+  fi
   local dkim_record=""
   if [[ -n "$DKIM" ]]; then
     # The sender's domain gets a key and a selector: every message is signed.
@@ -284,6 +330,7 @@ EOF
     tail -n 20 "$WORK/postwarden-$round.log" >&2
     die "postwarden did not accept connections on 127.0.0.1:$port within 20 s"
   }
+  [[ "$PIPELINE" == full ]] && require_model_loaded "$WORK/postwarden-$round.log"
   run_relay postwarden "$port"
   # The gateway agrees: spool empty, queue empty, every message logged as delivered.
   for ((i = 0; i < 300; i++)); do
@@ -300,160 +347,44 @@ EOF
     die "postwarden: log search counts $((delivered / 2)) delivered messages, not $MESSAGES"
   stop_pid "$PW_PID" 15
   PW_PID=""
+  [[ "$PIPELINE" == full ]] && check_classified
   stop_sink
   check_signed postwarden "$dkim_record"
   rm -rf "$data"
   record postwarden
 }
 
-# --- Postfix ------------------------------------------------------------------------------------
-allow_postfix_config_dir() {  # Postfix only runs an instance that the default main.cf lists
-  local dir="$1"
-  if [[ ! -f "$SYSTEM_POSTFIX_CONF/main.cf" ]]; then
-    cp "$SYSTEM_POSTFIX_CONF/main.cf.proto" "$SYSTEM_POSTFIX_CONF/main.cf"
-    PF_MAIN_CF_CREATED=1
-  else
-    PF_ALT_DIRS_ORIGINAL="$(postconf -c "$SYSTEM_POSTFIX_CONF" -h alternate_config_directories)"
-    PF_ALT_DIRS_CHANGED=1
-  fi
-  postconf -c "$SYSTEM_POSTFIX_CONF" -e \
-    "alternate_config_directories = ${PF_ALT_DIRS_ORIGINAL:+$PF_ALT_DIRS_ORIGINAL, }$dir"
-}
-
-# Debian's opendkim milter, signing for DKIM_DOMAIN with its own throwaway key and config, in
-# the foreground on a loopback TCP socket. Sets OD_PID, OD_PORT and OD_RECORD (the TXT record of
-# its key, for the proof at the sink).
-start_opendkim() {  # start_opendkim ROUND
-  local dir algorithm public
-  # opendkim refuses a config or key file below a directory others may write (so not /tmp):
-  # its own directory under /run, removed by the trap.
-  [[ -n "$OD_DIR" ]] && rm -rf "$OD_DIR"
-  OD_DIR="$(mktemp -d /run/pw-bench-opendkim.XXXXXX)"
-  dir="$OD_DIR"
-  if [[ "$DKIM" == rsa ]]; then
-    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/key.pem" 2>/dev/null
-    public="$(openssl pkey -in "$dir/key.pem" -pubout -outform DER | base64 -w0)"
-    OD_RECORD="v=DKIM1; k=rsa; p=$public"
-    algorithm=rsa-sha256
-  else
-    openssl genpkey -algorithm ed25519 -out "$dir/key.pem" 2>/dev/null
-    # The record holds the raw 32-octet key (RFC 8463), the end of the DER SubjectPublicKeyInfo.
-    public="$(openssl pkey -in "$dir/key.pem" -pubout -outform DER | tail -c 32 | base64 -w0)"
-    OD_RECORD="v=DKIM1; k=ed25519; p=$public"
-    algorithm=ed25519-sha256
-  fi
-  chmod 600 "$dir/key.pem"
-  OD_PORT="$(free_port)"
-  # Sign (mode s) mail from the loopback clients, relaxed/relaxed and From over-signed like
-  # postwarden's defaults; no syslog, no pid file, no privilege drop (root owns the key).
-  cat >"$dir/opendkim.conf" <<EOF
-Mode                    s
-Domain                  $DKIM_DOMAIN
-Selector                $DKIM_SELECTOR
-KeyFile                 $dir/key.pem
-SignatureAlgorithm      $algorithm
-Canonicalization        relaxed/relaxed
-OversignHeaders         From
-InternalHosts           127.0.0.0/8
-Socket                  inet:$OD_PORT@127.0.0.1
-Background              no
-Syslog                  no
-EOF
-  opendkim -f -x "$dir/opendkim.conf" >"$WORK/opendkim-$1.log" 2>&1 &
-  OD_PID=$!
-  wait_for_port "$OD_PORT" "$OD_PID" 20 || {
-    tail -n 20 "$WORK/opendkim-$1.log" >&2
-    die "opendkim did not listen on 127.0.0.1:$OD_PORT within 20 s"
-  }
-}
-
-bench_postfix() {
-  local round="$1" conf="$WORK/postfix-etc" queue="$WORK/postfix-queue" data="$WORK/postfix-data"
-  local port i left sent
-  if [[ -z "$PF_CONF" ]]; then
-    PF_CONF="$conf"
-    mkdir -p "$conf"
-    allow_postfix_config_dir "$conf"
-  fi
-  rm -rf "$queue" "$data"
-  mkdir -p "$queue" "$data"
-  start_sink "postfix-$round"
-  port="$(free_port)"
-  # A relay for loopback clients to the sink, otherwise Postfix's defaults (20 connections per
-  # destination, connection caching on demand), like postwarden's.
-  cat >"$conf/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $queue
-data_directory = $data
-meta_directory = $SYSTEM_POSTFIX_CONF
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.postfix.invalid
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.1]:$SINK_PORT
-smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_client_connection_count_limit = 0
-alias_maps =
-alias_database =
-local_transport = error:no local delivery
-local_recipient_maps =
-maillog_file = /dev/stdout
-EOF
-  OD_RECORD=""
-  if [[ -n "$DKIM" ]]; then
-    start_opendkim "$round"
-    # The milter on every message; if it cannot be reached, mail waits (never leaves unsigned).
-    cat >>"$conf/main.cf" <<EOF
-smtpd_milters = inet:127.0.0.1:$OD_PORT
-non_smtpd_milters = inet:127.0.0.1:$OD_PORT
-milter_default_action = tempfail
-EOF
-  fi
-  # The SMTP listener on our port; no chroot (it would need copies of /etc in the queue dir).
-  awk -v listen="127.0.0.1:$port" '
-    /^smtp[ \t]+inet[ \t]/ { $1 = listen }
-    /^[a-z]/ && $2 ~ /^(inet|unix|unix-dgram|fifo|pass)$/ && NF >= 8 { $5 = "n" }
-    { print }' "$SYSTEM_POSTFIX_CONF/master.cf" >"$conf/master.cf"
-  postfix -c "$conf" set-permissions >"$WORK/postfix-setup.log" 2>&1 ||
-    { cat "$WORK/postfix-setup.log" >&2; die "postfix set-permissions failed"; }
-  postfix -c "$conf" check >>"$WORK/postfix-setup.log" 2>&1 ||
-    { cat "$WORK/postfix-setup.log" >&2; die "postfix check failed"; }
-  postfix -c "$conf" start-fg >"$WORK/postfix-$round.log" 2>&1 &
-  PF_MASTER_PID=$!
-  wait_for_port "$port" "$PF_MASTER_PID" 30 || {
-    tail -n 20 "$WORK/postfix-$round.log" >&2
-    die "postfix did not accept connections on 127.0.0.1:$port within 30 s"
-  }
-  run_relay postfix "$port"
-  # Its queue is empty, and its log says sent for each message.
-  for ((i = 0; i < 300; i++)); do
-    left="$(count_files "$queue/maildrop" "$queue/incoming" "$queue/active" "$queue/deferred")"
-    ((left == 0)) && break
-    sleep 0.1
+# The last line: every rate, the ratio, the ceiling and postwarden's share of it (Postfix's when
+# postwarden did not run), e.g. "relay.sh: postwarden 1218 msg/s, postfix 272 msg/s, ratio 4.48,
+# smtp-sink ceiling 6200 msg/s, postwarden at 20 % of the ceiling".
+summary_line() {
+  local parts=() target share="" line="" part
+  for target in postwarden postfix; do
+    [[ -n "${BEST_E2E[$target]:-}" ]] || continue
+    parts+=("$target $(rate "${BEST_E2E[$target]}") msg/s")
+    [[ -z "$share" ]] && share="$target at $(awk -v c="${BEST_E2E[ceiling]}" \
+      -v t="${BEST_E2E[$target]}" 'BEGIN { printf "%.0f", 100 * c / t }') % of the ceiling"
   done
-  ((left == 0)) || die "postfix: $left files left in its queue after the sink had them all"
-  sent="$(grep -c 'status=sent' "$WORK/postfix-$round.log" || true)"
-  ((sent == MESSAGES)) || die "postfix: $sent status=sent lines, not $MESSAGES"
-  postfix -c "$conf" stop >/dev/null 2>&1 || true
-  stop_pid "$PF_MASTER_PID" 20
-  PF_MASTER_PID=""
-  if [[ -n "$OD_PID" ]]; then
-    stop_pid "$OD_PID" 10
-    OD_PID=""
+  if [[ -n "${BEST_E2E[postwarden]:-}" && -n "${BEST_E2E[postfix]:-}" ]]; then
+    parts+=("ratio $(awk -v p="${BEST_E2E[postwarden]}" -v f="${BEST_E2E[postfix]}" \
+      'BEGIN { printf "%.2f", f / p }')")
   fi
-  stop_sink
-  check_signed postfix "$OD_RECORD"
-  rm -rf "$queue"
-  record postfix
+  parts+=("smtp-sink ceiling $(rate "${BEST_E2E[ceiling]}") msg/s" "$share")
+  for part in "${parts[@]}"; do line+="${line:+, }$part"; done
+  echo "relay.sh: $line"
 }
 
 ensure_tools
+if [[ "$PIPELINE" == full ]]; then
+  [[ -x "$PW_BINARY" ]] || die "postwarden binary not found at $PW_BINARY (build it first)"
+  prepare_spam_model
+fi
 log "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+log "pipeline: $PIPELINE$([[ "$PIPELINE" == full ]] &&
+  echo " (default checks, spam model judging with holds off, DKIM, durable spool)")"
 [[ -n "$DKIM" ]] && log "DKIM signing on both sides: $DKIM, d=$DKIM_DOMAIN s=$DKIM_SELECTOR"
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+  bench_ceiling "$ROUND"
   for target in $TARGETS; do
     "bench_$target" "$ROUND"
   done
@@ -468,3 +399,6 @@ if [[ -n "${BEST_E2E[postwarden]:-}" && -n "${BEST_E2E[postfix]:-}" ]]; then
   echo "ratio: $(awk -v p="${BEST_E2E[postwarden]}" -v f="${BEST_E2E[postfix]}" \
     'BEGIN { printf "%.2f", f / p }')"
 fi
+echo "ceiling: $(rate "${BEST_E2E[ceiling]}") msg/s end-to-end ($MESSAGES messages in" \
+  "${BEST_E2E[ceiling]} s, smtp-source straight to smtp-sink)"
+summary_line

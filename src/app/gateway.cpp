@@ -341,8 +341,9 @@ void Gateway::stop_after_run() {
   loops_->join();
   ctx_->spool->stop_commits();  // the sessions are gone: what they left waiting is finished
   const auto commits = ctx_->spool->commit_stats();
-  spdlog::info("event=group_commit batches={} messages={} largest={} spares_used={}",
-               commits.batches, commits.files, commits.largest_batch, commits.spares_used);
+  spdlog::info("event=group_commit batches={} messages={} largest={} spares_used={} given_back={}",
+               commits.batches, commits.files, commits.largest_batch, commits.spares_used,
+               commits.given_back);
   {
     std::lock_guard lock(database_mutex_);
     save_auth_bans(*db_, *ctx_->guard, static_cast<size_t>(config_.auth.tracked_ips));

@@ -65,8 +65,9 @@ const std::array kSettings = {
                 "none (a batch is whatever arrived while the previous one was syncing).",
                 PW_BIND(spool.group_commit_wait_us)},
     SettingSpec{"spool", "spare_files", "64", 0, 4096, "files",
-                "Empty spool files made ahead of need while the spool is idle, so that a "
-                "message's file create is off the path of its 250; 0 = none.",
+                "Empty spool files kept ahead of need: made while the spool is idle, and "
+                "delivered messages' files emptied and kept instead of removed, so that a "
+                "message's file is neither created on the path of its 250 nor freed; 0 = none.",
                 PW_BIND(spool.spare_files)},
     SettingSpec{"spool", "group_commit_sync", R"("filesystem")", 0, 0, "",
                 "How a batch's data is synced: filesystem = one syncfs(2) for the batch; file = "

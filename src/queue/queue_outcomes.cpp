@@ -135,10 +135,7 @@ void QueueManager::State::remove_spool_file(const std::string& id, std::filesyst
                                             std::string event) {
   log.submit([id, event = std::move(event)](
                  store::MessageLog& l) { return l.record_event(id, "", event, "", ""); },
-             [path = std::move(path)] {
-               std::error_code ignored;
-               std::filesystem::remove(path, ignored);
-             });
+             [spool = &spool, path = std::move(path)] { spool->recycle(path); });
 }
 
 }  // namespace pw::queue

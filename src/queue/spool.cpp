@@ -84,6 +84,12 @@ boost::asio::awaitable<Result<void>> Spool::store_grouped(
       placement_of(envelope.id), file_parts(header, message_parts), boost::asio::use_awaitable);
 }
 
+void Spool::recycle(const std::filesystem::path& file) {
+  if (group_->give_back(file)) return;
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);
+}
+
 void Spool::stop_commits() { group_->stop(); }
 
 }  // namespace pw::queue

@@ -42,6 +42,9 @@ class Spool {
   // returned success may the message be acknowledged. `message_parts` must stay valid until then.
   boost::asio::awaitable<Result<void>> store_grouped(const Envelope& envelope,
                                                      std::vector<std::string_view> message_parts);
+  // A finished message's file: kept as an empty spare for a later message while there is room
+  // ([spool] spare_files; no inode freed now and none made then), else removed.
+  void recycle(const std::filesystem::path& file);
   // Finishes the commits already waiting; later ones fail (the gateway's stop, after the
   // sessions' loops have ended).
   void stop_commits();

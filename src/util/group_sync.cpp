@@ -1,6 +1,7 @@
 // Group commit (see the header).
 #include "util/group_sync.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <boost/asio/execution/outstanding_work.hpp>
@@ -88,6 +89,7 @@ GroupSync::Stats GroupSync::stats() const {
   std::lock_guard lock(mutex_);
   Stats stats = stats_;
   stats.spares_used = spares_used_.load(std::memory_order_relaxed);
+  stats.given_back = spares_given_back_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -113,28 +115,62 @@ void GroupSync::enqueue(std::variant<WrittenFile, Unwritten> file, Handler handl
 // While nothing waits, one spare at a time (a new file never waits for more than one create).
 // A spare that cannot be made stops the making: files are then created as they are written.
 void GroupSync::make_spares(std::unique_lock<std::mutex>& lock) {
-  while (waiting_.empty() && !stopping_ && spares_.size() < limits_.spare_files) {
+  while (limits_.make_spares && waiting_.empty() && !stopping_ && !spares_failed_ &&
+         spares_.size() < limits_.spare_files) {
     lock.unlock();
     auto path = limits_.spare_dir / ("spare-" + std::to_string(++spares_made_));
     auto fd = create_fresh(path);
     lock.lock();
     if (!fd) {
-      limits_.spare_files = 0;
+      spares_failed_ = true;
       return;
     }
     spares_.push_back({std::move(path), std::move(*fd)});
   }
 }
 
+bool GroupSync::give_back(const std::filesystem::path& file) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || spares_.size() >= limits_.spare_files) return false;
+  }
+  const uint64_t n = spares_given_back_.fetch_add(1, std::memory_order_relaxed) + 1;
+  auto spare = limits_.spare_dir / ("spare-r" + std::to_string(n));
+  if (::rename(file.c_str(), spare.c_str()) != 0) return false;
+  if (::truncate(spare.c_str(), 0) != 0) {  // never reused with another message's bytes
+    ::unlink(spare.c_str());
+    return true;
+  }
+  std::lock_guard lock(mutex_);
+  spares_.push_back({std::move(spare), UniqueFd()});
+  return true;
+}
+
+// The oldest spare, opened if it was given back closed; nullopt when there is none usable.
+std::optional<GroupSync::Spare> GroupSync::take_spare() {
+  std::unique_lock lock(mutex_);
+  while (!spares_.empty()) {
+    Spare spare = std::move(spares_.front());
+    spares_.pop_front();
+    if (spare.fd) return spare;
+    lock.unlock();
+    spare.fd = UniqueFd(::open(spare.path.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (spare.fd) return spare;
+    ::unlink(spare.path.c_str());
+    lock.lock();
+  }
+  return std::nullopt;
+}
+
 // Into a spare file when there is one (it takes the spare's name until it is put in place).
 Result<WrittenFile> GroupSync::write(Unwritten& unwritten) {
-  if (spares_.empty()) {
+  std::optional<Spare> taken = take_spare();
+  if (!taken) {
     auto fd = write_temporary(unwritten.file, unwritten.parts);
     if (!fd) return tl::unexpected(std::move(fd.error()));
     return WrittenFile{std::move(unwritten.file), std::move(*fd)};
   }
-  Spare spare = std::move(spares_.front());
-  spares_.pop_front();
+  Spare spare = std::move(*taken);
   spares_used_.fetch_add(1, std::memory_order_relaxed);
   unwritten.file.tmp_path = spare.path;
   if (auto written = write_all(spare.fd.get(), unwritten.parts, spare.path); !written) {

@@ -20,6 +20,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <thread>
 #include <variant>
@@ -46,6 +47,7 @@ struct GroupSyncLimits {
   // inodes) is off the batch's path; 0 = none. The spool removes leftovers at its next start.
   size_t spare_files = 0;
   std::filesystem::path spare_dir;
+  bool make_spares = true;  // false: spares come only from files given back (give_back)
 };
 
 // A file written at its temporary name (util::write_temporary), not yet synced.
@@ -85,6 +87,12 @@ class GroupSync {
         token, std::move(file), std::move(parts));
   }
 
+  // Takes `file`, no longer needed by anyone (a delivered message's spool file), as a spare:
+  // renamed into spare_dir and emptied, so that a later write needs no new inode (and the file
+  // system frees none). False when the spares are full or the move fails: the caller removes
+  // the file itself. Any thread.
+  bool give_back(const std::filesystem::path& file);
+
   // Finishes every file already waiting, then ends the thread; later commits fail. Idempotent.
   void stop();
 
@@ -93,6 +101,7 @@ class GroupSync {
     uint64_t files = 0;
     uint64_t largest_batch = 0;
     uint64_t spares_used = 0;
+    uint64_t given_back = 0;
   };
   Stats stats() const;
 
@@ -109,12 +118,13 @@ class GroupSync {
 
   struct Spare {
     std::filesystem::path path;
-    UniqueFd fd;
+    UniqueFd fd;  // closed for a file given back: opened when it is written into
   };
 
   void enqueue(std::variant<WrittenFile, Unwritten> file, Handler handler);
   void run();
   void make_spares(std::unique_lock<std::mutex>& lock);
+  std::optional<Spare> take_spare();
   Result<WrittenFile> write(Unwritten& unwritten);
   std::vector<Result<void>> write_and_commit(std::vector<Pending>& batch);
   static void complete(Pending& pending, Result<void> result);
@@ -125,8 +135,10 @@ class GroupSync {
   std::deque<Pending> waiting_;
   bool stopping_ = false;
   Stats stats_;
-  std::deque<Spare> spares_;  // the thread's own
-  uint64_t spares_made_ = 0;
+  std::deque<Spare> spares_;    // under mutex_
+  uint64_t spares_made_ = 0;    // the thread's own
+  bool spares_failed_ = false;  // a spare could not be made: none is made any more
+  std::atomic<uint64_t> spares_given_back_{0};
   std::atomic<uint64_t> spares_used_{0};
   std::thread thread_;
 };

@@ -165,5 +165,42 @@ TEST_F(GroupSyncTest, SpareFilesMadeWhileIdleTakeTheWritesAndAreRemovedAtStop) {
   EXPECT_EQ(tmp_files(), 0U) << "no spare and no temporary left after stop";
 }
 
+// A finished file given back becomes an empty spare and takes a later write, which then holds
+// only its own bytes; with the spares full, or after stop, the caller keeps its file.
+TEST_F(GroupSyncTest, AFileGivenBackIsEmptiedAndTakesALaterWrite) {
+  GroupSync group(GroupSyncLimits{
+      .max_files = 64, .spare_files = 1, .spare_dir = dir_ / "tmp", .make_spares = false});
+  const fs::path old_message = dir_ / "a" / "delivered";
+  std::ofstream(old_message) << "another message's bytes, longer than the next one's";
+  ASSERT_TRUE(group.give_back(old_message));
+  EXPECT_FALSE(fs::exists(old_message));
+  ASSERT_EQ(tmp_files(), 1U);
+  EXPECT_EQ(fs::file_size(fs::directory_iterator(dir_ / "tmp")->path()), 0U);
+  const fs::path second = dir_ / "b" / "delivered-too";
+  std::ofstream(second) << "x";
+  EXPECT_FALSE(group.give_back(second)) << "one spare at most";
+  EXPECT_TRUE(fs::exists(second));
+
+  asio::io_context io;
+  bool stored = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        const std::vector<std::string_view> parts = {"new ", "message"};
+        DurableFile file{dir_ / "tmp" / "n1", dir_ / "b" / "n1", Placement::kReplace, -1};
+        stored = static_cast<bool>(
+            co_await group.async_write(std::move(file), parts, asio::use_awaitable));
+      },
+      asio::detached);
+  io.run();
+  EXPECT_TRUE(stored);
+  EXPECT_EQ(read(dir_ / "b" / "n1"), "new message");
+  EXPECT_EQ(group.stats().spares_used, 1U);
+  EXPECT_EQ(group.stats().given_back, 1U);
+  EXPECT_EQ(tmp_files(), 0U);
+  group.stop();
+  EXPECT_FALSE(group.give_back(second)) << "nothing is taken back once stopped";
+}
+
 }  // namespace
 }  // namespace pw::util

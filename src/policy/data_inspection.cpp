@@ -18,17 +18,6 @@ namespace {
 
 using boost::asio::awaitable;
 
-// F-MACRO, F-PUA, and F-FUZZY's hash block list (which needs the attachments' hashes).
-awaitable<void> scan_attachments(Transaction& t, std::string_view message,
-                                 const InspectionServices& s) {
-  const bool hash_blocks =
-      s.config.fuzzy.enabled && t.snapshot && t.snapshot->hash_blocks->has_sha256();
-  if (!t.settings->block_macros && !t.settings->block_pua && !hash_blocks) co_return;
-  const scan::AttachmentLimits limits = scan::attachment_limits(s.config.scan);
-  t.attachments = co_await util::run_blocking(
-      s.blocking, [message, limits] { return scan::scan_attachments(message, limits); });
-}
-
 // F-SPAM: rspamd and spamd, when configured.
 awaitable<void> scan_externally(Transaction& t, std::string_view message,
                                 const scan::ScanEnvelope& envelope, const InspectionServices& s) {
@@ -61,31 +50,61 @@ awaitable<void> scan_for_viruses(Transaction& t, std::string_view message, const
   t.virus = std::move(result);
 }
 
-// F-FUZZY and F-SPAM read the same body text: one MIME walk, one worker hop. The classifier runs
-// always, so spam counts even when it is not blocked.
-awaitable<void> read_body_text(Transaction& t, std::string_view message,
-                               const InspectionServices& s) {
+// What the attachment walk (F-MACRO, F-PUA, F-FUZZY's hash block list) and the body text
+// (F-FUZZY, F-SPAM) need, copied for the worker; an empty part is not asked for.
+struct PartsAndText {
+  std::optional<scan::AttachmentLimits> attachment_limits;
+  std::shared_ptr<const HashBlockList> blocks;  // F-FUZZY on
+  const scan::SpamClassifier* classifier = nullptr;
+  OutbreakTracker* tracker = nullptr;
+  std::string subject;
+  int64_t now = 0;
+  FuzzyOptions options;
+  scan::SpamCutoffs cutoffs;
+
+  struct Found {
+    std::optional<scan::AttachmentReport> attachments;
+    std::optional<FuzzyResult> fuzzy;
+    std::optional<scan::SpamReport> spam;
+  };
+
+  // On the worker: the attachments first (the fuzzy check reads their hashes), then the text.
+  Found read(std::string_view message) const {
+    Found found;
+    if (attachment_limits) found.attachments = scan::scan_attachments(message, *attachment_limits);
+    if (!blocks && !classifier) return found;
+    const scan::MessageText text = scan::extract_message_text(message, options.text_limits);
+    const scan::AttachmentReport* scanned = found.attachments ? &*found.attachments : nullptr;
+    if (blocks)
+      found.fuzzy = inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now, options);
+    if (classifier) found.spam = classifier->classify_text(message, text, cutoffs);
+    return found;
+  }
+};
+
+// The attachment walk and the body text in one worker hop (issue 17 item 2: a hop per message
+// fewer). The classifier runs always, so spam counts even when it is not blocked.
+awaitable<void> read_parts_and_text(Transaction& t, std::string_view message,
+                                    const InspectionServices& s) {
+  PartsAndText job;
   const bool fuzzy_on = s.config.fuzzy.enabled && t.snapshot;
-  const scan::SpamClassifier* classifier = s.classifier.get();
-  if (!fuzzy_on && !classifier) co_return;
-  const scan::AttachmentReport* scanned = t.attachments ? &*t.attachments : nullptr;
-  auto blocks = fuzzy_on ? t.snapshot->hash_blocks : nullptr;
-  auto options = FuzzyOptions::from(s.config.fuzzy, s.config.scan);
-  const scan::SpamCutoffs cutoffs =
+  if (t.settings->block_macros || t.settings->block_pua ||
+      (fuzzy_on && t.snapshot->hash_blocks->has_sha256()))
+    job.attachment_limits = scan::attachment_limits(s.config.scan);
+  if (fuzzy_on) job.blocks = t.snapshot->hash_blocks;
+  job.classifier = s.classifier.get();
+  if (!job.attachment_limits && !job.blocks && !job.classifier) co_return;
+  job.tracker = s.outbreaks;
+  job.subject = t.user_subject();
+  job.now = t.now;
+  job.options = FuzzyOptions::from(s.config.fuzzy, s.config.scan);
+  job.cutoffs =
       scan::spam_cutoffs(s.config.spam, t.domain ? t.domain->spam_threshold : std::nullopt);
-  auto [fuzzy, spam] = co_await util::run_blocking(
-      s.blocking, [message, scanned, blocks, tracker = s.outbreaks, subject = t.user_subject(),
-                   now = t.now, options, classifier, cutoffs] {
-        const scan::MessageText text = scan::extract_message_text(message, options.text_limits);
-        std::optional<FuzzyResult> f;
-        std::optional<scan::SpamReport> r;
-        if (blocks)
-          f = inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now, options);
-        if (classifier) r = classifier->classify_text(message, text, cutoffs);
-        return std::pair{std::move(f), std::move(r)};
-      });
-  t.fuzzy = std::move(fuzzy);
-  t.spam = std::move(spam);
+  auto found =
+      co_await util::run_blocking(s.blocking, [&job, message] { return job.read(message); });
+  t.attachments = std::move(found.attachments);
+  t.fuzzy = std::move(found.fuzzy);
+  t.spam = std::move(found.spam);
 }
 
 }  // namespace
@@ -96,10 +115,9 @@ awaitable<void> inspect_data(Transaction& t, std::string_view message,
   t.header_from = header_from_address(message);
   if (t.settings->valid_sender_required && !t.header_from.empty() && services.domain_resolves)
     t.header_from_resolves = co_await services.domain_resolves(mail::domain_of(t.header_from));
-  co_await scan_attachments(t, message, services);
+  co_await read_parts_and_text(t, message, services);
   co_await scan_externally(t, message, envelope, services);
   co_await scan_for_viruses(t, message, envelope.queue_id, services);
-  co_await read_body_text(t, message, services);
 }
 
 }  // namespace pw::policy

@@ -93,7 +93,7 @@ GroupSync::Stats GroupSync::stats() const {
   return stats;
 }
 
-void GroupSync::enqueue(std::variant<WrittenFile, Unwritten> file, Handler handler) {
+void GroupSync::enqueue(Unwritten file, Handler handler) {
   auto executor = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                       boost::asio::execution::outstanding_work.tracked);
   Pending pending{std::move(file), std::move(handler), std::move(executor)};
@@ -104,10 +104,6 @@ void GroupSync::enqueue(std::variant<WrittenFile, Unwritten> file, Handler handl
       wake_.notify_one();
       return;
     }
-  }
-  if (auto* written = std::get_if<WrittenFile>(&pending.file)) {
-    written->fd.reset();
-    ::unlink(written->file.tmp_path.c_str());
   }
   complete(pending, tl::unexpected(Error{"the spool is stopping"}));
 }
@@ -181,23 +177,19 @@ Result<WrittenFile> GroupSync::write(Unwritten& unwritten) {
   return WrittenFile{std::move(unwritten.file), std::move(spare.fd)};
 }
 
-// The files not yet written are written first; a file that cannot be written fails alone.
+// The files are written first; a file that cannot be written fails alone.
 std::vector<Result<void>> GroupSync::write_and_commit(std::vector<Pending>& batch) {
   std::vector<Result<void>> results(batch.size());
   std::vector<WrittenFile> files;
   std::vector<size_t> positions;
   files.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto* unwritten = std::get_if<Unwritten>(&batch[i].file)) {
-      auto written = write(*unwritten);
-      if (!written) {
-        results[i] = tl::unexpected(std::move(written.error()));
-        continue;
-      }
-      files.push_back(std::move(*written));
-    } else {
-      files.push_back(std::move(std::get<WrittenFile>(batch[i].file)));
+    auto written = write(batch[i].file);
+    if (!written) {
+      results[i] = tl::unexpected(std::move(written.error()));
+      continue;
     }
+    files.push_back(std::move(*written));
     positions.push_back(i);
   }
   auto committed = commit_batch(files, limits_.data_sync);

@@ -23,7 +23,6 @@
 #include <optional>
 #include <string_view>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include "util/durable_file.hpp"
@@ -65,19 +64,12 @@ class GroupSync {
   GroupSync(const GroupSync&) = delete;
   GroupSync& operator=(const GroupSync&) = delete;
 
-  // Makes `file` durable with whatever else is waiting; the handler runs on its associated
-  // executor once the file is synced, in place and its directory synced, or has failed.
-  template <class Token>
-  auto async_commit(WrittenFile file, Token&& token) {
-    return boost::asio::async_initiate<Token, void(Result<void>)>(
-        [this](auto handler, WrittenFile f) { enqueue(std::move(f), Handler(std::move(handler))); },
-        token, std::move(file));
-  }
-
-  // The same for a file not yet written: the group-commit thread writes `parts` at
-  // `file.tmp_path` (util::write_temporary) just before the batch's sync, so that the caller
-  // makes no thread hop of its own and the files are created one at a time (concurrent creates
-  // in one directory spin on its lock). `parts` must stay valid until the handler runs.
+  // Makes a file of `parts` durable with whatever else is waiting: the group-commit thread
+  // writes it at `file.tmp_path` (or into a spare) just before the batch's sync, so that the
+  // caller makes no thread hop of its own and the files are created one at a time (concurrent
+  // creates in one directory spin on its lock). The handler runs on its associated executor
+  // once the file is synced, in place and its directory synced, or has failed. `parts` must
+  // stay valid until then.
   template <class Token>
   auto async_write(DurableFile file, std::vector<std::string_view> parts, Token&& token) {
     return boost::asio::async_initiate<Token, void(Result<void>)>(
@@ -111,7 +103,7 @@ class GroupSync {
     std::vector<std::string_view> parts;
   };
   struct Pending {
-    std::variant<WrittenFile, Unwritten> file;
+    Unwritten file;
     Handler handler;
     boost::asio::any_completion_executor executor;  // the handler's, with work tracked
   };
@@ -121,7 +113,7 @@ class GroupSync {
     UniqueFd fd;  // closed for a file given back: opened when it is written into
   };
 
-  void enqueue(std::variant<WrittenFile, Unwritten> file, Handler handler);
+  void enqueue(Unwritten file, Handler handler);
   void run();
   void make_spares(std::unique_lock<std::mutex>& lock);
   std::optional<Spare> take_spare();

@@ -1,6 +1,6 @@
 // Group commit (issue 17 item 1): a batch's files all land under their final names with their
 // bytes, a file that cannot be placed fails alone, a batch is bounded by max_files, each caller
-// hears its own outcome on its own executor, and after stop() a commit fails and leaves no
+// hears its own outcome on its own executor, and after stop() a write fails and leaves no
 // temporary file behind.
 #include "util/group_sync.hpp"
 
@@ -39,8 +39,12 @@ class GroupSyncTest : public ::testing::Test {
     return text.str();
   }
 
+  DurableFile unwritten(const std::string& name, const fs::path& final_dir) {
+    return {dir_ / "tmp" / name, final_dir / name, Placement::kReplace, -1};
+  }
+
   WrittenFile written(const std::string& name, const fs::path& final_dir) {
-    DurableFile file{dir_ / "tmp" / name, final_dir / name, Placement::kReplace, -1};
+    DurableFile file = unwritten(name, final_dir);
     const std::string_view parts[] = {"body of ", name};
     auto fd = write_temporary(file, parts);
     EXPECT_TRUE(fd) << (fd ? "" : fd.error().message);
@@ -93,16 +97,16 @@ TEST_F(GroupSyncTest, AFileThatCannotBePlacedFailsAloneAndLeavesNoTemporary) {
 TEST_F(GroupSyncTest, CallersShareBatchesBoundedByMaxFilesAndResumeOnTheirExecutor) {
   GroupSync group({.max_files = 10, .max_wait = std::chrono::seconds(5)});
   asio::io_context io;
-  std::vector<WrittenFile> files;
-  for (int i = 0; i < 50; ++i) files.push_back(written("m" + std::to_string(i), dir_ / "a"));
   int succeeded = 0;
   int on_other_thread = 0;
   const auto loop_thread = std::this_thread::get_id();
-  for (auto& file : files)
+  for (int i = 0; i < 50; ++i)
     asio::co_spawn(
         io,
-        [&, f = std::move(file)]() mutable -> asio::awaitable<void> {
-          auto result = co_await group.async_commit(std::move(f), asio::use_awaitable);
+        [&, name = "m" + std::to_string(i)]() -> asio::awaitable<void> {
+          const std::vector<std::string_view> parts = {"body of ", name};
+          auto result =
+              co_await group.async_write(unwritten(name, dir_ / "a"), parts, asio::use_awaitable);
           if (result) ++succeeded;
           if (std::this_thread::get_id() != loop_thread) ++on_other_thread;
         },
@@ -125,8 +129,10 @@ TEST_F(GroupSyncTest, ACommitAfterStopFailsAndRemovesItsTemporary) {
   std::optional<Result<void>> outcome;
   asio::co_spawn(
       io,
-      [&, f = written("late", dir_ / "a")]() mutable -> asio::awaitable<void> {
-        outcome = co_await group.async_commit(std::move(f), asio::use_awaitable);
+      [&]() -> asio::awaitable<void> {
+        const std::vector<std::string_view> parts = {"late"};
+        outcome =
+            co_await group.async_write(unwritten("late", dir_ / "a"), parts, asio::use_awaitable);
       },
       asio::detached);
   io.run();
@@ -153,7 +159,7 @@ TEST_F(GroupSyncTest, SpareFilesMadeWhileIdleTakeTheWritesAndAreRemovedAtStop) {
         io,
         [&, name]() -> asio::awaitable<void> {
           const std::vector<std::string_view> parts = {"body of ", name};
-          DurableFile file{dir_ / "tmp" / name, dir_ / "a" / name, Placement::kReplace, -1};
+          DurableFile file = unwritten(name, dir_ / "a");
           if (co_await group->async_write(std::move(file), parts, asio::use_awaitable)) ++succeeded;
         },
         asio::detached);
@@ -187,7 +193,7 @@ TEST_F(GroupSyncTest, AFileGivenBackIsEmptiedAndTakesALaterWrite) {
       io,
       [&]() -> asio::awaitable<void> {
         const std::vector<std::string_view> parts = {"new ", "message"};
-        DurableFile file{dir_ / "tmp" / "n1", dir_ / "b" / "n1", Placement::kReplace, -1};
+        DurableFile file = unwritten("n1", dir_ / "b");
         stored = static_cast<bool>(
             co_await group.async_write(std::move(file), parts, asio::use_awaitable));
       },

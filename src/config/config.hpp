@@ -37,6 +37,7 @@ struct SmtpConfig {
   int64_t max_auth_line_length = 0;     // RFC 4954 4
   int64_t max_recipients = 0;           // RFC 5321 4.5.3.1.8
   int64_t max_message_size = 0;         // RFC 1870 SIZE
+  int64_t data_memory_bytes = 0;        // DATA beyond this goes to a file (issue 17 item 4)
   int64_t idle_timeout_s = 0;           // silence while waiting for a command
   int64_t command_deadline_s = 0;       // total time of one command line
   int64_t data_timeout_s = 0;           // silence during DATA
@@ -124,6 +125,7 @@ struct ScanConfig {
   int64_t max_parts = 0;
   int64_t max_depth = 0;
   int64_t max_decoded_bytes = 0;
+  int64_t max_text_part_bytes = 0;  // text read from one text part (issue 17 item 4)
   int64_t max_archive_entries = 0;
   int64_t max_archive_expansion = 0;
   int64_t max_archive_depth = 0;

@@ -87,6 +87,11 @@ const std::array kSettings = {
     SettingSpec{"smtp", "max_message_size", "26214400", 1024, 2147483647, "octets",
                 "Largest message, advertised with SIZE (RFC 1870); larger gets 552 5.3.4.",
                 PW_BIND(smtp.max_message_size)},
+    SettingSpec{"smtp", "data_memory_bytes", "1048576", 65536, 67108864, "octets",
+                "Message data a session keeps in memory; a larger message goes on to an unnamed "
+                "file in the spool's tmp dir as it arrives, and the checks and the signer read it "
+                "from there. Also the largest header section accepted (more gets 552 5.3.4).",
+                PW_BIND(smtp.data_memory_bytes)},
     SettingSpec{"smtp", "idle_timeout_s", "300", 1, 3600, "s",
                 "Longest silence while the server waits for a command (RFC 5321 4.5.3.2.7).",
                 PW_BIND(smtp.idle_timeout_s)},
@@ -323,6 +328,11 @@ const std::array kSettings = {
     SettingSpec{"scan", "max_decoded_bytes", "52428800", 1024, 1073741824, "bytes",
                 "Transfer-decoded bytes of one message the attachment scan reads.",
                 PW_BIND(scan.max_decoded_bytes)},
+    SettingSpec{"scan", "max_text_part_bytes", "1048576", 4096, 1073741824, "bytes",
+                "Text the spam and fuzzy checks read from one text part; the rest of a larger "
+                "part is not read (as SpamAssassin's body_part_scan_size). Attachments are "
+                "hashed and typed whole.",
+                PW_BIND(scan.max_text_part_bytes)},
     SettingSpec{"scan", "max_archive_entries", "1000", 1, 1000000, "entries",
                 "Entries of all archives (ZIP, OOXML, ODF) of one message.",
                 PW_BIND(scan.max_archive_entries)},

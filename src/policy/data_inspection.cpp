@@ -19,23 +19,23 @@ namespace {
 using boost::asio::awaitable;
 
 // F-SPAM: rspamd and spamd, when configured.
-awaitable<void> scan_externally(Transaction& t, std::string_view message,
+awaitable<void> scan_externally(Transaction& t, const mail::MessageContent& message,
                                 const scan::ScanEnvelope& envelope, const InspectionServices& s) {
   if (!scan::external_scans_enabled(s.config)) co_return;
   const config::Config* config = &s.config;
-  t.external = co_await util::run_blocking(s.blocking, [message, &envelope, config] {
+  t.external = co_await util::run_blocking(s.blocking, [&message, &envelope, config] {
     return scan::run_external_scans(message, envelope, *config);
   });
 }
 
 // F-AV: clamd's verdict in t.virus. A failure is logged loudly; with on_failure = accept the
 // message goes on unscanned, otherwise the virus check answers 451.
-awaitable<void> scan_for_viruses(Transaction& t, std::string_view message, const std::string& id,
-                                 const InspectionServices& s) {
+awaitable<void> scan_for_viruses(Transaction& t, const mail::MessageContent& message,
+                                 const std::string& id, const InspectionServices& s) {
   if (s.config.clamd.socket.empty() || !t.settings->block_viruses) co_return;
   auto options = scan::ClamdOptions::from(s.config.clamd);
   auto result = co_await util::run_blocking(
-      s.blocking, [options, message] { return scan::clamd_scan(options, message); });
+      s.blocking, [options, &message] { return scan::clamd_scan(options, message); });
   if (result.infected())
     spdlog::info("event=virus_found id={} sender={} signature=\"{}\" ms={}", id,
                  mail::printable(t.sender.name), result.signature, result.elapsed_ms);
@@ -69,7 +69,7 @@ struct PartsAndText {
   };
 
   // On the worker: the attachments first (the fuzzy check reads their hashes), then the text.
-  Found read(std::string_view message) const {
+  Found read(const mail::MessageContent& message) const {
     Found found;
     if (attachment_limits) found.attachments = scan::scan_attachments(message, *attachment_limits);
     if (!blocks && !classifier) return found;
@@ -77,14 +77,14 @@ struct PartsAndText {
     const scan::AttachmentReport* scanned = found.attachments ? &*found.attachments : nullptr;
     if (blocks)
       found.fuzzy = inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now, options);
-    if (classifier) found.spam = classifier->classify_text(message, text, cutoffs);
+    if (classifier) found.spam = classifier->classify_text(message.memory, text, cutoffs);
     return found;
   }
 };
 
 // The attachment walk and the body text in one worker hop (issue 17 item 2: a hop per message
 // fewer). The classifier runs always, so spam counts even when it is not blocked.
-awaitable<void> read_parts_and_text(Transaction& t, std::string_view message,
+awaitable<void> read_parts_and_text(Transaction& t, const mail::MessageContent& message,
                                     const InspectionServices& s) {
   PartsAndText job;
   const bool fuzzy_on = s.config.fuzzy.enabled && t.snapshot;
@@ -101,7 +101,7 @@ awaitable<void> read_parts_and_text(Transaction& t, std::string_view message,
   job.cutoffs =
       scan::spam_cutoffs(s.config.spam, t.domain ? t.domain->spam_threshold : std::nullopt);
   auto found =
-      co_await util::run_blocking(s.blocking, [&job, message] { return job.read(message); });
+      co_await util::run_blocking(s.blocking, [&job, &message] { return job.read(message); });
   t.attachments = std::move(found.attachments);
   t.fuzzy = std::move(found.fuzzy);
   t.spam = std::move(found.spam);
@@ -109,10 +109,10 @@ awaitable<void> read_parts_and_text(Transaction& t, std::string_view message,
 
 }  // namespace
 
-awaitable<void> inspect_data(Transaction& t, std::string_view message,
+awaitable<void> inspect_data(Transaction& t, const mail::MessageContent& message,
                              const scan::ScanEnvelope& envelope,
                              const InspectionServices& services) {
-  t.header_from = header_from_address(message);
+  t.header_from = header_from_address(message.memory);
   if (t.settings->valid_sender_required && !t.header_from.empty() && services.domain_resolves)
     t.header_from_resolves = co_await services.domain_resolves(mail::domain_of(t.header_from));
   co_await read_parts_and_text(t, message, services);

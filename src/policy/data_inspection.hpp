@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "mail/message_content.hpp"
 #include "policy/outbreak_tracker.hpp"
 #include "policy/transaction.hpp"
 #include "scan/external_result.hpp"
@@ -36,7 +37,8 @@ struct InspectionServices {
 // Fills t.header_from*, t.attachments, t.external, t.virus, t.fuzzy and t.spam from `message`
 // (the header section as it will leave, identity headers removed). `envelope` names the message
 // for rspamd/spamd and for the log lines (its queue_id). Needs t.settings and t.now.
-boost::asio::awaitable<void> inspect_data(Transaction& t, std::string_view message,
+// `message` may keep its body in a file (issue 17 item 4): the scans read it from there.
+boost::asio::awaitable<void> inspect_data(Transaction& t, const mail::MessageContent& message,
                                           const scan::ScanEnvelope& envelope,
                                           const InspectionServices& services);
 

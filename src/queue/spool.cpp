@@ -71,17 +71,27 @@ util::DurableFile Spool::placement_of(const std::string& id) const {
 }
 
 Result<void> Spool::store(const Envelope& envelope,
-                          const std::vector<std::string_view>& message_parts) {
+                          const std::vector<std::string_view>& message_parts,
+                          const util::FileRange& tail) {
   const std::string header = envelope.to_json_line() + '\n';
   // The rename is durable only once the directory is synced (Postfix skips this; we do not).
-  return util::write_durably(placement_of(envelope.id), file_parts(header, message_parts));
+  return util::write_durably(placement_of(envelope.id), file_parts(header, message_parts), tail);
 }
 
 boost::asio::awaitable<Result<void>> Spool::store_grouped(
-    const Envelope& envelope, std::vector<std::string_view> message_parts) {
+    const Envelope& envelope, std::vector<std::string_view> message_parts, util::FileRange tail) {
   const std::string header = envelope.to_json_line() + '\n';  // lives while the write waits
-  co_return co_await group_->async_write(
-      placement_of(envelope.id), file_parts(header, message_parts), boost::asio::use_awaitable);
+  co_return co_await group_->async_write(placement_of(envelope.id),
+                                         file_parts(header, message_parts), tail,
+                                         boost::asio::use_awaitable);
+}
+
+Result<util::UniqueFd> Spool::open_unnamed() const {
+  util::UniqueFd fd(::open(tmp_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd)
+    return tl::unexpected(
+        Error{"cannot open an unnamed file in " + tmp_.string() + ": " + std::strerror(errno)});
+  return fd;
 }
 
 void Spool::recycle(const std::filesystem::path& file) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mail/envelope.hpp"
+#include "util/file_range.hpp"
 #include "util/group_sync.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
@@ -34,14 +35,21 @@ class Spool {
 
   // Blocking: writes, syncs the file, renames it into incoming/ and syncs the directory. Only
   // after it returns success may the message be acknowledged. Run on a blocking-work thread.
-  Result<void> store(const Envelope& envelope, const std::vector<std::string_view>& message_parts);
+  // `tail`: bytes after the parts, in a file (a large message's body, issue 17 item 4).
+  Result<void> store(const Envelope& envelope, const std::vector<std::string_view>& message_parts,
+                     const util::FileRange& tail = {});
 
   // The same without blocking, for the SMTP sessions' hot path: the group-commit thread
   // (util/group_sync) writes the file, then syncs it, renames it and syncs the directory
   // together with the other messages finishing at about the same moment. Only once it has
-  // returned success may the message be acknowledged. `message_parts` must stay valid until then.
+  // returned success may the message be acknowledged. `message_parts` and `tail` must stay
+  // valid until then.
   boost::asio::awaitable<Result<void>> store_grouped(const Envelope& envelope,
-                                                     std::vector<std::string_view> message_parts);
+                                                     std::vector<std::string_view> message_parts,
+                                                     util::FileRange tail = {});
+  // An unnamed file (O_TMPFILE) in spool/tmp for a large message while it arrives: on the same
+  // file system as the spool, and gone with its descriptor (or a crash), never left behind.
+  Result<util::UniqueFd> open_unnamed() const;
   // A finished message's file: kept as an empty spare for a later message while there is room
   // ([spool] spare_files; no inode freed now and none made then), else removed.
   void recycle(const std::filesystem::path& file);

@@ -20,6 +20,7 @@ MimeTextLimits mime_text_limits(const config::ScanConfig& c) {
   limits.max_parts = static_cast<size_t>(c.max_parts);
   limits.max_depth = static_cast<size_t>(c.max_depth);
   limits.max_decoded_bytes = static_cast<uint64_t>(c.max_decoded_bytes);
+  limits.max_part_text = static_cast<uint64_t>(c.max_text_part_bytes);
   limits.max_scan_ms = static_cast<uint64_t>(c.max_scan_ms);
   limits.max_header_fields = static_cast<size_t>(c.max_header_fields);
   return limits;

@@ -12,8 +12,7 @@
 
 namespace pw::scan::detail {
 
-// libmagic needs only the start of a file to name its type; this caps its work per file.
-constexpr std::size_t kMagicBytes = 1024 * 1024;
+// libmagic needs only the start of a file to name its type: it is given kHeadBytes at most.
 
 // ---------------------------------------------------------------------------------------------
 // Content types (libmagic) and names.
@@ -130,7 +129,7 @@ void inspect_content_type(std::string_view bytes, const std::string& path, ScanC
     ctx.stop("content type database (libmagic) not loadable");
     return;
   }
-  const char* type = magic_buffer(magic, bytes.data(), std::min(bytes.size(), kMagicBytes));
+  const char* type = magic_buffer(magic, bytes.data(), std::min(bytes.size(), kHeadBytes));
   if (type == nullptr) return;
   // libmagic may append remarks ("application/x-executable, no program header").
   std::string_view t(type);

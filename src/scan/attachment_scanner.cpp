@@ -19,8 +19,10 @@
 #include <utility>
 
 #include "scan/attachment_walk.hpp"
+#include "scan/gmime_stream.hpp"
 #include "scan/mime_guard.hpp"
 #include "util/ascii_text.hpp"
+#include "util/sha256.hpp"
 
 namespace pw::scan {
 namespace {
@@ -33,12 +35,6 @@ using detail::unreadable;
 // ---------------------------------------------------------------------------------------------
 // MIME (GMime).
 
-struct GObjectDeleter {
-  void operator()(void* object) const { g_object_unref(object); }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectDeleter>;
-
 std::string display_name(GMimePart* part, std::size_t index) {
   const char* filename = g_mime_part_get_filename(part);
   if (filename != nullptr && *filename != '\0') return filename;
@@ -46,6 +42,60 @@ std::string display_name(GMimePart* part, std::size_t index) {
 }
 
 void walk(GMimeObject* object, std::size_t depth, const std::string& prefix, ScanContext& ctx);
+
+// One part's decoded bytes, read in pieces: all hashed; kept only as far as the inspections need
+// them (the first kHeadBytes), or whole for an archive or an OLE2 file, which are read whole.
+struct DecodedPart {
+  std::string kept;
+  std::string hash;
+  std::uint64_t size = 0;
+};
+
+bool keep_whole(std::string_view head) { return detail::is_zip(head) || detail::is_ole2(head); }
+
+// As GMime's own g_mime_data_wrapper_write_to_stream decodes (a basic filter for base64,
+// quoted-printable and uuencode), but in pieces. False when the part cannot be decoded or the
+// decoded bytes of the message pass the budget (then ctx is stopped).
+bool decode(GMimeDataWrapper* wrapper, DecodedPart& out, ScanContext& ctx) {
+  GMimeStream* raw = g_mime_data_wrapper_get_stream(wrapper);
+  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return false;
+  GPtr<GMimeStream> decoded(g_mime_stream_filter_new(raw));
+  switch (g_mime_data_wrapper_get_encoding(wrapper)) {
+    case GMIME_CONTENT_ENCODING_BASE64:
+    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+    case GMIME_CONTENT_ENCODING_UUENCODE: {
+      GPtr<GMimeFilter> filter(
+          g_mime_filter_basic_new(g_mime_data_wrapper_get_encoding(wrapper), FALSE));
+      g_mime_stream_filter_add(GMIME_STREAM_FILTER(decoded.get()), filter.get());
+      break;
+    }
+    default:
+      break;
+  }
+  util::Sha256 hash;
+  bool whole = false;
+  std::array<char, 65536> buffer;
+  while (!g_mime_stream_eos(decoded.get())) {
+    const ssize_t n = g_mime_stream_read(decoded.get(), buffer.data(), buffer.size());
+    if (n < 0) return false;
+    const std::string_view piece(buffer.data(), static_cast<std::size_t>(n));
+    out.size += piece.size();
+    ctx.decoded_bytes += piece.size();
+    if (ctx.decoded_bytes > ctx.limits.max_decoded_bytes) {
+      ctx.stop("attachments decode to more than " + std::to_string(ctx.limits.max_decoded_bytes) +
+               " bytes");
+      return false;
+    }
+    hash.update(piece);
+    if (whole || out.kept.size() < detail::kHeadBytes) {
+      out.kept.append(piece);
+      if (!whole && out.kept.size() >= detail::kHeadBytes) whole = keep_whole(out.kept);
+    }
+  }
+  g_mime_stream_reset(raw);
+  out.hash = hash.hex();
+  return true;
+}
 
 void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) {
   GMimeObject* object = GMIME_OBJECT(part);
@@ -64,25 +114,17 @@ void inspect_leaf(GMimePart* part, const std::string& prefix, ScanContext& ctx) 
     if (has_name) inspect_name(filename, path, ctx);
     return;
   }
-  // Decoding cannot grow the bytes (base64, quoted-printable and uuencode all shrink), so one
-  // part's decoded copy is never larger than the message already in memory; the budget bounds
-  // the sum over all parts.
-  GPtr<GMimeStream> decoded(g_mime_stream_mem_new());
-  if (g_mime_data_wrapper_write_to_stream(wrapper, decoded.get()) < 0) {
+  DecodedPart decoded;
+  if (!decode(wrapper, decoded, ctx)) {
+    if (ctx.stopped()) return;
     if (has_name) inspect_name(filename, path, ctx);
     unreadable(path, "attachment cannot be decoded", ctx);
     return;
   }
-  GByteArray* array = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(decoded.get()));
-  const std::string_view bytes(array ? reinterpret_cast<const char*>(array->data) : "",
-                               array ? array->len : 0);
-  ctx.decoded_bytes += bytes.size();
-  if (ctx.decoded_bytes > ctx.limits.max_decoded_bytes) {
-    ctx.stop("attachments decode to more than " + std::to_string(ctx.limits.max_decoded_bytes) +
-             " bytes");
-    return;
-  }
-  inspect_file(has_name ? std::string_view(filename) : std::string_view(), bytes, path, 0, ctx);
+  if (!decoded.hash.empty())  // F-FUZZY
+    ctx.report.hashes.push_back({path, decoded.size, std::move(decoded.hash)});
+  inspect_contents(has_name ? std::string_view(filename) : std::string_view(), decoded.kept, path,
+                   0, ctx);
 }
 
 void walk(GMimeObject* object, std::size_t depth, const std::string& prefix, ScanContext& ctx) {
@@ -124,6 +166,11 @@ void init_gmime_once() {
 }
 
 AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits) {
+  return scan_attachments(mail::MessageContent{message, {}}, limits);
+}
+
+AttachmentReport scan_attachments(const mail::MessageContent& message,
+                                  const AttachmentLimits& limits) {
   ScanContext ctx{limits, {}};
   // Fail closed: a message GMime would blow up into more parts than the limit is not parsed.
   if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
@@ -132,9 +179,12 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
     return std::move(ctx.report);
   }
   init_gmime_once();
-  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(message.data(), message.size()));
-  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-  GPtr<GMimeMessage> parsed(g_mime_parser_construct_message(parser.get(), nullptr));
+  GPtr<GMimeStream> stream = open_message_stream(message);
+  if (!stream) {
+    ctx.stop("the message file cannot be read");
+    return std::move(ctx.report);
+  }
+  GPtr<GMimeMessage> parsed = parse_message(stream.get());
   if (!parsed) return std::move(ctx.report);  // no headers at all: nothing is an attachment
   walk(g_mime_message_get_mime_part(parsed.get()), 0, "", ctx);
   return std::move(ctx.report);

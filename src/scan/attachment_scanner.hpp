@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mail/message_content.hpp"
+
 namespace pw::scan {
 
 // The limits come from [scan] in the config registry (scan/attachment_limits.hpp builds them);
@@ -74,6 +76,10 @@ struct AttachmentReport {
 
 // Parses `message` (RFC 5322 with MIME) and inspects every attachment-like leaf part.
 AttachmentReport scan_attachments(std::string_view message, const AttachmentLimits& limits);
+// The same for a message whose body may be in a file (issue 17 item 4): read from there in
+// pieces, with the same findings.
+AttachmentReport scan_attachments(const mail::MessageContent& message,
+                                  const AttachmentLimits& limits);
 
 // Inspects one file's decoded bytes, as if it were an attachment named `name` (a file given to
 // `postwarden scan`, or the fuzzer). max_parts, max_depth and max_decoded_bytes do not apply.

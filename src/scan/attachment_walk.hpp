@@ -85,5 +85,11 @@ void inspect_zip(std::string_view bytes, const std::string& path, std::size_t ar
                  ScanContext& ctx);
 void inspect_file(std::string_view name, std::string_view bytes, const std::string& path,
                   std::size_t archive_depth, ScanContext& ctx);
+// The same without the hash (the caller hashed the bytes as they were decoded). `bytes` may be
+// the first kHeadBytes of a larger file that is neither an archive nor an OLE2 file: names,
+// types and magic need no more.
+void inspect_contents(std::string_view name, std::string_view bytes, const std::string& path,
+                      std::size_t archive_depth, ScanContext& ctx);
+inline constexpr std::size_t kHeadBytes = 1024 * 1024;  // what libmagic is given
 
 }  // namespace pw::scan::detail

@@ -256,31 +256,53 @@ VirusScan parse_instream_reply(std::string_view reply) {
 }
 
 VirusScan clamd_scan(const ClamdOptions& o, std::string_view data) {
+  return clamd_scan(o, mail::MessageContent{data, {}});
+}
+
+namespace {
+
+// INSTREAM chunks of at most `chunk` bytes out of `piece`; false once a send did not go through.
+bool send_chunks(int fd, std::string_view piece, size_t chunk, Clock::time_point deadline,
+                 Result<Sent>& sent) {
+  while (!piece.empty()) {
+    const size_t n = std::min(chunk, piece.size());
+    uint32_t length = htonl(static_cast<uint32_t>(n));
+    sent = send_bytes(fd, reinterpret_cast<const char*>(&length), sizeof length, deadline);
+    if (!sent || *sent != Sent::kAll) return false;
+    sent = send_bytes(fd, piece.data(), n, deadline);
+    if (!sent || *sent != Sent::kAll) return false;
+    piece.remove_prefix(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+VirusScan clamd_scan(const ClamdOptions& o, const mail::MessageContent& message) {
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::milliseconds(o.timeout_ms);
-  if (data.size() > o.max_stream_bytes)
+  if (message.size() > o.max_stream_bytes)
     return failure(fmt::format("message of {} bytes is larger than [clamd] max_stream_bytes ({})",
-                               data.size(), o.max_stream_bytes),
+                               message.size(), o.max_stream_bytes),
                    start);
   auto fd = connect_clamd(o, deadline);
   if (!fd) return failure(fd.error().message, start);
 
   static constexpr char kCommand[] = "zINSTREAM";  // sent with its NUL
-  auto sent = send_bytes(fd->get(), kCommand, sizeof kCommand, deadline);
+  Result<Sent> sent = send_bytes(fd->get(), kCommand, sizeof kCommand, deadline);
   const size_t chunk = static_cast<size_t>(std::max<uint64_t>(o.chunk_bytes, 1));
-  size_t offset = 0;
   bool ended = false;  // the zero-length chunk went out
-  while (sent && *sent == Sent::kAll && !ended) {
-    size_t n = std::min(chunk, data.size() - offset);
-    uint32_t length = htonl(static_cast<uint32_t>(n));
-    sent = send_bytes(fd->get(), reinterpret_cast<const char*>(&length), sizeof length, deadline);
-    if (!sent || *sent != Sent::kAll) break;
-    if (n == 0) {
-      ended = true;
-      break;
-    }
-    sent = send_bytes(fd->get(), data.data() + offset, n, deadline);
-    offset += n;
+  if (sent && *sent == Sent::kAll) {
+    // A body kept in a file is read in pieces of the chunk size (issue 17 item 4).
+    auto read = message.for_each_piece(chunk, [&](std::string_view piece) {
+      return send_chunks(fd->get(), piece, chunk, deadline, sent);
+    });
+    if (!read) return failure(read.error().message, start);
+  }
+  if (sent && *sent == Sent::kAll) {
+    const uint32_t end = 0;
+    sent = send_bytes(fd->get(), reinterpret_cast<const char*>(&end), sizeof end, deadline);
+    ended = sent && *sent == Sent::kAll;
   }
   if (!sent) return failure(sent.error().message, start);
   if (*sent == Sent::kTimeout)

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "mail/message_content.hpp"
 #include "util/result.hpp"
 
 namespace pw::scan {
@@ -58,6 +59,8 @@ VirusScan parse_instream_reply(std::string_view reply);
 
 // Scans `data` with INSTREAM. Always returns within options.timeout_ms (plus scheduling).
 VirusScan clamd_scan(const ClamdOptions& options, std::string_view data);
+// The same for a message whose body may be in a file (issue 17 item 4), sent as it is read.
+VirusScan clamd_scan(const ClamdOptions& options, const mail::MessageContent& message);
 
 // PING → PONG within the timeouts; the error says what went wrong.
 Result<void> clamd_ping(const ClamdOptions& options);

@@ -46,6 +46,9 @@ struct ScannerResult {
   std::string summary(std::size_t max_symbols) const;
 };
 
+// A message over a scanner's max_bytes is not sent (kSkipped), as rspamc does.
+ScannerResult skipped_for_size(std::string scanner, uint64_t size, uint64_t max_bytes);
+
 // The scanners that are configured (an unset one was not asked).
 struct ExternalScans {
   std::optional<ScannerResult> rspamd;

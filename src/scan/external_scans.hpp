@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "config/config.hpp"
+#include "mail/message_content.hpp"
 #include "scan/external_result.hpp"
 
 namespace pw::scan {
@@ -13,7 +14,7 @@ namespace pw::scan {
 bool external_scans_enabled(const config::Config& config);
 
 // Asks each configured scanner in turn (rspamd, then spamd).
-ExternalScans run_external_scans(std::string_view message, const ScanEnvelope& envelope,
+ExternalScans run_external_scans(const mail::MessageContent& message, const ScanEnvelope& envelope,
                                  const config::Config& config);
 
 }  // namespace pw::scan

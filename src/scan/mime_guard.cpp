@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <vector>
 
 #include "util/ascii_text.hpp"
@@ -198,9 +199,23 @@ bool has_bare_cr(std::string_view s) {
   return false;
 }
 
+// Adds the lines of `text` (whole lines, or a window's) to `shape`.
+void add_lines(std::string_view text, const Declarations& d, HeaderBlocks& headers,
+               MimeShape& shape) {
+  shape.content_type_lines += count_content_type_lines(text);
+  for (std::size_t at = 0; at < text.size();) {
+    const auto nl = text.find('\n', at);
+    const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+    const std::string_view line = text.substr(at, end - at);
+    const bool delimiter = delimiter_line(line, d);
+    if (delimiter) ++shape.delimiter_lines;
+    headers.line(line, delimiter, shape);
+    at = end + 1;
+  }
+}
+
 MimeShape shape_of(std::string_view message, bool follow_declarations) {
   MimeShape shape;
-  shape.content_type_lines = count_content_type_lines(message);
   Declarations d;
   if (follow_declarations) {
     d = declarations(message);
@@ -209,16 +224,40 @@ MimeShape shape_of(std::string_view message, bool follow_declarations) {
   }
   shape.literal_boundaries = d.literal;
   HeaderBlocks headers;
-  for (std::size_t at = 0; at < message.size();) {
-    const auto nl = message.find('\n', at);
-    const std::size_t end = nl == std::string_view::npos ? message.size() : nl;
-    const std::string_view line = message.substr(at, end - at);
-    const bool delimiter = delimiter_line(line, d);
-    if (delimiter) ++shape.delimiter_lines;
-    headers.line(line, delimiter, shape);
-    at = end + 1;
-  }
+  add_lines(message, d, headers, shape);
   return shape;
+}
+
+// Where a window may end: after a LF whose next line does not continue a field (no blank
+// first), in `text` past `from`; npos when there is none.
+std::size_t clean_cut(std::string_view text, std::size_t from) {
+  for (std::size_t nl = text.rfind('\n'); nl != std::string_view::npos && nl >= from;
+       nl = nl == 0 ? std::string_view::npos : text.rfind('\n', nl - 1)) {
+    if (nl + 1 < text.size() && !lwsp(text[nl + 1]) && text[nl + 1] != '\r') return nl + 1;
+  }
+  return std::string_view::npos;
+}
+
+// Hands the message to `window(text, clean)` in windows of about kWindowBytes (see the header);
+// `clean` is false for a window cut where no clean cut was found. False when the file cannot be
+// read.
+bool for_each_window(const mail::MessageContent& message,
+                     const std::function<void(std::string_view, bool)>& window) {
+  std::string carry;
+  auto read = message.for_each_piece(kWindowBytes, [&](std::string_view piece) {
+    carry.append(piece);
+    while (carry.size() >= 2 * kWindowBytes) {
+      std::size_t cut = clean_cut(std::string_view(carry).substr(0, 2 * kWindowBytes), 1);
+      const bool clean = cut != std::string_view::npos;
+      if (!clean) cut = 2 * kWindowBytes;
+      window(std::string_view(carry).substr(0, cut), clean);
+      carry.erase(0, cut);
+    }
+    return true;
+  });
+  if (!read) return false;
+  if (!carry.empty()) window(carry, true);
+  return true;
 }
 
 }  // namespace
@@ -237,9 +276,10 @@ MimeShape mime_shape(std::string_view message) {
   return shape_of(lines, false);
 }
 
-std::string mime_parse_refusal(std::string_view message, std::size_t max_parts,
-                               std::size_t max_header_fields) {
-  const MimeShape shape = mime_shape(message);
+namespace {
+
+std::string refusal_of(const MimeShape& shape, std::size_t max_parts,
+                       std::size_t max_header_fields) {
   if (shape.delimiter_lines > max_parts + 1)  // n parts have n + 1 delimiters with the last
     return "message has more than " + std::to_string(max_parts) +
            " MIME parts (boundary lines), not parsed";
@@ -250,6 +290,53 @@ std::string mime_parse_refusal(std::string_view message, std::size_t max_parts,
     return "message has more than " + std::to_string(max_header_fields) +
            " header fields in its parts, not parsed";
   return {};
+}
+
+}  // namespace
+
+MimeShape mime_shape(const mail::MessageContent& message, bool& readable) {
+  readable = true;
+  if (!message.spilled()) return mime_shape(message.memory);
+  // First pass: the declarations of every window (each window's are its own, see the header).
+  Declarations all;
+  readable = for_each_window(message, [&all](std::string_view text, bool clean) {
+    if (!all.literal) return;
+    Declarations d = clean && !has_bare_cr(text) ? declarations(text) : Declarations{{}, false};
+    all.literal = d.literal && all.values.size() + d.values.size() <= kMaxDeclarations;
+    all.values.insert(all.values.end(), d.values.begin(), d.values.end());
+  });
+  if (!readable) return {};
+  if (all.literal) {
+    std::sort(all.values.begin(), all.values.end());
+    all.values.erase(std::unique(all.values.begin(), all.values.end()), all.values.end());
+  } else {
+    all.values.clear();
+  }
+  // Second pass: the lines, with one header-block state across the windows.
+  MimeShape shape;
+  shape.literal_boundaries = all.literal;
+  HeaderBlocks headers;
+  readable = for_each_window(message, [&](std::string_view text, bool) {
+    if (!has_bare_cr(text)) return add_lines(text, all, headers, shape);
+    std::string lines(text);  // as mime_shape does for one piece
+    for (std::size_t at = 0; at < lines.size(); ++at)
+      if (bare_cr(lines, at)) lines[at] = '\n';
+    add_lines(lines, all, headers, shape);
+  });
+  return shape;
+}
+
+std::string mime_parse_refusal(const mail::MessageContent& message, std::size_t max_parts,
+                               std::size_t max_header_fields) {
+  bool readable = true;
+  const MimeShape shape = mime_shape(message, readable);
+  if (!readable) return "the message file cannot be read, not parsed";
+  return refusal_of(shape, max_parts, max_header_fields);
+}
+
+std::string mime_parse_refusal(std::string_view message, std::size_t max_parts,
+                               std::size_t max_header_fields) {
+  return refusal_of(mime_shape(message), max_parts, max_header_fields);
 }
 
 }  // namespace pw::scan

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "mail/message_content.hpp"
+
 namespace pw::scan {
 
 struct MimeShape {
@@ -36,6 +38,16 @@ MimeShape mime_shape(std::string_view message);
 // (2 * max_parts + 2) and its recursion; header_lines above max_header_fields bounds the fields
 // it keeps. With the message itself (max_message_size), that bounds its memory and time.
 std::string mime_parse_refusal(std::string_view message, std::size_t max_parts,
+                               std::size_t max_header_fields);
+
+// The same for a message whose body may be in a file (issue 17 item 4): read in windows of
+// about kWindowBytes that end where a line ends and the next does not continue it (a boundary
+// declaration never crosses such a cut), so both passes see what they would see in one piece.
+// A window with no such cut counts every "--" line, as for a declaration it cannot read.
+// A file that cannot be read is a refusal.
+inline constexpr std::size_t kWindowBytes = 1024 * 1024;
+MimeShape mime_shape(const mail::MessageContent& message, bool& readable);
+std::string mime_parse_refusal(const mail::MessageContent& message, std::size_t max_parts,
                                std::size_t max_header_fields);
 
 }  // namespace pw::scan

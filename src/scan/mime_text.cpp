@@ -11,16 +11,12 @@
 #include <string>
 #include <utility>
 
+#include "scan/gmime_stream.hpp"
 #include "scan/mime_guard.hpp"
 
 namespace pw::scan {
 namespace {
 
-struct GObjectDeleter {
-  void operator()(void* object) const { g_object_unref(object); }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectDeleter>;
 struct GFreeDeleter {
   void operator()(char* p) const { g_free(p); }
 };
@@ -101,10 +97,55 @@ void append_block(std::string& target, std::string_view text) {
 
 void walk(GMimeObject* object, std::size_t depth, Walk& w);
 
-void read_text_part(GMimeTextPart* part, bool html, Walk& w) {
+// The first `cap` bytes of a large text part, decoded (base64, quoted-printable) and converted
+// from its charset to UTF-8 as g_mime_text_part_get_text does, read in pieces from the stream.
+std::string capped_text(GMimeTextPart* part, std::uint64_t cap) {
+  GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(part));
+  GMimeStream* raw = content ? g_mime_data_wrapper_get_stream(content) : nullptr;
+  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return {};
+  GPtr<GMimeStream> text(g_mime_stream_filter_new(raw));
+  auto add = [&text](GMimeFilter* filter) {
+    if (filter == nullptr) return;
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(text.get()), filter);
+    g_object_unref(filter);
+  };
+  const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
+  if (encoding == GMIME_CONTENT_ENCODING_BASE64 ||
+      encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+      encoding == GMIME_CONTENT_ENCODING_UUENCODE)
+    add(g_mime_filter_basic_new(encoding, FALSE));
+  const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+  if (charset != nullptr && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
+      g_ascii_strcasecmp(charset, "us-ascii") != 0)
+    add(g_mime_filter_charset_new(charset, "utf-8"));
+  std::string out;
+  char buffer[65536];
+  while (out.size() < cap && !g_mime_stream_eos(text.get())) {
+    const ssize_t n = g_mime_stream_read(text.get(), buffer, sizeof buffer);
+    if (n < 0) break;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  if (out.size() > cap) out.resize(cap);
+  g_mime_stream_reset(raw);
+  return out;
+}
+
+// The part's text: all of it (GMime's own decoding), or the first max_part_text bytes of a part
+// whose encoded bytes are more (so a huge part is never held whole).
+std::string part_text(GMimeTextPart* part, const MimeTextLimits& limits) {
+  GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(part));
+  GMimeStream* raw = content ? g_mime_data_wrapper_get_stream(content) : nullptr;
+  const gint64 length = raw ? g_mime_stream_length(raw) : -1;
+  if (limits.max_part_text > 0 &&
+      (length < 0 || static_cast<std::uint64_t>(length) > limits.max_part_text))
+    return capped_text(part, limits.max_part_text);
   GString text(g_mime_text_part_get_text(part));
-  if (!text) return;
-  const std::string_view bytes(text.get());
+  return text ? std::string(text.get()) : std::string();
+}
+
+void read_text_part(GMimeTextPart* part, bool html, Walk& w) {
+  const std::string whole = part_text(part, w.limits);
+  const std::string_view bytes(whole);
   w.decoded += bytes.size();
   if (w.decoded > w.limits.max_decoded_bytes) {
     w.stop("text parts decode to more than " + std::to_string(w.limits.max_decoded_bytes) +
@@ -169,12 +210,17 @@ void walk(GMimeObject* object, std::size_t depth, Walk& w) {
 }  // namespace
 
 MessageText extract_message_text(std::string_view message, const MimeTextLimits& limits) {
-  MessageText out;
   if (message.starts_with("From ")) {
     const auto nl = message.find('\n');
     message = nl == std::string_view::npos ? std::string_view() : message.substr(nl + 1);
   }
-  if (message.empty()) return out;  // GMime refuses a stream over no buffer at all
+  return extract_message_text(mail::MessageContent{message, {}}, limits);
+}
+
+MessageText extract_message_text(const mail::MessageContent& message,
+                                 const MimeTextLimits& limits) {
+  MessageText out;
+  if (message.size() == 0) return out;  // GMime refuses a stream over no buffer at all
   Walk w{limits, out};
   if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
       !refusal.empty()) {
@@ -182,9 +228,12 @@ MessageText extract_message_text(std::string_view message, const MimeTextLimits&
     return out;
   }
   init_gmime_once();
-  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(message.data(), message.size()));
-  GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
-  GPtr<GMimeMessage> parsed(g_mime_parser_construct_message(parser.get(), nullptr));
+  GPtr<GMimeStream> stream = open_message_stream(message);
+  if (!stream) {
+    w.stop("the message file cannot be read");
+    return out;
+  }
+  GPtr<GMimeMessage> parsed = parse_message(stream.get());
   if (!parsed) return out;
   out.parsed = true;
   GMimeObject* top = GMIME_OBJECT(parsed.get());

@@ -27,6 +27,9 @@ struct MimeTextLimits {
   std::size_t max_parts = 0;
   std::size_t max_depth = 0;
   std::uint64_t max_decoded_bytes = 0;
+  // Text read from one text part; a larger part is read only this far ([scan]
+  // max_text_part_bytes). 0: no cap (tests that build limits by hand).
+  std::uint64_t max_part_text = 0;
   std::size_t max_header_fields = 0;  // of all parts (scan/mime_guard)
   std::uint64_t max_scan_ms = 0;      // wall time, checked between parts
 };
@@ -59,5 +62,7 @@ struct MessageText {
 
 // A leading mbox "From " line (as in corpus files) is skipped.
 MessageText extract_message_text(std::string_view message, const MimeTextLimits& limits);
+// The same for a message whose body may be in a file (issue 17 item 4).
+MessageText extract_message_text(const mail::MessageContent& message, const MimeTextLimits& limits);
 
 }  // namespace pw::scan

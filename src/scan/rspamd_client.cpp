@@ -104,15 +104,6 @@ http::request<http::string_body> checkv2_request(const config::HttpEndpoint& ep,
   return request;
 }
 
-// A message over max_bytes is not sent (kSkipped), as rspamc does.
-ScannerResult too_large(size_t size, uint64_t max_bytes) {
-  ScannerResult r;
-  r.scanner = "rspamd";
-  r.outcome = ScanOutcome::kSkipped;
-  r.error = fmt::format("message of {} bytes is larger than max_bytes {}", size, max_bytes);
-  return r;
-}
-
 }  // namespace
 
 ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope,
@@ -125,7 +116,7 @@ ScannerResult scan_rspamd(std::string_view message, const ScanEnvelope& envelope
     return r;
   };
   if (message.size() > options.max_bytes)
-    return finish(too_large(message.size(), options.max_bytes));
+    return finish(skipped_for_size("rspamd", message.size(), options.max_bytes));
   const auto& ep = options.endpoint;
   std::string where = ep.host.find(':') != std::string::npos
                           ? fmt::format("[{}]:{}", ep.host, ep.port)

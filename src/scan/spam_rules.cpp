@@ -105,7 +105,9 @@ std::vector<std::string_view> spam_rule_names() {
 
 std::vector<SpamReason> apply_spam_rules(std::string_view raw, const MessageText& t) {
   std::vector<SpamReason> out;
-  if (raw.find(kGtube) != std::string_view::npos)
+  // `raw` is the header section alone for a message whose body is in a file (issue 17 item 4):
+  // its body is looked at through the decoded text.
+  if (raw.find(kGtube) != std::string_view::npos || t.text.find(kGtube) != std::string::npos)
     out.push_back({"GTUBE", "the message contains the GTUBE test string", kGtubeScore});
   if (subject_mostly_capitals(t.subject))
     out.push_back({"SUBJECT_ALL_CAPS", "subject mostly in capitals", kSubjectCapsScore});

@@ -184,14 +184,8 @@ ScannerResult scan_spamd(std::string_view message, const ScanEnvelope& envelope,
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
     return r;
   };
-  if (message.size() > options.max_bytes) {
-    ScannerResult r;
-    r.scanner = "spamd";
-    r.outcome = ScanOutcome::kSkipped;
-    r.error = fmt::format("message of {} bytes is larger than max_bytes {}", message.size(),
-                          options.max_bytes);
-    return finish(std::move(r));
-  }
+  if (message.size() > options.max_bytes)
+    return finish(skipped_for_size("spamd", message.size(), options.max_bytes));
   std::string where = options.address.text();
   std::string request = fmt::format("REPORT SPAMC/1.5\r\nContent-length: {}\r\n", message.size());
   // The User header names whose preferences spamd applies; a line break in it would end the

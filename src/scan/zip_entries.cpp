@@ -196,6 +196,11 @@ void inspect_file(std::string_view name, std::string_view bytes, const std::stri
   if (ctx.stopped()) return;
   if (std::string hash = util::sha256_hex(bytes); !hash.empty())  // F-FUZZY
     ctx.report.hashes.push_back({path, bytes.size(), std::move(hash)});
+  inspect_contents(name, bytes, path, archive_depth, ctx);
+}
+
+void inspect_contents(std::string_view name, std::string_view bytes, const std::string& path,
+                      std::size_t archive_depth, ScanContext& ctx) {
   inspect_name(name, path, ctx);
   inspect_content_type(bytes, path, ctx);
   if (is_ole2(bytes)) {

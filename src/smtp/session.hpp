@@ -25,6 +25,7 @@
 
 #include "dkim/message_signer.hpp"
 #include "mail/envelope.hpp"
+#include "mail/message_content.hpp"
 #include "mail/printable.hpp"
 #include "mail/sender.hpp"
 #include "net/tls_socket.hpp"
@@ -36,6 +37,7 @@
 #include "policy/transaction.hpp"
 #include "smtp/command_parser.hpp"
 #include "smtp/data_reader.hpp"
+#include "smtp/message_spill.hpp"
 #include "smtp/reply.hpp"
 #include "smtp/server_context.hpp"
 #include "smtp/server_session.hpp"
@@ -140,10 +142,12 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   awaitable<Flow> on_data();
   // Reads the message up to "." within data_timeout_s between reads and data_deadline_s in all,
   // feeding the DKIM body hash; false when the client is gone or too slow (answered 421).
-  awaitable<bool> read_data(DataReader& reader, std::optional<dkim::BodyHasher>& hasher);
+  // Data beyond [smtp] data_memory_bytes goes on to `spill`'s file as it arrives.
+  awaitable<bool> read_data(DataReader& reader, MessageSpill& spill,
+                            std::optional<dkim::BodyHasher>& hasher);
   // The refusal of a message that was read but is malformed, too big, looping or has too many
-  // header fields; nullopt when it may go on.
-  std::optional<Reply> data_refusal(DataReader& reader) const;
+  // header fields (or could not be kept); nullopt when it may go on.
+  std::optional<Reply> data_refusal(DataReader& reader, const MessageSpill& spill) const;
   std::string received_header(const std::string& id) const;
   // Blocking work of a spam verdict (counters, maybe a lock and its notices) off the loop. The
   // lock names the message by its queue id (F-LOCK-WHY).
@@ -154,31 +158,33 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
   // A blocking verdict at the end of DATA: refuse, or hold in quarantine and answer as the
   // user's quarantine response says, or discard. Nothing is acknowledged before it is durable.
   awaitable<Answer> act_on_verdict(const policy::Verdict& verdict, const mail::Envelope& envelope,
-                                   const std::string& trace, const std::string& message);
+                                   const std::string& trace, const mail::MessageContent& message);
   // F-DKIM-SEL: the user's selector, else the domain's; nullopt = not signed.
   std::optional<dkim::SigningChoice> signing_choice() const;
   // The envelope of the message just read: what every accepted message records of its session
   // and transaction (the caller adds who sent it).
   mail::Envelope new_envelope();
   // F-IDENT: the identity from the header rules; the headers they name are removed.
-  void read_header_identity(const std::string& id, const std::string*& content,
-                            std::string& edited);
+  // `head` is the header section (or the whole message held in memory); an edit is made in
+  // `edited` and `head` then points at it.
+  void read_header_identity(const std::string& id, std::string_view& head, std::string& edited);
   // RFC 6409 8.2, 8.3: Date and Message-ID for a message whose header section lacks them.
-  SubmissionHeaders complete_headers(const mail::Envelope& envelope, const std::string*& content,
+  SubmissionHeaders complete_headers(const mail::Envelope& envelope, std::string_view& head,
                                      std::string& edited);
-  awaitable<Flow> accept_message(DataReader& reader,
+  awaitable<Flow> accept_message(const mail::MessageContent& data,
                                  const std::optional<dkim::SigningChoice>& signing,
                                  const dkim::BodyHasher::Digests& body_hashes);
   // The DATA stage's inspection (policy/data_inspection) and the chain's verdict, recorded.
   awaitable<policy::ChainResult> judge_message(mail::Envelope& envelope, const std::string& trace,
-                                               const std::string& message,
+                                               const mail::MessageContent& message,
                                                const SubmissionHeaders& added);
   awaitable<bool> sign_and_spool(mail::Envelope& envelope, const std::string& trace,
-                                 const std::string& message, const dkim::SigningChoice* choice,
+                                 const mail::MessageContent& message,
+                                 const dkim::SigningChoice* choice,
                                  const dkim::BodyHasher::Digests& body_hashes,
                                  dkim::SignOutcome& signed_as);
   awaitable<void> archive_accepted(const mail::Envelope& envelope, const std::string& trace,
-                                   const std::string& message);
+                                   const mail::MessageContent& message);
   void log_accepted(const mail::Envelope& envelope, const dkim::SigningChoice* choice,
                     const dkim::SignOutcome& signed_as) const;
 
@@ -204,7 +210,7 @@ class Session final : public StoppableSession, public std::enable_shared_from_th
                      std::string text);
   void on_inbound_rcpt(const Command& command);
   // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
-  awaitable<Flow> accept_bounce(DataReader& reader);
+  awaitable<Flow> accept_bounce(const mail::MessageContent& message);
 
   void arm(std::chrono::seconds timeout) { arm_until(Clock::now() + timeout); }
 

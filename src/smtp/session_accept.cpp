@@ -27,13 +27,16 @@ namespace pw::smtp::detail {
 // user's quarantine response says, or discard. Nothing is acknowledged before it is durable.
 awaitable<Answer> Session::act_on_verdict(const policy::Verdict& verdict,
                                           const mail::Envelope& envelope, const std::string& trace,
-                                          const std::string& message) {
+                                          const mail::MessageContent& message) {
   if (verdict.action == policy::Action::kQuarantine) {
     auto* actions = ctx_.actions;
     const policy::Transaction* txn = &txn_;
     auto held = co_await util::run_blocking(
-        *ctx_.blocking, [actions, txn, &envelope, &trace, &message, &verdict] {
-          return actions->quarantine(*txn, envelope, trace + message, verdict);
+        *ctx_.blocking, [actions, txn, &envelope, &trace, &message, &verdict]() -> Result<void> {
+          // A large message is read back whole here: the quarantine keeps one file per message.
+          auto whole = message.read_all();
+          if (!whole) return tl::unexpected(whole.error());
+          return actions->quarantine(*txn, envelope, trace + *whole, verdict);
         });
     if (!held) {
       obs::metrics().count(obs::Outcome::kSpoolHold);
@@ -87,38 +90,38 @@ mail::Envelope Session::new_envelope() {
 }
 
 // F-IDENT: the identity from the header rules; the headers they name are removed.
-void Session::read_header_identity(const std::string& id, const std::string*& content,
+void Session::read_header_identity(const std::string& id, std::string_view& head,
                                    std::string& edited) {
   if (identity_method_.kind != policy::IdentityKind::kHeader) return;
-  auto found = policy::extract_identity(identity_method_, identity_input(*content));
+  auto found = policy::extract_identity(identity_method_, identity_input(head));
   if (found.usable)
     txn_.identity = found.identity;
   else
     spdlog::info("event=identity_fallback id={} sender={} reason=\"{}\"", id,
                  printable(txn_.sender.name), printable(found.fallback_reason));
   if (!found.headers_to_remove.empty()) {
-    edited = policy::remove_headers(*content, found.headers_to_remove);
-    content = &edited;
+    edited = policy::remove_headers(head, found.headers_to_remove);
+    head = edited;
   }
 }
 
 // RFC 6409 8.2, 8.3: Date and Message-ID for a message whose header section lacks them.
-SubmissionHeaders Session::complete_headers(const mail::Envelope& envelope,
-                                            const std::string*& content, std::string& edited) {
-  const SubmissionHeaders missing = missing_submission_headers(*content);
+SubmissionHeaders Session::complete_headers(const mail::Envelope& envelope, std::string_view& head,
+                                            std::string& edited) {
+  const SubmissionHeaders missing = missing_submission_headers(head);
   if (!missing.any()) return missing;
-  // Built before `edited` is replaced: `content` may point at it.
+  // Built before `edited` is replaced: `head` may point at it.
   std::string completed =
-      add_submission_headers(*content, missing, util::rfc5322_date(envelope.received_at),
+      add_submission_headers(head, missing, util::rfc5322_date(envelope.received_at),
                              mail::generated_message_id(envelope.id, ctx_.hostname));
   edited = std::move(completed);
-  content = &edited;
+  head = edited;
   spdlog::info("event=headers_added id={} sender={} added=\"{}\"", envelope.id,
                printable(envelope.sender), missing.names());
   return missing;
 }
 
-awaitable<Flow> Session::accept_message(DataReader& reader,
+awaitable<Flow> Session::accept_message(const mail::MessageContent& data,
                                         const std::optional<dkim::SigningChoice>& signing,
                                         const dkim::BodyHasher::Digests& body_hashes) {
   mail::Envelope envelope = new_envelope();
@@ -128,16 +131,16 @@ awaitable<Flow> Session::accept_message(DataReader& reader,
   envelope.domain = transaction_sender_->domain;
   envelope.mail_from = mail_from_;
   const std::string trace = received_header(envelope.id);
-  const std::string* content = &reader.message();
-  std::string edited;  // the message without the identity headers to remove
+  std::string_view head = data.memory;  // the header section when the body is in a file
+  std::string edited;                   // the message without the identity headers to remove
   const bool policy_on = ctx_.policy && transaction_sender_ && txn_.settings;
-  if (policy_on) read_header_identity(envelope.id, content, edited);
+  if (policy_on) read_header_identity(envelope.id, head, edited);
   // Before the scans (they judge the message as it leaves) and before DKIM signs its header.
-  const SubmissionHeaders added = complete_headers(envelope, content, edited);
+  const SubmissionHeaders added = complete_headers(envelope, head, edited);
+  const mail::MessageContent message{head, data.rest};
   policy::ChainResult result;
-  if (policy_on) result = co_await judge_message(envelope, trace, *content, added);
-  envelope.size = trace.size() + content->size();
-  const std::string& message = *content;
+  if (policy_on) result = co_await judge_message(envelope, trace, message, added);
+  envelope.size = trace.size() + message.size();
   if (policy_on && !result.verdict.passed()) {
     // Recorded once the answer is known: a quarantine may answer 250 or 451 (item 13).
     Answer answer = co_await act_on_verdict(result.verdict, envelope, trace, message);
@@ -163,7 +166,7 @@ awaitable<Flow> Session::accept_message(DataReader& reader,
     if (txn_.settings->archive) co_await archive_accepted(envelope, trace, message);
   }
   ++messages_;
-  auto summary = mail::summarize_headers(message);
+  auto summary = mail::summarize_headers(message.memory);
   if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
   log_accepted(envelope, choice, signed_as);
   send(Reply(250, "2.0.0", "Ok: queued as " + envelope.id));
@@ -172,13 +175,13 @@ awaitable<Flow> Session::accept_message(DataReader& reader,
 
 awaitable<policy::ChainResult> Session::judge_message(mail::Envelope& envelope,
                                                       const std::string& trace,
-                                                      const std::string& message,
+                                                      const mail::MessageContent& message,
                                                       const SubmissionHeaders& added) {
   const auto scan_started = Clock::now();
   txn_.stage = policy::Stage::kData;
   txn_.now = envelope.received_at;
   txn_.recipients = recipients_;
-  txn_.message = message;
+  txn_.message = message.memory;
   txn_.size = trace.size() + message.size();
   const scan::ScanEnvelope scan_envelope{
       client_ip_, helo_, mail_from_, recipients_, auth_sender_ ? auth_user_ : std::string(),
@@ -202,7 +205,7 @@ awaitable<policy::ChainResult> Session::judge_message(mail::Envelope& envelope,
 // group-commit thread's (issue 17 item 1). False when the spool could not store the message
 // (logged).
 awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::string& trace,
-                                        const std::string& message,
+                                        const mail::MessageContent& message,
                                         const dkim::SigningChoice* choice,
                                         const dkim::BodyHasher::Digests& body_hashes,
                                         dkim::SignOutcome& signed_as) {
@@ -212,13 +215,13 @@ awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::str
   if (choice)  // CPU work (an RSA signature takes a millisecond): off the loop
     co_await util::run_blocking(*ctx_.blocking, [&envelope, &message, choice, keys, sign_options,
                                                  &body_hashes, &signed_as] {
-      signed_as = dkim::sign_message(*keys, *sign_options, *choice, message, body_hashes,
+      signed_as = dkim::sign_message(*keys, *sign_options, *choice, message.memory, body_hashes,
                                      envelope.received_at);
       envelope.size += signed_as.header.size();
     });
   // Written and made durable by the group-commit thread with the other messages finishing now.
-  const Result<void> stored =
-      co_await spool->store_grouped(envelope, {trace, signed_as.header, message});
+  const Result<void> stored = co_await spool->store_grouped(
+      envelope, {trace, signed_as.header, message.memory}, message.rest);
   if (choice && signed_as.status != dkim::SignOutcome::Status::kSigned)
     spdlog::warn("event=dkim_unsigned id={} sender={} domain={} selector={} reason={}{}{}",
                  envelope.id, printable(envelope.sender), choice->domain, choice->selector,
@@ -232,11 +235,13 @@ awaitable<bool> Session::sign_and_spool(mail::Envelope& envelope, const std::str
 
 // F-ARCHIVE: a copy of what was accepted; a failure is logged, the message still goes out.
 awaitable<void> Session::archive_accepted(const mail::Envelope& envelope, const std::string& trace,
-                                          const std::string& message) {
+                                          const mail::MessageContent& message) {
   auto* actions = ctx_.actions;
-  auto archived =
-      co_await util::run_blocking(*ctx_.blocking, [actions, &envelope, &trace, &message] {
-        return actions->archive(envelope, trace + message);
+  auto archived = co_await util::run_blocking(
+      *ctx_.blocking, [actions, &envelope, &trace, &message]() -> Result<void> {
+        auto whole = message.read_all();  // the archive compresses one message at a time
+        if (!whole) return tl::unexpected(whole.error());
+        return actions->archive(envelope, trace + *whole);
       });
   if (!archived)
     spdlog::error("event=archive_failed id={} error=\"{}\"", envelope.id, archived.error().message);

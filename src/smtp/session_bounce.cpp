@@ -108,18 +108,17 @@ void Session::on_inbound_rcpt(const Command& command) {
 }
 
 // The bounce is spooled (synced) before 250, then queued for the original addresses' routes.
-awaitable<Flow> Session::accept_bounce(DataReader& reader) {
+awaitable<Flow> Session::accept_bounce(const mail::MessageContent& message) {
   mail::Envelope envelope = new_envelope();
   envelope.sender_kind = mail::Origin::kInbound;
   envelope.sender = client_ip_;
   envelope.domain = mail::domain_of(recipients_.front());
   envelope.mail_from = "";
   std::string trace = received_header(envelope.id);
-  const std::string& message = reader.message();
   envelope.size = trace.size() + message.size();
   auto* spool = ctx_.spool.get();
   auto stored = co_await util::run_blocking(*ctx_.blocking, [spool, &envelope, &trace, &message] {
-    return spool->store(envelope, {trace, message});
+    return spool->store(envelope, {trace, message.memory}, message.rest);
   });
   if (!stored) {
     spdlog::error("event=spool_error id={} client={} error=\"{}\"", envelope.id, client_ip_,
@@ -129,7 +128,7 @@ awaitable<Flow> Session::accept_bounce(DataReader& reader) {
     co_return Flow::kContinue;
   }
   ++messages_;
-  auto summary = mail::summarize_headers(message);
+  auto summary = mail::summarize_headers(message.memory);
   if (ctx_.queue) ctx_.queue->submit(envelope, summary.message_id, summary.subject);
   spdlog::info("event=batv_bounce_accepted id={} client={} rcpts={} size={} tls={}", envelope.id,
                client_ip_, recipients_.size(), envelope.size, tls_ ? "yes" : "no");

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "dkim/message_signer.hpp"
+#include "obs/metrics.hpp"
 #include "policy/policy_service.hpp"
 #include "scan/clamd_client.hpp"
 #include "smtp/session.hpp"
@@ -35,33 +36,41 @@ awaitable<Flow> Session::on_data() {
     const dkim::Canon body = ctx_.dkim_options->canonicalization.body;
     body_hasher.emplace(body == dkim::Canon::kRelaxed, body == dkim::Canon::kSimple);
   }
-  if (!co_await read_data(reader, body_hasher)) co_return Flow::kClose;
+  // Issue 17 item 4: beyond data_memory_bytes the body goes on to a file as it arrives.
+  MessageSpill spill(static_cast<size_t>(limits_.data_memory_bytes),
+                     [spool = ctx_.spool.get()] { return spool->open_unnamed(); });
+  if (!co_await read_data(reader, spill, body_hasher)) co_return Flow::kClose;
   Flow flow = Flow::kContinue;
-  if (auto refusal = data_refusal(reader)) {
+  if (auto refusal = data_refusal(reader, spill)) {
     send_error(*refusal);
   } else if (inbound_) {  // F-BATV: a bounce to a tagged address
-    flow = co_await accept_bounce(reader);
+    flow = co_await accept_bounce(spill.content(reader.message()));
   } else {
     dkim::BodyHasher::Digests body_hashes;
     if (body_hasher) body_hashes = body_hasher->finish();
-    flow = co_await accept_message(reader, signing, body_hashes);
+    flow = co_await accept_message(spill.content(reader.message()), signing, body_hashes);
   }
   reset_transaction();
   co_return flow;
 }
 
-awaitable<bool> Session::read_data(DataReader& reader, std::optional<dkim::BodyHasher>& hasher) {
+awaitable<bool> Session::read_data(DataReader& reader, MessageSpill& spill,
+                                   std::optional<dkim::BodyHasher>& hasher) {
   const auto data_deadline = Clock::now() + std::chrono::seconds(limits_.data_deadline_s);
-  size_t hashed = 0;
+  size_t hashed = 0;  // of reader.message(): hashed before the spill moves it on
   for (;;) {
     size_t used = reader.feed(in_);
     in_.erase(0, used);
-    if (hasher && !reader.too_big()) {
-      std::string_view data = reader.message();
-      hasher->update(data.substr(hashed));
+    if (!reader.too_big()) {
+      std::string& data = reader.message();
+      if (hasher) hasher->update(std::string_view(data).substr(hashed));
+      spill.absorb(data);
       hashed = data.size();
     }
-    if (reader.done()) co_return true;
+    if (reader.done()) {
+      if (!reader.too_big()) spill.finish(reader.message());
+      co_return true;
+    }
     // Item 6 of issue 15: the silence between reads and the whole of DATA are both bounded.
     arm_until(std::min(data_deadline, Clock::now() + std::chrono::seconds(limits_.data_timeout_s)));
     if (co_await read_more()) continue;
@@ -79,9 +88,21 @@ awaitable<bool> Session::read_data(DataReader& reader, std::optional<dkim::BodyH
   }
 }
 
-std::optional<Reply> Session::data_refusal(DataReader& reader) const {
+std::optional<Reply> Session::data_refusal(DataReader& reader, const MessageSpill& spill) const {
   if (reader.too_big())
     return Reply(552, "5.3.4", "Message size exceeds fixed maximum message size");
+  if (spill.header_too_big()) {
+    spdlog::info("event=reject reason=header_too_big client={} limit={}", client_ip_,
+                 limits_.data_memory_bytes);
+    return Reply(
+        552, "5.3.4",
+        fmt::format("Message header section is larger than {} octets", limits_.data_memory_bytes));
+  }
+  if (!spill.error().empty()) {
+    obs::metrics().count(obs::Outcome::kSpoolWrite);
+    spdlog::error("event=spool_error client={} error=\"{}\"", client_ip_, spill.error());
+    return Reply(451, "4.3.0", "Temporary failure writing the message; try again later");
+  }
   if (reader.has_nul() || reader.bare_line_ending())
     spdlog::info("event=reject reason=malformed_data client={} nul={} bare_line_ending={}",
                  client_ip_, reader.has_nul(), reader.bare_line_ending());

@@ -88,8 +88,11 @@ Result<void> sync_directory(const std::filesystem::path& dir) {
 }
 
 Result<void> write_all(int fd, std::span<const std::string_view> parts,
-                       const std::filesystem::path& path) {
-  return write_parts(fd, {parts.begin(), parts.end()}, path);
+                       const std::filesystem::path& path, const FileRange& tail) {
+  if (auto written = write_parts(fd, {parts.begin(), parts.end()}, path); !written) return written;
+  if (auto copied = copy_range(tail, fd); !copied)
+    return tl::unexpected(Error{path.string() + ": " + copied.error().message});
+  return {};
 }
 
 Result<UniqueFd> create_fresh(const std::filesystem::path& path) {
@@ -98,10 +101,11 @@ Result<UniqueFd> create_fresh(const std::filesystem::path& path) {
   return fd;
 }
 
-Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts) {
+Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts,
+                                 const FileRange& tail) {
   UniqueFd fd = create_temporary(file.tmp_path);
   if (!fd) return tl::unexpected(errno_error("cannot create", file.tmp_path));
-  if (auto written = write_parts(fd.get(), {parts.begin(), parts.end()}, file.tmp_path); !written) {
+  if (auto written = write_all(fd.get(), parts, file.tmp_path, tail); !written) {
     fd.reset();
     ::unlink(file.tmp_path.c_str());
     return tl::unexpected(std::move(written.error()));
@@ -109,8 +113,9 @@ Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::s
   return fd;
 }
 
-Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts) {
-  auto fd = write_temporary(file, parts);
+Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts,
+                           const FileRange& tail) {
+  auto fd = write_temporary(file, parts, tail);
   if (!fd) return tl::unexpected(std::move(fd.error()));
   if (::fdatasync(fd->get()) != 0) {
     Error e = errno_error("cannot sync", file.tmp_path);

@@ -8,6 +8,7 @@
 #include <span>
 #include <string_view>
 
+#include "util/file_range.hpp"
 #include "util/result.hpp"
 #include "util/unique_fd.hpp"
 
@@ -27,12 +28,15 @@ struct DurableFile {
 };
 
 // The first half of a durable write, for group commit (util/group_sync): the parts written at
-// `file.tmp_path`, not yet synced; the descriptor stays open. On failure the temporary is gone.
-Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts);
+// `file.tmp_path`, then `tail` (a large message's bytes kept on disk), not yet synced; the
+// descriptor stays open. On failure the temporary is gone.
+Result<UniqueFd> write_temporary(const DurableFile& file, std::span<const std::string_view> parts,
+                                 const FileRange& tail = {});
 
-// Writes the parts, in order, at the descriptor's offset (a file made ahead of need, empty).
+// Writes the parts, in order, then `tail`, at the descriptor's offset (a file made ahead of
+// need, empty).
 Result<void> write_all(int fd, std::span<const std::string_view> parts,
-                       const std::filesystem::path& path);
+                       const std::filesystem::path& path, const FileRange& tail = {});
 
 // A new empty file, mode 0600, never through a symlink (what write_temporary writes into).
 Result<UniqueFd> create_fresh(const std::filesystem::path& path);
@@ -41,8 +45,9 @@ Result<UniqueFd> create_fresh(const std::filesystem::path& path);
 // either way. The directory still has to be synced.
 Result<void> place(const DurableFile& file);
 
-// Writes the parts, in order, as one file (writev, at most IOV_MAX parts per call).
-Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts);
+// Writes the parts, in order, then `tail`, as one file (writev, at most IOV_MAX parts per call).
+Result<void> write_durably(const DurableFile& file, std::span<const std::string_view> parts,
+                           const FileRange& tail = {});
 Result<void> write_durably(const DurableFile& file, std::string_view data);
 
 // fsync(2) of a directory: makes the names created or removed in it durable.

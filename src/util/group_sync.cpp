@@ -162,14 +162,15 @@ std::optional<GroupSync::Spare> GroupSync::take_spare() {
 Result<WrittenFile> GroupSync::write(Unwritten& unwritten) {
   std::optional<Spare> taken = take_spare();
   if (!taken) {
-    auto fd = write_temporary(unwritten.file, unwritten.parts);
+    auto fd = write_temporary(unwritten.file, unwritten.parts, unwritten.tail);
     if (!fd) return tl::unexpected(std::move(fd.error()));
     return WrittenFile{std::move(unwritten.file), std::move(*fd)};
   }
   Spare spare = std::move(*taken);
   spares_used_.fetch_add(1, std::memory_order_relaxed);
   unwritten.file.tmp_path = spare.path;
-  if (auto written = write_all(spare.fd.get(), unwritten.parts, spare.path); !written) {
+  if (auto written = write_all(spare.fd.get(), unwritten.parts, spare.path, unwritten.tail);
+      !written) {
     spare.fd.reset();
     ::unlink(spare.path.c_str());
     return tl::unexpected(std::move(written.error()));

@@ -68,15 +68,16 @@ class GroupSync {
   // writes it at `file.tmp_path` (or into a spare) just before the batch's sync, so that the
   // caller makes no thread hop of its own and the files are created one at a time (concurrent
   // creates in one directory spin on its lock). The handler runs on its associated executor
-  // once the file is synced, in place and its directory synced, or has failed. `parts` must
-  // stay valid until then.
+  // once the file is synced, in place and its directory synced, or has failed. `parts` and
+  // `tail` (bytes after the parts, in a file: a large message's body) must stay valid until then.
   template <class Token>
-  auto async_write(DurableFile file, std::vector<std::string_view> parts, Token&& token) {
+  auto async_write(DurableFile file, std::vector<std::string_view> parts, FileRange tail,
+                   Token&& token) {
     return boost::asio::async_initiate<Token, void(Result<void>)>(
-        [this](auto handler, DurableFile f, std::vector<std::string_view> p) {
-          enqueue(Unwritten{std::move(f), std::move(p)}, Handler(std::move(handler)));
+        [this](auto handler, DurableFile f, std::vector<std::string_view> p, FileRange t) {
+          enqueue(Unwritten{std::move(f), std::move(p), t}, Handler(std::move(handler)));
         },
-        token, std::move(file), std::move(parts));
+        token, std::move(file), std::move(parts), tail);
   }
 
   // Takes `file`, no longer needed by anyone (a delivered message's spool file), as a spare:
@@ -101,6 +102,7 @@ class GroupSync {
   struct Unwritten {
     DurableFile file;
     std::vector<std::string_view> parts;
+    FileRange tail;
   };
   struct Pending {
     Unwritten file;

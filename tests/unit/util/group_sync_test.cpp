@@ -105,8 +105,8 @@ TEST_F(GroupSyncTest, CallersShareBatchesBoundedByMaxFilesAndResumeOnTheirExecut
         io,
         [&, name = "m" + std::to_string(i)]() -> asio::awaitable<void> {
           const std::vector<std::string_view> parts = {"body of ", name};
-          auto result =
-              co_await group.async_write(unwritten(name, dir_ / "a"), parts, asio::use_awaitable);
+          auto result = co_await group.async_write(unwritten(name, dir_ / "a"), parts, {},
+                                                   asio::use_awaitable);
           if (result) ++succeeded;
           if (std::this_thread::get_id() != loop_thread) ++on_other_thread;
         },
@@ -131,8 +131,8 @@ TEST_F(GroupSyncTest, ACommitAfterStopFailsAndRemovesItsTemporary) {
       io,
       [&]() -> asio::awaitable<void> {
         const std::vector<std::string_view> parts = {"late"};
-        outcome =
-            co_await group.async_write(unwritten("late", dir_ / "a"), parts, asio::use_awaitable);
+        outcome = co_await group.async_write(unwritten("late", dir_ / "a"), parts, {},
+                                             asio::use_awaitable);
       },
       asio::detached);
   io.run();
@@ -160,7 +160,8 @@ TEST_F(GroupSyncTest, SpareFilesMadeWhileIdleTakeTheWritesAndAreRemovedAtStop) {
         [&, name]() -> asio::awaitable<void> {
           const std::vector<std::string_view> parts = {"body of ", name};
           DurableFile file = unwritten(name, dir_ / "a");
-          if (co_await group->async_write(std::move(file), parts, asio::use_awaitable)) ++succeeded;
+          if (co_await group->async_write(std::move(file), parts, {}, asio::use_awaitable))
+            ++succeeded;
         },
         asio::detached);
   io.run();
@@ -195,7 +196,7 @@ TEST_F(GroupSyncTest, AFileGivenBackIsEmptiedAndTakesALaterWrite) {
         const std::vector<std::string_view> parts = {"new ", "message"};
         DurableFile file = unwritten("n1", dir_ / "b");
         stored = static_cast<bool>(
-            co_await group.async_write(std::move(file), parts, asio::use_awaitable));
+            co_await group.async_write(std::move(file), parts, {}, asio::use_awaitable));
       },
       asio::detached);
   io.run();

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pw::scan {
@@ -47,7 +48,14 @@ struct ScannerResult {
 };
 
 // A message over a scanner's max_bytes is not sent (kSkipped), as rspamc does.
-ScannerResult skipped_for_size(std::string scanner, uint64_t size, uint64_t max_bytes);
+inline ScannerResult skipped_for_size(std::string scanner, uint64_t size, uint64_t max_bytes) {
+  ScannerResult r;
+  r.scanner = std::move(scanner);
+  r.outcome = ScanOutcome::kSkipped;
+  r.error = "message of " + std::to_string(size) + " bytes is larger than max_bytes " +
+            std::to_string(max_bytes);
+  return r;
+}
 
 // The scanners that are configured (an unset one was not asked).
 struct ExternalScans {

@@ -89,14 +89,6 @@ ExternalScans unread(const std::string& error, const ScanEnvelope& envelope,
 
 }  // namespace
 
-ScannerResult skipped_for_size(std::string scanner, uint64_t size, uint64_t max_bytes) {
-  ScannerResult r;
-  r.scanner = std::move(scanner);
-  r.outcome = ScanOutcome::kSkipped;
-  r.error = fmt::format("message of {} bytes is larger than max_bytes {}", size, max_bytes);
-  return r;
-}
-
 ExternalScans run_external_scans(const mail::MessageContent& content, const ScanEnvelope& envelope,
                                  const config::Config& config) {
   // A body kept in a file (issue 17 item 4) is read back once for the scanners that take a

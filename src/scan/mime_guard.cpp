@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include "util/ascii_text.hpp"
@@ -238,25 +239,106 @@ std::size_t clean_cut(std::string_view text, std::size_t from) {
   return std::string_view::npos;
 }
 
-// Hands the message to `window(text, clean)` in windows of about kWindowBytes (see the header);
-// `clean` is false for a window cut where no clean cut was found. False when the file cannot be
-// read.
-bool for_each_window(const mail::MessageContent& message,
-                     const std::function<void(std::string_view, bool)>& window) {
-  std::string carry;
-  auto read = message.for_each_piece(kWindowBytes, [&](std::string_view piece) {
-    carry.append(piece);
-    while (carry.size() >= 2 * kWindowBytes) {
-      std::size_t cut = clean_cut(std::string_view(carry).substr(0, 2 * kWindowBytes), 1);
-      const bool clean = cut != std::string_view::npos;
-      if (!clean) cut = 2 * kWindowBytes;
-      window(std::string_view(carry).substr(0, cut), clean);
-      carry.erase(0, cut);
+// A line longer than two windows is not kept whole (a body of one long base64 line is
+// ordinary): it is handed on as what the counts read of a line: its first kLineStart bytes, a
+// colon after "Content-Type" and any blanks when the line has one, then " message" (so a
+// Content-Type line of it may announce an attached message: an over-count), and its own end. The
+// windows from there on are not clean, so every "--" line counts.
+constexpr std::size_t kLineStart = 16;
+constexpr std::string_view kContentType = "content-type";
+
+// Cuts the message, piece by piece, into windows of whole lines of up to 2 * `size` bytes (see
+// the header): at a clean cut where there is one (clean), else at the last line end (not clean).
+// A line ends after LF, or after a bare CR, which the counts take as a line break.
+class Windows {
+ public:
+  using Sink = std::function<void(std::string_view, bool)>;
+  Windows(std::size_t size, const Sink& window) : size_(size), window_(window) {}
+
+  void add(std::string_view piece) {
+    std::string held;  // the bytes of carry_ after a long line's start, fed on
+    while (!piece.empty()) {
+      if (skipping_) {
+        piece = skip(piece);
+        continue;
+      }
+      carry_.append(piece);
+      piece = {};
+      while (!skipping_ && carry_.size() >= 2 * size_) cut();
+      if (skipping_) {
+        held = std::exchange(carry_, {});
+        piece = std::string_view(held).substr(std::min(held.size(), resume_));
+      }
     }
+  }
+  void finish() {
+    if (skipping_) end_long_line();
+    if (!carry_.empty()) window_(carry_, !shortened_);
+  }
+
+ private:
+  enum class Field { kNo, kBlanks, kColon };
+
+  void cut() {
+    const std::string_view first = std::string_view(carry_).substr(0, 2 * size_);
+    std::size_t at = clean_cut(first, 1);
+    const bool clean = at != std::string_view::npos;
+    if (!clean) at = last_line_end(first);
+    if (at == std::string_view::npos) return start_long_line();
+    window_(first.substr(0, at), clean && !shortened_);
+    carry_.erase(0, at);
+  }
+  std::size_t last_line_end(std::string_view first) const {
+    for (std::size_t i = first.size(); i-- > 0;) {
+      if (first[i] == '\n') return i + 1;
+      if (first[i] == '\r' && i + 1 < carry_.size() && carry_[i + 1] != '\n') return i + 1;
+    }
+    return std::string_view::npos;
+  }
+  // carry_ starts a line with no end in its first 2 * size_ bytes.
+  void start_long_line() {
+    skipping_ = shortened_ = true;
+    start_ = carry_.substr(0, kLineStart);
+    const bool named = iequal_at(carry_, 0, kContentType);
+    field_ = named ? Field::kBlanks : Field::kNo;
+    resume_ = named ? kContentType.size() : kLineStart;  // the blanks after the name are read
+  }
+  // Reads on to the long line's end; returns the bytes from its end on (the end included).
+  std::string_view skip(std::string_view piece) {
+    const std::size_t end = piece.find_first_of("\r\n");
+    for (std::size_t i = 0; field_ == Field::kBlanks && i < std::min(end, piece.size()); ++i)
+      if (!lwsp(piece[i])) field_ = piece[i] == ':' ? Field::kColon : Field::kNo;
+    if (end == std::string_view::npos) return {};
+    end_long_line();
+    return piece.substr(end);
+  }
+  void end_long_line() {
+    carry_ = field_ == Field::kColon ? start_.substr(0, kContentType.size()) + ":" : start_;
+    carry_ += " message";
+    skipping_ = false;
+  }
+
+  std::size_t size_;
+  const Sink& window_;
+  std::string carry_;  // starts at a line start
+  bool skipping_ = false;
+  bool shortened_ = false;  // a long line was shortened: no window is clean from there on
+  std::string start_;       // the long line's first bytes
+  Field field_ = Field::kNo;
+  std::size_t resume_ = 0;
+};
+
+// Hands the message to `window(text, clean)` in windows (class Windows). False when the file
+// cannot be read.
+bool for_each_window(const mail::MessageContent& message, std::size_t size,
+                     const Windows::Sink& window) {
+  Windows windows(size, window);
+  auto read = message.for_each_piece(size, [&windows](std::string_view piece) {
+    windows.add(piece);
     return true;
   });
   if (!read) return false;
-  if (!carry.empty()) window(carry, true);
+  windows.finish();
   return true;
 }
 
@@ -294,12 +376,13 @@ std::string refusal_of(const MimeShape& shape, std::size_t max_parts,
 
 }  // namespace
 
-MimeShape mime_shape(const mail::MessageContent& message, bool& readable) {
+MimeShape mime_shape(const mail::MessageContent& message, bool& readable,
+                     std::size_t window_bytes) {
   readable = true;
   if (!message.spilled()) return mime_shape(message.memory);
   // First pass: the declarations of every window (each window's are its own, see the header).
   Declarations all;
-  readable = for_each_window(message, [&all](std::string_view text, bool clean) {
+  readable = for_each_window(message, window_bytes, [&all](std::string_view text, bool clean) {
     if (!all.literal) return;
     Declarations d = clean && !has_bare_cr(text) ? declarations(text) : Declarations{{}, false};
     all.literal = d.literal && all.values.size() + d.values.size() <= kMaxDeclarations;
@@ -316,7 +399,7 @@ MimeShape mime_shape(const mail::MessageContent& message, bool& readable) {
   MimeShape shape;
   shape.literal_boundaries = all.literal;
   HeaderBlocks headers;
-  readable = for_each_window(message, [&](std::string_view text, bool) {
+  readable = for_each_window(message, window_bytes, [&](std::string_view text, bool) {
     if (!has_bare_cr(text)) return add_lines(text, all, headers, shape);
     std::string lines(text);  // as mime_shape does for one piece
     for (std::size_t at = 0; at < lines.size(); ++at)

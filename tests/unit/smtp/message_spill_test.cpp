@@ -174,6 +174,36 @@ TEST(MessageOnDiskTest, TheAttachmentWalkAndTheTextMatchTheWholeMessage) {
   EXPECT_NE(text_on_disk.text.find("XJS inner text"), std::string::npos);
 }
 
+// Some mailers send an attachment's base64 as one line: a line longer than two windows is read
+// by its start only, the windows from there on count every "--" line, and the walk still hashes
+// the whole attachment.
+TEST(MessageOnDiskTest, ALineLongerThanTwoWindowsIsCountedAndTheAttachmentHashed) {
+  std::string line;
+  while (line.size() < 3 * scan::kWindowBytes) line += "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVph";
+  const std::string message =
+      "Subject: one line\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n"
+      "\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\n"
+      "Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\n" +
+      line + "\r\n--b--\r\n";
+  OnDisk disk(message);
+  bool readable = false;
+  const scan::MimeShape on_disk = scan::mime_shape(disk.content, readable);
+  ASSERT_TRUE(readable);
+  const scan::MimeShape in_memory = scan::mime_shape(message);
+  EXPECT_FALSE(on_disk.literal_boundaries);
+  EXPECT_GE(on_disk.delimiter_lines, in_memory.delimiter_lines);
+  EXPECT_EQ(on_disk.content_type_lines, in_memory.content_type_lines);
+  EXPECT_GE(on_disk.header_lines, in_memory.header_lines);
+  const auto limits = test::attachment_limits();
+  const auto walked = scan::scan_attachments(disk.content, limits);
+  const auto whole = scan::scan_attachments(std::string_view(message), limits);
+  ASSERT_EQ(walked.hashes.size(), 1u);
+  ASSERT_EQ(whole.hashes.size(), 1u);
+  EXPECT_EQ(walked.hashes[0].sha256, whole.hashes[0].sha256);
+  EXPECT_EQ(walked.hashes[0].size, whole.hashes[0].size);
+}
+
 TEST(MessageOnDiskTest, ALargeTextPartIsReadOnlyToItsCap) {
   scan::MimeTextLimits limits = test::text_limits();
   limits.max_part_text = 100000;

@@ -237,7 +237,7 @@ Result<void> Gateway::start_queue() {
       [policy](const mail::Envelope& envelope, const std::string&) {
         if (mail::from_user(envelope.sender_kind)) policy->count_delivery_failure(envelope.sender);
       },
-      own_smtp_listeners(config_)});
+      own_smtp_listeners(config_), static_cast<uint64_t>(config_.smtp.data_memory_bytes)});
   injector_ = std::make_unique<queue::MailInjector>(*ctx_->spool, *queue_, ctx_->hostname);
   policy_->set_outbox(injector_.get());
   auto routes = store::DomainRouting(*db_).routes();

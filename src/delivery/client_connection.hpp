@@ -146,6 +146,7 @@ class SmtpClientConnection::Impl : public std::enable_shared_from_this<Impl> {
   static const char* phase_of(Command::Kind kind);
   // Streams the message dot-stuffed, kDataChunk octets at a time, then the end of data.
   awaitable<bool> send_message(std::string_view message);
+  awaitable<bool> send_message(MessageReader& reader);
   TransactionResult lost(TransactionResult result);
   // The transaction's outcome is known; the RSET after it may have lost the connection (then
   // usable() is false and error says why), and after a 421 the server closes, so we do too.

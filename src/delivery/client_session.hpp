@@ -65,14 +65,26 @@ struct ConnectError {
   std::optional<ServerReply> reply;  // the server's reply when one caused the failure
 };
 
+// A message too large to hold in memory (issue 17 item 4), read piece by piece while it is sent.
+class MessageReader {
+ public:
+  virtual ~MessageReader() = default;
+  virtual uint64_t size() const = 0;
+  virtual bool ends_with_crlf() const = 0;
+  // The next piece; empty at the end; an error when the message cannot be read (the
+  // connection is then closed before the end of data, so the server keeps nothing).
+  virtual boost::asio::awaitable<tl::expected<std::string, std::string>> next() = 0;
+};
+
 struct Transaction {
   std::string mail_from;                // reverse-path without <>; empty for the null sender
   std::vector<std::string> recipients;  // forward-paths without <>
   // CRLF lines, NOT dot-stuffed: the client stuffs while sending and appends CRLF.CRLF
   // (adding a CRLF first if the message does not end with one). Must outlive send().
   std::string_view message;
-  bool eight_bit = false;  // BODY=8BITMIME when offered (RFC 6152)
-  bool smtputf8 = false;   // SMTPUTF8 on MAIL; fails without sending when not offered (RFC 6531)
+  MessageReader* reader = nullptr;  // when set, the message comes from it instead
+  bool eight_bit = false;           // BODY=8BITMIME when offered (RFC 6152)
+  bool smtputf8 = false;  // SMTPUTF8 on MAIL; fails without sending when not offered (RFC 6531)
 };
 
 struct TransactionResult {

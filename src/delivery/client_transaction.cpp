@@ -20,8 +20,10 @@ awaitable<TransactionResult> SmtpClientConnection::Impl::send(const Transaction&
     co_return result;
   }
   const uint64_t size =
-      transaction.message.size() +
-      (transaction.message.empty() || ends_with_crlf(transaction.message) ? 0 : 2);
+      transaction.reader != nullptr
+          ? transaction.reader->size() + (transaction.reader->ends_with_crlf() ? 0 : 2)
+          : transaction.message.size() +
+                (transaction.message.empty() || ends_with_crlf(transaction.message) ? 0 : 2);
   if (auto refusal = local_refusal(transaction, size)) {
     result.rcpt_replies.assign(count, *refusal);
     co_return result;
@@ -150,7 +152,9 @@ awaitable<TransactionResult> SmtpClientConnection::Impl::send_data(
     if (!closing_) co_await reset();
     co_return finished(std::move(result));
   }
-  if (!co_await send_message(transaction.message)) co_return lost(std::move(result));
+  const bool sent = transaction.reader != nullptr ? co_await send_message(*transaction.reader)
+                                                  : co_await send_message(transaction.message);
+  if (!sent) co_return lost(std::move(result));
   phase_ = "sending end of data -- message may be sent more than once";
   result.data_reply = co_await read_reply(options_.data_end_timeout);
   if (!result.data_reply) co_return lost(std::move(result));
@@ -178,6 +182,27 @@ awaitable<bool> SmtpClientConnection::Impl::send_message(std::string_view messag
     if (!co_await write(out, options_.data_block_timeout)) co_return false;
   } while (offset < message.size());
   co_return true;
+}
+
+// The same for a message read piece by piece (issue 17 item 4). A piece that cannot be read
+// closes the connection before the end of data: the server keeps nothing, the message is
+// deferred.
+awaitable<bool> SmtpClientConnection::Impl::send_message(MessageReader& reader) {
+  phase_ = "sending message body";
+  DotStuffer stuffer;
+  std::string out;
+  for (;;) {
+    auto piece = co_await reader.next();
+    if (!piece) {
+      fail("cannot read the message to send: " + piece.error());
+      co_return false;
+    }
+    out.clear();
+    stuffer.stuff(*piece, out);
+    if (piece->empty()) stuffer.finish(out);
+    if (!out.empty() && !co_await write(out, options_.data_block_timeout)) co_return false;
+    if (piece->empty()) co_return true;
+  }
 }
 
 TransactionResult SmtpClientConnection::Impl::lost(TransactionResult result) {

@@ -10,6 +10,7 @@
 #include "obs/metrics.hpp"
 #include "queue/dsn.hpp"
 #include "queue/queue_state.hpp"
+#include "queue/spool_reader.hpp"
 
 namespace pw::queue {
 
@@ -73,8 +74,11 @@ void QueueManager::State::send_dsn(std::shared_ptr<Message> message,
   auto self = shared_from_this();
   asio::post(blocking, [self, message = std::move(message), failed = std::move(failed),
                         path = std::move(path)]() mutable {
-    auto original = read_spool_file(path, true);
-    std::string headers = original ? std::string(mail::header_section(original->message)) : "";
+    // Only the header section goes back to the sender: a large message is not read whole.
+    auto original = open_spooled_message(path, self->message_memory_bytes);
+    auto start = original ? message_start(*original, self->message_memory_bytes)
+                          : Result<std::string>(tl::unexpected(original.error()));
+    std::string headers = start ? std::string(mail::header_section(*start)) : "";
     DsnRequest request;
     request.reporting_mta = self->hostname;
     request.original_id = message->envelope.id;

@@ -46,6 +46,9 @@ class QueueManager {
     std::function<void(const Envelope&, const std::string& rcpt)> on_permanent_failure;
     // The gateway's own SMTP listeners ("ADDR:PORT"): MX hosts that are one of them loop.
     std::vector<std::string> own_listeners;
+    // A message larger than this ([smtp] data_memory_bytes) is sent from its spool file piece
+    // by piece instead of read whole (issue 17 item 4); 0: every message is read whole.
+    uint64_t message_memory_bytes = 0;
   };
 
   explicit QueueManager(Dependencies dependencies);

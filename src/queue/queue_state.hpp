@@ -92,6 +92,7 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
         config(std::move(d.config)),
         on_permanent_failure(std::move(d.on_permanent_failure)),
         own_listeners(std::move(d.own_listeners)),
+        message_memory_bytes(d.message_memory_bytes == 0 ? UINT64_MAX : d.message_memory_bytes),
         queued(queued),
         retry_timer(d.loop),
         random(std::random_device{}()) {}
@@ -163,7 +164,8 @@ struct QueueManager::State : std::enable_shared_from_this<QueueManager::State> {
   config::DeliveryConfig config;
   std::function<void(const Envelope&, const std::string&)> on_permanent_failure;
   std::vector<std::string> own_listeners;
-  net::MxAddressRules mx_rules;  // which MX addresses may be used (made by start())
+  uint64_t message_memory_bytes;  // larger messages are sent from their file (spool_reader)
+  net::MxAddressRules mx_rules;   // which MX addresses may be used (made by start())
   std::atomic<size_t>& queued;
 
   std::shared_ptr<net::DnsResolver> resolver;

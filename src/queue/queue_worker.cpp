@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "queue/queue_state.hpp"
+#include "queue/spool_reader.hpp"
 #include "util/blocking.hpp"
 
 namespace pw::queue {
@@ -136,8 +137,9 @@ awaitable<void> QueueManager::State::worker(std::string key) {
       continue;
     }
     auto path = spool.incoming_dir() / job.message->envelope.id;
-    auto content =
-        co_await util::run_blocking(blocking, [path] { return read_spool_file(path, true); });
+    const uint64_t memory_bytes = message_memory_bytes;
+    auto content = co_await util::run_blocking(
+        blocking, [path, memory_bytes] { return open_spooled_message(path, memory_bytes); });
     if (!content) {
       for (size_t i : job.indexes)
         deferred(job.message, i, "4.3.0 cannot read the spool file: " + content.error().message,
@@ -149,6 +151,8 @@ awaitable<void> QueueManager::State::worker(std::string key) {
     for (size_t i : job.indexes)
       transaction.recipients.push_back(job.message->recipients[i].address);
     transaction.message = content->message;
+    SpoolFileReader reader(*content, blocking);  // a large message: read while it is sent
+    if (content->in_file()) transaction.reader = &reader;
     transaction.eight_bit = job.message->envelope.body == mail::BodyType::k8BitMime;
     transaction.smtputf8 = job.message->envelope.smtputf8;
     delivery::TransactionResult result = co_await connection->send(transaction);

@@ -135,6 +135,64 @@ TEST_F(ClientSessionTest, StreamsALargeMessageUnchangedAcrossChunkBoundaries) {
       << "received " << messages[0].data.size() << " octets, sent " << message.size();
 }
 
+// Issue 17 item 4: a large message is read piece by piece while it is sent.
+class PiecesReader final : public MessageReader {
+ public:
+  PiecesReader(std::string message, size_t piece, size_t fail_after = SIZE_MAX)
+      : message_(std::move(message)), piece_(piece), fail_after_(fail_after) {}
+  uint64_t size() const override { return message_.size(); }
+  bool ends_with_crlf() const override { return message_.ends_with("\r\n"); }
+  asio::awaitable<tl::expected<std::string, std::string>> next() override {
+    if (at_ >= fail_after_) co_return tl::unexpected(std::string("disk gone"));
+    std::string piece = message_.substr(at_, piece_);
+    at_ += piece.size();
+    co_return piece;
+  }
+
+ private:
+  std::string message_;
+  size_t piece_;
+  size_t fail_after_;
+  size_t at_ = 0;
+};
+
+TEST_F(ClientSessionTest, SendsAMessageFromAReaderUnchanged) {
+  SmtpReceiver peer({});
+  auto connection = connect_ok(peer.endpoint());
+  ASSERT_TRUE(connection);
+  std::string message = "Subject: from a file\r\n\r\n";
+  for (int i = 0; message.size() < 1024 * 1024; ++i)
+    message += (i % 5 == 0 ? ".dotted line " : "line ") + std::to_string(i) + "\r\n";
+  message += "no final line end";
+  PiecesReader reader(message, 1000);  // pieces that cut lines and dots anywhere
+  Transaction t = make_transaction("");
+  t.reader = &reader;
+  TransactionResult result = send(*connection, t);
+  ASSERT_TRUE(result.data_reply) << result.error;
+  EXPECT_EQ(result.data_reply->code, 250);
+  auto messages = peer.messages();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_TRUE(messages[0].data == message + "\r\n")
+      << "received " << messages[0].data.size() << " octets, sent " << message.size();
+}
+
+TEST_F(ClientSessionTest, AReaderThatFailsClosesTheConnectionBeforeTheEndOfData) {
+  SmtpReceiver peer({});
+  auto connection = connect_ok(peer.endpoint());
+  ASSERT_TRUE(connection);
+  std::string message = "Subject: cut\r\n\r\n";
+  while (message.size() < 512 * 1024) message += std::string(78, 'q') + "\r\n";
+  PiecesReader reader(message, 65536, 200 * 1024);
+  Transaction t = make_transaction("");
+  t.reader = &reader;
+  TransactionResult result = send(*connection, t);
+  EXPECT_TRUE(result.connection_lost);
+  EXPECT_FALSE(result.data_reply);
+  EXPECT_NE(result.error.find("disk gone"), std::string::npos) << result.error;
+  EXPECT_TRUE(result.outcome(0).transient());
+  EXPECT_TRUE(peer.messages().empty());  // the server kept nothing
+}
+
 TEST_F(ClientSessionTest, SendsTheNullReversePath) {
   SmtpReceiver peer({});
   auto connection = connect_ok(peer.endpoint());

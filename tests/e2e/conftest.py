@@ -8,6 +8,7 @@ status 0 and without sanitizer reports.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import pathlib
 import shutil
@@ -23,6 +24,13 @@ from smtp_wire import SmtpWire
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("PW_BINARY", str(REPO / "build" / "postwarden")))
+
+
+def sanitized() -> bool:
+    """True for a binary built with AddressSanitizer, whose memory figures mean nothing (its
+    shadow memory, red zones and quarantine of freed blocks)."""
+    with open(BINARY, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return data.find(b"__asan_init") >= 0
 # F-SPAM: the model scripts/setup.sh trains from the corpus' train/ folders.
 # The model does not depend on the build (normal or ASan): setup.sh trains build/spam.model.
 SPAM_MODEL = pathlib.Path(os.environ.get("PW_SPAM_MODEL", str(REPO / "build" / "spam.model")))

@@ -6,12 +6,11 @@ compared per session with bounds well above what a lean session needs (about 7 K
 unused asio TLS stream; 80-114 KiB TLS: asio's BIO pair and staging buffers). Not asserted under
 AddressSanitizer, whose redzones change sizes.
 """
-import mmap
 import time
 
 import pytest
 
-from conftest import BINARY
+from conftest import sanitized
 from smtp_wire import SmtpWire
 
 IDLE = 300
@@ -26,11 +25,6 @@ def rss_kib(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-def sanitized() -> bool:
-    with open(BINARY, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        return data.find(b"__asan_init") >= 0
 
 
 def open_idle(node, count):

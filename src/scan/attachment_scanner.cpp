@@ -53,25 +53,11 @@ struct DecodedPart {
 
 bool keep_whole(std::string_view head) { return detail::is_zip(head) || detail::is_ole2(head); }
 
-// As GMime's own g_mime_data_wrapper_write_to_stream decodes (a basic filter for base64,
-// quoted-printable and uuencode), but in pieces. False when the part cannot be decoded or the
-// decoded bytes of the message pass the budget (then ctx is stopped).
+// False when the part cannot be decoded or the decoded bytes of the message pass the budget
+// (then ctx is stopped).
 bool decode(GMimeDataWrapper* wrapper, DecodedPart& out, ScanContext& ctx) {
-  GMimeStream* raw = g_mime_data_wrapper_get_stream(wrapper);
-  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return false;
-  GPtr<GMimeStream> decoded(g_mime_stream_filter_new(raw));
-  switch (g_mime_data_wrapper_get_encoding(wrapper)) {
-    case GMIME_CONTENT_ENCODING_BASE64:
-    case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
-    case GMIME_CONTENT_ENCODING_UUENCODE: {
-      GPtr<GMimeFilter> filter(
-          g_mime_filter_basic_new(g_mime_data_wrapper_get_encoding(wrapper), FALSE));
-      g_mime_stream_filter_add(GMIME_STREAM_FILTER(decoded.get()), filter.get());
-      break;
-    }
-    default:
-      break;
-  }
+  GPtr<GMimeStream> decoded = decoded_content(wrapper);
+  if (!decoded) return false;
   util::Sha256 hash;
   bool whole = false;
   std::array<char, 65536> buffer;
@@ -92,7 +78,6 @@ bool decode(GMimeDataWrapper* wrapper, DecodedPart& out, ScanContext& ctx) {
       if (!whole && out.kept.size() >= detail::kHeadBytes) whole = keep_whole(out.kept);
     }
   }
-  g_mime_stream_reset(raw);
   out.hash = hash.hex();
   return true;
 }

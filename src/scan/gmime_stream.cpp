@@ -22,6 +22,20 @@ GPtr<GMimeStream> open_message_stream(const mail::MessageContent& message) {
   return whole;
 }
 
+GPtr<GMimeStream> decoded_content(GMimeDataWrapper* wrapper) {
+  GMimeStream* raw = wrapper ? g_mime_data_wrapper_get_stream(wrapper) : nullptr;
+  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return nullptr;
+  GPtr<GMimeStream> decoded(g_mime_stream_filter_new(raw));
+  const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(wrapper);
+  if (encoding == GMIME_CONTENT_ENCODING_BASE64 ||
+      encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+      encoding == GMIME_CONTENT_ENCODING_UUENCODE) {
+    GPtr<GMimeFilter> filter(g_mime_filter_basic_new(encoding, FALSE));
+    g_mime_stream_filter_add(GMIME_STREAM_FILTER(decoded.get()), filter.get());
+  }
+  return decoded;
+}
+
 GPtr<GMimeMessage> parse_message(GMimeStream* stream) {
   GPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream));
   g_mime_parser_set_persist_stream(parser.get(), TRUE);  // parts refer to the stream

@@ -21,6 +21,10 @@ using GPtr = std::unique_ptr<T, GObjectDeleter>;
 // A stream over the whole message; null when the file cannot be opened again (dup failed).
 GPtr<GMimeStream> open_message_stream(const mail::MessageContent& message);
 
+// A part's content, transfer-decoded (base64, quoted-printable, uuencode) as it is read, as
+// g_mime_data_wrapper_write_to_stream decodes it, but in pieces; null when it has no stream.
+GPtr<GMimeStream> decoded_content(GMimeDataWrapper* wrapper);
+
 // The parsed message, or null when GMime finds no message in it.
 GPtr<GMimeMessage> parse_message(GMimeStream* stream);
 

@@ -100,24 +100,14 @@ void walk(GMimeObject* object, std::size_t depth, Walk& w);
 // The first `cap` bytes of a large text part, decoded (base64, quoted-printable) and converted
 // from its charset to UTF-8 as g_mime_text_part_get_text does, read in pieces from the stream.
 std::string capped_text(GMimeTextPart* part, std::uint64_t cap) {
-  GMimeDataWrapper* content = g_mime_part_get_content(GMIME_PART(part));
-  GMimeStream* raw = content ? g_mime_data_wrapper_get_stream(content) : nullptr;
-  if (raw == nullptr || g_mime_stream_reset(raw) < 0) return {};
-  GPtr<GMimeStream> text(g_mime_stream_filter_new(raw));
-  auto add = [&text](GMimeFilter* filter) {
-    if (filter == nullptr) return;
-    g_mime_stream_filter_add(GMIME_STREAM_FILTER(text.get()), filter);
-    g_object_unref(filter);
-  };
-  const GMimeContentEncoding encoding = g_mime_data_wrapper_get_encoding(content);
-  if (encoding == GMIME_CONTENT_ENCODING_BASE64 ||
-      encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-      encoding == GMIME_CONTENT_ENCODING_UUENCODE)
-    add(g_mime_filter_basic_new(encoding, FALSE));
+  GPtr<GMimeStream> text = decoded_content(g_mime_part_get_content(GMIME_PART(part)));
+  if (!text) return {};
   const char* charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
   if (charset != nullptr && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
-      g_ascii_strcasecmp(charset, "us-ascii") != 0)
-    add(g_mime_filter_charset_new(charset, "utf-8"));
+      g_ascii_strcasecmp(charset, "us-ascii") != 0) {
+    GPtr<GMimeFilter> filter(g_mime_filter_charset_new(charset, "utf-8"));
+    if (filter) g_mime_stream_filter_add(GMIME_STREAM_FILTER(text.get()), filter.get());
+  }
   std::string out;
   char buffer[65536];
   while (out.size() < cap && !g_mime_stream_eos(text.get())) {
@@ -126,7 +116,6 @@ std::string capped_text(GMimeTextPart* part, std::uint64_t cap) {
     out.append(buffer, static_cast<std::size_t>(n));
   }
   if (out.size() > cap) out.resize(cap);
-  g_mime_stream_reset(raw);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
@@ -88,6 +89,15 @@ boost::asio::awaitable<Result<void>> Spool::store_grouped(
 
 Result<util::UniqueFd> Spool::open_unnamed() const {
   util::UniqueFd fd(::open(tmp_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A file system without O_TMPFILE: a named file, unlinked at once (a crash in between
+    // leaves it in tmp/, which open() clears).
+    const auto path = tmp_ / ("large-" + std::to_string(::getpid()) + "-" +
+                              std::to_string(counter_->fetch_add(1)));
+    fd = util::UniqueFd(
+        ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd) ::unlink(path.c_str());
+  }
   if (!fd)
     return tl::unexpected(
         Error{"cannot open an unnamed file in " + tmp_.string() + ": " + std::strerror(errno)});

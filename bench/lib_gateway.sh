@@ -3,7 +3,8 @@
 # sets PW_BINARY. bench_gateway_start NAME CONFIG [SOFT_NOFILE] makes the work dir ($WORK, removed
 # on exit unless BENCH_KEEP=1), writes CONFIG as its postwarden.toml, provisions, starts `serve`
 # on a free loopback port ($PORT, pid $PW_PID; with SOFT_NOFILE, under that soft descriptor
-# limit) and waits until it accepts connections (20 s at most).
+# limit) and waits until it accepts connections (20 s at most). BENCH_DIR (/tmp) holds the work
+# dir: /dev/shm takes the file system out of a comparison of CPU time (no inode scans, no syncs).
 
 bench_gateway_cleanup() {
   if [[ -n "${PW_PID:-}" ]] && kill -0 "$PW_PID" 2>/dev/null; then
@@ -16,7 +17,7 @@ bench_gateway_cleanup() {
 bench_gateway_start() {
   local name="$1" config="$2" soft_nofile="${3:-}" data i
   [[ -x "$PW_BINARY" ]] || die "postwarden binary not found at $PW_BINARY (build it first)"
-  WORK="$(mktemp -d "/tmp/pw-bench-$name.XXXXXX")"
+  WORK="$(mktemp -d "${BENCH_DIR:-/tmp}/pw-bench-$name.XXXXXX")"
   PW_PID=""
   trap bench_gateway_cleanup EXIT
   PORT="$(/usr/bin/python3 -c 'import socket

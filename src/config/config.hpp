@@ -131,6 +131,7 @@ struct ScanConfig {
   int64_t max_archive_depth = 0;
   int64_t max_header_fields = 0;  // header fields of all parts GMime may parse (item 4)
   int64_t max_scan_ms = 0;        // wall time of one message's MIME walk (issue 15, item 4)
+  int64_t inline_max_bytes = 0;   // text read on the session's own thread (issue 17 item 2)
 };
 
 // F-SPAM optional external scanners (src/scan/external_scans.cpp); both off by default.

@@ -350,6 +350,12 @@ const std::array kSettings = {
                 "Wall time one message's attachment or text scan may take; longer: not proven "
                 "clean (refused when block_macros or block_pua is on).",
                 PW_BIND(scan.max_scan_ms)},
+    SettingSpec{"scan", "inline_max_bytes", "32768", 0, 1048576, "bytes",
+                "A message up to this size, in memory and with no attachment walk asked for, has "
+                "its text read by the spam and fuzzy checks on the session's own event loop: the "
+                "hop to the worker pool and back costs more than the reading. Larger ones go to "
+                "the worker pool. 0 = always the pool.",
+                PW_BIND(scan.inline_max_bytes)},
     // [rspamd] (F-SPAM external scanner, off by default)
     SettingSpec{"rspamd", "url", R"("")", 0, 0, "",
                 "rspamd's HTTP address, e.g. \"http://127.0.0.1:11333\"; every message is sent "

@@ -14,6 +14,8 @@
 #include <limits>
 #include <memory>
 
+#include "util/ascii_text.hpp"
+
 namespace pw::scan {
 namespace {
 
@@ -50,8 +52,20 @@ struct GFreeDeleter {
   void operator()(gchar* p) const { g_free(p); }
 };
 
-// Valid UTF-8, lower-cased. Invalid sequences become U+FFFD (a separator below).
+// Valid UTF-8, lower-cased. Invalid sequences become U+FFFD (a separator below). ASCII text,
+// most of what is sent, is lower-cased here without GLib's two copies and per-character
+// Unicode look-up (5 % of the submit path's CPU before, issue 17); the result is the same.
 std::string lower_utf8(std::string_view text) {
+  // NUL is not in the fast path: g_utf8_make_valid turns it into U+FFFD.
+  const auto plain_ascii = [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u != 0 && u < 0x80;
+  };
+  if (std::all_of(text.begin(), text.end(), plain_ascii)) {
+    std::string out(text);
+    for (auto& c : out) c = util::ascii_lower(c);
+    return out;
+  }
   std::unique_ptr<gchar, GFreeDeleter> valid(
       g_utf8_make_valid(text.data(), static_cast<gssize>(text.size())));
   if (!valid) return {};

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 
 #include "scan/spam_tokenizer.hpp"
 #include "util/ascii_text.hpp"
@@ -86,6 +87,13 @@ std::string shown_host(std::string_view text) {
   return util::ascii_lowercase(t);
 }
 
+// glibc's memmem (the two-way search): linear in the text. std::string_view::find compares at
+// every byte that matches the pattern's first, and GTUBE starts with 'X', the byte that fills
+// smtp-source's bodies (and any attacker's): 4.5 % of the submit path's CPU before (issue 17).
+bool contains(std::string_view text, std::string_view pattern) {
+  return ::memmem(text.data(), text.size(), pattern.data(), pattern.size()) != nullptr;
+}
+
 bool is_shortener(std::string_view host) {
   return std::find(kShorteners.begin(), kShorteners.end(), host) != kShorteners.end();
 }
@@ -107,7 +115,7 @@ std::vector<SpamReason> apply_spam_rules(std::string_view raw, const MessageText
   std::vector<SpamReason> out;
   // `raw` is the header section alone for a message whose body is in a file (issue 17 item 4):
   // its body is looked at through the decoded text.
-  if (raw.find(kGtube) != std::string_view::npos || t.text.find(kGtube) != std::string::npos)
+  if (contains(raw, kGtube) || contains(t.text, kGtube))
     out.push_back({"GTUBE", "the message contains the GTUBE test string", kGtubeScore});
   if (subject_mostly_capitals(t.subject))
     out.push_back({"SUBJECT_ALL_CAPS", "subject mostly in capitals", kSubjectCapsScore});

@@ -142,6 +142,28 @@ def test_gtube_is_quarantined_with_550_and_the_arf_report_reaches_the_admin(make
     assert "GTUBE" in why[0]["reasons"] and why[0]["sender"] == IP_USER
 
 
+@pytest.mark.parametrize("inline_max_bytes", [0, 32768])
+def test_small_and_larger_messages_are_judged_alike_on_the_event_loop_and_the_pool(
+        make_gateway, receivers, inline_max_bytes):
+    """[scan] inline_max_bytes (issue 17): a message up to it has its text read on the session's
+    own thread, a larger one (or every one, with 0) on the worker pool; the verdicts are the
+    same: GTUBE held, ordinary mail delivered, for a 1 KiB and a 40 KiB message."""
+    dest = receivers(MX1_ADDR)
+    receivers(SENDER_MX_ADDR)
+    gw = make_gateway({"scan": {"inline_max_bytes": inline_max_bytes}})
+    filler = "Line of an ordinary quarterly report with figures and words.\n" * 640  # 40 KiB
+    for n, body in enumerate(["Short note.\n", filler]):
+        spam_mail = message(subject=f"gtube {n}", body=f"{body}{GTUBE}\n", sender=SENDER, to=RCPT)
+        reply = attempt(gw, SENDER, [RCPT], spam_mail)
+        assert reply.code == 550 and reply.enhanced == "5.7.1", (n, reply.line)
+        ham_mail = message(subject=f"report {n}", body=body, sender=SENDER, to=RCPT)
+        assert attempt(gw, SENDER, [RCPT], ham_mail).code == 250, n
+    dest.wait_for(2, timeout=20)
+    assert sorted(re.findall(r"report \d", str(m.raw)) for m in dest.messages()) == [
+        ["report 0"], ["report 1"]]
+    assert len(quarantined(gw)) == 2
+
+
 def test_accepted_response_holds_silently_and_admin_release_delivers(make_gateway, receivers):
     dest = receivers(MX1_ADDR)
     receivers(SENDER_MX_ADDR)

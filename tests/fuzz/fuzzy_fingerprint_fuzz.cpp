@@ -3,7 +3,8 @@
 // fingerprint (FuzzyFingerprint::parse) and as a message (fuzzy_body_text).
 // Promises checked: no crash, hang or leak; words are non-empty and hold no ASCII space or digit;
 // a fingerprint's printable form parses back to itself and is similar 1.0 to itself; a parsed
-// value prints back to the same text; the body text stays within its bound.
+// value prints back to the same text; the body text stays within its bound; ASCII text gives the
+// same words with or without GLib's lower-casing.
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -27,6 +28,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& word : pw::scan::normalise_words(input)) {
     check(!word.empty());
     for (char c : word) check(c != ' ' && c != '\n' && !(c >= '0' && c <= '9'));
+  }
+  // ASCII text is lower-cased without GLib: the same text with a non-ASCII word after it goes
+  // through GLib and must give the same words before that one.
+  bool ascii = true;
+  for (char c : input) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) {
+    auto through_glib = pw::scan::normalise_words(std::string(input) + " \xC3\xA9");
+    check(!through_glib.empty() && through_glib.back() == "\xC3\xA9");
+    through_glib.pop_back();
+    check(through_glib == pw::scan::normalise_words(input));
   }
   if (auto fp = pw::scan::fuzzy_fingerprint(input, 1)) {
     const std::string text = fp->to_string();

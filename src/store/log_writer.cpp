@@ -24,6 +24,10 @@ void LogWriter::submit(Operation operation, Committed committed) {
   {
     std::lock_guard lock(mutex_);
     items_.push_back({std::move(operation), std::move(committed)});
+    // The writer waits for a first record, then for a full batch or its delay: a wake-up for
+    // any other record would only put it back to sleep (issue 17: a futex call and a context
+    // switch per record).
+    if (items_.size() != 1 && items_.size() < limits_.batch_size) return;
   }
   wake_.notify_one();
 }

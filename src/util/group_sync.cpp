@@ -101,7 +101,10 @@ void GroupSync::enqueue(Unwritten file, Handler handler) {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       waiting_.push_back(std::move(pending));
-      wake_.notify_one();
+      // The committer waits for a first file, then for a full batch or its time: a wake-up for
+      // any other file would only put it back to sleep (a futex call and a context switch per
+      // message, issue 17).
+      if (waiting_.size() == 1 || waiting_.size() >= limits_.max_files) wake_.notify_one();
       return;
     }
   }

@@ -14,6 +14,7 @@
 #include "scan/attachment_limits.hpp"
 #include "scan/clamd_client.hpp"
 #include "scan/external_scans.hpp"
+#include "scan/parsed_message.hpp"
 #include "util/blocking.hpp"
 
 namespace pw::policy {
@@ -71,12 +72,16 @@ struct PartsAndText {
     std::optional<scan::SpamReport> spam;
   };
 
-  // On the worker: the attachments first (the fuzzy check reads their hashes), then the text.
+  // On the worker: the attachments first (the fuzzy check reads their hashes), then the text,
+  // both from one parse (issue 17 item 2).
   Found read(const mail::MessageContent& message) const {
     Found found;
-    if (attachment_limits) found.attachments = scan::scan_attachments(message, *attachment_limits);
+    const auto& text_limits = options.text_limits;
+    const scan::ParsedMessage parsed =
+        scan::parse_for_scans(message, text_limits.max_parts, text_limits.max_header_fields);
+    if (attachment_limits) found.attachments = scan::scan_attachments(parsed, *attachment_limits);
     if (!blocks && !classifier) return found;
-    const scan::MessageText text = scan::extract_message_text(message, options.text_limits);
+    const scan::MessageText text = scan::extract_message_text(parsed, text_limits);
     const scan::AttachmentReport* scanned = found.attachments ? &*found.attachments : nullptr;
     if (blocks)
       found.fuzzy = inspect_fuzzy_text(text.text, scanned, *blocks, tracker, subject, now, options);

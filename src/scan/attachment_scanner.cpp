@@ -21,6 +21,7 @@
 #include "scan/attachment_walk.hpp"
 #include "scan/gmime_stream.hpp"
 #include "scan/mime_guard.hpp"
+#include "scan/parsed_message.hpp"
 #include "util/ascii_text.hpp"
 #include "util/sha256.hpp"
 
@@ -156,22 +157,20 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
 
 AttachmentReport scan_attachments(const mail::MessageContent& message,
                                   const AttachmentLimits& limits) {
+  return scan_attachments(parse_for_scans(message, limits.max_parts, limits.max_header_fields),
+                          limits);
+}
+
+AttachmentReport scan_attachments(const ParsedMessage& parsed, const AttachmentLimits& limits) {
   ScanContext ctx{limits, {}};
   // Fail closed: a message GMime would blow up into more parts than the limit is not parsed.
-  if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
-      !refusal.empty()) {
-    ctx.stop(std::move(refusal));
+  if (!parsed.refusal.empty()) {
+    ctx.stop(parsed.refusal);
     return std::move(ctx.report);
   }
-  init_gmime_once();
-  GPtr<GMimeStream> stream = open_message_stream(message);
-  if (!stream) {
-    ctx.stop("the message file cannot be read");
-    return std::move(ctx.report);
-  }
-  GPtr<GMimeMessage> parsed = parse_message(stream.get());
-  if (!parsed) return std::move(ctx.report);  // no headers at all: nothing is an attachment
-  walk(g_mime_message_get_mime_part(parsed.get()), 0, "", ctx);
+  // No bytes, or no headers at all: nothing is an attachment.
+  if (!parsed.message) return std::move(ctx.report);
+  walk(g_mime_message_get_mime_part(parsed.message.get()), 0, "", ctx);
   return std::move(ctx.report);
 }
 

@@ -27,6 +27,8 @@
 
 namespace pw::scan {
 
+struct ParsedMessage;  // scan/parsed_message.hpp
+
 // The limits come from [scan] in the config registry (scan/attachment_limits.hpp builds them);
 // the struct holds no default of its own (issue 16, item 5): zero means "nothing is allowed".
 struct AttachmentLimits {
@@ -80,6 +82,8 @@ AttachmentReport scan_attachments(std::string_view message, const AttachmentLimi
 // pieces, with the same findings.
 AttachmentReport scan_attachments(const mail::MessageContent& message,
                                   const AttachmentLimits& limits);
+// The same on a parse shared with the text checks (scan/parsed_message.hpp).
+AttachmentReport scan_attachments(const ParsedMessage& parsed, const AttachmentLimits& limits);
 
 // Inspects one file's decoded bytes, as if it were an attachment named `name` (a file given to
 // `postwarden scan`, or the fuzzer). max_parts, max_depth and max_decoded_bytes do not apply.

@@ -13,6 +13,7 @@
 
 #include "scan/gmime_stream.hpp"
 #include "scan/mime_guard.hpp"
+#include "scan/parsed_message.hpp"
 
 namespace pw::scan {
 namespace {
@@ -208,25 +209,23 @@ MessageText extract_message_text(std::string_view message, const MimeTextLimits&
 
 MessageText extract_message_text(const mail::MessageContent& message,
                                  const MimeTextLimits& limits) {
+  return extract_message_text(parse_for_scans(message, limits.max_parts, limits.max_header_fields),
+                              limits);
+}
+
+MessageText extract_message_text(const ParsedMessage& parsed, const MimeTextLimits& limits) {
   MessageText out;
-  if (message.size() == 0) return out;  // GMime refuses a stream over no buffer at all
+  if (parsed.empty) return out;
   Walk w{limits, out};
-  if (std::string refusal = mime_parse_refusal(message, limits.max_parts, limits.max_header_fields);
-      !refusal.empty()) {
-    w.stop(std::move(refusal));
+  if (!parsed.refusal.empty()) {
+    w.stop(parsed.refusal);
     return out;
   }
-  init_gmime_once();
-  GPtr<GMimeStream> stream = open_message_stream(message);
-  if (!stream) {
-    w.stop("the message file cannot be read");
-    return out;
-  }
-  GPtr<GMimeMessage> parsed = parse_message(stream.get());
-  if (!parsed) return out;
+  if (!parsed.message) return out;
   out.parsed = true;
-  GMimeObject* top = GMIME_OBJECT(parsed.get());
-  if (const char* subject = g_mime_message_get_subject(parsed.get())) {
+  GMimeMessage* message = parsed.message.get();
+  GMimeObject* top = GMIME_OBJECT(message);
+  if (const char* subject = g_mime_message_get_subject(message)) {
     out.subject = to_valid_utf8(subject);
     out.has_subject = true;
   }
@@ -236,7 +235,7 @@ MessageText extract_message_text(const mail::MessageContent& message,
   if (out.x_mailer.empty()) out.x_mailer = header(top, "User-Agent");
   header(top, "Date", &out.has_date);
   header(top, "Message-ID", &out.has_message_id);
-  walk(g_mime_message_get_mime_part(parsed.get()), 0, w);
+  walk(g_mime_message_get_mime_part(message), 0, w);
 
   out.text = out.plain;
   append_block(out.text, out.html_text);

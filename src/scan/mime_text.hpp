@@ -64,5 +64,7 @@ struct MessageText {
 MessageText extract_message_text(std::string_view message, const MimeTextLimits& limits);
 // The same for a message whose body may be in a file (issue 17 item 4).
 MessageText extract_message_text(const mail::MessageContent& message, const MimeTextLimits& limits);
+// The same on a parse shared with the attachment walk (scan/parsed_message.hpp).
+MessageText extract_message_text(const ParsedMessage& parsed, const MimeTextLimits& limits);
 
 }  // namespace pw::scan

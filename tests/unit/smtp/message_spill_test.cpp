@@ -16,6 +16,7 @@
 #include "scan/attachment_scanner.hpp"
 #include "scan/mime_guard.hpp"
 #include "scan/mime_text.hpp"
+#include "scan/parsed_message.hpp"
 
 namespace pw::smtp {
 namespace {
@@ -172,6 +173,50 @@ TEST(MessageOnDiskTest, TheAttachmentWalkAndTheTextMatchTheWholeMessage) {
   EXPECT_EQ(text_on_disk.text, text_in_memory.text);
   EXPECT_EQ(text_on_disk.subject, "windows");
   EXPECT_NE(text_on_disk.text.find("XJS inner text"), std::string::npos);
+}
+
+// Issue 17 item 2: the attachment walk and the text read one parse in turn, and find what each
+// finds on a parse of its own (every part's stream is reset before it is read), on disk and in
+// memory.
+TEST(MessageOnDiskTest, OneParseServesTheAttachmentWalkAndThenTheText) {
+  const std::string message = multipart_message();
+  OnDisk disk(message);
+  const auto limits = test::attachment_limits();
+  const auto text_limits = test::text_limits();
+  const mail::MessageContent in_memory{message, {}};
+  for (const mail::MessageContent* content :
+       {static_cast<const mail::MessageContent*>(&disk.content), &in_memory}) {
+    const scan::ParsedMessage parsed =
+        scan::parse_for_scans(*content, text_limits.max_parts, text_limits.max_header_fields);
+    ASSERT_TRUE(parsed.refusal.empty()) << parsed.refusal;
+    const scan::AttachmentReport shared = scan::scan_attachments(parsed, limits);
+    const scan::MessageText text = scan::extract_message_text(parsed, text_limits);
+    const scan::AttachmentReport alone = scan::scan_attachments(*content, limits);
+    ASSERT_EQ(shared.hashes.size(), alone.hashes.size());
+    ASSERT_FALSE(shared.hashes.empty());
+    for (size_t i = 0; i < shared.hashes.size(); ++i)
+      EXPECT_EQ(shared.hashes[i].sha256, alone.hashes[i].sha256) << i;
+    ASSERT_EQ(shared.findings.size(), alone.findings.size());
+    EXPECT_EQ(text.text, scan::extract_message_text(*content, text_limits).text);
+    EXPECT_NE(text.text.find("XJS inner text"), std::string::npos);
+    EXPECT_NE(text.text.find("plain text of the report"), std::string::npos);
+  }
+}
+
+// A refused parse is reported by both walks, and neither parses.
+TEST(MessageOnDiskTest, ARefusedParseIsAStopForBothWalks) {
+  std::string bomb = "Subject: bomb\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n";
+  for (int i = 0; i < 2000; ++i) bomb += "--B\r\n\r\n\r\n";
+  const mail::MessageContent content{bomb, {}};
+  const scan::ParsedMessage parsed = scan::parse_for_scans(content, 500, 10000);
+  ASSERT_FALSE(parsed.refusal.empty());
+  EXPECT_EQ(parsed.message, nullptr);
+  const auto report = scan::scan_attachments(parsed, test::attachment_limits());
+  EXPECT_TRUE(report.limit_hit);
+  EXPECT_EQ(report.limit_reason, parsed.refusal);
+  const auto text = scan::extract_message_text(parsed, test::text_limits());
+  EXPECT_TRUE(text.limit_hit);
+  EXPECT_FALSE(text.parsed);
 }
 
 // Some mailers send an attachment's base64 as one line: a line longer than two windows is read

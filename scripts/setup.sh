@@ -11,8 +11,10 @@ PACKAGES=(
   libboost1.81-dev libssl-dev libsodium-dev libsqlite3-dev libtomlplusplus-dev libcli11-dev
   libspdlog-dev libfmt-dev libexpected-dev nlohmann-json3-dev libc-ares-dev
   libre2-dev zlib1g-dev libgmime-3.0-dev libzip-dev libmagic-dev
+  libpq-dev  # the cluster's shared database (issue 18)
   # tests and benchmarks
   libgtest-dev libbenchmark-dev python3 python3-pytest swaks postfix openssl sqlite3 dnsmasq python3-aiosmtpd
+  postgresql  # a throwaway server per test run (tests/support/pg_temp.sh), never the system one
   strace  # the spool's sync order under group commit (tests/e2e/test_group_commit.py)
   # DKIM: independent verifiers (tests) and the Postfix reference signer (bench/relay.sh)
   python3-dkim python3-dnspython python3-nacl python3-cryptography opendkim opendkim-tools

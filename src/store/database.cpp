@@ -3,6 +3,8 @@
 #include "store/database.hpp"
 
 #include "store/migrations.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_schema.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 #include "store/statement.hpp"
 
@@ -17,13 +19,37 @@ Result<int> applied_version(Database& db) {
   return static_cast<int>(column_int(stmt->get(), 0));
 }
 
+bool is_postgres_url(std::string_view location) {
+  return location.starts_with("postgresql://") || location.starts_with("postgres://");
+}
+
+Result<void> apply(Database& db, const Migration& migration) {
+  return db.transaction([&]() -> Result<void> {
+    if (auto locked = db.connection().lock_schema(); !locked) return locked;
+    // Another process may have applied it while this one waited for the lock.
+    auto now_current = applied_version(db);
+    if (!now_current) return tl::unexpected(now_current.error());
+    if (*now_current >= migration.version) return {};
+    if (auto r = db.exec(migration.sql); !r) {
+      return fail("schema migration " + std::to_string(migration.version) +
+                  " failed: " + r.error().message);
+    }
+    auto recorded = run(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)",
+                        {int64_t{migration.version}, unix_now()});
+    if (!recorded) return tl::unexpected(recorded.error());
+    return {};
+  });
+}
+
 Result<void> migrate(Database& db) {
-  if (auto r = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                       "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-      !r) {
-    return r;
-  }
-  auto known = migrations();
+  auto made = db.transaction([&]() -> Result<void> {
+    if (auto locked = db.connection().lock_schema(); !locked) return locked;
+    return db.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+  });
+  if (!made) return made;
+  auto known = db.connection().engine() == "postgresql" ? postgres::migrations() : migrations();
   int newest = known.empty() ? 0 : known.back().version;
   auto current = applied_version(db);
   if (!current) return tl::unexpected(current.error());
@@ -34,21 +60,7 @@ Result<void> migrate(Database& db) {
   }
   for (const auto& migration : known) {
     if (migration.version <= *current) continue;
-    auto applied = db.transaction([&]() -> Result<void> {
-      // Another process may have applied it while this one waited for the write lock.
-      auto now_current = applied_version(db);
-      if (!now_current) return tl::unexpected(now_current.error());
-      if (*now_current >= migration.version) return {};
-      if (auto r = db.exec(migration.sql); !r) {
-        return fail("schema migration " + std::to_string(migration.version) +
-                    " failed: " + r.error().message);
-      }
-      auto recorded = run(db, "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)",
-                          {int64_t{migration.version}, unix_now()});
-      if (!recorded) return tl::unexpected(recorded.error());
-      return {};
-    });
-    if (!applied) return applied;
+    if (auto applied = apply(db, migration); !applied) return applied;
   }
   return {};
 }
@@ -57,11 +69,14 @@ Result<void> migrate(Database& db) {
 
 Database::Database(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
 
-Result<Database> Database::open(const std::string& path) {
-  auto connection = sqlite::open(path);
+Result<Database> Database::open(const std::string& location) {
+  const bool shared = is_postgres_url(location);
+  auto connection = shared ? postgres::open(location) : sqlite::open(location);
   if (!connection) return tl::unexpected(connection.error());
   Database db(std::move(*connection));
-  if (auto r = migrate(db); !r) return fail(path + ": " + r.error().message);
+  // A URL may hold a password: errors name the engine, never the URL.
+  if (auto r = migrate(db); !r)
+    return fail((shared ? std::string("PostgreSQL") : location) + ": " + r.error().message);
   return db;
 }
 

@@ -16,8 +16,9 @@ namespace pw::store {
 // sql_backend.hpp) with its schema migrated, and transactions that nest.
 class Database {
  public:
-  // Opens (creating when missing) the SQLite file and migrates it to the newest schema version.
-  static Result<Database> open(const std::string& path);
+  // Opens (creating when missing) the SQLite file, or connects to PostgreSQL when `location` is a
+  // postgresql:// URL (issue 18), and migrates it to the newest schema version.
+  static Result<Database> open(const std::string& location);
   // Takes a connection of any backend, already at the current schema.
   explicit Database(std::unique_ptr<Connection> connection);
 

@@ -51,6 +51,13 @@ class Connection {
   // Starts the outermost transaction, taking the write lock at once where the engine allows it
   // (nested transactions are savepoints, standard SQL, run by Database).
   virtual Result<void> begin_transaction() = 0;
+  // "sqlite" or "postgresql": which migrations (store/migrations.cpp or store/postgres/) and
+  // which of the few engine-specific spellings (scripts/sql_dialect.txt) apply.
+  virtual std::string_view engine() const = 0;
+  // Inside the transaction that applies a migration: holds off every other process applying it
+  // until that transaction ends (SQLite's BEGIN IMMEDIATE already does; PostgreSQL takes an
+  // advisory lock, as several nodes may start at once on one database).
+  virtual Result<void> lock_schema() = 0;
 };
 
 }  // namespace pw::store

@@ -180,6 +180,9 @@ class PgConnection final : public Connection {
   }
 
   Result<void> begin_transaction() override { return exec("BEGIN"); }
+  std::string_view engine() const override { return "postgresql"; }
+  // A transaction-scoped advisory lock, the same key on every node ("pwschema").
+  Result<void> lock_schema() override { return exec("SELECT pg_advisory_xact_lock(7383928)"); }
 
  private:
   std::shared_ptr<Session> session_;

@@ -143,6 +143,8 @@ class SqliteConnection final : public Connection {
   // IMMEDIATE takes the write lock now, so two writers wait on the busy timeout instead of one
   // failing at its first write with a deadlock error.
   Result<void> begin_transaction() override { return exec("BEGIN IMMEDIATE"); }
+  std::string_view engine() const override { return "sqlite"; }
+  Result<void> lock_schema() override { return {}; }  // BEGIN IMMEDIATE holds the write lock
 
  private:
   std::unique_ptr<sqlite3, SqliteCloser> db_;

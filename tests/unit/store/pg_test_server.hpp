@@ -1,6 +1,7 @@
 // The throwaway PostgreSQL server ctest starts for the unit tests (tests/support/pg_temp.sh, the
 // "postgres" fixture in CMakeLists.txt), and a schema of its own for each test, dropped after it,
-// so that tests running at once in separate processes never see each other's tables.
+// so that tests running at once in separate processes never see each other's tables. The citext
+// extension is in public (pg_temp.sh), which every schema's search path ends with.
 #pragma once
 #include <unistd.h>
 
@@ -34,7 +35,7 @@ class PostgresSchema {
     auto connection = store::postgres::open(postgres_url());
     if (!connection) throw std::runtime_error(connection.error().message);
     connection_ = std::move(*connection);
-    if (!connection_->exec("CREATE SCHEMA " + name_ + "; SET search_path TO " + name_))
+    if (!connection_->exec("CREATE SCHEMA " + name_ + "; SET search_path TO " + name_ + ", public"))
       throw std::runtime_error("cannot make the test schema " + name_);
   }
   ~PostgresSchema() { (void)connection_->exec("DROP SCHEMA " + name_ + " CASCADE"); }
@@ -43,6 +44,10 @@ class PostgresSchema {
 
   store::Connection& connection() { return *connection_; }
   const std::string& name() const { return name_; }
+  // A URL whose connections work in this schema (for store::Database::open).
+  std::string url() const {
+    return postgres_url() + "&options=-csearch_path%3D" + name_ + "%2Cpublic";
+  }
 
  private:
   std::string name_;

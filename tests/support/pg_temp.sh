@@ -44,10 +44,6 @@ case "$action" in
       -o "-c listen_addresses='' -k $server -c fsync=off -c max_connections=200" start \
       >/dev/null || { cat "$server/server.log" >&2; die "the server did not start"; }
     as_owner "$bin/createdb" -h "$server" -U pw pw || die "createdb failed"
-    # In public, once: the tests' schemas (one each, made and dropped while others run) find it
-    # there, as a cluster's migration finds it in its database.
-    as_owner "$bin/psql" -q -h "$server" -U pw -d pw -c "CREATE EXTENSION citext" ||
-      die "CREATE EXTENSION citext failed"
     url="postgresql:///pw?host=$server&user=pw"
     echo "$url" >"$state/url"
     echo "$url"

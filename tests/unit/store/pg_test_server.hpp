@@ -1,7 +1,6 @@
 // The throwaway PostgreSQL server ctest starts for the unit tests (tests/support/pg_temp.sh, the
 // "postgres" fixture in CMakeLists.txt), and a schema of its own for each test, dropped after it,
-// so that tests running at once in separate processes never see each other's tables. The citext
-// extension is in public (pg_temp.sh), which every schema's search path ends with.
+// so that tests running at once in separate processes never see each other's tables.
 #pragma once
 #include <unistd.h>
 
@@ -35,7 +34,7 @@ class PostgresSchema {
     auto connection = store::postgres::open(postgres_url());
     if (!connection) throw std::runtime_error(connection.error().message);
     connection_ = std::move(*connection);
-    if (!connection_->exec("CREATE SCHEMA " + name_ + "; SET search_path TO " + name_ + ", public"))
+    if (!connection_->exec("CREATE SCHEMA " + name_ + "; SET search_path TO " + name_))
       throw std::runtime_error("cannot make the test schema " + name_);
   }
   ~PostgresSchema() { (void)connection_->exec("DROP SCHEMA " + name_ + " CASCADE"); }
@@ -45,9 +44,7 @@ class PostgresSchema {
   store::Connection& connection() { return *connection_; }
   const std::string& name() const { return name_; }
   // A URL whose connections work in this schema (for store::Database::open).
-  std::string url() const {
-    return postgres_url() + "&options=-csearch_path%3D" + name_ + "%2Cpublic";
-  }
+  std::string url() const { return postgres_url() + "&options=-csearch_path%3D" + name_; }
 
  private:
   std::string name_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -44,11 +45,11 @@ std::string main_domain_sql(int parameter) {
 constexpr std::string_view kUpdateMessageStatus = R"sql(
 UPDATE messages SET updated_at = ?2, status = (
   SELECT CASE
-    WHEN SUM(status = 'deferred') > 0 THEN 'deferred'
-    WHEN SUM(status = 'queued') > 0 THEN 'queued'
-    WHEN SUM(status = 'bounced') > 0 THEN 'bounced'
-    WHEN SUM(status = 'expired') > 0 THEN 'expired'
-    WHEN SUM(status = 'delivered') > 0 THEN 'delivered'
+    WHEN SUM(CASE WHEN status = 'deferred' THEN 1 ELSE 0 END) > 0 THEN 'deferred'
+    WHEN SUM(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) > 0 THEN 'queued'
+    WHEN SUM(CASE WHEN status = 'bounced' THEN 1 ELSE 0 END) > 0 THEN 'bounced'
+    WHEN SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END) > 0 THEN 'expired'
+    WHEN SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END) > 0 THEN 'delivered'
     ELSE 'deleted' END
   FROM recipients WHERE message_id = ?1)
 WHERE id = ?1
@@ -169,11 +170,17 @@ Result<bool> MessageLog::known(std::string_view message_id) {
   return next_row(db_, stmt->get());
 }
 
+// The order recipients were given in (RCPT order): SQLite's rowid, PostgreSQL's seq column.
+std::string_view MessageLog::rcpt_order() {
+  return db_.connection().engine() == "postgresql" ? "seq" : "rowid";
+}
+
 Result<void> MessageLog::load_recipients(MessageRow& row) {
-  auto stmt = query(db_,
-                    "SELECT rcpt, rcpt_domain, status, attempts, next_attempt_at, last_reply, "
-                    "remote_host, updated_at FROM recipients WHERE message_id = ?1 ORDER BY rowid",
-                    {row.id});
+  const std::string sql =
+      "SELECT rcpt, rcpt_domain, status, attempts, next_attempt_at, last_reply, remote_host, "
+      "updated_at FROM recipients WHERE message_id = ?1 ORDER BY " +
+      std::string(rcpt_order());
+  auto stmt = query(db_, sql, {row.id});
   if (!stmt) return tl::unexpected(stmt.error());
   for (;;) {
     auto more = next_row(db_, stmt->get());
@@ -246,8 +253,10 @@ std::string search_conditions(const SearchFilter& f, SqlParams& p) {
 // it. The planner is told which one, since without statistics (no ANALYZE on a gateway's
 // database) it may pick a shorter index and sort every match. A recipient filter is left to the
 // planner: it may start from the recipients' index instead.
-std::string search_index(const SearchFilter& f, std::string_view domain_column) {
-  if (f.recipient) return "";
+// PostgreSQL takes no hint: it keeps statistics of its own (ANALYZE) and plans with them.
+std::string search_index(const SearchFilter& f, std::string_view domain_column,
+                         std::string_view engine) {
+  if (f.recipient || engine != "sqlite") return "";
   std::string name = domain_column.empty() ? "messages" : "messages_" + std::string(domain_column);
   if (f.status) name += "_status";
   if (domain_column.empty() && !f.status) name = "messages_received";
@@ -263,6 +272,7 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
   const std::string where = search_conditions(f, p);
   const std::string order(kNewestFirst);
   const std::string columns(kMessageColumns);
+  const std::string_view engine = db_.connection().engine();
   std::string sql;
   if (f.domain) {
     // "The user's domain or the sending domain": one branch per indexed column, each reading its
@@ -273,12 +283,14 @@ Result<std::vector<MessageRow>> MessageLog::search(const SearchFilter& f) {
     std::string domain = p.text(*main);
     std::string branch_limit = p.integer(f.limit + f.offset);
     sql = "SELECT " + columns + " FROM (SELECT " + columns + " FROM messages" +
-          search_index(f, "sender_domain") + " WHERE sender_domain = " + domain + where + order +
-          " LIMIT " + branch_limit + ") UNION SELECT " + columns + " FROM (SELECT " + columns +
-          " FROM messages" + search_index(f, "user_domain") + " WHERE user_domain = " + domain +
-          where + order + " LIMIT " + branch_limit + ")";
+          search_index(f, "sender_domain", engine) + " WHERE sender_domain = " + domain + where +
+          order + " LIMIT " + branch_limit + ") AS by_sender UNION SELECT " + columns +
+          " FROM (SELECT " + columns + " FROM messages" + search_index(f, "user_domain", engine) +
+          " WHERE user_domain = " + domain + where + order + " LIMIT " + branch_limit +
+          ") AS by_user";
   } else {
-    sql = "SELECT " + columns + " FROM messages" + search_index(f, "") + " WHERE TRUE" + where;
+    sql = "SELECT " + columns + " FROM messages" + search_index(f, "", engine) + " WHERE TRUE" +
+          where;
   }
   sql += order + " LIMIT " + p.integer(f.limit) + " OFFSET " + p.integer(f.offset);
   auto stmt = query(db_, sql, p.all());
@@ -338,7 +350,8 @@ Result<std::vector<MessageRow>> MessageLog::pending(int64_t limit) {
                     "SELECT " + std::string(kMessageColumns) +
                         " FROM messages WHERE id IN (SELECT message_id FROM recipients WHERE "
                         "status IN ('queued', 'deferred')) ORDER BY received_at, id LIMIT ?1",
-                    {limit});
+                    // "No limit": SQLite reads a negative LIMIT so, PostgreSQL refuses it.
+                    {limit < 0 ? std::numeric_limits<int64_t>::max() : limit});
   if (!stmt) return tl::unexpected(stmt.error());
   std::vector<MessageRow> rows;
   std::unordered_map<std::string, size_t> index;
@@ -351,11 +364,12 @@ Result<std::vector<MessageRow>> MessageLog::pending(int64_t limit) {
   }
   // All their recipients in one pass: a restart with 100,000 queued messages must not cost
   // 100,000 queries.
-  auto recipients = query(db_,
-                          "SELECT message_id, rcpt, rcpt_domain, status, attempts, "
-                          "next_attempt_at, last_reply, remote_host, updated_at FROM recipients "
-                          "WHERE message_id IN (SELECT message_id FROM recipients WHERE status IN "
-                          "('queued', 'deferred')) ORDER BY message_id, rowid");
+  const std::string sql =
+      "SELECT message_id, rcpt, rcpt_domain, status, attempts, next_attempt_at, last_reply, "
+      "remote_host, updated_at FROM recipients WHERE message_id IN (SELECT message_id FROM "
+      "recipients WHERE status IN ('queued', 'deferred')) ORDER BY message_id, " +
+      std::string(rcpt_order());
+  auto recipients = query(db_, sql);
   if (!recipients) return tl::unexpected(recipients.error());
   for (;;) {
     auto more = next_row(db_, recipients->get());

@@ -138,6 +138,7 @@ class MessageLog {
 
  private:
   Result<void> load_recipients(MessageRow& row);
+  std::string_view rcpt_order();
   Database& db_;
 };
 

@@ -4,21 +4,22 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "store/statement.hpp"
 #include "temp_dir.hpp"
 
 namespace pw::store {
 namespace {
 
-class AuthBanRepositoryTest : public testing::Test {
+class AuthBanRepositoryTest : public testing::TestWithParam<const char*> {
  protected:
-  test::TempDir dir_;
-  Database db_ = Database::open(dir_.file("postwarden.db")).value();
+  test::EngineDatabase where_{GetParam()};
+  Database db_ = where_.open();
   AuthBanRepository bans_{db_};
   const int64_t now_ = 1'800'000'000;
 };
 
-TEST_F(AuthBanRepositoryTest, KeepsUnexpiredBansAndDeletesExpiredOnes) {
+TEST_P(AuthBanRepositoryTest, KeepsUnexpiredBansAndDeletesExpiredOnes) {
   ASSERT_TRUE(bans_.save({{"192.0.2.1", now_ + 900}, {"2001:db8::1", now_ + 10}}, now_, 100));
   auto active = bans_.active(now_, 100).value();
   ASSERT_EQ(active.size(), 2u);
@@ -33,7 +34,7 @@ TEST_F(AuthBanRepositoryTest, KeepsUnexpiredBansAndDeletesExpiredOnes) {
   EXPECT_EQ(column_int(rows.get(), 0), 1);
 }
 
-TEST_F(AuthBanRepositoryTest, KeepsAtMostMaxRowsTheLongestBansFirst) {
+TEST_P(AuthBanRepositoryTest, KeepsAtMostMaxRowsTheLongestBansFirst) {
   std::vector<AuthBan> many;
   for (int i = 0; i < 50; ++i) many.push_back({"192.0.2." + std::to_string(i), now_ + 100 + i});
   ASSERT_TRUE(bans_.save(many, now_, 10));
@@ -43,6 +44,8 @@ TEST_F(AuthBanRepositoryTest, KeepsAtMostMaxRowsTheLongestBansFirst) {
   EXPECT_EQ(active.back().ip, "192.0.2.40");
   EXPECT_EQ(bans_.active(now_, 3).value().size(), 3u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, AuthBanRepositoryTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

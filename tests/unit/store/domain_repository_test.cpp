@@ -1,24 +1,24 @@
 // Domains: validation, duplicates, removal with and without users, and their two settings.
-// Each test has its own database in a fresh temporary directory.
+// Each test runs on SQLite (a fresh file) and on PostgreSQL (a schema of its own), issue 18.
 #include "store/domain_repository.hpp"
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "store/user_repository.hpp"
-#include "temp_dir.hpp"
 
 namespace pw::store {
 namespace {
 
-class DomainRepositoryTest : public testing::Test {
+class DomainRepositoryTest : public testing::TestWithParam<const char*> {
  protected:
-  test::TempDir dir_;
-  Database db_ = Database::open(dir_.file("postwarden.db")).value();
+  test::EngineDatabase where_{GetParam()};
+  Database db_ = where_.open();
   DomainRepository domains_{db_};
   UserRepository users_{db_};
 };
 
-TEST_F(DomainRepositoryTest, AddsADomainLowerCased) {
+TEST_P(DomainRepositoryTest, AddsADomainLowerCased) {
   auto added = domains_.add("Example.COM", "Abuse@Example.com", "S1");
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_EQ(added->name, "example.com");
@@ -30,14 +30,14 @@ TEST_F(DomainRepositoryTest, AddsADomainLowerCased) {
   EXPECT_EQ(found->id, added->id);
 }
 
-TEST_F(DomainRepositoryTest, RefusesADuplicateWhateverItsCase) {
+TEST_P(DomainRepositoryTest, RefusesADuplicateWhateverItsCase) {
   ASSERT_TRUE(domains_.add("example.com"));
   auto again = domains_.add("EXAMPLE.COM");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().message, "domain example.com already exists");
 }
 
-TEST_F(DomainRepositoryTest, RefusesInvalidNamesContactsAndSelectors) {
+TEST_P(DomainRepositoryTest, RefusesInvalidNamesContactsAndSelectors) {
   EXPECT_FALSE(domains_.add("localhost"));
   EXPECT_FALSE(domains_.add("exa mple.com"));
   EXPECT_FALSE(domains_.add("example.com", "not-an-address"));
@@ -45,7 +45,7 @@ TEST_F(DomainRepositoryTest, RefusesInvalidNamesContactsAndSelectors) {
   EXPECT_TRUE(domains_.list().value().empty());
 }
 
-TEST_F(DomainRepositoryTest, ListsByNameWithUserCounts) {
+TEST_P(DomainRepositoryTest, ListsByNameWithUserCounts) {
   ASSERT_TRUE(domains_.add("zeta.example"));
   ASSERT_TRUE(domains_.add("alpha.example"));
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "zeta.example"));
@@ -58,7 +58,7 @@ TEST_F(DomainRepositoryTest, ListsByNameWithUserCounts) {
   EXPECT_EQ(list[1].user_count, 2);
 }
 
-TEST_F(DomainRepositoryTest, UnknownDomainErrorSaysHowToAddIt) {
+TEST_P(DomainRepositoryTest, UnknownDomainErrorSaysHowToAddIt) {
   auto missing = domains_.get("nosuch.example");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message,
@@ -66,7 +66,7 @@ TEST_F(DomainRepositoryTest, UnknownDomainErrorSaysHowToAddIt) {
             "nosuch.example`");
 }
 
-TEST_F(DomainRepositoryTest, RefusesToRemoveADomainWithUsersUnlessForced) {
+TEST_P(DomainRepositoryTest, RefusesToRemoveADomainWithUsersUnlessForced) {
   ASSERT_TRUE(domains_.add("example.com"));
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$x"));
@@ -83,13 +83,13 @@ TEST_F(DomainRepositoryTest, RefusesToRemoveADomainWithUsersUnlessForced) {
   EXPECT_TRUE(users_.list().value().empty());
 }
 
-TEST_F(DomainRepositoryTest, RemovesAnEmptyDomain) {
+TEST_P(DomainRepositoryTest, RemovesAnEmptyDomain) {
   ASSERT_TRUE(domains_.add("example.com"));
   EXPECT_EQ(domains_.remove("example.com", false).value(), 0);
   EXPECT_FALSE(domains_.remove("example.com", false));
 }
 
-TEST_F(DomainRepositoryTest, SetsAndClearsContactAndSelector) {
+TEST_P(DomainRepositoryTest, SetsAndClearsContactAndSelector) {
   ASSERT_TRUE(domains_.add("example.com"));
   ASSERT_TRUE(domains_.set_admin_contact("example.com", "Postmaster@example.com"));
   ASSERT_TRUE(domains_.set_dkim_selector("example.com", "mail2026"));
@@ -102,7 +102,7 @@ TEST_F(DomainRepositoryTest, SetsAndClearsContactAndSelector) {
   EXPECT_EQ(domains_.get("example.com").value().admin_contact, "");
 }
 
-TEST_F(DomainRepositoryTest, EveryChangeBumpsTheConfigGeneration) {
+TEST_P(DomainRepositoryTest, EveryChangeBumpsTheConfigGeneration) {
   auto start = db_.config_generation().value();
   ASSERT_TRUE(domains_.add("example.com"));
   auto after_add = db_.config_generation().value();
@@ -113,6 +113,8 @@ TEST_F(DomainRepositoryTest, EveryChangeBumpsTheConfigGeneration) {
   ASSERT_TRUE(domains_.remove("example.com", false));
   EXPECT_GT(db_.config_generation().value(), after_set);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, DomainRepositoryTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

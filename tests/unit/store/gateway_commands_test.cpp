@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 #include "store/statement.hpp"
@@ -13,14 +14,14 @@
 namespace pw::store {
 namespace {
 
-class GatewayCommandsTest : public testing::Test {
+class GatewayCommandsTest : public testing::TestWithParam<const char*> {
  protected:
-  test::TempDir dir_;
-  Database db_ = Database::open(dir_.file("postwarden.db")).value();
+  test::EngineDatabase where_{GetParam()};
+  Database db_ = where_.open();
   GatewayCommands commands_{db_};
 };
 
-TEST_F(GatewayCommandsTest, EachCommandIsPendingUntilAnsweredOnce) {
+TEST_P(GatewayCommandsTest, EachCommandIsPendingUntilAnsweredOnce) {
   auto flush = commands_.add(CommandKind::kFlush, "", "cli", 100).value();
   auto release = commands_.add(CommandKind::kRelease, "Q1", "cli", 101).value();
   auto remove = commands_.add(CommandKind::kDelete, "ABC123", "cli", 102).value();
@@ -47,7 +48,7 @@ TEST_F(GatewayCommandsTest, EachCommandIsPendingUntilAnsweredOnce) {
   EXPECT_FALSE(commands_.state(remove + 100).value());  // no such command
 }
 
-TEST_F(GatewayCommandsTest, TheNamesAreTheOnesTheTableAdmits) {
+TEST_P(GatewayCommandsTest, TheNamesAreTheOnesTheTableAdmits) {
   EXPECT_EQ(command_name(CommandKind::kFlush), "flush");
   EXPECT_EQ(command_name(CommandKind::kDelete), "delete");
   EXPECT_EQ(command_name(CommandKind::kRelease), "release");
@@ -89,6 +90,8 @@ TEST(GatewayCommandsMigration, PendingCommandsOfTheOldTablesMoveAcross) {
   EXPECT_EQ(pending[1].requested_by, "cli:root");
   EXPECT_FALSE(query(db, "SELECT 1 FROM queue_commands"));  // the old tables are gone
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, GatewayCommandsTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

@@ -4,18 +4,18 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "store/domain_repository.hpp"
 #include "store/domain_routing.hpp"
 #include "store/log_writer.hpp"
-#include "temp_dir.hpp"
 
 namespace pw::store {
 namespace {
 
-class MessageLogTest : public ::testing::Test {
+class MessageLogTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    auto opened = Database::open(dir.file("postwarden.db"));
+    auto opened = Database::open(where.location());
     ASSERT_TRUE(opened) << opened.error().message;
     db.emplace(std::move(*opened));
     ASSERT_TRUE(DomainRepository(*db).add("example.com"));
@@ -39,11 +39,11 @@ class MessageLogTest : public ::testing::Test {
     return m;
   }
 
-  test::TempDir dir;
+  test::EngineDatabase where{GetParam()};
   std::optional<Database> db;
 };
 
-TEST_F(MessageLogTest, MessageStatusFollowsItsRecipients) {
+TEST_P(MessageLogTest, MessageStatusFollowsItsRecipients) {
   MessageLog log(*db);
   ASSERT_TRUE(log.record_received(message("A1", "a@example.com", {"x@one.test", "y@two.test"})));
   EXPECT_EQ((*log.find("A1"))->status, "queued");
@@ -65,7 +65,7 @@ TEST_F(MessageLogTest, MessageStatusFollowsItsRecipients) {
   EXPECT_EQ(events->back().detail, "550 no such user");
 }
 
-TEST_F(MessageLogTest, DomainSearchFindsUserDomainAndSendingDomain) {
+TEST_P(MessageLogTest, DomainSearchFindsUserDomainAndSendingDomain) {
   MessageLog log(*db);
   ASSERT_TRUE(log.record_received(message("B1", "shop@example.com", {"c@customer.test"})));
   SearchFilter by_sender_domain;
@@ -79,7 +79,7 @@ TEST_F(MessageLogTest, DomainSearchFindsUserDomainAndSendingDomain) {
   EXPECT_TRUE(log.search(other)->empty());
 }
 
-TEST_F(MessageLogTest, AliasTrafficIsLoggedUnderTheMainDomain) {
+TEST_P(MessageLogTest, AliasTrafficIsLoggedUnderTheMainDomain) {
   ASSERT_TRUE(DomainRouting(*db).add_alias("example.com", "example.net"));
   MessageLog log(*db);
   ASSERT_TRUE(log.record_received(message("C1", "news@Example.NET", {"c@customer.test"})));
@@ -89,7 +89,7 @@ TEST_F(MessageLogTest, AliasTrafficIsLoggedUnderTheMainDomain) {
   EXPECT_EQ(log.search(filter)->size(), 1u);
 }
 
-TEST_F(MessageLogTest, FiltersCombineAndPaginate) {
+TEST_P(MessageLogTest, FiltersCombineAndPaginate) {
   MessageLog log(*db);
   for (int i = 0; i < 10; ++i)
     ASSERT_TRUE(log.record_received(
@@ -116,7 +116,7 @@ TEST_F(MessageLogTest, FiltersCombineAndPaginate) {
   EXPECT_TRUE(log.search(status)->empty());
 }
 
-TEST_F(MessageLogTest, SearchTreatsFilterTextAsDataNotSql) {
+TEST_P(MessageLogTest, SearchTreatsFilterTextAsDataNotSql) {
   MessageLog log(*db);
   ASSERT_TRUE(log.record_received(message("E1", "a@example.com", {"b@customer.test"})));
   SearchFilter f;
@@ -126,8 +126,8 @@ TEST_F(MessageLogTest, SearchTreatsFilterTextAsDataNotSql) {
   EXPECT_TRUE(rows->empty());
 }
 
-TEST_F(MessageLogTest, WriterCommitsInBatchesAndRunsCallbacksAfterCommit) {
-  auto writer = LogWriter::start(dir.file("postwarden.db"), {100, std::chrono::milliseconds(50)});
+TEST_P(MessageLogTest, WriterCommitsInBatchesAndRunsCallbacksAfterCommit) {
+  auto writer = LogWriter::start(where.location(), {100, std::chrono::milliseconds(50)});
   ASSERT_TRUE(writer) << writer.error().message;
   std::atomic<int> committed{0};
   for (int i = 0; i < 250; ++i) {
@@ -143,6 +143,8 @@ TEST_F(MessageLogTest, WriterCommitsInBatchesAndRunsCallbacksAfterCommit) {
   all.limit = 1000;
   EXPECT_EQ(log.search(all)->size(), 250u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, MessageLogTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "store/statement.hpp"
 #include "temp_dir.hpp"
@@ -11,15 +12,15 @@
 namespace pw::store {
 namespace {
 
-class NewDomainRepositoryTest : public testing::Test {
+class NewDomainRepositoryTest : public testing::TestWithParam<const char*> {
  protected:
-  test::TempDir dir_;
-  Database db_ = Database::open(dir_.file("postwarden.db")).value();
+  test::EngineDatabase where_{GetParam()};
+  Database db_ = where_.open();
   NewDomainRepository feed_{db_};
   const int64_t now_ = unix_now();
 };
 
-TEST_F(NewDomainRepositoryTest, ImportsUpsertsAndBumpsTheGenerationOnce) {
+TEST_P(NewDomainRepositoryTest, ImportsUpsertsAndBumpsTheGenerationOnce) {
   auto before = db_.config_generation().value();
   std::vector<NewDomainRecord> first = {{"old.example", now_ - 3 * 86400, now_},
                                         {"new.example", now_ - 7200, now_}};
@@ -40,7 +41,7 @@ TEST_F(NewDomainRepositoryTest, ImportsUpsertsAndBumpsTheGenerationOnce) {
   EXPECT_EQ(feed_.list().value().size(), 2u);
 }
 
-TEST_F(NewDomainRepositoryTest, TheSnapshotLoadsOnlyRecentDomains) {
+TEST_P(NewDomainRepositoryTest, TheSnapshotLoadsOnlyRecentDomains) {
   std::vector<NewDomainRecord> records = {{"old.example", now_ - 3 * 86400, now_},
                                           {"new.example", now_ - 7200, now_}};
   ASSERT_TRUE(feed_.import(records));
@@ -56,6 +57,8 @@ TEST_F(NewDomainRepositoryTest, TheSnapshotLoadsOnlyRecentDomains) {
   EXPECT_FALSE(snapshot->new_domain("example"));
   EXPECT_TRUE(policy::load_policy_snapshot(db_).value()->new_domains.empty());  // NRD off
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, NewDomainRepositoryTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

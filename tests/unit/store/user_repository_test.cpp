@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "store/domain_repository.hpp"
 #include "store/statement.hpp"
 #include "temp_dir.hpp"
@@ -13,7 +14,7 @@ namespace {
 
 using mail::SenderKind;
 
-class UserRepositoryTest : public testing::Test {
+class UserRepositoryTest : public testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     ASSERT_TRUE(domains_.add("example.com"));
@@ -25,13 +26,13 @@ class UserRepositoryTest : public testing::Test {
     return result ? std::string() : result.error().message;
   }
 
-  test::TempDir dir_;
-  Database db_ = Database::open(dir_.file("postwarden.db")).value();
+  test::EngineDatabase where_{GetParam()};
+  Database db_ = where_.open();
   DomainRepository domains_{db_};
   UserRepository users_{db_};
 };
 
-TEST_F(UserRepositoryTest, AddsAnIpRangeInCanonicalForm) {
+TEST_P(UserRepositoryTest, AddsAnIpRangeInCanonicalForm) {
   auto added = users_.add_ip("2001:DB8:0::/32", "Example.com");
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_EQ(added->name, "2001:db8::/32");
@@ -41,14 +42,14 @@ TEST_F(UserRepositoryTest, AddsAnIpRangeInCanonicalForm) {
   EXPECT_EQ(users_.add_ip("192.0.2.7", "example.com").value().name, "192.0.2.7/32");
 }
 
-TEST_F(UserRepositoryTest, RefusesABadCidr) {
+TEST_P(UserRepositoryTest, RefusesABadCidr) {
   EXPECT_NE(error_of(users_.add_ip("192.0.2.1/24", "example.com")).find("did you mean"),
             std::string::npos);
   EXPECT_FALSE(users_.add_ip("10.0.0.0/33", "example.com"));
   EXPECT_FALSE(users_.add_ip("", "example.com"));
 }
 
-TEST_F(UserRepositoryTest, RefusesRangeOverlappingAnotherDomain) {
+TEST_P(UserRepositoryTest, RefusesRangeOverlappingAnotherDomain) {
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   auto message = error_of(users_.add_ip("192.0.2.128/25", "example.org"));
   EXPECT_NE(message.find("192.0.2.0/24"), std::string::npos) << message;
@@ -59,19 +60,19 @@ TEST_F(UserRepositoryTest, RefusesRangeOverlappingAnotherDomain) {
   EXPECT_EQ(users_.list("example.org").value().size(), 0u);
 }
 
-TEST_F(UserRepositoryTest, RefusesOverlappingIpv6RangeOfAnotherDomain) {
+TEST_P(UserRepositoryTest, RefusesOverlappingIpv6RangeOfAnotherDomain) {
   ASSERT_TRUE(users_.add_ip("2001:db8::/32", "example.com"));
   EXPECT_FALSE(users_.add_ip("2001:db8:ff::1", "example.org"));
   EXPECT_TRUE(users_.add_ip("2001:db9::/32", "example.org"));
 }
 
-TEST_F(UserRepositoryTest, AllowsOverlappingRangesWithinOneDomain) {
+TEST_P(UserRepositoryTest, AllowsOverlappingRangesWithinOneDomain) {
   ASSERT_TRUE(users_.add_ip("10.0.0.0/8", "example.com"));
   EXPECT_TRUE(users_.add_ip("10.1.0.0/16", "example.com"));
   EXPECT_TRUE(users_.add_ip("10.1.2.3", "example.com"));
 }
 
-TEST_F(UserRepositoryTest, RefusesAnExactDuplicateRange) {
+TEST_P(UserRepositoryTest, RefusesAnExactDuplicateRange) {
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   EXPECT_NE(error_of(users_.add_ip("192.0.2.0/24", "example.com")).find("already exists"),
             std::string::npos);
@@ -79,18 +80,18 @@ TEST_F(UserRepositoryTest, RefusesAnExactDuplicateRange) {
   EXPECT_FALSE(users_.add_ip("192.0.2.0/24", "example.org"));
 }
 
-TEST_F(UserRepositoryTest, Ipv4AndIpv6RangesOfDifferentDomainsNeverConflict) {
+TEST_P(UserRepositoryTest, Ipv4AndIpv6RangesOfDifferentDomainsNeverConflict) {
   ASSERT_TRUE(users_.add_ip("::/0", "example.com"));
   EXPECT_TRUE(users_.add_ip("0.0.0.0/0", "example.org"));
 }
 
-TEST_F(UserRepositoryTest, RefusesAnIpForAnUnknownDomain) {
+TEST_P(UserRepositoryTest, RefusesAnIpForAnUnknownDomain) {
   EXPECT_EQ(error_of(users_.add_ip("192.0.2.0/24", "nosuch.example")),
             "unknown domain nosuch.example; add it first with `postwarden domain add "
             "nosuch.example`");
 }
 
-TEST_F(UserRepositoryTest, AddsAPasswordUserInItsDomain) {
+TEST_P(UserRepositoryTest, AddsAPasswordUserInItsDomain) {
   auto added = users_.add_user("Alice@Example.COM", "$argon2id$hash");
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_EQ(added->name, "alice@example.com");
@@ -99,7 +100,7 @@ TEST_F(UserRepositoryTest, AddsAPasswordUserInItsDomain) {
   EXPECT_TRUE(added->has_password);
 }
 
-TEST_F(UserRepositoryTest, RefusesAUserOfAnUnknownDomain) {
+TEST_P(UserRepositoryTest, RefusesAUserOfAnUnknownDomain) {
   EXPECT_EQ(error_of(users_.add_user("bob@nosuch.example", "$argon2id$hash")),
             "unknown domain nosuch.example; add it first with `postwarden domain add "
             "nosuch.example`");
@@ -107,7 +108,7 @@ TEST_F(UserRepositoryTest, RefusesAUserOfAnUnknownDomain) {
   EXPECT_FALSE(users_.add_user("bob@mail.example.com", "$argon2id$hash"));
 }
 
-TEST_F(UserRepositoryTest, RefusesMalformedAddressesAndDuplicates) {
+TEST_P(UserRepositoryTest, RefusesMalformedAddressesAndDuplicates) {
   for (std::string_view bad : {"alice", "@example.com", "alice@", "al ice@example.com"}) {
     EXPECT_FALSE(users_.add_user(bad, "$argon2id$hash")) << bad;
   }
@@ -118,7 +119,7 @@ TEST_F(UserRepositoryTest, RefusesMalformedAddressesAndDuplicates) {
   EXPECT_FALSE(users_.add_user("carol@example.com", ""));
 }
 
-TEST_F(UserRepositoryTest, AllowsOneDomainUserPerExistingDomain) {
+TEST_P(UserRepositoryTest, AllowsOneDomainUserPerExistingDomain) {
   auto added = users_.add_domain("Example.com", "$argon2id$hash");
   ASSERT_TRUE(added) << added.error().message;
   EXPECT_EQ(added->name, "example.com");
@@ -128,7 +129,7 @@ TEST_F(UserRepositoryTest, AllowsOneDomainUserPerExistingDomain) {
   EXPECT_TRUE(users_.add_domain("example.org", "$argon2id$hash"));
 }
 
-TEST_F(UserRepositoryTest, ListsAllOrOneDomain) {
+TEST_P(UserRepositoryTest, ListsAllOrOneDomain) {
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$hash"));
   ASSERT_TRUE(users_.add_domain("example.org", "$argon2id$hash"));
@@ -139,7 +140,7 @@ TEST_F(UserRepositoryTest, ListsAllOrOneDomain) {
   EXPECT_FALSE(users_.list("nosuch.example"));
 }
 
-TEST_F(UserRepositoryTest, FindsUsersByAnySpellingOfTheirName) {
+TEST_P(UserRepositoryTest, FindsUsersByAnySpellingOfTheirName) {
   ASSERT_TRUE(users_.add_ip("192.0.2.7/32", "example.com"));
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$hash"));
   EXPECT_TRUE(users_.find("192.0.2.7").value());
@@ -150,7 +151,7 @@ TEST_F(UserRepositoryTest, FindsUsersByAnySpellingOfTheirName) {
   EXPECT_FALSE(users_.find("10.0.0.1/8")) << "a malformed CIDR is an error, not a miss";
 }
 
-TEST_F(UserRepositoryTest, RemovesAUserAndItsSettings) {
+TEST_P(UserRepositoryTest, RemovesAUserAndItsSettings) {
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$hash"));
   ASSERT_TRUE(users_.set_setting("alice@example.com", "description", "Alice"));
   ASSERT_TRUE(users_.remove("alice@example.com"));
@@ -161,19 +162,19 @@ TEST_F(UserRepositoryTest, RemovesAUserAndItsSettings) {
   EXPECT_EQ(column_int(left.get(), 0), 0);
 }
 
-TEST_F(UserRepositoryTest, RefusesAPasswordForAnIpUser) {
+TEST_P(UserRepositoryTest, RefusesAPasswordForAnIpUser) {
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   EXPECT_FALSE(users_.set_password_hash("192.0.2.0/24", "$argon2id$hash"));
 }
 
-TEST_F(UserRepositoryTest, ChangesThePasswordOfAPasswordUser) {
+TEST_P(UserRepositoryTest, ChangesThePasswordOfAPasswordUser) {
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$old"));
   ASSERT_TRUE(users_.set_password_hash("alice@example.com", "$argon2id$new"));
   EXPECT_FALSE(users_.set_password_hash("alice@example.com", ""));
   EXPECT_FALSE(users_.set_password_hash("bob@example.com", "$argon2id$new"));
 }
 
-TEST_F(UserRepositoryTest, StoresSettingsAndAnEmptyValueRemovesOne) {
+TEST_P(UserRepositoryTest, StoresSettingsAndAnEmptyValueRemovesOne) {
   ASSERT_TRUE(users_.add_user("alice@example.com", "$argon2id$hash"));
   ASSERT_TRUE(users_.set_setting("alice@example.com", "description", "Alice in accounts"));
   EXPECT_EQ(users_.get("alice@example.com").value().settings.at("description"),
@@ -183,7 +184,7 @@ TEST_F(UserRepositoryTest, StoresSettingsAndAnEmptyValueRemovesOne) {
   EXPECT_FALSE(users_.set_setting("bob@example.com", "description", "Bob"));
 }
 
-TEST_F(UserRepositoryTest, KnowsStoredTemplates) {
+TEST_P(UserRepositoryTest, KnowsStoredTemplates) {
   EXPECT_FALSE(users_.template_exists("welcome").value());
   ASSERT_TRUE(run(
       db_,
@@ -191,7 +192,7 @@ TEST_F(UserRepositoryTest, KnowsStoredTemplates) {
   EXPECT_TRUE(users_.template_exists("welcome").value());
 }
 
-TEST_F(UserRepositoryTest, ConfigGenerationIncrementsOnUserAdd) {
+TEST_P(UserRepositoryTest, ConfigGenerationIncrementsOnUserAdd) {
   auto before = db_.config_generation().value();
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   auto after_ip = db_.config_generation().value();
@@ -206,13 +207,15 @@ TEST_F(UserRepositoryTest, ConfigGenerationIncrementsOnUserAdd) {
   EXPECT_GT(db_.config_generation().value(), after_setting);
 }
 
-TEST_F(UserRepositoryTest, RefusedChangesLeaveTheGenerationAlone) {
+TEST_P(UserRepositoryTest, RefusedChangesLeaveTheGenerationAlone) {
   ASSERT_TRUE(users_.add_ip("192.0.2.0/24", "example.com"));
   auto before = db_.config_generation().value();
   EXPECT_FALSE(users_.add_ip("192.0.2.0/25", "example.org"));
   EXPECT_FALSE(users_.add_user("bob@nosuch.example", "$argon2id$hash"));
   EXPECT_EQ(db_.config_generation().value(), before);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, UserRepositoryTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

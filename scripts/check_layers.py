@@ -52,6 +52,8 @@ SQLITE_ONLY = {
     "BEGIN IMMEDIATE": re.compile(r"\bBEGIN\s+(IMMEDIATE|EXCLUSIVE|DEFERRED)\b", re.I),
     "WHERE 1": re.compile(r"\bWHERE\s+1\b", re.I),
     "AS REAL": re.compile(r"\bAS\s+REAL\b", re.I),
+    # SQLite sums a comparison as 0/1; PostgreSQL has no sum of a boolean (SUM(CASE ...)).
+    "SUM of a comparison": re.compile(r"\bSUM\s*\(\s*[\w.]+\s*(=|<>|!=|<=|>=|<|>|IN\b)", re.I),
 }
 
 

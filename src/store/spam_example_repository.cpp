@@ -57,7 +57,8 @@ Result<std::vector<SpamExample>> SpamExampleRepository::all(std::uint32_t tokeni
 
 Result<SpamExampleCounts> SpamExampleRepository::counts() {
   auto stmt = query(db_,
-                    "SELECT COALESCE(SUM(label = 'spam'), 0), COALESCE(SUM(label = 'ham'), 0), "
+                    "SELECT COALESCE(SUM(CASE WHEN label = 'spam' THEN 1 ELSE 0 END), 0), "
+                    "COALESCE(SUM(CASE WHEN label = 'ham' THEN 1 ELSE 0 END), 0), "
                     "COALESCE(MAX(id), 0) FROM spam_examples");
   if (!stmt) return tl::unexpected(stmt.error());
   auto row = next_row(db_, stmt->get());

@@ -131,6 +131,7 @@ def test_the_listed_dialect_spellings_pass(dialect_tree):
     ("UPDATE locks SET at = max(at, ?1)", "scalar max/min"),
     ("SELECT id FROM locks WHERE 1", "WHERE 1"),
     ("SELECT substr(subject, -3) FROM locks", "negative substr"),
+    ("SELECT SUM(locked = 1) FROM locks", "SUM of a comparison"),
 ])
 def test_a_sqlite_only_spelling_in_the_store_fails(dialect_tree, sql, name):
     target = dialect_tree / "src" / "store" / "lock_repository.cpp"

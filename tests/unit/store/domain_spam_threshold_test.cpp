@@ -2,16 +2,18 @@
 // seen by the policy snapshot the SMTP sessions read.
 #include <gtest/gtest.h>
 
+#include "engine_database.hpp"
 #include "policy/policy_snapshot.hpp"
 #include "store/domain_repository.hpp"
-#include "temp_dir.hpp"
 
 namespace pw::store {
 namespace {
 
-TEST(DomainSpamThreshold, IsStoredClearedAndLoadedIntoTheSnapshot) {
-  test::TempDir dir;
-  Database db = Database::open(dir.file("postwarden.db")).value();
+class DomainSpamThreshold : public testing::TestWithParam<const char*> {};
+
+TEST_P(DomainSpamThreshold, IsStoredClearedAndLoadedIntoTheSnapshot) {
+  test::EngineDatabase where(GetParam());
+  Database db = where.open();
   DomainRepository domains(db);
   ASSERT_TRUE(domains.add("example.com"));
   ASSERT_TRUE(domains.add("other.example"));
@@ -30,6 +32,8 @@ TEST(DomainSpamThreshold, IsStoredClearedAndLoadedIntoTheSnapshot) {
   snapshot = policy::load_policy_snapshot(db).value();
   EXPECT_FALSE(snapshot->domain("example.com")->spam_threshold.has_value());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, DomainSpamThreshold, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "temp_dir.hpp"
+#include "engine_database.hpp"
 
 namespace pw::store {
 namespace {
@@ -29,9 +29,11 @@ SpamExample example(const std::string& source, bool spam, std::vector<std::uint3
   return SpamExample{0, source, spam, std::move(f), "admin", 1000};
 }
 
-TEST(SpamExampleRepository, ReplacesBoundsAndBumpsTheGeneration) {
-  test::TempDir dir;
-  Database db = Database::open(dir.file("postwarden.db")).value();
+class SpamExampleRepositoryTest : public testing::TestWithParam<const char*> {};
+
+TEST_P(SpamExampleRepositoryTest, ReplacesBoundsAndBumpsTheGeneration) {
+  test::EngineDatabase where(GetParam());
+  Database db = where.open();
   SpamExampleRepository examples(db);
   const auto generation = db.config_generation().value();
   ASSERT_TRUE(examples.put(example("Q1", true, {3, 7}), 2, 2));
@@ -58,6 +60,8 @@ TEST(SpamExampleRepository, ReplacesBoundsAndBumpsTheGeneration) {
   EXPECT_EQ(examples.all(2, kLimit, all[0].id).value().size(), 1u);
   EXPECT_TRUE(examples.all(1, kLimit).value().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SpamExampleRepositoryTest, test::kEngines, test::EngineName());
 
 }  // namespace
 }  // namespace pw::store

@@ -42,12 +42,17 @@ Result<void> apply(Database& db, const Migration& migration) {
 }
 
 Result<void> migrate(Database& db) {
-  auto made = db.transaction([&]() -> Result<void> {
-    if (auto locked = db.connection().lock_schema(); !locked) return locked;
-    return db.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
-  });
+  constexpr std::string_view kCreate =
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)";
+  // PostgreSQL: nodes starting at once would race to create it, so under the schema lock. SQLite
+  // as before: no write transaction when the table is there (every CLI command opens the file).
+  auto made = db.connection().engine() == "sqlite"
+                  ? db.exec(kCreate)
+                  : db.transaction([&]() -> Result<void> {
+                      if (auto locked = db.connection().lock_schema(); !locked) return locked;
+                      return db.exec(kCreate);
+                    });
   if (!made) return made;
   auto known = db.connection().engine() == "postgresql" ? postgres::migrations() : migrations();
   int newest = known.empty() ? 0 : known.back().version;

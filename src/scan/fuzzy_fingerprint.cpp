@@ -61,11 +61,7 @@ std::string lower_utf8(std::string_view text) {
     const auto u = static_cast<unsigned char>(c);
     return u != 0 && u < 0x80;
   };
-  if (std::all_of(text.begin(), text.end(), plain_ascii)) {
-    std::string out(text);
-    for (auto& c : out) c = util::ascii_lower(c);
-    return out;
-  }
+  if (std::all_of(text.begin(), text.end(), plain_ascii)) return util::ascii_lowercase(text);
   std::unique_ptr<gchar, GFreeDeleter> valid(
       g_utf8_make_valid(text.data(), static_cast<gssize>(text.size())));
   if (!valid) return {};

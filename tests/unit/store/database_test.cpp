@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "engine_database.hpp"
 #include "store/migrations.hpp"
 #include "store/node_database.hpp"
 #include "store/statement.hpp"
@@ -13,11 +14,7 @@
 namespace pw::store {
 namespace {
 
-int64_t scalar(Database& db, std::string_view sql) {
-  auto stmt = query(db, sql).value();
-  EXPECT_TRUE(next_row(db, stmt.get()).value()) << sql;
-  return column_int(stmt.get(), 0);
-}
+using test::scalar;
 
 std::string text_scalar(Database& db, std::string_view sql) {
   auto stmt = query(db, sql).value();

@@ -5,12 +5,14 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "pg_test_server.hpp"
 #include "store/database.hpp"
+#include "store/statement.hpp"
 #include "temp_dir.hpp"
 
 namespace pw::test {
@@ -39,6 +41,13 @@ class EngineDatabase {
   std::unique_ptr<PostgresSchema> schema_;  // dropped after every connection made from it
   std::string location_;
 };
+
+// The first column of the first row of `sql`, as an integer (the test fails without a row).
+inline int64_t scalar(store::Database& db, std::string_view sql) {
+  auto stmt = store::query(db, sql).value();
+  EXPECT_TRUE(store::next_row(db, stmt.get()).value()) << sql;
+  return store::column_int(stmt.get(), 0);
+}
 
 inline const auto kEngines = ::testing::Values("sqlite", "postgresql");
 

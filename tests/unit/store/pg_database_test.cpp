@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_database.hpp"
 #include "pg_test_server.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -19,11 +20,7 @@
 namespace pw::store {
 namespace {
 
-int64_t scalar(Database& db, std::string_view sql) {
-  auto stmt = query(db, sql).value();
-  EXPECT_TRUE(next_row(db, stmt.get()).value()) << sql;
-  return column_int(stmt.get(), 0);
-}
+using test::scalar;
 
 TEST(PostgresDatabase, TheSchemaIsSqlitesNewestAndTheListsEndAlike) {
   ASSERT_FALSE(postgres::migrations().empty());
